@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command, InvalidArgumentError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { printSchema } from 'graphql';
+import { isCortexError } from '../errors/CortexError.js';
+import { resolveConfig } from '../server/config.js';
+import { buildDemoWarehouse } from '../server/demo.js';
+import { serve } from '../server/serve.js';
+import { cortexSchema } from '../server/schema.js';
+import { importEvalsFromPath } from '../warehouse/importEvals.js';
+import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import { Warehouse } from '../warehouse/Warehouse.js';
+import { progressBars } from './progress.js';
+
+const int = (label: string) => (text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${label} must be a whole number`);
+  return n;
+};
+
+async function withWarehouse<T>(db: string | undefined, work: (wh: Warehouse) => Promise<T>): Promise<T> {
+  const wh = await Warehouse.create({ path: resolveConfig({ db }).db });
+  try {
+    return await work(wh);
+  } finally {
+    wh.close();
+  }
+}
+
+const program = new Command('cortexql')
+  .description('GraphQL analytics over a DuckDB warehouse of LLM brain-alignment, internal-state and benchmark trajectories')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the GraphQL server (builds the demo warehouse on first run when using the default path)')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .option('--host <host>', 'listen address (env CORTEXQL_HOST, default 127.0.0.1)')
+  .option('--port <port>', 'listen port (env CORTEXQL_PORT, default 4000)')
+  .option('--max-cost <n>', 'query cost ceiling (env CORTEXQL_MAX_COST)')
+  .option('--max-depth <n>', 'query depth ceiling (env CORTEXQL_MAX_DEPTH)')
+  .action(async (opts) => {
+    await serve(resolveConfig(opts));
+  });
+
+const importCmd = program.command('import').description('import results into the warehouse');
+importCmd
+  .command('evals <path>')
+  .description('import lm-evaluation-harness results JSON (a file or a folder, recursively); all-or-nothing')
+  .option('--model <id>', 'model id for every file (default: from config.model_args / model_name)')
+  .option('--step <n>', 'training step for every file (default: revision=stepN or the file name)', int('step'))
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (path: string, opts) => {
+    const bars = progressBars();
+    const report = await withWarehouse(opts.db, (wh) =>
+      importEvalsFromPath(wh, path, { model: opts.model, step: opts.step, onProgress: (d, t) => bars.update('files', d, t) }),
+    ).finally(bars.stop);
+    console.log(`imported ${report.scores} scores from ${report.files} files: ${report.checkpoints} checkpoints of ${report.models.join(', ')}`);
+  });
+
+const register = program.command('register').description('register models and checkpoints');
+register
+  .command('model <id>')
+  .description('register a model or update its facts (known families such as Pythia are filled in from the catalog)')
+  .option('--family <name>')
+  .option('--params <n>', 'total parameters', int('params'))
+  .option('--layers <n>', 'number of layers', int('layers'))
+  .option('--hidden <n>', 'hidden size', int('hidden'))
+  .option('--tokens-per-step <n>', 'training tokens per optimizer step', int('tokens per step'))
+  .option('--final-step <n>', 'the last training step', int('final step'))
+  .option('--source <uri>')
+  .option('--description <text>')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (id: string, opts) => {
+    const row = await withWarehouse(opts.db, (wh) =>
+      registerModel(wh, {
+        modelId: id,
+        family: opts.family,
+        params: opts.params,
+        nLayers: opts.layers,
+        hiddenSize: opts.hidden,
+        tokensPerStep: opts.tokensPerStep,
+        finalStep: opts.finalStep,
+        source: opts.source,
+        description: opts.description,
+      }),
+    );
+    console.log(JSON.stringify(row, null, 2));
+  });
+register
+  .command('checkpoints <model>')
+  .description('register training checkpoints (steps) of a registered model')
+  .requiredOption('--steps <list>', 'comma-separated steps, e.g. 0,1000,2000')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (model: string, opts) => {
+    const steps = String(opts.steps).split(',').map((s) => int('step')(s.trim()));
+    const n = await withWarehouse(opts.db, (wh) => registerCheckpoints(wh, model, steps.map((step) => ({ step }))));
+    console.log(`registered ${n} checkpoints of ${model}`);
+  });
+
+program
+  .command('demo')
+  .description('demo warehouse')
+  .command('build')
+  .description('(re)build the demo warehouse from the data shipped in the repository')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const bars = progressBars();
+    const report = await buildDemoWarehouse(resolveConfig(opts).db, bars.update).finally(bars.stop);
+    console.log(`demo warehouse built: ${report.scores} scores, ${report.checkpoints} checkpoints of ${report.models.length} models`);
+  });
+
+program
+  .command('schema')
+  .description('print the GraphQL schema (SDL)')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (opts) => {
+    const sdl = `${printSchema(await cortexSchema())}\n`;
+    if (opts.out) writeFileSync(opts.out, sdl);
+    else process.stdout.write(sdl);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (isCortexError(error)) {
+    console.error(`error [${error.code}]: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { compareSeries, higherIsBetter, type Series } from '../compute/trajectories/compareSeries.js';
+import { badInput } from '../errors/CortexError.js';
+import { StepRange } from '../schema/Checkpoint.type.js';
+import { GridInput, ModelComparison } from '../schema/Comparison.type.js';
+import { AlignBy } from '../schema/enums.js';
+import type { TrajectoryRow } from '../warehouse/taskScoresRepo.js';
+import type { Context } from './context.js';
+import { requireModel } from './ModelResolver.js';
+
+const MAX_COMPARED = 16;
+
+function axisValue(row: TrajectoryRow, alignBy: AlignBy): number | null {
+  if (alignBy === AlignBy.STEP) return row.step;
+  if (alignBy === AlignBy.TOKENS) return row.tokens;
+  return row.fraction;
+}
+
+@Resolver()
+export class CompareResolver {
+  @Query(() => ModelComparison, {
+    description:
+      'Several models’ trajectories of one task (or task group) and metric on a common axis, their pairwise ' +
+      'correlations, and each one’s best and final value.',
+    complexity: ({ args, childComplexity }) => 1 + (Array.isArray(args.models) ? args.models.length : 1) * 50 * childComplexity,
+  })
+  async compareModels(
+    @Ctx() ctx: Context,
+    @Arg('models', () => [ID]) models: string[],
+    @Arg('task', () => String) task: string,
+    @Arg('metric', () => String, { defaultValue: 'acc' }) metric: string,
+    @Arg('alignBy', () => AlignBy, { defaultValue: AlignBy.STEP }) alignBy: AlignBy,
+    @Arg('grid', () => GridInput, { nullable: true }) grid: GridInput | null,
+    @Arg('stepRange', () => StepRange, { nullable: true }) stepRange: StepRange | null,
+    @Arg('higherIsBetter', () => Boolean, { nullable: true, description: 'Which way `best` looks; default from the metric (false for perplexity-like metrics).' })
+    higher: boolean | null,
+  ): Promise<ModelComparison> {
+    const ids = [...new Set(models)];
+    if (ids.length < 1 || ids.length > MAX_COMPARED) throw badInput(`compare 1 to ${MAX_COMPARED} models (got ${ids.length})`, { argument: 'models' });
+    await Promise.all(ids.map((id) => requireModel(ctx, id)));
+    const loader = ctx.loaders.trajectory(task, metric, stepRange?.from, stepRange?.to);
+    // Only points placed on the chosen axis take part (e.g. FRACTION needs a known final step).
+    const placed = (await Promise.all(ids.map((id) => loader.load(id)))).map((rows) =>
+      rows.filter((r) => axisValue(r, alignBy) !== null),
+    );
+
+    const series: Series[] = ids.map((id, i) => {
+      const rows = placed[i]!;
+      if (rows.length === 0) {
+        throw badInput(`model '${id}' has no ${task}/${metric} values placed on the ${alignBy} axis`, { model: id, alignBy });
+      }
+      return {
+        key: id,
+        x: Float64Array.from(rows, (r) => axisValue(r, alignBy)!),
+        value: Float64Array.from(rows, (r) => r.value),
+        stderr: Float64Array.from(rows, (r) => r.stderr ?? NaN),
+      };
+    });
+    const result = compareSeries(series, { grid: grid ?? undefined, higherIsBetter: higher ?? higherIsBetter(metric) });
+    const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i]![idx]!.step);
+
+    return {
+      alignBy,
+      task,
+      metric,
+      grid: result.grid ? [...result.grid] : null,
+      series: result.series.map((s, i) => ({
+        modelId: s.key,
+        points: [...s.x].map((x, idx) => ({
+          x,
+          step: stepAt(i, idx),
+          value: Number.isFinite(s.value[idx]!) ? s.value[idx]! : null,
+          stderr: result.grid ? null : finiteOrNull(series[i]!.stderr![idx]!),
+        })),
+        best: s.best && { x: s.best.x, value: s.best.value, step: stepAt(i, s.best.index) },
+        final: s.final && { x: s.final.x, value: s.final.value, step: stepAt(i, s.final.index) },
+      })),
+      correlations: result.correlations.map((c) => ({ modelA: c.a, modelB: c.b, r: c.r, n: c.n, reason: c.reason })),
+    };
+  }
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}

@@ -1,0 +1,40 @@
+import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { badInput } from '../errors/CortexError.js';
+import { CheckpointInput } from '../schema/Checkpoint.type.js';
+import { ImportEvalsInput, ImportReport } from '../schema/Import.type.js';
+import { Model, RegisterModelInput } from '../schema/Model.type.js';
+import { importEvalDocuments, importEvalsFromPath } from '../warehouse/importEvals.js';
+import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import type { Context } from './context.js';
+import { toModel } from './ModelResolver.js';
+
+@Resolver()
+export class ImportResolver {
+  @Mutation(() => ImportReport, {
+    description:
+      'Imports lm-evaluation-harness results (v0.3 and v0.4 formats) from a server-side path or inline documents. ' +
+      'All-or-nothing: any bad file fails the call with IMPORT_FAILED listing every problem, and nothing is written.',
+  })
+  async importEvals(@Ctx() ctx: Context, @Arg('input', () => ImportEvalsInput) input: ImportEvalsInput): Promise<ImportReport> {
+    const options = { model: input.model, step: input.step };
+    if (input.path && input.documents) throw badInput('give either path or documents, not both', { argument: 'input' });
+    if (input.path) return importEvalsFromPath(ctx.wh, input.path, options);
+    if (input.documents) return importEvalDocuments(ctx.wh, input.documents, options);
+    throw badInput('give a path or documents to import', { argument: 'input' });
+  }
+
+  @Mutation(() => Model, { description: 'Registers a model or updates its facts (catalog facts fill what is not given).' })
+  async registerModel(@Ctx() ctx: Context, @Arg('input', () => RegisterModelInput) input: RegisterModelInput): Promise<Model> {
+    const { id, ...facts } = input;
+    return toModel(await registerModel(ctx.wh, { modelId: id, ...facts }));
+  }
+
+  @Mutation(() => Int, { description: 'Registers checkpoints of a registered model; returns how many were written.' })
+  async registerCheckpoints(
+    @Ctx() ctx: Context,
+    @Arg('model', () => ID) model: string,
+    @Arg('checkpoints', () => [CheckpointInput]) checkpoints: CheckpointInput[],
+  ): Promise<number> {
+    return registerCheckpoints(ctx.wh, model, checkpoints);
+  }
+}

@@ -1,0 +1,66 @@
+import { SafeIntResolver } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ConnectionBase } from './connection.js';
+
+@ObjectType({ description: 'One training checkpoint of a model.' })
+export class Checkpoint {
+  @Field(() => ID)
+  modelId!: string;
+
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Training tokens seen at this step.' })
+  tokens!: number | null;
+
+  @Field(() => Number, { nullable: true, description: 'step / final step of the model (0–1).' })
+  fraction!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the checkpoint’s weights are (ONNX file or folder).' })
+  artifactUri!: string | null;
+
+  @Field(() => String, { nullable: true })
+  artifactSha256!: string | null;
+}
+
+@ObjectType()
+export class CheckpointEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Checkpoint)
+  node!: Checkpoint;
+}
+
+@ObjectType({ description: 'A page of checkpoints ordered by step.' })
+export class CheckpointConnection extends ConnectionBase {
+  @Field(() => [CheckpointEdge])
+  edges!: CheckpointEdge[];
+
+  @Field(() => [Checkpoint])
+  nodes!: Checkpoint[];
+}
+
+@InputType({ description: 'An inclusive range of training steps.' })
+export class StepRange {
+  @Field(() => Int, { nullable: true })
+  from?: number;
+
+  @Field(() => Int, { nullable: true })
+  to?: number;
+}
+
+@InputType()
+export class CheckpointInput {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Defaults to step × the model’s tokens per step.' })
+  tokens?: number;
+
+  @Field(() => String, { nullable: true })
+  artifactUri?: string;
+
+  @Field(() => String, { nullable: true })
+  artifactSha256?: string;
+}

@@ -1,0 +1,92 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { AlignBy, GridScale } from './enums.js';
+
+@InputType({ description: 'A shared grid on the alignment axis; each trajectory is linearly interpolated onto it.' })
+export class GridInput {
+  @Field(() => Int, { description: 'Number of grid points (2–10000).' })
+  points!: number;
+
+  @Field(() => GridScale, { defaultValue: GridScale.LOG, description: 'LOG interpolates in log10 of the axis; points at x ≤ 0 are left out.' })
+  scale!: GridScale;
+}
+
+@ObjectType()
+export class SeriesPoint {
+  @Field(() => Number, { description: 'Position on the alignment axis.' })
+  x!: number;
+
+  @Field(() => Int, { nullable: true, description: 'The checkpoint step; null for interpolated grid points.' })
+  step!: number | null;
+
+  @Field(() => Number, { nullable: true, description: 'null where an interpolated series does not reach the grid point.' })
+  value!: number | null;
+
+  @Field(() => Number, { nullable: true })
+  stderr!: number | null;
+}
+
+@ObjectType({ description: 'A notable point of a series: its best or its final value.' })
+export class SeriesExtremum {
+  @Field(() => Number)
+  x!: number;
+
+  @Field(() => Int, { nullable: true })
+  step!: number | null;
+
+  @Field(() => Number)
+  value!: number;
+}
+
+@ObjectType({ description: 'One model’s series on the common axis.' })
+export class ComparedSeries {
+  @Field(() => ID)
+  modelId!: string;
+
+  @Field(() => [SeriesPoint])
+  points!: SeriesPoint[];
+
+  @Field(() => SeriesExtremum, { nullable: true, description: 'Highest value (lowest for perplexity-like metrics, or as `higherIsBetter` says).' })
+  best!: SeriesExtremum | null;
+
+  @Field(() => SeriesExtremum, { nullable: true, description: 'Value at the last point with data.' })
+  final!: SeriesExtremum | null;
+}
+
+@ObjectType({ description: 'Pearson correlation of two models’ trajectories over their common axis points.' })
+export class TrajectoryCorrelation {
+  @Field(() => ID)
+  modelA!: string;
+
+  @Field(() => ID)
+  modelB!: string;
+
+  @Field(() => Number, { nullable: true, description: 'null when undefined; see `reason`.' })
+  r!: number | null;
+
+  @Field(() => Int, { description: 'Common points the correlation uses.' })
+  n!: number;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType({ description: 'Several models’ trajectories of one signal on a common axis.' })
+export class ModelComparison {
+  @Field(() => AlignBy)
+  alignBy!: AlignBy;
+
+  @Field(() => String)
+  task!: string;
+
+  @Field(() => String)
+  metric!: string;
+
+  @Field(() => [Number], { nullable: true, description: 'The shared grid, when one was asked for.' })
+  grid!: number[] | null;
+
+  @Field(() => [ComparedSeries])
+  series!: ComparedSeries[];
+
+  @Field(() => [TrajectoryCorrelation])
+  correlations!: TrajectoryCorrelation[];
+}

@@ -1,0 +1,41 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+@InputType({ description: 'One lm-evaluation-harness results document given inline.' })
+export class EvalDocumentInput {
+  @Field(() => String, { description: 'Name used in errors and to infer the step ("…_step3000.json").' })
+  fileName!: string;
+
+  @Field(() => GraphQLJSONObject)
+  content!: Record<string, unknown>;
+}
+
+@InputType({ description: 'lm-evaluation-harness results to import: a server-side path (file or folder, recursive) and/or inline documents.' })
+export class ImportEvalsInput {
+  @Field(() => String, { nullable: true })
+  path?: string;
+
+  @Field(() => [EvalDocumentInput], { nullable: true })
+  documents?: EvalDocumentInput[];
+
+  @Field(() => ID, { nullable: true, description: 'Overrides the model named in the files.' })
+  model?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Overrides the step found in the files.' })
+  step?: number;
+}
+
+@ObjectType({ description: 'What an import wrote. Imports are all-or-nothing and replace the cells they cover.' })
+export class ImportReport {
+  @Field(() => Int)
+  files!: number;
+
+  @Field(() => Int, { description: 'Task-metric values written (replacing any earlier values of the same cells).' })
+  scores!: number;
+
+  @Field(() => [ID])
+  models!: string[];
+
+  @Field(() => Int)
+  checkpoints!: number;
+}

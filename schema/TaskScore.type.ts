@@ -1,0 +1,68 @@
+import { SafeIntResolver } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'A benchmark result at one checkpoint: a stored task, or a task group computed at query time.' })
+export class TaskScore {
+  @Field(() => String)
+  task!: string;
+
+  @Field(() => String)
+  metric!: string;
+
+  @Field(() => Number)
+  value!: number;
+
+  @Field(() => Number, { nullable: true, description: 'Standard error; for a group sqrt(Σ stderr²)/n.' })
+  stderr!: number | null;
+
+  @Field(() => Int, { description: 'Stored tasks the value covers: 1 for a task, the members present for a group.' })
+  nTasks!: number;
+}
+
+@ObjectType({ description: 'One point of a trajectory over training.' })
+export class TrajectoryPoint {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => SafeIntResolver, { nullable: true })
+  tokens!: number | null;
+
+  @Field(() => Number, { nullable: true })
+  fraction!: number | null;
+
+  @Field(() => Number)
+  value!: number;
+
+  @Field(() => Number, { nullable: true })
+  stderr!: number | null;
+
+  @Field(() => Int)
+  nTasks!: number;
+}
+
+@ObjectType({ description: 'A stored task with the metrics recorded for it.' })
+export class TaskInfo {
+  @Field(() => String)
+  task!: string;
+
+  @Field(() => [String])
+  metrics!: string[];
+
+  @Field(() => Int, { description: 'Models with at least one score for the task.' })
+  nModels!: number;
+
+  @Field(() => Int, { description: '(model, step) checkpoints with a score for the task.' })
+  nCheckpoints!: number;
+}
+
+@ObjectType({ description: 'A task group: an unweighted mean over member tasks, computed at query time.' })
+export class TaskGroupInfo {
+  @Field(() => ID)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => [String], { description: 'SQL LIKE patterns (escape \\) selecting the member tasks.' })
+  patterns!: string[];
+}

@@ -1,0 +1,52 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+// The UMD builds are not in the packages' "exports", so resolve each package's folder.
+const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+
+/** Files the GraphiQL page loads, served from node_modules so it works with no internet. */
+export const GRAPHIQL_ASSETS: Record<string, string> = {
+  'react.js': join(packageDir('react'), 'umd', 'react.production.min.js'),
+  'react-dom.js': join(packageDir('react-dom'), 'umd', 'react-dom.production.min.js'),
+  'graphiql.js': join(packageDir('graphiql'), 'graphiql.min.js'),
+  'graphiql.css': join(packageDir('graphiql'), 'graphiql.min.css'),
+};
+
+const EXAMPLE_QUERY = `# cortexql: brain alignment, internal states and benchmark trajectories over training.
+# Press the play button (or Ctrl-Enter) to run.
+query Trajectories {
+  models(first: 10) {
+    totalCount
+    nodes {
+      id
+      params
+      taskTrajectory(task: "lambada_openai", metric: "acc") { step tokens value stderr }
+    }
+  }
+}
+`;
+
+export function graphiqlPage(endpoint: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <title>cortexql GraphiQL</title>
+  <link rel="stylesheet" href="/assets/graphiql.css" />
+  <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script src="/assets/react.js"></script>
+  <script src="/assets/react-dom.js"></script>
+  <script src="/assets/graphiql.js"></script>
+  <script>
+    const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(EXAMPLE_QUERY)} }),
+    );
+  </script>
+</body>
+</html>`;
+}

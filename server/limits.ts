@@ -1,0 +1,80 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { createRequire } from 'node:module';
+import type { ApiLimits } from '../resolvers/context.js';
+
+// graphql-query-complexity's ESM build imports 'graphql/index.mjs', a second copy of graphql
+// beside the CommonJS one that 'graphql' resolves to under Node (graphql 16 has no exports
+// map); mixing the two fails graphql's instanceof checks. Its CommonJS build shares ours.
+const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequire(import.meta.url)(
+  'graphql-query-complexity',
+) as typeof import('graphql-query-complexity');
+
+/**
+ * Rejects an operation before execution when it is nested deeper than `maxDepth` or its
+ * estimated cost exceeds `maxCost`. Cost: 1 per field, connection children × `first`, list
+ * fields as their resolvers declare (graphql-query-complexity with field extensions).
+ */
+export function limitsPlugin(limits: ApiLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operation }) {
+          const depth = operation ? operationDepth(operation, document) : 0;
+          if (depth > limits.maxDepth) {
+            throw limitError('DEPTH_LIMIT', `query depth ${depth} exceeds the limit of ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth });
+          }
+          const cost = operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          if (cost > limits.maxCost) {
+            throw limitError('COST_LIMIT', `estimated query cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages`, {
+              cost,
+              maxCost: limits.maxCost,
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+  return getComplexity({
+    schema,
+    query: document,
+    operationName,
+    variables,
+    estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+  });
+}
+
+/** Depth of the deepest field path, following fragment spreads (cycles are rejected by validation). */
+export function operationDepth(operation: OperationDefinitionNode, document: DocumentNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
+    if (!set) return 0;
+    let max = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) max = Math.max(max, sel.selectionSet ? 1 + depthOf(sel.selectionSet, seen) : 1);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) max = Math.max(max, depthOf(sel.selectionSet, seen));
+      else if (!seen.has(sel.name.value)) {
+        const frag = fragments.get(sel.name.value);
+        max = Math.max(max, depthOf(frag?.selectionSet, new Set([...seen, sel.name.value])));
+      }
+    }
+    return max;
+  };
+  return depthOf(operation.selectionSet, new Set());
+}
+
+function limitError(code: string, message: string, data: Record<string, number>): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...data, http: { status: 400 } } });
+}

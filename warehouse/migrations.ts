@@ -1,0 +1,152 @@
+import type { Warehouse } from './Warehouse.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+/**
+ * Versioned, append-only schema migrations. Never edit a released migration: add a new one.
+ * Applied in order at open, each in its own transaction, and recorded in schema_migrations,
+ * so opening a warehouse twice is a no-op.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core tables',
+    statements: [
+      `CREATE TABLE models (
+         model_id VARCHAR PRIMARY KEY,
+         family VARCHAR,
+         params BIGINT,
+         n_layers INTEGER,
+         hidden_size INTEGER,
+         tokens_per_step BIGINT,
+         final_step INTEGER,
+         languages VARCHAR[],
+         source VARCHAR,
+         description VARCHAR,
+         registered_at TIMESTAMP DEFAULT current_timestamp)`,
+      `CREATE TABLE checkpoints (
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         tokens BIGINT,
+         artifact_uri VARCHAR,
+         artifact_sha256 VARCHAR,
+         artifact_bytes BIGINT,
+         PRIMARY KEY (model_id, step))`,
+      `CREATE TABLE task_scores (
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         task VARCHAR NOT NULL,
+         metric VARCHAR NOT NULL,
+         value DOUBLE NOT NULL,
+         stderr DOUBLE,
+         source VARCHAR,
+         imported_at TIMESTAMP DEFAULT current_timestamp,
+         PRIMARY KEY (model_id, step, task, metric))`,
+      `CREATE TABLE datasets (
+         dataset_id VARCHAR PRIMARY KEY,
+         name VARCHAR,
+         language VARCHAR,
+         tr_seconds DOUBLE,
+         description VARCHAR,
+         source VARCHAR)`,
+      `CREATE TABLE subjects (
+         dataset_id VARCHAR NOT NULL,
+         subject_id VARCHAR NOT NULL,
+         n_voxels INTEGER,
+         PRIMARY KEY (dataset_id, subject_id))`,
+      `CREATE TABLE voxels (
+         dataset_id VARCHAR NOT NULL,
+         subject_id VARCHAR NOT NULL,
+         voxel INTEGER NOT NULL,
+         roi VARCHAR,
+         x REAL, y REAL, z REAL,
+         noise_ceiling REAL,
+         PRIMARY KEY (dataset_id, subject_id, voxel))`,
+      // The big table: no primary key (an ART index over 10^10 rows would dwarf the data);
+      // rows are written in (model, step, layer, dataset, subject, voxel) order so DuckDB's
+      // zone maps prune by those columns, and a cell is replaced by deleting its run first.
+      `CREATE TABLE brain_scores (
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         layer SMALLINT NOT NULL,
+         dataset_id VARCHAR NOT NULL,
+         subject_id VARCHAR NOT NULL,
+         voxel INTEGER NOT NULL,
+         r REAL,
+         alpha REAL,
+         run_id VARCHAR NOT NULL)`,
+      `CREATE TABLE brain_score_summary (
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         layer SMALLINT NOT NULL,
+         dataset_id VARCHAR NOT NULL,
+         subject_id VARCHAR NOT NULL,
+         roi VARCHAR NOT NULL,
+         mean_r DOUBLE,
+         median_r DOUBLE,
+         top_mean_r DOUBLE,
+         n_voxels INTEGER,
+         n_significant INTEGER,
+         run_id VARCHAR NOT NULL)`,
+      `CREATE TABLE internal_metrics (
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         layer SMALLINT NOT NULL,
+         metric VARCHAR NOT NULL,
+         value DOUBLE,
+         run_id VARCHAR NOT NULL)`,
+      `CREATE TABLE runs (
+         run_id VARCHAR PRIMARY KEY,
+         kind VARCHAR NOT NULL,
+         params_json VARCHAR,
+         params_hash VARCHAR,
+         code_version VARCHAR,
+         device VARCHAR,
+         started TIMESTAMP,
+         finished TIMESTAMP,
+         status VARCHAR,
+         error VARCHAR)`,
+      `CREATE TABLE jobs (
+         job_id VARCHAR PRIMARY KEY,
+         cell_key VARCHAR NOT NULL,
+         kind VARCHAR,
+         status VARCHAR NOT NULL,
+         priority INTEGER DEFAULT 0,
+         progress DOUBLE DEFAULT 0,
+         attempts INTEGER DEFAULT 0,
+         error VARCHAR,
+         created TIMESTAMP DEFAULT current_timestamp,
+         updated TIMESTAMP DEFAULT current_timestamp,
+         started TIMESTAMP,
+         finished TIMESTAMP)`,
+    ],
+  },
+];
+
+export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {
+  await warehouse.write((tx) =>
+    tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)`),
+  );
+  const done = new Set(
+    (await warehouse.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version),
+  );
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.version)) continue;
+    await warehouse.write(async (tx) => {
+      for (const sql of migration.statements) await tx.run(sql);
+      await tx.run('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
+    });
+    applied.push(migration.version);
+  }
+  return applied;
+}
+
+export function schemaVersion(): number {
+  return MIGRATIONS[MIGRATIONS.length - 1]!.version;
+}

@@ -1,0 +1,164 @@
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { ModelFacts } from './catalog.js';
+import type { Warehouse, WriteTx } from './Warehouse.js';
+
+export interface ModelRow {
+  readonly modelId: string;
+  readonly family: string | null;
+  readonly params: number | null;
+  readonly nLayers: number | null;
+  readonly hiddenSize: number | null;
+  readonly tokensPerStep: number | null;
+  readonly finalStep: number | null;
+  readonly languages: readonly string[];
+  readonly source: string | null;
+  readonly description: string | null;
+}
+
+export interface CheckpointRow {
+  readonly modelId: string;
+  readonly step: number;
+  readonly tokens: number | null;
+  /** step / final step of the model; null when the final step is unknown. */
+  readonly fraction: number | null;
+  readonly artifactUri: string | null;
+  readonly artifactSha256: string | null;
+}
+
+export interface ModelFilter {
+  readonly ids?: readonly string[];
+  readonly family?: string;
+  readonly idContains?: string;
+  readonly minParams?: number;
+  readonly maxParams?: number;
+}
+
+const MODEL_COLUMNS = `model_id AS "modelId", family, params, n_layers AS "nLayers", hidden_size AS "hiddenSize",
+  tokens_per_step AS "tokensPerStep", final_step AS "finalStep", coalesce(languages, []) AS languages, source, description`;
+
+function modelWhere(filter: ModelFilter, params: DuckDBValue[]): string {
+  const clauses: string[] = [];
+  if (filter.ids) { clauses.push('list_contains(?, model_id)'); params.push(listValue([...filter.ids])); }
+  if (filter.family !== undefined) { clauses.push('family = ?'); params.push(filter.family); }
+  if (filter.idContains !== undefined) { clauses.push('contains(lower(model_id), lower(?))'); params.push(filter.idContains); }
+  if (filter.minParams !== undefined) { clauses.push('params >= ?'); params.push(filter.minParams); }
+  if (filter.maxParams !== undefined) { clauses.push('params <= ?'); params.push(filter.maxParams); }
+  return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+}
+
+/** One page of models ordered by id, after the id `afterId`; fetches `limit + 1` to tell if more follow. */
+export async function listModels(
+  wh: Warehouse,
+  filter: ModelFilter,
+  afterId: string | null,
+  limit: number,
+): Promise<{ rows: ModelRow[]; totalCount: number }> {
+  const params: DuckDBValue[] = [];
+  const where = modelWhere(filter, params);
+  const pageWhere = afterId === null ? where : `${where ? `${where} AND` : 'WHERE'} model_id > ?`;
+  const pageParams = afterId === null ? params : [...params, afterId];
+  const rows = await wh.all<ModelRow & { totalCount: number }>(
+    `SELECT ${MODEL_COLUMNS}, (SELECT count(*) FROM models ${where}) AS "totalCount"
+     FROM models ${pageWhere} ORDER BY model_id LIMIT ?`,
+    [...params, ...pageParams, limit + 1],
+  );
+  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0]!.n;
+  return { rows: rows.map(({ totalCount: _, ...m }) => m), totalCount };
+}
+
+export async function modelsByIds(wh: Warehouse, ids: readonly string[]): Promise<ModelRow[]> {
+  return wh.all<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE list_contains(?, model_id)`, [listValue([...ids])]);
+}
+
+export interface CheckpointPage {
+  readonly stepFrom?: number;
+  readonly stepTo?: number;
+  readonly afterStep?: number;
+  readonly limit: number;
+}
+
+/**
+ * Checkpoints of many models in one statement (the DataLoader batch): per model, steps in the
+ * range after `afterStep`, at most `limit + 1` of them, plus each model's total in the range.
+ */
+export async function checkpointsOfModels(
+  wh: Warehouse,
+  modelIds: readonly string[],
+  page: CheckpointPage,
+): Promise<(CheckpointRow & { totalCount: number })[]> {
+  return wh.all(
+    `WITH c AS (
+       SELECT c.model_id AS "modelId", c.step, c.tokens,
+              CASE WHEN m.final_step > 0 THEN c.step / m.final_step END AS fraction,
+              c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256",
+              count(*) OVER (PARTITION BY c.model_id) AS "totalCount"
+       FROM checkpoints c JOIN models m USING (model_id)
+       WHERE list_contains(?, c.model_id) AND c.step BETWEEN ? AND ?)
+     SELECT * FROM (
+       SELECT *, row_number() OVER (PARTITION BY "modelId" ORDER BY step) AS rn FROM c WHERE step > ?)
+     WHERE rn <= ? ORDER BY "modelId", step`,
+    [listValue([...modelIds]), page.stepFrom ?? -1, page.stepTo ?? 2_147_483_647, page.afterStep ?? -1, page.limit + 1],
+  );
+}
+
+export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
+  await tx.run(
+    `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (model_id) DO UPDATE SET family = excluded.family, params = excluded.params,
+       n_layers = excluded.n_layers, hidden_size = excluded.hidden_size, tokens_per_step = excluded.tokens_per_step,
+       final_step = excluded.final_step, languages = excluded.languages, source = excluded.source,
+       description = excluded.description`,
+    [m.modelId, m.family, m.params, m.nLayers, m.hiddenSize, m.tokensPerStep, m.finalStep, listValue([...m.languages]), m.source, m.description],
+  );
+}
+
+/** Registers a model only if it is new, so imports never overwrite registered metadata. */
+export async function insertModelIfMissing(tx: WriteTx, m: ModelFacts): Promise<void> {
+  await tx.run(
+    `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    [m.modelId, m.family, m.params, m.nLayers, m.hiddenSize, m.tokensPerStep, m.finalStep, listValue([...m.languages]), m.source, m.description],
+  );
+}
+
+/**
+ * Adds checkpoints (model, step) that do not exist yet, with tokens = step × tokens per step
+ * when the model knows its tokens per step, and fills tokens in for existing ones that lack it.
+ */
+export async function ensureCheckpoints(tx: WriteTx, modelId: string, steps: readonly number[]): Promise<void> {
+  await tx.run(
+    `INSERT INTO checkpoints (model_id, step, tokens)
+     SELECT ?, s.step, s.step * m.tokens_per_step
+     FROM (SELECT unnest(?::INTEGER[]) AS step) s, models m WHERE m.model_id = ?
+     ON CONFLICT (model_id, step) DO UPDATE SET tokens = coalesce(checkpoints.tokens, excluded.tokens)`,
+    [modelId, listValue([...steps]), modelId],
+  );
+}
+
+export interface CheckpointInput {
+  readonly step: number;
+  readonly tokens?: number | null;
+  readonly artifactUri?: string | null;
+  readonly artifactSha256?: string | null;
+}
+
+export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointInput): Promise<void> {
+  await tx.run(
+    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256)
+     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ? FROM models m WHERE m.model_id = ?
+     ON CONFLICT (model_id, step) DO UPDATE SET tokens = excluded.tokens,
+       artifact_uri = coalesce(excluded.artifact_uri, checkpoints.artifact_uri),
+       artifact_sha256 = coalesce(excluded.artifact_sha256, checkpoints.artifact_sha256)`,
+    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, modelId],
+  );
+}
+
+/** Recomputes checkpoint tokens after a model's tokens per step changed. */
+export async function refreshCheckpointTokens(tx: WriteTx, modelId: string): Promise<void> {
+  await tx.run(
+    `UPDATE checkpoints SET tokens = checkpoints.step * m.tokens_per_step
+     FROM models m WHERE m.model_id = checkpoints.model_id AND m.model_id = ? AND m.tokens_per_step IS NOT NULL`,
+    [modelId],
+  );
+}

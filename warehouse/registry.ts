@@ -1,0 +1,53 @@
+import { badInput, notFound } from '../errors/CortexError.js';
+import { lookupModel, unknownModel, type ModelFacts } from './catalog.js';
+import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointInput, type ModelRow } from './modelsRepo.js';
+import type { Warehouse } from './Warehouse.js';
+
+export type ModelRegistration = Partial<Omit<ModelFacts, 'aliases' | 'modelId'>> & { readonly modelId: string };
+
+/**
+ * Registers a model or updates its facts: given fields win, then what is already stored, then
+ * the catalog. Changing tokens per step re-derives every checkpoint's token count.
+ */
+export async function registerModel(wh: Warehouse, input: ModelRegistration): Promise<ModelRow> {
+  if (!/^[\w.\-/]{1,200}$/.test(input.modelId)) {
+    throw badInput(`model id '${input.modelId}' must be 1–200 letters, digits, '.', '-', '_' or '/'`, { field: 'id' });
+  }
+  for (const field of ['params', 'nLayers', 'hiddenSize', 'tokensPerStep', 'finalStep'] as const) {
+    const v = input[field];
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v <= 0)) throw badInput(`${field} must be a positive whole number (got ${v})`, { field });
+  }
+  const [stored] = await modelsByIds(wh, [input.modelId]);
+  const base: ModelFacts = lookupModel(input.modelId) ?? unknownModel(input.modelId);
+  const pick = <K extends keyof ModelRegistration & keyof ModelFacts>(k: K) =>
+    (input[k] ?? (stored as unknown as Record<string, unknown> | undefined)?.[k] ?? base[k]) as ModelFacts[K];
+  const facts: ModelFacts = {
+    ...base,
+    family: pick('family'),
+    params: pick('params'),
+    nLayers: pick('nLayers'),
+    hiddenSize: pick('hiddenSize'),
+    tokensPerStep: pick('tokensPerStep'),
+    finalStep: pick('finalStep'),
+    languages: pick('languages'),
+    source: pick('source'),
+    description: pick('description'),
+  };
+  await wh.write(async (tx) => {
+    await upsertModel(tx, facts);
+    await refreshCheckpointTokens(tx, input.modelId);
+  });
+  return (await modelsByIds(wh, [input.modelId]))[0]!;
+}
+
+/** Registers (or updates) checkpoints of an existing model, all or none. */
+export async function registerCheckpoints(wh: Warehouse, modelId: string, checkpoints: readonly CheckpointInput[]): Promise<number> {
+  const [model] = await modelsByIds(wh, [modelId]);
+  if (!model) throw notFound('model', modelId);
+  const bad = checkpoints.filter((c) => !Number.isInteger(c.step) || c.step < 0);
+  if (bad.length) throw badInput(`steps must be whole numbers >= 0 (got ${bad.map((c) => c.step).join(', ')})`, { field: 'step' });
+  await wh.write(async (tx) => {
+    for (const c of checkpoints) await upsertCheckpoint(tx, modelId, c);
+  });
+  return checkpoints.length;
+}
