@@ -37,12 +37,12 @@ export class CompareResolver {
   ): Promise<ModelComparison> {
     const ids = [...new Set(models)];
     if (ids.length < 1 || ids.length > MAX_COMPARED) throw badInput(`compare 1 to ${MAX_COMPARED} models (got ${ids.length})`, { argument: 'models' });
-    await Promise.all(ids.map((id) => requireModel(ctx, id)));
     const loader = ctx.loaders.trajectory(task, metric, stepRange?.from, stepRange?.to);
+    const trajectories = await Promise.all(ids.map((id) => loader.load(id)));
+    // A model with rows exists; only an empty one needs the existence check (NOT_FOUND).
+    await Promise.all(ids.filter((_, i) => trajectories[i]!.length === 0).map((id) => requireModel(ctx, id)));
     // Only points placed on the chosen axis take part (e.g. FRACTION needs a known final step).
-    const placed = (await Promise.all(ids.map((id) => loader.load(id)))).map((rows) =>
-      rows.filter((r) => axisValue(r, alignBy) !== null),
-    );
+    const placed = trajectories.map((rows) => rows.filter((r) => axisValue(r, alignBy) !== null));
 
     const series: Series[] = ids.map((id, i) => {
       const rows = placed[i]!;

@@ -17,7 +17,7 @@ export class TaskScoreAggregateWhere {
   steps?: StepRange;
 }
 
-@ObjectType({ description: 'One group of an aggregate; dimensions not grouped by are null.' })
+@ObjectType({ simpleResolvers: true, description: 'One group of an aggregate; dimensions not grouped by are null.' })
 export class TaskScoreAggregate {
   @Field(() => ID, { nullable: true })
   modelId!: string | null;

@@ -10,7 +10,7 @@ export class GridInput {
   scale!: GridScale;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SeriesPoint {
   @Field(() => Number, { description: 'Position on the alignment axis.' })
   x!: number;
@@ -25,7 +25,7 @@ export class SeriesPoint {
   stderr!: number | null;
 }
 
-@ObjectType({ description: 'A notable point of a series: its best or its final value.' })
+@ObjectType({ simpleResolvers: true, description: 'A notable point of a series: its best or its final value.' })
 export class SeriesExtremum {
   @Field(() => Number)
   x!: number;
@@ -37,7 +37,7 @@ export class SeriesExtremum {
   value!: number;
 }
 
-@ObjectType({ description: 'One model’s series on the common axis.' })
+@ObjectType({ simpleResolvers: true, description: 'One model’s series on the common axis.' })
 export class ComparedSeries {
   @Field(() => ID)
   modelId!: string;
@@ -52,7 +52,7 @@ export class ComparedSeries {
   final!: SeriesExtremum | null;
 }
 
-@ObjectType({ description: 'Pearson correlation of two models’ trajectories over their common axis points.' })
+@ObjectType({ simpleResolvers: true, description: 'Pearson correlation of two models’ trajectories over their common axis points.' })
 export class TrajectoryCorrelation {
   @Field(() => ID)
   modelA!: string;
@@ -70,7 +70,7 @@ export class TrajectoryCorrelation {
   reason!: string | null;
 }
 
-@ObjectType({ description: 'Several models’ trajectories of one signal on a common axis.' })
+@ObjectType({ simpleResolvers: true, description: 'Several models’ trajectories of one signal on a common axis.' })
 export class ModelComparison {
   @Field(() => AlignBy)
   alignBy!: AlignBy;

@@ -1,7 +1,7 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'A benchmark result at one checkpoint: a stored task, or a task group computed at query time.' })
+@ObjectType({ simpleResolvers: true, description: 'A benchmark result at one checkpoint: a stored task, or a task group computed at query time.' })
 export class TaskScore {
   @Field(() => String)
   task!: string;
@@ -19,7 +19,7 @@ export class TaskScore {
   nTasks!: number;
 }
 
-@ObjectType({ description: 'One point of a trajectory over training.' })
+@ObjectType({ simpleResolvers: true, description: 'One point of a trajectory over training.' })
 export class TrajectoryPoint {
   @Field(() => Int)
   step!: number;
@@ -40,7 +40,7 @@ export class TrajectoryPoint {
   nTasks!: number;
 }
 
-@ObjectType({ description: 'A stored task with the metrics recorded for it.' })
+@ObjectType({ simpleResolvers: true, description: 'A stored task with the metrics recorded for it.' })
 export class TaskInfo {
   @Field(() => String)
   task!: string;
@@ -55,7 +55,7 @@ export class TaskInfo {
   nCheckpoints!: number;
 }
 
-@ObjectType({ description: 'A task group: an unweighted mean over member tasks, computed at query time.' })
+@ObjectType({ simpleResolvers: true, description: 'A task group: an unweighted mean over member tasks, computed at query time.' })
 export class TaskGroupInfo {
   @Field(() => ID)
   name!: string;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { CompareResolver } from '../resolvers/CompareResolver.js';
@@ -9,11 +9,15 @@ import { TaskScoreResolver } from '../resolvers/TaskScoreResolver.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
 
-/** The executable schema; built once per process (type-graphql metadata is global). */
+/**
+ * The executable schema; built once per process (type-graphql metadata is global). Sorted, so
+ * the checked-in schema.graphql is stable and arguments read in a sensible order (parameter
+ * decorators register them last-first).
+ */
 export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: [ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver],
     validate: false,
-  });
+  }).then(lexicographicSortSchema);
   return cached;
 }

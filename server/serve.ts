@@ -13,7 +13,6 @@ export async function serve(config: ServerConfig): Promise<void> {
   }
   const wh = await Warehouse.create({ path: config.db });
   const server = await startServer(wh, config);
-  console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint})`);
   const shutdown = async (signal: string) => {
     console.log(`${signal}: shutting down`);
     await server.close();
@@ -22,4 +21,5 @@ export async function serve(config: ServerConfig): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint})`);
 }

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
@@ -16,6 +16,8 @@ export interface WarehouseOptions {
   readonly readOnly?: boolean;
   /** Connections used for reads, so a long read does not queue behind another. */
   readonly readers?: number;
+  /** Entries in the read-result cache (0 disables it). */
+  readonly cacheEntries?: number;
 }
 
 /** What a write transaction may do: the same statements, on the single writer connection. */
@@ -37,8 +39,12 @@ export class Warehouse {
   /** Bumped by every committed write; caches key on it so new data invalidates them. */
   dataVersion = 0;
 
+  /** Cache hits served without a statement; for benchmarks and tests. */
+  cacheHits = 0;
+
   private readonly writeLock = new Mutex();
   private nextReader = 0;
+  private readonly cache: ReadCache;
 
   private constructor(
     readonly path: string,
@@ -46,23 +52,38 @@ export class Warehouse {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly readers: DuckDBConnection[],
-  ) {}
+    cacheEntries: number,
+  ) {
+    this.cache = new ReadCache(cacheEntries);
+  }
 
   static async create(options: WarehouseOptions): Promise<Warehouse> {
-    const { path, readOnly = false, readers = 2 } = options;
+    const { path, readOnly = false, readers = 2, cacheEntries = 256 } = options;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const instance = await openInstance(path, readOnly);
     const writer = await instance.connect();
     const readerConnections: DuckDBConnection[] = [];
     for (let i = 0; i < readers; i++) readerConnections.push(await instance.connect());
-    const warehouse = new Warehouse(path, readOnly, instance, writer, readerConnections);
+    const warehouse = new Warehouse(path, readOnly, instance, writer, readerConnections, cacheEntries);
     if (!readOnly) await applyMigrations(warehouse);
     return warehouse;
   }
 
-  /** Runs a read on one of the reader connections and returns plain row objects. */
+  /**
+   * Runs a read on one of the reader connections and returns plain row objects (shared with
+   * the cache: callers must not mutate them). Results are cached until the next write.
+   */
   async all<T = Row>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return readRows<T>(this.pickReader(), sql, params, this);
+    const key = this.cache.key(sql, params);
+    const hit = key === null ? undefined : this.cache.get(key, this.dataVersion);
+    if (hit) {
+      this.cacheHits++;
+      return hit as T[];
+    }
+    const version = this.dataVersion;
+    const rows = await readRows<T>(this.pickReader(), sql, params, this);
+    if (key !== null) this.cache.set(key, version, rows);
+    return rows;
   }
 
   /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
@@ -86,7 +107,7 @@ export class Warehouse {
         },
         run: async (sql, params = []) => {
           this.statementCount++;
-          await this.writer.run(sql, params as DuckDBValue[]);
+          await this.writer.run(sql, params as DuckDBValue[], bindTypes(params));
         },
         all: (sql, params = []) => readRows(this.writer, sql, params, this),
       };
@@ -103,7 +124,12 @@ export class Warehouse {
     });
   }
 
+  private closed = false;
+
+  /** Closes every connection and the instance; closing twice is a no-op. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const c of this.readers) c.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
@@ -130,8 +156,47 @@ async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInst
 
 async function readRows<T>(connection: DuckDBConnection, sql: string, params: SqlParams, owner: Warehouse): Promise<T[]> {
   owner.statementCount++;
-  const reader = await connection.runAndReadAll(sql, params as DuckDBValue[]);
+  const reader = await connection.runAndReadAll(sql, params as DuckDBValue[], bindTypes(params));
   return reader.getRowObjectsJS().map((row) => normaliseRow(row) as T);
+}
+
+/**
+ * Read results keyed by SQL and parameters, valid for one data version: every committed write
+ * bumps the version, so a cached result is never older than the data. Bounded in entries and
+ * rows (large voxel reads are not worth keeping), evicting the least recently used.
+ */
+class ReadCache {
+  private readonly entries = new Map<string, { version: number; rows: unknown[] }>();
+  constructor(private readonly capacity: number, private readonly maxRows = 20_000) {}
+
+  key(sql: string, params: SqlParams): string | null {
+    if (this.capacity === 0) return null;
+    return `${sql}\u0000${JSON.stringify(params, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+  }
+
+  get(key: string, version: number): unknown[] | undefined {
+    const entry = this.entries.get(key);
+    if (!entry || entry.version !== version) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.rows;
+  }
+
+  set(key: string, version: number, rows: unknown[]): void {
+    if (rows.length > this.maxRows) return;
+    this.entries.delete(key);
+    this.entries.set(key, { version, rows });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+/**
+ * An empty list has no item type to infer and DuckDB refuses to bind it; bind it as VARCHAR[]
+ * (the SQL casts it, e.g. `?::INTEGER[]`, which an empty list always survives).
+ */
+export function bindTypes(params: SqlParams): DuckDBType[] | undefined {
+  if (!params.some((p) => p instanceof DuckDBListValue && p.items.length === 0)) return undefined;
+  return params.map((p) => (p instanceof DuckDBListValue && p.items.length === 0 ? LIST(VARCHAR) : undefined)) as DuckDBType[];
 }
 
 /** BIGINT columns come back as bigint; every count and token number here fits a double exactly. */

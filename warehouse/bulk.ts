@@ -11,6 +11,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { CortexError } from '../errors/CortexError.js';
+import { bindTypes } from './Warehouse.js';
 
 /**
  * Bulk paths between typed arrays and DuckDB. Row-by-row appends and row objects cost
@@ -105,7 +106,7 @@ export async function readFloat64Columns(
   sql: string,
   params: readonly DuckDBValue[] = [],
 ): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
-  const result = await connection.run(sql, params as DuckDBValue[]);
+  const result = await connection.run(sql, params as DuckDBValue[], bindTypes(params));
   const names = result.columnNames();
   const parts: Float64Array[][] = names.map(() => []);
   let rowCount = 0;
@@ -117,7 +118,7 @@ export async function readFloat64Columns(
       const bytes = duckdb.vector_get_data(vector, n * 8);
       const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 8));
       const validity = duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8);
-      if (validity.byteLength > 0) {
+      if (validity && validity.byteLength > 0) {
         for (let r = 0; r < n; r++) if (!(validity[r >> 3]! & (1 << (r & 7)))) values[r] = NaN;
       }
       parts[i]!.push(values);

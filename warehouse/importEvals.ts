@@ -119,6 +119,7 @@ export async function importEvalDocuments(
       SELECT model_id, step, task, metric, value, stderr, source
       FROM (SELECT *, row_number() OVER () AS rn FROM import_scores)
       QUALIFY row_number() OVER (PARTITION BY model_id, step, task, metric ORDER BY rn DESC) = 1`);
+    await tx.run('INSERT INTO tasks SELECT DISTINCT task FROM import_scores ON CONFLICT DO NOTHING');
     await tx.run('DROP TABLE import_scores');
     scores = rows.length;
   });

@@ -1,5 +1,5 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import { taskPatterns } from './taskGroups.js';
+import { taskGroup, taskPatterns } from './taskGroups.js';
 import type { Warehouse } from './Warehouse.js';
 
 export interface ScoreKey {
@@ -23,13 +23,17 @@ export interface TrajectoryRow extends ScoreRow {
 }
 
 /**
- * `sel(name, pattern)`: which stored tasks each requested name covers. Groups and plain tasks
- * share it, so one join serves both (see taskGroups.ts).
+ * `sel(name, task)`: which stored tasks each requested name covers. Groups and plain tasks
+ * share it, so one join serves both (see taskGroups.ts). Patterns are matched against the
+ * small `tasks` table, so task_scores itself is joined by equality.
  */
 function selectorCte(names: readonly string[], params: DuckDBValue[]): string {
   const pairs = [...new Set(names)].flatMap((name) => taskPatterns(name).map((p) => [name, p] as const));
   params.push(listValue(pairs.map(([n]) => n)), listValue(pairs.map(([, p]) => p)));
-  return `sel AS (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS pattern)`;
+  return `sel AS (
+    SELECT DISTINCT p.name, t.task
+    FROM (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS pattern) p
+    JOIN tasks t ON t.task LIKE p.pattern ESCAPE '\\')`;
 }
 
 /** The value of a group mean; a single task's value and stderr pass through bit-for-bit. */
@@ -57,13 +61,16 @@ export async function scoresByKeys(wh: Warehouse, keys: readonly ScoreKey[]): Pr
      SELECT k.model_id AS "modelId", k.step, k.name AS task, k.metric, ${CELL_AGGREGATES}
      FROM k JOIN sel USING (name)
      JOIN task_scores s ON s.model_id = k.model_id AND s.step = k.step AND s.metric = k.metric
-                       AND s.task LIKE sel.pattern ESCAPE '\\'
+                       AND s.task = sel.task
      GROUP BY k.model_id, k.step, k.name, k.metric`,
     params,
   );
 }
 
-/** Whole trajectories of one task (or group) and metric for many models, ordered by step. */
+/**
+ * Whole trajectories of one task (or group) and metric for many models, ordered by step. A
+ * plain task reads its rows directly; only a group needs the aggregating join.
+ */
 export async function trajectories(
   wh: Warehouse,
   modelIds: readonly string[],
@@ -71,21 +78,29 @@ export async function trajectories(
   metric: string,
   stepRange: { from?: number; to?: number } = {},
 ): Promise<TrajectoryRow[]> {
+  const filter = [listValue([...modelIds]), metric, stepRange.from ?? -1, stepRange.to ?? 2_147_483_647];
+  const axis = `c.tokens, CASE WHEN m.final_step > 0 THEN s.step / m.final_step END AS fraction`;
+  const joins = `JOIN models m ON m.model_id = s.model_id
+     LEFT JOIN checkpoints c ON c.model_id = s.model_id AND c.step = s.step
+     WHERE list_contains(?, s.model_id) AND s.metric = ? AND s.step BETWEEN ? AND ?`;
+  if (!taskGroup(task)) {
+    return wh.all<TrajectoryRow>(
+      `SELECT s.model_id AS "modelId", s.step, s.task, s.metric, s.value, s.stderr, 1 AS "nTasks", ${axis}
+       FROM task_scores s ${joins} AND s.task = ?
+       ORDER BY s.model_id, s.step`,
+      [...filter, task],
+    );
+  }
   const params: DuckDBValue[] = [];
   const sel = selectorCte([task], params);
-  params.push(listValue([...modelIds]), metric, stepRange.from ?? -1, stepRange.to ?? 2_147_483_647);
   return wh.all<TrajectoryRow>(
     `WITH ${sel}
      SELECT s.model_id AS "modelId", s.step, sel.name AS task, s.metric, ${CELL_AGGREGATES},
-            any_value(c.tokens) AS tokens,
-            any_value(CASE WHEN m.final_step > 0 THEN s.step / m.final_step END) AS fraction
-     FROM task_scores s JOIN sel ON s.task LIKE sel.pattern ESCAPE '\\'
-     JOIN models m ON m.model_id = s.model_id
-     LEFT JOIN checkpoints c ON c.model_id = s.model_id AND c.step = s.step
-     WHERE list_contains(?, s.model_id) AND s.metric = ? AND s.step BETWEEN ? AND ?
+            any_value(c.tokens) AS tokens, any_value(CASE WHEN m.final_step > 0 THEN s.step / m.final_step END) AS fraction
+     FROM task_scores s JOIN sel ON s.task = sel.task ${joins}
      GROUP BY s.model_id, s.step, sel.name, s.metric
      ORDER BY s.model_id, s.step`,
-    params,
+    [...params, ...filter],
   );
 }
 
@@ -143,7 +158,7 @@ export async function aggregateScores(wh: Warehouse, q: AggregateQuery): Promise
      cell AS (
        SELECT s.model_id, any_value(m.family) AS family, s.step, sel.name,
               CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value) / count(*) END AS value
-       FROM task_scores s JOIN sel ON s.task LIKE sel.pattern ESCAPE '\\'
+       FROM task_scores s JOIN sel ON s.task = sel.task
        JOIN models m ON m.model_id = s.model_id
        WHERE ${where.join(' AND ')}
        GROUP BY s.model_id, s.step, sel.name)

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { ApiLimits } from '../../resolvers/context.js';
+import { startServer, type RunningServer } from '../../server/app.js';
+import { importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { Warehouse } from '../../warehouse/Warehouse.js';
+import { PYTHIA_EVALS } from './pythiaFiles.js';
+import { tempDir } from './tmp.js';
+
+export const TEST_LIMITS: ApiLimits = { maxPageSize: 500, maxDepth: 12, maxCost: 200_000 };
+
+export interface TestServer {
+  readonly wh: Warehouse;
+  readonly server: RunningServer;
+  /** POSTs a GraphQL request and returns the parsed body and HTTP status. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on an ephemeral port over a real DuckDB file holding the shipped Pythia evals. */
+export async function startTestServer(options: { limits?: Partial<ApiLimits>; withPythia?: boolean } = {}): Promise<TestServer> {
+  const tmp = tempDir();
+  const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
+  if (options.withPythia ?? true) await importEvalsFromPath(wh, PYTHIA_EVALS);
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: { ...TEST_LIMITS, ...options.limits }, log: () => {} });
+  return {
+    wh,
+    server,
+    async gql(query, variables) {
+      const res = await fetch(server.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async close() {
+      await server.close();
+      wh.close();
+      tmp.cleanup();
+    },
+  };
+}

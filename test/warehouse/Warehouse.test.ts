@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CortexError } from '../../errors/CortexError.js';
+import { MIGRATIONS } from '../../warehouse/migrations.js';
+import { Warehouse } from '../../warehouse/Warehouse.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const TABLES = [
+  'brain_score_summary', 'brain_scores', 'checkpoints', 'datasets', 'internal_metrics', 'jobs',
+  'models', 'runs', 'schema_migrations', 'subjects', 'task_scores', 'voxels',
+];
+
+describe('Warehouse', () => {
+  const tmp = tempDir();
+  afterEach(() => undefined);
+
+  it('creates every table of the design on a new file and records the migrations', async () => {
+    const wh = await Warehouse.create({ path: join(tmp.dir, 'new.duckdb') });
+    const tables = await wh.all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1");
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(TABLES));
+    const applied = await wh.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    wh.close();
+  });
+
+  it('applies migrations once: reopening keeps data and adds nothing', async () => {
+    const path = join(tmp.dir, 'reopen.duckdb');
+    const first = await Warehouse.create({ path });
+    await first.write((tx) => tx.run("INSERT INTO models (model_id) VALUES ('m')"));
+    first.close();
+    const second = await Warehouse.create({ path });
+    expect(await second.all('SELECT count(*) AS n FROM schema_migrations')).toEqual([{ n: MIGRATIONS.length }]);
+    expect(await second.all('SELECT model_id FROM models')).toEqual([{ model_id: 'm' }]);
+    second.close();
+  });
+
+  it('rolls a failed write transaction back entirely', async () => {
+    const wh = await Warehouse.create({ path: ':memory:' });
+    await expect(
+      wh.write(async (tx) => {
+        await tx.run("INSERT INTO models (model_id) VALUES ('kept?')");
+        await tx.run('INSERT INTO no_such_table VALUES (1)');
+      }),
+    ).rejects.toThrow(/no_such_table/);
+    expect(await wh.all('SELECT count(*) AS n FROM models')).toEqual([{ n: 0 }]);
+    wh.close();
+  });
+
+  it('serves repeated reads from its cache until the next committed write', async () => {
+    const wh = await Warehouse.create({ path: ':memory:' });
+    const read = () => wh.all<{ n: number }>('SELECT count(*) AS n FROM models WHERE model_id LIKE ?', ['m%']);
+    expect(await read()).toEqual([{ n: 0 }]);
+    const statements = wh.statementCount;
+    expect(await read()).toEqual([{ n: 0 }]);
+    expect([wh.statementCount - statements, wh.cacheHits]).toEqual([0, 1]);
+    await wh.write((tx) => tx.run("INSERT INTO models (model_id) VALUES ('m1')"));
+    expect(await read()).toEqual([{ n: 1 }]);
+    await wh.write(async () => { throw new Error('rolled back'); }).catch(() => undefined);
+    expect(await read()).toEqual([{ n: 1 }]);
+    wh.close();
+  });
+
+  it('bulk-appends typed arrays (NaN → NULL) and reads them back as typed arrays', async () => {
+    const wh = await Warehouse.create({ path: ':memory:' });
+    const n = 5000; // more than one DataChunk (2048 rows)
+    const voxel = Int32Array.from({ length: n }, (_, i) => i);
+    const r = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? NaN : i / n));
+    await wh.write((tx) =>
+      tx.append('brain_scores', [
+        { type: 'VARCHAR', constant: 'm' },
+        { type: 'INTEGER', values: new Int32Array(n).fill(10) },
+        { type: 'SMALLINT', values: new Int16Array(n).fill(3) },
+        { type: 'VARCHAR', constant: 'd' },
+        { type: 'VARCHAR', values: Array.from({ length: n }, (_, i) => `s${i % 2}`) },
+        { type: 'INTEGER', values: voxel },
+        { type: 'REAL', values: r },
+        { type: 'REAL', values: new Float32Array(n).fill(100) },
+        { type: 'VARCHAR', constant: 'run-1' },
+      ]),
+    );
+    const { columns, rowCount, names } = await wh.readColumns('SELECT voxel::DOUBLE AS voxel, r::DOUBLE AS r FROM brain_scores ORDER BY voxel');
+    expect(names).toEqual(['voxel', 'r']);
+    expect(rowCount).toBe(n);
+    expect(Array.from(columns[0]!)).toEqual(Array.from(voxel));
+    for (let i = 0; i < n; i++) {
+      if (i % 7 === 0) expect(columns[1]![i]).toBeNaN();
+      else expect(columns[1]![i]).toBe(Math.fround(i / n));
+    }
+    expect(await wh.all('SELECT count(*) AS n FROM brain_scores WHERE r IS NULL')).toEqual([{ n: Math.ceil(n / 7) }]);
+    wh.close();
+  });
+
+  it('refuses a second writer process with WAREHOUSE_LOCKED instead of crashing', async () => {
+    const path = join(tmp.dir, 'locked.duckdb');
+    const wh = await Warehouse.create({ path });
+    wh.close();
+    // A real second process holds the writer lock while this one tries to open the file.
+    const holder = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { DuckDBInstance } from '@duckdb/node-api';
+       const db = await DuckDBInstance.create(${JSON.stringify(path)});
+       await (await db.connect()).run('SELECT 1');
+       console.log('holding');
+       setTimeout(() => {}, 30000);`,
+    ], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const error = await Warehouse.create({ path }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CortexError);
+      expect((error as CortexError).toJSON()).toEqual({
+        code: 'WAREHOUSE_LOCKED',
+        message: `warehouse ${path} is already open for writing by another process (PID ${holder.pid}); DuckDB allows one writer: stop that process, or open this one read-only`,
+        details: { path, pid: holder.pid },
+      });
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});
