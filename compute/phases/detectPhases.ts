@@ -1,0 +1,274 @@
+/**
+ * Phase detection over training checkpoints: the entry point used by the API.
+ *
+ * Pipeline (docs/phases.md has the precise definitions):
+ *  1. preparePhaseInput: validate, put checkpoints on the x axis (default log10 tokens), exclude and
+ *     report checkpoints without an x or without any value, z-score every signal.
+ *  2. segmentExact: exact least-squares piecewise-linear segmentation shared by all signals, for
+ *     k = 0..kMax breakpoints, every breakpoint position allowed, segments ≥ minSize points.
+ *  3. selectK: BIC over k (or the caller's fixed k).
+ *  4. bootstrap: moving-block residual bootstrap CIs for each breakpoint (K fixed).
+ *  5. labels: ALIGNMENT / DETACHMENT / REALIGNMENT / … from slope z tests, and the triple pattern
+ *     with its bootstrap confidence.
+ *
+ * @example
+ * const result = detectPhases({
+ *   points, // [{ step, tokens, fraction }, …]
+ *   signals: [{ name: 'brain', role: 'BRAIN', values: brain }, { name: 'piqa', role: 'TASK', values: piqa }],
+ *   options: { bootstrap: 200, seed: 1 },
+ * });
+ * // on the synthetic study(60, 1) of test/compute/phases/detectPhases.test.ts (full output in docs/phases.md):
+ * result.k;                            // 2 (kSelectedBy 'BIC')
+ * result.segments.map((s) => s.label); // ['ALIGNMENT', 'DETACHMENT', 'REALIGNMENT']
+ * result.breakpoints[0];               // { index: 21, step: 240, tokens: 503316480, x: 8.702,
+ *                                      //   ci: { level: 0.9, lowIndex: 20, highIndex: 22, lowStep: 204, highStep: 281, … } }
+ * result.triplePattern;                // { present: true, confidence: 0.62 }
+ */
+import { badInput } from '../../errors/CortexError.js';
+import type { BicEntry } from './selectK.js';
+import { bicByK, selectK } from './selectK.js';
+import type { SegmentStats } from './segmentCosts.js';
+import { buildSegmentStats, segmentFit } from './segmentCosts.js';
+import { DEFAULT_MIN_SIZE, segmentExact } from './segmentExact.js';
+import { checkContinuousLimits } from './segmentContinuous.js';
+import { checkSegmentation } from './partitionOptimal.js';
+import { bootstrapBreakpoints } from './bootstrap.js';
+import type { Direction, PhaseLabel, SignalRole, SignalSlope } from './labels.js';
+import { DEFAULT_Z_THRESHOLD, hasTriplePattern, labelSegments, slopeDirection } from './labels.js';
+import type { CheckpointPoint, ExcludedPoint, PhaseAxis, PhaseSignal } from './phaseInput.js';
+import { PHASE_AXES, preparePhaseInput } from './phaseInput.js';
+
+export type { CheckpointPoint, ExcludedPoint, PhaseAxis, PhaseSignal } from './phaseInput.js';
+export type { BicEntry } from './selectK.js';
+export type { Direction, PhaseLabel, SignalRole } from './labels.js';
+export { PHASE_LABELS } from './labels.js';
+
+export interface DetectPhasesOptions {
+  /** x axis (default LOG_TOKENS = log10(tokens)). */
+  readonly axis?: PhaseAxis;
+  /** Fixed number of breakpoints; when absent k is chosen by BIC over 0..kMax. */
+  readonly k?: number;
+  /** Largest k tried by BIC (default 4; lowered to what the included points allow). */
+  readonly kMax?: number;
+  /** Minimum points per segment (default 4). */
+  readonly minSize?: number;
+  /** Continuous piecewise-linear fit (default false). */
+  readonly continuous?: boolean;
+  /** Bootstrap replicates (default 200; 0 = no intervals and no triple-pattern confidence). */
+  readonly bootstrap?: number;
+  /** Central coverage of the breakpoint intervals (default 0.9). */
+  readonly ciLevel?: number;
+  /** Seed of the bootstrap (default 0). */
+  readonly seed?: number;
+  /** z threshold of the slope direction tests (default 2). */
+  readonly zThreshold?: number;
+}
+
+export interface DetectPhasesInput {
+  readonly points: readonly CheckpointPoint[];
+  readonly signals: readonly PhaseSignal[];
+  readonly options?: DetectPhasesOptions;
+}
+
+export interface BreakpointInterval {
+  readonly level: number;
+  /** Input-point indices of the interval limits. */
+  readonly lowIndex: number;
+  readonly highIndex: number;
+  readonly lowStep: number;
+  readonly highStep: number;
+  readonly lowX: number;
+  readonly highX: number;
+}
+
+/** A breakpoint: the LAST checkpoint of the left segment. */
+export interface PhaseBreakpoint {
+  /** Index into the input points. */
+  readonly index: number;
+  readonly step: number;
+  readonly tokens: number | null;
+  readonly x: number;
+  readonly ci: BreakpointInterval | null;
+}
+
+export interface SegmentSlope {
+  readonly signal: string;
+  readonly role: SignalRole;
+  /** OLS slope in z-scored signal units per x unit; null with < 2 values in the segment. */
+  readonly slope: number | null;
+  /** OLS standard error of the slope; null with < 3 values in the segment. */
+  readonly stderr: number | null;
+  readonly direction: Direction;
+}
+
+export interface PhaseSegment {
+  readonly index: number;
+  /** Input-point indices of the first and last checkpoint of the segment. */
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly startStep: number;
+  readonly endStep: number;
+  readonly startX: number;
+  readonly endX: number;
+  /** Included checkpoints in the segment. */
+  readonly nPoints: number;
+  readonly label: PhaseLabel;
+  readonly slopes: readonly SegmentSlope[];
+}
+
+export interface PhaseDetection {
+  readonly axis: PhaseAxis;
+  readonly k: number;
+  readonly kSelectedBy: 'BIC' | 'FIXED';
+  readonly bicByK: readonly BicEntry[];
+  readonly breakpoints: readonly PhaseBreakpoint[];
+  readonly segments: readonly PhaseSegment[];
+  readonly excluded: readonly ExcludedPoint[];
+  /** confidence = fraction of bootstrap replicates whose own labels show the pattern; null without bootstrap. */
+  readonly triplePattern: { readonly present: boolean; readonly confidence: number | null };
+}
+
+const MAX_BOOTSTRAP = 10_000;
+
+function optionProblems(o: DetectPhasesOptions): string[] {
+  const p: string[] = [];
+  const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+  if (o.axis !== undefined && !PHASE_AXES.includes(o.axis)) p.push(`axis must be one of ${PHASE_AXES.join(', ')} (${o.axis})`);
+  if (o.k !== undefined && !(isInt(o.k) && o.k >= 0)) p.push(`k must be an integer ≥ 0 (${o.k})`);
+  if (o.kMax !== undefined && !(isInt(o.kMax) && o.kMax >= 0)) p.push(`kMax must be an integer ≥ 0 (${o.kMax})`);
+  if (o.minSize !== undefined && !(isInt(o.minSize) && o.minSize >= 2)) p.push(`minSize must be an integer ≥ 2 (${o.minSize})`);
+  if (o.bootstrap !== undefined && !(isInt(o.bootstrap) && o.bootstrap >= 0 && o.bootstrap <= MAX_BOOTSTRAP)) p.push(`bootstrap must be an integer in 0..${MAX_BOOTSTRAP} (${o.bootstrap})`);
+  if (o.ciLevel !== undefined && !(o.ciLevel > 0 && o.ciLevel < 1)) p.push(`ciLevel must be in (0, 1) (${o.ciLevel})`);
+  if (o.seed !== undefined && !Number.isFinite(o.seed)) p.push(`seed must be finite (${o.seed})`);
+  if (o.zThreshold !== undefined && !(Number.isFinite(o.zThreshold) && o.zThreshold > 0)) p.push(`zThreshold must be finite and > 0 (${o.zThreshold})`);
+  return p;
+}
+
+/** Slopes of every signal on every segment (ends = last index of each segment). */
+function segmentSlopes(stats: SegmentStats, x: Float64Array, roles: readonly SignalRole[], ends: readonly number[]): SignalSlope[][] {
+  let start = 0;
+  return ends.map((end) => {
+    const span = x[end] - x[start];
+    const slopes = roles.map((role, s) => {
+      const f = segmentFit(stats, s, start, end);
+      return { role, slope: f.slope, stderr: f.stderr, span };
+    });
+    start = end + 1;
+    return slopes;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Detect training phases; see the file header and docs/phases.md. Never mutates its input. */
+export function detectPhases(input: DetectPhasesInput): PhaseDetection {
+  const o = input.options ?? {};
+  const problems = optionProblems(o);
+  if (problems.length > 0) throw badInput(`invalid phase detection options: ${problems.join('; ')}`, { problems });
+  const axis = o.axis ?? 'LOG_TOKENS';
+  const minSize = o.minSize ?? DEFAULT_MIN_SIZE;
+  const continuous = o.continuous ?? false;
+  const replicates = o.bootstrap ?? 200;
+  const level = o.ciLevel ?? 0.9;
+  const zThreshold = o.zThreshold ?? DEFAULT_Z_THRESHOLD;
+
+  const prep = preparePhaseInput(input.points, input.signals, axis);
+  const { x, z, weights, included } = prep;
+  const n = x.length;
+  const roles = input.signals.map((s) => s.role);
+
+  let kTop: number;
+  if (o.k !== undefined) {
+    checkSegmentation(n, o.k, minSize);
+    kTop = o.k;
+  } else {
+    if (n < minSize) throw badInput(`phase detection needs at least minSize = ${minSize} included checkpoints, got ${n}`, { n, minSize });
+    kTop = Math.min(o.kMax ?? 4, Math.floor(n / minSize) - 1);
+  }
+  if (continuous) checkContinuousLimits(n, kTop, minSize);
+
+  const stats = buildSegmentStats(x, z, weights);
+  const seg = segmentExact(stats, { kMax: kTop, minSize, continuous });
+  const bic = bicByK(seg.costs, stats.nObs, z.length, continuous);
+  const K = o.k ?? selectK(bic);
+  const bps = seg.breakpoints[K];
+  const ends = [...bps, n - 1];
+  const labelOf = (st: SegmentStats, e: readonly number[]): PhaseLabel[] => labelSegments(segmentSlopes(st, x, roles, e), { zThreshold });
+
+  const slopes = segmentSlopes(stats, x, roles, ends);
+  const labels = labelSegments(slopes, { zThreshold });
+
+  let intervals: readonly { lowIndex: number; highIndex: number }[] | null = null;
+  let confidence: number | null = null;
+  if (replicates > 0) {
+    if (K === 0) confidence = 0; // one segment: no replicate can show three phases
+    else {
+      const boot = bootstrapBreakpoints(x, z, bps, { replicates, level, seed: o.seed ?? 0, minSize, continuous, weights }, (st, _rep, rb) =>
+        hasTriplePattern(labelOf(st, [...rb, n - 1])),
+      );
+      intervals = boot.intervals;
+      confidence = boot.statistics.filter(Boolean).length / replicates;
+    }
+  }
+
+  const pointAt = (i: number): CheckpointPoint => input.points[included[i]];
+  const breakpoints: PhaseBreakpoint[] = bps.map((b, j) => {
+    const iv = intervals?.[j];
+    return {
+      index: included[b],
+      step: pointAt(b).step,
+      tokens: pointAt(b).tokens,
+      x: x[b],
+      ci: iv
+        ? {
+            level,
+            lowIndex: included[iv.lowIndex],
+            highIndex: included[iv.highIndex],
+            lowStep: pointAt(iv.lowIndex).step,
+            highStep: pointAt(iv.highIndex).step,
+            lowX: x[iv.lowIndex],
+            highX: x[iv.highIndex],
+          }
+        : null,
+    };
+  });
+  let start = 0;
+  const segments: PhaseSegment[] = ends.map((end, i) => {
+    const segment: PhaseSegment = {
+      index: i,
+      startIndex: included[start],
+      endIndex: included[end],
+      startStep: pointAt(start).step,
+      endStep: pointAt(end).step,
+      startX: x[start],
+      endX: x[end],
+      nPoints: end - start + 1,
+      label: labels[i],
+      slopes: slopes[i].map((s, j) => ({
+        signal: input.signals[j].name,
+        role: s.role,
+        slope: s.slope,
+        stderr: s.stderr,
+        direction: slopeDirection(s, zThreshold),
+      })),
+    };
+    start = end + 1;
+    return segment;
+  });
+  return deepFreeze({
+    axis,
+    k: K,
+    kSelectedBy: o.k !== undefined ? 'FIXED' : 'BIC',
+    bicByK: bic,
+    breakpoints,
+    segments,
+    excluded: prep.excluded,
+    triplePattern: { present: hasTriplePattern(labels), confidence },
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * Boundary checks and preparation for phase detection: validate everything at once (STYLE §5),
+ * place checkpoints on the chosen x axis, exclude and report checkpoints whose x is undefined, and
+ * z-score every signal over the included checkpoints.
+ *
+ * z-scoring (mean 0, sample SD 1 over the finite included values) puts brain scores (Pearson r
+ * ≈ 0.01–0.3), accuracies (0–1) and internal metrics (any scale) on one footing, so the pooled
+ * least-squares cost and the pooled BIC weigh them by their per-signal `weight` only. A signal with
+ * fewer than two values, or constant up to 1e-12 of its magnitude, cannot be z-scored: that is a
+ * DEGENERATE_INPUT error naming the signal (dropping it silently would change what is segmented).
+ */
+import { badInput, degenerate } from '../../errors/CortexError.js';
+import type { SignalRole } from './labels.js';
+
+export type PhaseAxis = 'LOG_TOKENS' | 'TOKENS' | 'STEP' | 'LOG_STEP' | 'FRACTION';
+export const PHASE_AXES: readonly PhaseAxis[] = ['LOG_TOKENS', 'TOKENS', 'STEP', 'LOG_STEP', 'FRACTION'];
+const ROLES: readonly SignalRole[] = ['BRAIN', 'TASK', 'INTERNAL'];
+
+/** One checkpoint, in training order. */
+export interface CheckpointPoint {
+  readonly step: number;
+  /** Tokens seen at this checkpoint; null when unknown. */
+  readonly tokens: number | null;
+  /** Fraction of the training run completed (0–1); null when unknown. */
+  readonly fraction: number | null;
+}
+
+/** One trajectory over the checkpoints; `values[t]` belongs to `points[t]`, NaN = not measured. */
+export interface PhaseSignal {
+  readonly name: string;
+  readonly role: SignalRole;
+  readonly values: Float64Array;
+  /** Relative weight in the pooled cost (default 1). */
+  readonly weight?: number;
+}
+
+export interface ExcludedPoint {
+  readonly step: number;
+  readonly reason: string;
+}
+
+export interface PreparedPhaseInput {
+  /** Indices into the input points of the included checkpoints, ascending. */
+  readonly included: Int32Array;
+  /** x of the included checkpoints. */
+  readonly x: Float64Array;
+  /** z-scored signal rows over the included checkpoints (NaN = missing). */
+  readonly z: Float64Array[];
+  readonly weights: Float64Array;
+  readonly excluded: ExcludedPoint[];
+}
+
+/** x of a checkpoint on `axis`, or the reason it has none. */
+export function axisValue(p: CheckpointPoint, axis: PhaseAxis): number | string {
+  switch (axis) {
+    case 'STEP':
+      return p.step;
+    case 'LOG_STEP':
+      return p.step > 0 ? Math.log10(p.step) : `step ${p.step} has no log10`;
+    case 'TOKENS':
+      return p.tokens === null ? 'tokens unknown' : p.tokens;
+    case 'LOG_TOKENS':
+      if (p.tokens === null) return 'tokens unknown';
+      return p.tokens > 0 ? Math.log10(p.tokens) : `tokens ${p.tokens} has no log10`;
+    case 'FRACTION':
+      return p.fraction === null ? 'fraction unknown' : p.fraction;
+  }
+}
+
+/** Every problem with the points and signals, as messages (empty when valid). */
+function inputProblems(points: readonly CheckpointPoint[], signals: readonly PhaseSignal[]): string[] {
+  const problems: string[] = [];
+  if (points.length === 0) problems.push('points is empty');
+  points.forEach((p, t) => {
+    if (!Number.isFinite(p.step)) problems.push(`points[${t}].step is not finite (${p.step})`);
+    else if (t > 0 && !(p.step > points[t - 1].step)) problems.push(`points must be sorted by strictly increasing step; points[${t}].step = ${p.step} follows ${points[t - 1].step}`);
+    if (p.tokens !== null && !(Number.isFinite(p.tokens) && p.tokens >= 0)) problems.push(`points[${t}].tokens must be null or finite and ≥ 0 (${p.tokens})`);
+    if (p.fraction !== null && !Number.isFinite(p.fraction)) problems.push(`points[${t}].fraction must be null or finite (${p.fraction})`);
+  });
+  if (signals.length === 0) problems.push('signals is empty');
+  const names = new Set<string>();
+  signals.forEach((s, i) => {
+    const who = `signals[${i}] '${s.name}'`;
+    if (s.name === '') problems.push(`signals[${i}].name is empty`);
+    if (names.has(s.name)) problems.push(`${who}: duplicate name`);
+    names.add(s.name);
+    if (!ROLES.includes(s.role)) problems.push(`${who}: role must be one of ${ROLES.join(', ')} (${s.role})`);
+    if (s.weight !== undefined && !(Number.isFinite(s.weight) && s.weight > 0)) problems.push(`${who}: weight must be finite and > 0 (${s.weight})`);
+    if (s.values.length !== points.length) problems.push(`${who}: ${s.values.length} values for ${points.length} points`);
+    else if (s.values.some((v) => !Number.isNaN(v) && !Number.isFinite(v))) problems.push(`${who}: values must be finite or NaN (missing)`);
+  });
+  return problems;
+}
+
+/**
+ * Validate, place on the axis, exclude, z-score. Throws BAD_USER_INPUT listing every input problem,
+ * or DEGENERATE_INPUT listing every signal that cannot be z-scored.
+ */
+export function preparePhaseInput(points: readonly CheckpointPoint[], signals: readonly PhaseSignal[], axis: PhaseAxis): PreparedPhaseInput {
+  const problems = inputProblems(points, signals);
+  if (problems.length > 0) throw badInput(`invalid phase detection input: ${problems.join('; ')}`, { problems });
+
+  const included: number[] = [];
+  const xs: number[] = [];
+  const excluded: ExcludedPoint[] = [];
+  points.forEach((p, t) => {
+    const x = axisValue(p, axis);
+    if (typeof x === 'string') excluded.push({ step: p.step, reason: `${x} (axis ${axis})` });
+    else if (signals.every((s) => Number.isNaN(s.values[t]))) excluded.push({ step: p.step, reason: 'no signal has a value at this checkpoint' });
+    else {
+      included.push(t);
+      xs.push(x);
+    }
+  });
+  for (let i = 1; i < xs.length; i++) {
+    if (xs[i] < xs[i - 1]) {
+      const [a, b] = [points[included[i - 1]], points[included[i]]];
+      throw badInput(`x on axis ${axis} must not decrease with step: ${xs[i - 1]} at step ${a.step} > ${xs[i]} at step ${b.step}`, {
+        axis,
+        steps: [a.step, b.step],
+      });
+    }
+  }
+
+  const degenerateProblems: string[] = [];
+  const z = signals.map((s) => {
+    const row = new Float64Array(included.length);
+    let m = 0;
+    let mean = 0;
+    let maxAbs = 0;
+    included.forEach((t, i) => {
+      const v = s.values[t];
+      row[i] = v;
+      if (Number.isNaN(v)) return;
+      m++;
+      mean += v;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    });
+    mean /= Math.max(m, 1);
+    let ss = 0;
+    for (const v of row) if (!Number.isNaN(v)) ss += (v - mean) ** 2;
+    const sd = m > 1 ? Math.sqrt(ss / (m - 1)) : 0;
+    if (m < 2) degenerateProblems.push(`signal '${s.name}' has ${m} value(s) at the included checkpoints; at least 2 are needed`);
+    else if (sd <= 1e-12 * maxAbs) degenerateProblems.push(`signal '${s.name}' is constant (${mean}) over the included checkpoints and cannot be z-scored`);
+    for (let i = 0; i < row.length; i++) row[i] = (row[i] - mean) / sd;
+    return row;
+  });
+  if (degenerateProblems.length > 0) {
+    throw degenerate(`phase detection cannot use these signals: ${degenerateProblems.join('; ')}`, { problems: degenerateProblems });
+  }
+  return {
+    included: Int32Array.from(included),
+    x: Float64Array.from(xs),
+    z,
+    weights: Float64Array.from(signals, (s) => s.weight ?? 1),
+    excluded,
+  };
+}
