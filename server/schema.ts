@@ -5,6 +5,7 @@ import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { CompareResolver } from '../resolvers/CompareResolver.js';
 import { ImportResolver } from '../resolvers/ImportResolver.js';
 import { ModelResolver } from '../resolvers/ModelResolver.js';
+import { PhaseResolver } from '../resolvers/PhaseResolver.js';
 import { TaskScoreResolver } from '../resolvers/TaskScoreResolver.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
@@ -16,7 +17,7 @@ let cached: Promise<GraphQLSchema> | null = null;
  */
 export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
-    resolvers: [ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver],
+    resolvers: [ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver],
     validate: false,
   }).then(lexicographicSortSchema);
   return cached;

@@ -1,0 +1,103 @@
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { DetectPhasesOptions, PhaseDetection } from '../compute/phases/detectPhases.js';
+import { badInput } from '../errors/CortexError.js';
+import { AlignBy } from '../schema/enums.js';
+import { Model } from '../schema/Model.type.js';
+import { PhaseComparison, PhaseOptionsInput, PhaseResult, SignalInput, SignalKind } from '../schema/Phases.type.js';
+import { compareModelPhases, detectModelPhases, signalName, type SignalSpec } from '../services/phases.js';
+import type { Context } from './context.js';
+
+/** SignalInput → SignalSpec, reporting every missing field at once. */
+export function toSignalSpecs(inputs: readonly SignalInput[]): SignalSpec[] {
+  const problems: string[] = [];
+  const specs = inputs.map((s, i): SignalSpec => {
+    const need = (field: keyof SignalInput) => {
+      if (s[field] === undefined || s[field] === null) problems.push(`signals[${i}] (${s.kind}) needs ${field}`);
+    };
+    if (s.kind === SignalKind.TASK) {
+      need('task');
+      return { kind: 'TASK', task: s.task ?? '', metric: s.metric ?? 'acc', weight: s.weight };
+    }
+    if (s.kind === SignalKind.BRAIN) {
+      need('dataset');
+      return { kind: 'BRAIN', dataset: s.dataset ?? '', roi: s.roi ?? 'all', layer: s.layer ?? null, subject: s.subject ?? null, statistic: s.statistic ?? 'mean_r', weight: s.weight };
+    }
+    need('metric');
+    return { kind: 'INTERNAL', metric: s.metric ?? '', layer: s.layer ?? null, weight: s.weight };
+  });
+  if (problems.length) throw badInput(`invalid signals: ${problems.join('; ')}`, { problems });
+  return specs;
+}
+
+function toOptions(o: PhaseOptionsInput | null): DetectPhasesOptions {
+  if (!o) return {};
+  // Drop absent fields so that cache keys do not depend on how a default was spelled.
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as DetectPhasesOptions;
+}
+
+export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: PhaseDetection): PhaseResult {
+  return {
+    modelId,
+    axis: d.axis,
+    k: d.k,
+    kSelectedBy: d.kSelectedBy,
+    bicByK: d.bicByK.map((b) => ({ ...b })),
+    signals: specs.map(signalName),
+    breakpoints: d.breakpoints.map((b) => ({ step: b.step, tokens: b.tokens, x: b.x, ci: b.ci && { ...b.ci } })),
+    segments: d.segments.map((s) => ({ ...s, label: s.label, slopes: s.slopes.map((sl) => ({ ...sl, role: sl.role as SignalKind })) })),
+    excluded: d.excluded.map((e) => ({ ...e })),
+    triplePattern: { ...d.triplePattern },
+  };
+}
+
+const PHASE_COST = 200;
+
+@Resolver(() => Model)
+export class PhaseResolver {
+  @Query(() => PhaseResult, {
+    description:
+      'Training phases of a model: exact piecewise-linear segmentation of z-scored signals with shared breakpoints, ' +
+      'k chosen by BIC, bootstrap intervals, and labels (docs/phases.md). Cached until the data changes.',
+    complexity: PHASE_COST,
+  })
+  async detectPhases(
+    @Ctx() ctx: Context,
+    @Arg('model', () => ID) model: string,
+    @Arg('signals', () => [SignalInput]) signals: SignalInput[],
+    @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
+  ): Promise<PhaseResult> {
+    const specs = toSignalSpecs(signals);
+    return toPhaseResult(model, specs, await detectModelPhases(ctx.wh, model, specs, toOptions(options)));
+  }
+
+  @FieldResolver(() => PhaseResult, { description: 'This model’s training phases (see Query.detectPhases).', complexity: PHASE_COST })
+  async phases(
+    @Root() root: Model,
+    @Ctx() ctx: Context,
+    @Arg('signals', () => [SignalInput]) signals: SignalInput[],
+    @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
+  ): Promise<PhaseResult> {
+    return this.detectPhases(ctx, root.id, signals, options);
+  }
+
+  @Query(() => PhaseComparison, {
+    description: 'Phases of several models: boundaries on a common axis, pairwise boundary differences, trajectory correlations.',
+    complexity: ({ args }) => PHASE_COST * (Array.isArray(args.models) ? args.models.length : 1),
+  })
+  async comparePhases(
+    @Ctx() ctx: Context,
+    @Arg('models', () => [ID]) models: string[],
+    @Arg('signals', () => [SignalInput]) signals: SignalInput[],
+    @Arg('alignBy', () => AlignBy, { defaultValue: AlignBy.TOKENS }) alignBy: AlignBy,
+    @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
+  ): Promise<PhaseComparison> {
+    const specs = toSignalSpecs(signals);
+    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options));
+    return {
+      alignBy: cmp.alignBy,
+      models: cmp.models.map((m) => ({ modelId: m.modelId, boundaries: m.boundaries, phases: toPhaseResult(m.modelId, specs, m.detection) })),
+      boundaryDifferences: cmp.boundaryDifferences.map((d) => ({ ...d })),
+      correlations: cmp.correlations.map((c) => ({ ...c })),
+    };
+  }
+}

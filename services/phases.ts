@@ -1,0 +1,178 @@
+import { detectPhases, type CheckpointPoint, type DetectPhasesOptions, type PhaseDetection, type PhaseSignal } from '../compute/phases/detectPhases.js';
+import { compareSeries } from '../compute/trajectories/compareSeries.js';
+import { badInput, notFound } from '../errors/CortexError.js';
+import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
+import { brainSignal, internalSignal, type SignalPoint } from '../warehouse/signalsRepo.js';
+import { trajectories } from '../warehouse/taskScoresRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
+
+/** What a phase signal is made of: a task (or task group), a brain score, or an internal metric. */
+export type SignalSpec =
+  | { readonly kind: 'TASK'; readonly task: string; readonly metric: string; readonly weight?: number }
+  | {
+      readonly kind: 'BRAIN';
+      readonly dataset: string;
+      readonly roi: string;
+      readonly layer: number | null;
+      readonly subject: string | null;
+      readonly statistic: 'mean_r' | 'median_r' | 'top_mean_r';
+      readonly weight?: number;
+    }
+  | { readonly kind: 'INTERNAL'; readonly metric: string; readonly layer: number | null; readonly weight?: number };
+
+export type AxisName = 'STEP' | 'TOKENS' | 'FRACTION';
+
+export function signalName(s: SignalSpec): string {
+  if (s.kind === 'TASK') return `task:${s.task}/${s.metric}`;
+  if (s.kind === 'BRAIN') return `brain:${s.dataset}/${s.roi}/${s.layer ?? 'best'}${s.subject ? `/${s.subject}` : ''}`;
+  return `internal:${s.metric}/${s.layer ?? 'mean'}`;
+}
+
+const ROLE = { TASK: 'TASK', BRAIN: 'BRAIN', INTERNAL: 'INTERNAL' } as const;
+
+function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promise<SignalPoint[]> {
+  if (s.kind === 'TASK') return trajectories(wh, [modelId], s.task, s.metric);
+  if (s.kind === 'BRAIN') return brainSignal(wh, { modelId, ...s });
+  return internalSignal(wh, modelId, s.metric, s.layer);
+}
+
+export interface PhaseInput {
+  readonly points: CheckpointPoint[];
+  readonly signals: PhaseSignal[];
+}
+
+/** A model's checkpoints and each signal aligned to them (NaN where a checkpoint lacks a value). */
+export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: readonly SignalSpec[]): Promise<PhaseInput> {
+  if (specs.length === 0 || specs.length > 8) throw badInput(`give 1 to 8 signals (got ${specs.length})`, { argument: 'signals' });
+  const [model] = await modelsByIds(wh, [modelId]);
+  if (!model) throw notFound('model', modelId);
+  const [checkpoints, ...series] = await Promise.all([
+    checkpointsOfModels(wh, [modelId], { limit: 1_000_000 }),
+    ...specs.map((s) => loadSignal(wh, modelId, s)),
+  ]);
+  const points = checkpoints.map((c) => ({ step: c.step, tokens: c.tokens, fraction: c.fraction }));
+  const index = new Map(points.map((p, i) => [p.step, i]));
+  const signals = specs.map((spec, i) => {
+    const values = new Float64Array(points.length).fill(NaN);
+    for (const { step, value } of series[i]!) {
+      const at = index.get(step);
+      if (at !== undefined) values[at] = value;
+    }
+    const name = signalName(spec);
+    if (!values.some(Number.isFinite)) {
+      throw badInput(`signal ${name} has no values for model '${modelId}'`, { signal: name, model: modelId });
+    }
+    return { name, role: ROLE[spec.kind], values, weight: spec.weight };
+  });
+  return { points, signals };
+}
+
+const cacheByWarehouse = new WeakMap<Warehouse, Map<string, Promise<PhaseDetection>>>();
+const CACHE_ENTRIES = 200;
+
+/**
+ * Phases of one model, cached by (data version, model, signals, options): a repeated request is
+ * free, and any committed write to the warehouse invalidates every entry.
+ */
+export function detectModelPhases(
+  wh: Warehouse,
+  modelId: string,
+  specs: readonly SignalSpec[],
+  options: DetectPhasesOptions = {},
+): Promise<PhaseDetection> {
+  let cache = cacheByWarehouse.get(wh);
+  if (!cache) cacheByWarehouse.set(wh, (cache = new Map()));
+  const key = JSON.stringify([wh.dataVersion, modelId, specs, options]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const result = loadPhaseInput(wh, modelId, specs).then((input) => detectPhases({ ...input, options }));
+  cache.set(key, result);
+  result.catch(() => cache.delete(key));
+  for (const k of cache.keys()) {
+    if (cache.size <= CACHE_ENTRIES) break;
+    cache.delete(k);
+  }
+  return result;
+}
+
+export interface ModelPhases {
+  readonly modelId: string;
+  readonly detection: PhaseDetection;
+  /** Breakpoints on the common axis (null where the checkpoint has no value on it). */
+  readonly boundaries: (number | null)[];
+}
+
+export interface BoundaryDifference {
+  readonly modelA: string;
+  readonly modelB: string;
+  /** Per breakpoint index, B − A on the common axis; null when the models' k differ. */
+  readonly differences: number[] | null;
+  /** Per breakpoint index, log10(B / A), for STEP and TOKENS; null when undefined. */
+  readonly log10Ratios: (number | null)[] | null;
+  readonly reason: string | null;
+}
+
+export interface SignalCorrelation {
+  readonly signal: string;
+  readonly modelA: string;
+  readonly modelB: string;
+  readonly r: number | null;
+  readonly n: number;
+}
+
+export interface PhaseComparison {
+  readonly alignBy: AxisName;
+  readonly models: ModelPhases[];
+  readonly boundaryDifferences: BoundaryDifference[];
+  readonly correlations: SignalCorrelation[];
+}
+
+/** Phases of several models, their boundaries on a common axis, and how their trajectories correlate. */
+export async function compareModelPhases(
+  wh: Warehouse,
+  modelIds: readonly string[],
+  specs: readonly SignalSpec[],
+  alignBy: AxisName,
+  options: DetectPhasesOptions = {},
+): Promise<PhaseComparison> {
+  if (modelIds.length < 2 || modelIds.length > 16) throw badInput(`compare 2 to 16 models (got ${modelIds.length})`, { argument: 'models' });
+  const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs)));
+  const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options)));
+  const axisOf = (p: CheckpointPoint) => (alignBy === 'STEP' ? p.step : alignBy === 'TOKENS' ? p.tokens : p.fraction);
+
+  const models = modelIds.map((modelId, i) => ({
+    modelId,
+    detection: detections[i]!,
+    boundaries: detections[i]!.breakpoints.map((b) => axisOf(inputs[i]!.points[b.index]!)),
+  }));
+
+  const boundaryDifferences: BoundaryDifference[] = [];
+  const correlations: SignalCorrelation[] = [];
+  for (let a = 0; a < models.length; a++) {
+    for (let b = a + 1; b < models.length; b++) {
+      boundaryDifferences.push(boundaryDifference(models[a]!, models[b]!, alignBy));
+    }
+  }
+  specs.forEach((spec, s) => {
+    const series = inputs.map((input, i) => {
+      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s]!.values[t]! })).filter((q) => q.x !== null && Number.isFinite(q.v));
+      return { key: modelIds[i]!, x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
+    });
+    for (const c of compareSeries(series).correlations) correlations.push({ signal: signalName(spec), modelA: c.a, modelB: c.b, r: c.r, n: c.n });
+  });
+  return { alignBy, models, boundaryDifferences, correlations };
+}
+
+function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: AxisName): BoundaryDifference {
+  const base = { modelA: a.modelId, modelB: b.modelId };
+  if (a.boundaries.length !== b.boundaries.length) {
+    return { ...base, differences: null, log10Ratios: null, reason: `different numbers of breakpoints (${a.boundaries.length} vs ${b.boundaries.length})` };
+  }
+  if (a.boundaries.some((v) => v === null) || b.boundaries.some((v) => v === null)) {
+    return { ...base, differences: null, log10Ratios: null, reason: `a breakpoint has no ${alignBy} value` };
+  }
+  const differences = a.boundaries.map((v, i) => b.boundaries[i]! - v!);
+  const log10Ratios =
+    alignBy === 'FRACTION' ? null : a.boundaries.map((v, i) => (v! > 0 && b.boundaries[i]! > 0 ? Math.log10(b.boundaries[i]! / v!) : null));
+  return { ...base, differences, log10Ratios, reason: null };
+}
