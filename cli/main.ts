@@ -8,7 +8,10 @@ import { resolveConfig } from '../server/config.js';
 import { buildDemoWarehouse } from '../server/demo.js';
 import { serve } from '../server/serve.js';
 import { cortexSchema } from '../server/schema.js';
+import { computeEncoding } from '../services/encoding.js';
+import { computeInternal } from '../services/internal.js';
 import { importEvalsFromPath } from '../warehouse/importEvals.js';
+import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
 import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { progressBars } from './progress.js';
@@ -57,6 +60,65 @@ importCmd
       importEvalsFromPath(wh, path, { model: opts.model, step: opts.step, onProgress: (d, t) => bars.update('files', d, t) }),
     ).finally(bars.stop);
     console.log(`imported ${report.scores} scores from ${report.files} files: ${report.checkpoints} checkpoints of ${report.models.join(', ')}`);
+  });
+
+importCmd
+  .command('fmri <manifest>')
+  .description('import an fMRI dataset from its manifest (docs/fmri-manifest.md); all-or-nothing')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (manifest: string, opts) => {
+    const r = await withWarehouse(opts.db, (wh) => importFmri(wh, manifest));
+    console.log(`imported dataset ${r.dataset}: ${r.runs} runs, ${r.words} words, ${r.subjects} subjects, ${r.voxels} voxels`);
+  });
+importCmd
+  .command('features <npy>')
+  .description('import per-word features (n_words × dim .npy, words of all runs in run order) of one model, step and layer')
+  .requiredOption('--model <id>')
+  .requiredOption('--step <n>', 'training step', int('step'))
+  .requiredOption('--layer <n>', 'layer', int('layer'))
+  .requiredOption('--dataset <id>')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (path: string, opts) => {
+    const r = await withWarehouse(opts.db, (wh) => importFeaturesNpy(wh, { modelId: opts.model, step: opts.step, layer: opts.layer, datasetId: opts.dataset, path }));
+    console.log(`imported ${r.nWords} × ${r.dim} features of ${opts.model}@${opts.step} layer ${opts.layer}`);
+  });
+
+const compute = program.command('compute').description('compute cells into the warehouse');
+const list = () => (text: string) => text.split(',').map((s) => s.trim());
+compute
+  .command('encoding')
+  .description('fit voxel-wise ridge encoding models of a checkpoint’s layers and store brain scores')
+  .requiredOption('--model <id>')
+  .requiredOption('--step <n>', 'training step', int('step'))
+  .requiredOption('--dataset <id>')
+  .option('--layers <list>', 'comma-separated layers (default: all with features)', list())
+  .option('--subjects <list>', 'comma-separated subjects (default: all)', list())
+  .option('--folds <n>', 'contiguous CV folds', int('folds'))
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const bars = progressBars();
+    const r = await withWarehouse(opts.db, (wh) =>
+      computeEncoding(wh, {
+        modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers?.map(Number), subjects: opts.subjects,
+        params: opts.folds ? { folds: opts.folds } : {}, onProgress: (d, t) => bars.update('encoding cells', d, t),
+      }),
+    ).finally(bars.stop);
+    console.log(`encoding: ${r.cells} cells, ${r.voxels} voxel scores in ${r.seconds.toFixed(1)} s on ${r.device} (run ${r.runId}, params ${r.paramsHash})`);
+  });
+compute
+  .command('internal')
+  .description('compute internal-state metrics of a checkpoint’s layers on a dataset’s stimulus words')
+  .requiredOption('--model <id>')
+  .requiredOption('--step <n>', 'training step', int('step'))
+  .requiredOption('--dataset <id>')
+  .option('--layers <list>', 'comma-separated layers (default: all with features)', list())
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const bars = progressBars();
+    const r = await withWarehouse(opts.db, (wh) =>
+      computeInternal(wh, { modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers?.map(Number), onProgress: (d, t) => bars.update('layers', d, t) }),
+    ).finally(bars.stop);
+    console.log(`internal metrics: ${r.values} values (${r.nulls} undefined) for ${r.layers} layers (run ${r.runId})`);
   });
 
 const register = program.command('register').description('register models and checkpoints');

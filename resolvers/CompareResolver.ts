@@ -5,12 +5,17 @@ import { StepRange } from '../schema/Checkpoint.type.js';
 import { GridInput, ModelComparison } from '../schema/Comparison.type.js';
 import { AlignBy } from '../schema/enums.js';
 import type { TrajectoryRow } from '../warehouse/taskScoresRepo.js';
+import { SignalInput } from '../schema/Phases.type.js';
+import { signalName, signalTrajectory } from '../services/phases.js';
 import type { Context } from './context.js';
+import { toSignalSpecs } from './PhaseResolver.js';
 import { requireModel } from './ModelResolver.js';
 
 const MAX_COMPARED = 16;
 
-function axisValue(row: TrajectoryRow, alignBy: AlignBy): number | null {
+type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'value' | 'stderr'>;
+
+function axisValue(row: TrajectoryLike, alignBy: AlignBy): number | null {
   if (alignBy === AlignBy.STEP) return row.step;
   if (alignBy === AlignBy.TOKENS) return row.tokens;
   return row.fraction;
@@ -27,18 +32,28 @@ export class CompareResolver {
   async compareModels(
     @Ctx() ctx: Context,
     @Arg('models', () => [ID]) models: string[],
-    @Arg('task', () => String) task: string,
+    @Arg('task', () => String, { nullable: true, description: 'A task or task group (or give `signal`).' }) task: string | null,
     @Arg('metric', () => String, { defaultValue: 'acc' }) metric: string,
     @Arg('alignBy', () => AlignBy, { defaultValue: AlignBy.STEP }) alignBy: AlignBy,
     @Arg('grid', () => GridInput, { nullable: true }) grid: GridInput | null,
     @Arg('stepRange', () => StepRange, { nullable: true }) stepRange: StepRange | null,
     @Arg('higherIsBetter', () => Boolean, { nullable: true, description: 'Which way `best` looks; default from the metric (false for perplexity-like metrics).' })
     higher: boolean | null,
+    @Arg('signal', () => SignalInput, { nullable: true, description: 'A brain-score or internal-metric signal instead of a task.' })
+    signal: SignalInput | null,
   ): Promise<ModelComparison> {
     const ids = [...new Set(models)];
     if (ids.length < 1 || ids.length > MAX_COMPARED) throw badInput(`compare 1 to ${MAX_COMPARED} models (got ${ids.length})`, { argument: 'models' });
-    const loader = ctx.loaders.trajectory(task, metric, stepRange?.from, stepRange?.to);
-    const trajectories = await Promise.all(ids.map((id) => loader.load(id)));
+    if ((task === null || task === undefined) === (signal === null || signal === undefined)) {
+      throw badInput('give either task or signal', { argument: 'task' });
+    }
+    const spec = signal ? toSignalSpecs([signal])[0]! : null;
+    const loader = ctx.loaders.trajectory(task ?? '', metric, stepRange?.from, stepRange?.to);
+    const inRange = (r: { step: number }) => r.step >= (stepRange?.from ?? -Infinity) && r.step <= (stepRange?.to ?? Infinity);
+    const trajectories: TrajectoryLike[][] = await Promise.all(
+      ids.map(async (id) => (spec ? (await signalTrajectory(ctx.wh, id, spec)).filter(inRange) : loader.load(id))),
+    );
+    const label = spec ? signalName(spec) : task!;
     // A model with rows exists; only an empty one needs the existence check (NOT_FOUND).
     await Promise.all(ids.filter((_, i) => trajectories[i]!.length === 0).map((id) => requireModel(ctx, id)));
     // Only points placed on the chosen axis take part (e.g. FRACTION needs a known final step).
@@ -47,7 +62,7 @@ export class CompareResolver {
     const series: Series[] = ids.map((id, i) => {
       const rows = placed[i]!;
       if (rows.length === 0) {
-        throw badInput(`model '${id}' has no ${task}/${metric} values placed on the ${alignBy} axis`, { model: id, alignBy });
+        throw badInput(`model '${id}' has no ${label}${spec ? '' : `/${metric}`} values placed on the ${alignBy} axis`, { model: id, alignBy });
       }
       return {
         key: id,
@@ -61,8 +76,8 @@ export class CompareResolver {
 
     return {
       alignBy,
-      task,
-      metric,
+      task: label,
+      metric: spec ? (spec.kind === 'INTERNAL' ? spec.metric : spec.kind === 'BRAIN' ? spec.statistic : metric) : metric,
       grid: result.grid ? [...result.grid] : null,
       series: result.series.map((s, i) => ({
         modelId: s.key,

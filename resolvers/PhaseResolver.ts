@@ -20,10 +20,14 @@ export function toSignalSpecs(inputs: readonly SignalInput[]): SignalSpec[] {
     }
     if (s.kind === SignalKind.BRAIN) {
       need('dataset');
-      return { kind: 'BRAIN', dataset: s.dataset ?? '', roi: s.roi ?? 'all', layer: s.layer ?? null, subject: s.subject ?? null, statistic: s.statistic ?? 'mean_r', weight: s.weight };
+      return {
+        kind: 'BRAIN', dataset: s.dataset ?? '', roi: s.roi ?? 'all', layer: s.layer ?? null, subject: s.subject ?? null,
+        statistic: s.statistic ?? 'mean_r', paramsHash: s.paramsHash, weight: s.weight,
+      };
     }
     need('metric');
-    return { kind: 'INTERNAL', metric: s.metric ?? '', layer: s.layer ?? null, weight: s.weight };
+    need('dataset');
+    return { kind: 'INTERNAL', metric: s.metric ?? '', layer: s.layer ?? null, dataset: s.dataset ?? '', weight: s.weight };
   });
   if (problems.length) throw badInput(`invalid signals: ${problems.join('; ')}`, { problems });
   return specs;

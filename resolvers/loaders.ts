@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { checkpointsOfModels, modelsByIds, type CheckpointPage, type CheckpointRow, type ModelRow } from '../warehouse/modelsRepo.js';
 import { scoresByKeys, trajectories, type ScoreKey, type ScoreRow, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { brainRows, type BrainQuery, type BrainRow } from '../warehouse/brainScoresRepo.js';
 
 export type CheckpointBatch = { rows: (CheckpointRow & { totalCount: number })[] };
 
@@ -15,11 +16,14 @@ export interface Loaders {
   checkpoints(page: CheckpointPage): DataLoader<string, CheckpointBatch>;
   readonly taskScore: DataLoader<ScoreKey, ScoreRow | null, string>;
   trajectory(task: string, metric: string, from?: number, to?: number): DataLoader<string, TrajectoryRow[]>;
+  /** Brain summary rows (all layers) of one checkpoint, keyed "model\0step", per argument set. */
+  brain(query: Omit<BrainQuery, 'modelIds' | 'steps'>): DataLoader<string, BrainRow[]>;
 }
 
 export function createLoaders(wh: Warehouse): Loaders {
   const checkpointLoaders = new Map<string, DataLoader<string, CheckpointBatch>>();
   const trajectoryLoaders = new Map<string, DataLoader<string, TrajectoryRow[]>>();
+  const brainLoaders = new Map<string, DataLoader<string, BrainRow[]>>();
 
   return {
     model: new DataLoader(async (ids) => {
@@ -50,6 +54,19 @@ export function createLoaders(wh: Warehouse): Loaders {
         new DataLoader(async (modelIds: readonly string[]) => {
           const rows = await trajectories(wh, modelIds, task, metric, { from, to });
           return modelIds.map((id) => rows.filter((r) => r.modelId === id));
+        }),
+      ),
+
+    brain: (query) =>
+      memo(brainLoaders, JSON.stringify(query), () =>
+        new DataLoader(async (keys: readonly string[]) => {
+          const cells = keys.map((k) => k.split('\u0000'));
+          const rows = await brainRows(wh, {
+            ...query,
+            modelIds: [...new Set(cells.map(([m]) => m!))],
+            steps: [...new Set(cells.map(([, s]) => Number(s)))],
+          });
+          return cells.map(([m, s]) => rows.filter((r) => r.modelId === m && r.step === Number(s)));
         }),
       ),
   };

@@ -45,10 +45,10 @@ export class SignalInput {
   @Field(() => String, { nullable: true, description: 'TASK: a task or task group, e.g. "lambada_openai", "mmlu".' })
   task?: string;
 
-  @Field(() => String, { nullable: true, description: 'TASK: the metric (default "acc"); INTERNAL: the metric, e.g. "twonn_id".' })
+  @Field(() => String, { nullable: true, description: 'TASK: the metric (default "acc"); INTERNAL: the metric, e.g. "twoNN", "effectiveRank", "linearCKA".' })
   metric?: string;
 
-  @Field(() => String, { nullable: true, description: 'BRAIN: the fMRI dataset.' })
+  @Field(() => String, { nullable: true, description: 'BRAIN: the fMRI dataset; INTERNAL: the dataset whose stimulus words the metric was computed on.' })
   dataset?: string;
 
   @Field(() => String, { nullable: true, defaultValue: 'all', description: 'BRAIN: the ROI ("all" = whole brain).' })
@@ -62,6 +62,9 @@ export class SignalInput {
 
   @Field(() => BrainStatistic, { nullable: true, defaultValue: BrainStatistic.MEAN_R })
   statistic?: BrainStatistic;
+
+  @Field(() => String, { nullable: true, description: 'BRAIN: encoding parameters hash (default: the default parameters).' })
+  paramsHash?: string;
 
   @Field(() => Float, { nullable: true, description: 'Relative weight in the shared segmentation cost (default 1).' })
   weight?: number;

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { BrainQueryResolver, CheckpointBrainResolver, ModelBrainResolver } from '../resolvers/BrainResolver.js';
 import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
+import { ComputeResolver } from '../resolvers/ComputeResolver.js';
 import { CompareResolver } from '../resolvers/CompareResolver.js';
 import { ImportResolver } from '../resolvers/ImportResolver.js';
 import { ModelResolver } from '../resolvers/ModelResolver.js';
@@ -17,7 +19,10 @@ let cached: Promise<GraphQLSchema> | null = null;
  */
 export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
-    resolvers: [ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver],
+    resolvers: [
+      ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
+      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver,
+    ],
     validate: false,
   }).then(lexicographicSortSchema);
   return cached;

@@ -2,9 +2,11 @@ import { detectPhases, type CheckpointPoint, type DetectPhasesOptions, type Phas
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
-import { brainSignal, internalSignal, type SignalPoint } from '../warehouse/signalsRepo.js';
+import { brainRows, internalRows } from '../warehouse/brainScoresRepo.js';
 import { trajectories } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { DEFAULT_ENCODING_HASH } from './encoding.js';
+import { internalParamsHash } from './internal.js';
 
 /** What a phase signal is made of: a task (or task group), a brain score, or an internal metric. */
 export type SignalSpec =
@@ -16,9 +18,18 @@ export type SignalSpec =
       readonly layer: number | null;
       readonly subject: string | null;
       readonly statistic: 'mean_r' | 'median_r' | 'top_mean_r';
+      /** Which encoding parameters (default: the defaults' hash). */
+      readonly paramsHash?: string;
       readonly weight?: number;
     }
-  | { readonly kind: 'INTERNAL'; readonly metric: string; readonly layer: number | null; readonly weight?: number };
+  | {
+      readonly kind: 'INTERNAL';
+      readonly metric: string;
+      readonly layer: number | null;
+      /** The dataset whose stimulus words the metric was computed on. */
+      readonly dataset: string;
+      readonly weight?: number;
+    };
 
 export type AxisName = 'STEP' | 'TOKENS' | 'FRACTION';
 
@@ -28,12 +39,58 @@ export function signalName(s: SignalSpec): string {
   return `internal:${s.metric}/${s.layer ?? 'mean'}`;
 }
 
+interface SignalPoint {
+  readonly step: number;
+  readonly value: number;
+}
+
 const ROLE = { TASK: 'TASK', BRAIN: 'BRAIN', INTERNAL: 'INTERNAL' } as const;
 
-function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promise<SignalPoint[]> {
+async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promise<SignalPoint[]> {
   if (s.kind === 'TASK') return trajectories(wh, [modelId], s.task, s.metric);
-  if (s.kind === 'BRAIN') return brainSignal(wh, { modelId, ...s });
-  return internalSignal(wh, modelId, s.metric, s.layer);
+  if (s.kind === 'BRAIN') {
+    const rows = await brainRows(wh, {
+      modelIds: [modelId], datasetId: s.dataset, roi: s.roi, subjectId: s.subject, layer: s.layer,
+      paramsHash: s.paramsHash ?? DEFAULT_ENCODING_HASH, statistic: s.statistic,
+    });
+    return bestPerStep(rows.map((r) => ({ step: r.step, value: r.value })));
+  }
+  const rows = await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset));
+  return meanPerStep(rows.map((r) => ({ step: r.step, value: r.value })));
+}
+
+/** The best layer's value at each step (rows may hold several layers per step). */
+export function bestPerStep(rows: readonly { step: number; value: number | null }[]): SignalPoint[] {
+  const best = new Map<number, number>();
+  for (const { step, value } of rows) if (value !== null && !(value <= (best.get(step) ?? -Infinity))) best.set(step, value);
+  return [...best].sort(([a], [b]) => a - b).map(([step, value]) => ({ step, value }));
+}
+
+/** The mean over layers at each step, for a metric asked for without a layer. */
+function meanPerStep(rows: readonly { step: number; value: number | null }[]): SignalPoint[] {
+  const acc = new Map<number, { sum: number; n: number }>();
+  for (const { step, value } of rows) {
+    if (value === null) continue;
+    const a = acc.get(step) ?? { sum: 0, n: 0 };
+    acc.set(step, { sum: a.sum + value, n: a.n + 1 });
+  }
+  return [...acc].sort(([a], [b]) => a - b).map(([step, a]) => ({ step, value: a.sum / a.n }));
+}
+
+export interface SignalTrajectoryPoint {
+  readonly step: number;
+  readonly tokens: number | null;
+  readonly fraction: number | null;
+  readonly value: number;
+  readonly stderr: number | null;
+}
+
+/** One signal of one model over its checkpoints, with each checkpoint's tokens and fraction. */
+export async function signalTrajectory(wh: Warehouse, modelId: string, spec: SignalSpec): Promise<SignalTrajectoryPoint[]> {
+  if (spec.kind === 'TASK') return trajectories(wh, [modelId], spec.task, spec.metric);
+  const [points, checkpoints] = await Promise.all([loadSignal(wh, modelId, spec), checkpointsOfModels(wh, [modelId], { limit: 1_000_000 })]);
+  const byStep = new Map(checkpoints.map((c) => [c.step, c]));
+  return points.map((p) => ({ ...p, tokens: byStep.get(p.step)?.tokens ?? null, fraction: byStep.get(p.step)?.fraction ?? null, stderr: null }));
 }
 
 export interface PhaseInput {

@@ -71,10 +71,11 @@ export class Warehouse {
 
   /**
    * Runs a read on one of the reader connections and returns plain row objects (shared with
-   * the cache: callers must not mutate them). Results are cached until the next write.
+   * the cache: callers must not mutate them). Results are cached until the next write;
+   * pass `cache: false` for large reads (matrices) that are not worth keeping.
    */
-  async all<T = Row>(sql: string, params: SqlParams = []): Promise<T[]> {
-    const key = this.cache.key(sql, params);
+  async all<T = Row>(sql: string, params: SqlParams = [], options: { cache?: boolean } = {}): Promise<T[]> {
+    const key = options.cache === false ? null : this.cache.key(sql, params);
     const hit = key === null ? undefined : this.cache.get(key, this.dataVersion);
     if (hit) {
       this.cacheHits++;
@@ -195,6 +196,9 @@ class ReadCache {
  * (the SQL casts it, e.g. `?::INTEGER[]`, which an empty list always survives).
  */
 export function bindTypes(params: SqlParams): DuckDBType[] | undefined {
+  // An undefined parameter is always a caller's bug (a missing `?? null`): say so plainly.
+  const missing = params.findIndex((p) => p === undefined);
+  if (missing >= 0) throw new CortexError('INTERNAL', `SQL parameter ${missing + 1} is undefined`);
   if (!params.some((p) => p instanceof DuckDBListValue && p.items.length === 0)) return undefined;
   return params.map((p) => (p instanceof DuckDBListValue && p.items.length === 0 ? LIST(VARCHAR) : undefined)) as DuckDBType[];
 }

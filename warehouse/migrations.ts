@@ -135,6 +135,60 @@ export const MIGRATIONS: readonly Migration[] = [
       'INSERT INTO tasks SELECT DISTINCT task FROM task_scores',
     ],
   },
+  {
+    version: 3,
+    name: 'fMRI runs, responses, stimulus words and word features',
+    // Response and feature matrices are stored whole, as float32 row-major BLOBs: they are only
+    // ever read whole (one run of one subject, one layer of one checkpoint), and a BLOB reads at
+    // memory speed where 10^8 long-format rows would not.
+    statements: [
+      `CREATE TABLE fmri_runs (
+         dataset_id VARCHAR NOT NULL,
+         run_id VARCHAR NOT NULL,
+         ord INTEGER NOT NULL,
+         split VARCHAR NOT NULL CHECK (split IN ('train', 'test')),
+         n_trs INTEGER NOT NULL,
+         PRIMARY KEY (dataset_id, run_id))`,
+      `CREATE TABLE fmri_responses (
+         dataset_id VARCHAR NOT NULL,
+         subject_id VARCHAR NOT NULL,
+         run_id VARCHAR NOT NULL,
+         presentation SMALLINT NOT NULL,
+         n_trs INTEGER NOT NULL,
+         n_voxels INTEGER NOT NULL,
+         data BLOB NOT NULL,
+         PRIMARY KEY (dataset_id, subject_id, run_id, presentation))`,
+      `CREATE TABLE stimulus_words (
+         dataset_id VARCHAR NOT NULL,
+         run_id VARCHAR NOT NULL,
+         word_index INTEGER NOT NULL,
+         word VARCHAR NOT NULL,
+         onset DOUBLE NOT NULL,
+         "offset" DOUBLE NOT NULL,
+         PRIMARY KEY (dataset_id, run_id, word_index))`,
+      `CREATE TABLE word_features (
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         layer SMALLINT NOT NULL,
+         dataset_id VARCHAR NOT NULL,
+         n_words INTEGER NOT NULL,
+         dim INTEGER NOT NULL,
+         data BLOB NOT NULL,
+         source VARCHAR,
+         PRIMARY KEY (model_id, step, layer, dataset_id))`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'params hash on computed cells',
+    // A computed cell is (…, params hash): recomputing with the same parameters replaces it,
+    // other parameters keep their own rows. Carried on the cell tables so reads need no join.
+    statements: [
+      'ALTER TABLE brain_scores ADD COLUMN params_hash VARCHAR',
+      'ALTER TABLE brain_score_summary ADD COLUMN params_hash VARCHAR',
+      'ALTER TABLE internal_metrics ADD COLUMN params_hash VARCHAR',
+    ],
+  },
 ];
 
 export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectPhases } from '../../compute/phases/detectPhases.js';
 import { createNormal, createRng } from '../../compute/random.js';
+import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
 import { importEvalDocuments } from '../../warehouse/importEvals.js';
 import { readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -65,7 +66,7 @@ describe('phase detection through the API', () => {
     await t.wh.write(async (tx) => {
       for (const [i, step] of steps.entries()) {
         for (const subject of ['s1', 's2']) {
-          await tx.run(`INSERT INTO brain_score_summary VALUES ('story-lm', ?, 3, 'sim', ?, 'all', ?, ?, ?, 100, 10, 'run-test')`, [step, subject, brain[i]!, brain[i]!, brain[i]!]);
+          await tx.run(`INSERT INTO brain_score_summary VALUES ('story-lm', ?, 3, 'sim', ?, 'all', ?, ?, ?, 100, 10, 'run-test', ?)`, [step, subject, brain[i]!, brain[i]!, brain[i]!, DEFAULT_ENCODING_HASH]);
         }
       }
     });

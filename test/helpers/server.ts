@@ -21,7 +21,9 @@ export async function startTestServer(options: { limits?: Partial<ApiLimits>; wi
   const tmp = tempDir();
   const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
   if (options.withPythia ?? true) await importEvalsFromPath(wh, PYTHIA_EVALS);
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: { ...TEST_LIMITS, ...options.limits }, log: () => {} });
+  // Internal errors are expected in some tests; set CORTEXQL_TEST_LOG=1 to see them.
+  const log = process.env.CORTEXQL_TEST_LOG ? console.error : () => {};
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: { ...TEST_LIMITS, ...options.limits }, log });
   return {
     wh,
     server,

@@ -77,6 +77,7 @@ describe('Warehouse', () => {
         { type: 'REAL', values: r },
         { type: 'REAL', values: new Float32Array(n).fill(100) },
         { type: 'VARCHAR', constant: 'run-1' },
+        { type: 'VARCHAR', constant: 'params-1' },
       ]),
     );
     const { columns, rowCount, names } = await wh.readColumns('SELECT voxel::DOUBLE AS voxel, r::DOUBLE AS r FROM brain_scores ORDER BY voxel');

@@ -1,0 +1,92 @@
+/**
+ * Noise ceiling of each voxel from repeated presentations of the test stimulus: the largest
+ * correlation any model could reach with the repeat-averaged response, given its trial-to-trial
+ * noise (Sahani & Linden 2003, "How linear are auditory cortical responses?", NIPS 15;
+ * Schoppe, Harper, Willmore, King & Schnupp 2016, Front. Comput. Neurosci. 10:10, eq. 4–9).
+ *
+ *   const { ccMax } = colNoiseCeiling([rep1, rep2, rep3], [nTest, V]);
+ *   const normalised = ccNormalize(r, ccMax);   // r / CC_max, Schoppe et al.'s CC_norm
+ *
+ * With R repeats y₁…y_R of one voxel (n TRs each) and ȳ their mean:
+ *   signal power  SP = (Var(Σᵣ yᵣ) − Σᵣ Var(yᵣ)) / (R(R − 1))
+ *   total power   TP = Var(ȳ)
+ *   CC_max = √(SP / TP)   (≤ 1 always, since Var(Σ yᵣ) ≤ R·Σ Var(yᵣ)).
+ * SP ≤ 0 means the repeats share no measurable signal: the ceiling is then null, not 0 — a
+ * normalised score would divide by it.
+ */
+import { badInput } from '../../errors/CortexError.js';
+
+export type CeilingNullReason = 'NO_REPEATABLE_SIGNAL' | 'CONSTANT_MEASURED';
+
+export interface ColNoiseCeiling {
+  readonly ccMax: (number | null)[];
+  readonly nullReasons: { readonly column: number; readonly reason: CeilingNullReason; readonly message: string }[];
+}
+
+const MESSAGES: Readonly<Record<CeilingNullReason, string>> = {
+  NO_REPEATABLE_SIGNAL: 'the repeated presentations share no signal (signal power ≤ 0)',
+  CONSTANT_MEASURED: 'the repeat-averaged response has zero variance',
+};
+
+export function colNoiseCeiling(repeats: readonly (Float32Array | Float64Array)[], dims: readonly [number, number]): ColNoiseCeiling {
+  const [n, cols] = dims;
+  const r = repeats.length;
+  const problems: string[] = [];
+  if (r < 2) problems.push(`a noise ceiling needs at least 2 repeated presentations, got ${r}`);
+  repeats.forEach((y, i) => {
+    if (y.length !== n * cols) problems.push(`repeat ${i} has ${y.length} elements, expected ${n}×${cols} = ${n * cols}`);
+  });
+  if (n < 2) problems.push(`a variance needs at least 2 TRs, got ${n}`);
+  if (problems.length > 0) throw badInput(`colNoiseCeiling: ${problems.join('; ')}`, { problems });
+
+  // Per column: Σᵣ Var(yᵣ) and Var(Σᵣ yᵣ), population variances, two-pass in float64.
+  const sumOfVars = new Float64Array(cols);
+  const total = new Float64Array(n * cols);
+  for (const y of repeats) {
+    const mean = new Float64Array(cols);
+    for (let t = 0; t < n; t++) for (let c = 0; c < cols; c++) mean[c] += y[t * cols + c];
+    for (let c = 0; c < cols; c++) mean[c] /= n;
+    for (let t = 0; t < n; t++) {
+      for (let c = 0; c < cols; c++) {
+        const v = y[t * cols + c];
+        const d = v - mean[c];
+        sumOfVars[c] += (d * d) / n;
+        total[t * cols + c] += v;
+      }
+    }
+  }
+  const totalMean = new Float64Array(cols);
+  for (let t = 0; t < n; t++) for (let c = 0; c < cols; c++) totalMean[c] += total[t * cols + c];
+  for (let c = 0; c < cols; c++) totalMean[c] /= n;
+  const varOfSum = new Float64Array(cols);
+  for (let t = 0; t < n; t++) {
+    for (let c = 0; c < cols; c++) {
+      const d = total[t * cols + c] - totalMean[c];
+      varOfSum[c] += (d * d) / n;
+    }
+  }
+
+  const ccMax: (number | null)[] = new Array<number | null>(cols);
+  const nullReasons: ColNoiseCeiling['nullReasons'] = [];
+  for (let c = 0; c < cols; c++) {
+    const tp = varOfSum[c] / (r * r);
+    const sp = (varOfSum[c] - sumOfVars[c]) / (r * (r - 1));
+    const reason: CeilingNullReason | null = !(tp > 0) ? 'CONSTANT_MEASURED' : !(sp > 0) ? 'NO_REPEATABLE_SIGNAL' : null;
+    if (reason !== null) {
+      ccMax[c] = null;
+      nullReasons.push({ column: c, reason, message: MESSAGES[reason] });
+    } else {
+      ccMax[c] = Math.min(1, Math.sqrt(sp / tp));
+    }
+  }
+  return { ccMax, nullReasons };
+}
+
+/** CC_norm = r / CC_max per voxel; null where either is null. */
+export function ccNormalize(r: readonly (number | null)[], ccMax: readonly (number | null)[]): (number | null)[] {
+  if (r.length !== ccMax.length) throw badInput(`ccNormalize: ${r.length} correlations for ${ccMax.length} ceilings`, { r: r.length, ceilings: ccMax.length });
+  return r.map((x, i) => {
+    const c = ccMax[i];
+    return x === null || c === null ? null : x / c;
+  });
+}

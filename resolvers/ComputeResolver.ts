@@ -1,0 +1,49 @@
+import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { computeEncoding } from '../services/encoding.js';
+import { computeInternal } from '../services/internal.js';
+import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReport, ImportFeaturesInput } from '../schema/Brain.type.js';
+import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
+import type { Context } from './context.js';
+
+@Resolver()
+export class ComputeResolver {
+  @Mutation(() => FmriImportReport, {
+    description:
+      'Imports an fMRI dataset from a manifest on the server (docs/fmri-manifest.md: NPY or NIfTI + mask). All-or-nothing: ' +
+      'wrong shapes, NaN/Inf, transcripts longer than their runs, missing ROI files fail with IMPORT_FAILED listing every problem.',
+  })
+  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReport> {
+    return importFmri(ctx.wh, manifest);
+  }
+
+  @Mutation(() => FeatureImportReport, { description: 'Imports per-word features of one (model, step, layer) from an .npy file on the server.' })
+  async importFeatures(@Ctx() ctx: Context, @Arg('input', () => ImportFeaturesInput) input: ImportFeaturesInput): Promise<FeatureImportReport> {
+    return importFeaturesNpy(ctx.wh, { modelId: input.model, step: input.step, layer: input.layer, datasetId: input.dataset, path: input.path });
+  }
+
+  @Mutation(() => ComputeReport, {
+    description:
+      'Fits voxel-wise ridge encoding models (alpha per voxel by contiguous k-fold CV, Pearson r on test runs) for a checkpoint’s ' +
+      'layers and writes voxel scores and ROI summaries in one transaction. Same parameters replace; others keep both.',
+  })
+  async computeEncoding(@Ctx() ctx: Context, @Arg('input', () => ComputeEncodingInput) input: ComputeEncodingInput): Promise<ComputeReport> {
+    const r = await computeEncoding(ctx.wh, {
+      modelId: input.model, step: input.step, datasetId: input.dataset, layers: input.layers, subjects: input.subjects,
+      params: Object.fromEntries(Object.entries(input.params ?? {}).filter(([, v]) => v !== undefined && v !== null)),
+    });
+    return { runId: r.runId, paramsHash: r.paramsHash, cells: r.cells, device: r.device, seconds: r.seconds };
+  }
+
+  @Mutation(() => ComputeReport, { description: 'Computes internal-state metrics of a checkpoint’s layers on a dataset’s stimulus words.' })
+  async computeInternal(
+    @Ctx() ctx: Context,
+    @Arg('model', () => ID) model: string,
+    @Arg('step', () => Int) step: number,
+    @Arg('dataset', () => ID) dataset: string,
+    @Arg('layers', () => [Int], { nullable: true }) layers: number[] | null,
+  ): Promise<ComputeReport> {
+    const started = Date.now();
+    const r = await computeInternal(ctx.wh, { modelId: model, step, datasetId: dataset, layers: layers ?? undefined });
+    return { runId: r.runId, paramsHash: r.paramsHash, cells: r.values, device: r.device, seconds: (Date.now() - started) / 1000 };
+  }
+}

@@ -1,0 +1,202 @@
+import { SafeIntResolver } from 'graphql-scalars';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionBase } from './connection.js';
+
+export enum CellStatus {
+  READY = 'READY',
+  MISSING = 'MISSING',
+  PENDING = 'PENDING',
+  FAILED = 'FAILED',
+  NEVER = 'NEVER',
+}
+registerEnumType(CellStatus, {
+  name: 'CellStatus',
+  description: 'READY: stored. MISSING: never computed (not zero). PENDING: being computed. FAILED: the computation failed. NEVER: cannot be computed.',
+});
+
+@ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
+export class BrainScore {
+  @Field(() => Float, { nullable: true, description: 'null unless status is READY (or the ROI has no defined r, see reason).' })
+  value!: number | null;
+
+  @Field(() => CellStatus)
+  status!: CellStatus;
+
+  @Field(() => Int, { nullable: true, description: 'The layer the value is for (the best layer when asked for bestLayer).' })
+  layer!: number | null;
+
+  @Field(() => Int)
+  nSubjects!: number;
+
+  @Field(() => Int, { description: 'Voxels of the ROI summed over subjects.' })
+  nVoxels!: number;
+
+  @Field(() => Int, { description: 'Voxels with r significantly > 0 (one-sided t test, Benjamini–Hochberg FDR per subject).' })
+  nSignificant!: number;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class LayerScore {
+  @Field(() => Int)
+  layer!: number;
+
+  @Field(() => Float, { nullable: true })
+  value!: number | null;
+
+  @Field(() => Int)
+  nSubjects!: number;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A point of a brain-score or internal-metric trajectory.' })
+export class SignalPoint {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => SafeIntResolver, { nullable: true })
+  tokens!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  fraction!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  value!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'The layer the value comes from (best layer per checkpoint when none was given).' })
+  layer!: number | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class VoxelScore {
+  @Field(() => Int)
+  voxel!: number;
+
+  @Field(() => String, { nullable: true })
+  roi!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Test Pearson r; null when undefined (e.g. a constant voxel).' })
+  r!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The ridge penalty chosen for this voxel by cross-validation.' })
+  alpha!: number | null;
+}
+
+@ObjectType()
+export class VoxelScoreEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => VoxelScore)
+  node!: VoxelScore;
+}
+
+@ObjectType({ description: 'Per-voxel scores of one cell, in voxel order.' })
+export class VoxelScoreConnection extends ConnectionBase {
+  @Field(() => [VoxelScoreEdge])
+  edges!: VoxelScoreEdge[];
+
+  @Field(() => [VoxelScore])
+  nodes!: VoxelScore[];
+}
+
+@ObjectType({ simpleResolvers: true })
+export class DatasetRunInfo {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  split!: string;
+
+  @Field(() => Int)
+  nTrs!: number;
+
+  @Field(() => Int)
+  nWords!: number;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'An fMRI dataset: runs of a naturalistic stimulus and the subjects who heard it.' })
+export class Dataset {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Float)
+  trSeconds!: number;
+
+  @Field(() => [String])
+  subjects!: string[];
+
+  @Field(() => [DatasetRunInfo])
+  runs!: DatasetRunInfo[];
+}
+
+@ObjectType({ simpleResolvers: true })
+export class FmriImportReport {
+  @Field(() => ID)
+  dataset!: string;
+
+  @Field(() => Int)
+  runs!: number;
+
+  @Field(() => Int)
+  subjects!: number;
+
+  @Field(() => Int)
+  voxels!: number;
+
+  @Field(() => Int)
+  words!: number;
+
+  @Field(() => Int, { description: 'Brain-score summaries of an earlier import of the same dataset, removed with it.' })
+  replacedScores!: number;
+}
+
+@InputType({ description: 'Per-word features of one (model, step, layer) from an .npy file on the server (n_words × dim, words of all runs in run order).' })
+export class ImportFeaturesInput {
+  @Field(() => ID) model!: string;
+  @Field(() => Int) step!: number;
+  @Field(() => Int) layer!: number;
+  @Field(() => ID) dataset!: string;
+  @Field(() => String) path!: string;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class FeatureImportReport {
+  @Field(() => Int) nWords!: number;
+  @Field(() => Int) dim!: number;
+}
+
+@InputType({ description: 'Encoding parameters; omitted fields take the defaults, whose hash is what queries use by default.' })
+export class EncodingParamsInput {
+  @Field(() => [Float], { nullable: true, description: 'Ridge penalty grid [13 log-spaced values 1…1e6].' })
+  alphas?: number[];
+
+  @Field(() => Int, { nullable: true, description: 'Contiguous CV folds over the training TRs [5].' })
+  folds?: number;
+
+  @Field(() => [Int], { nullable: true, description: 'FIR delays in TRs [1, 2, 3, 4].' })
+  delays?: number[];
+
+  @Field(() => String, { nullable: true, description: 'Word → TR downsampling: mean or lanczos [mean].' })
+  downsample?: 'mean' | 'lanczos';
+}
+
+@InputType()
+export class ComputeEncodingInput {
+  @Field(() => ID) model!: string;
+  @Field(() => Int) step!: number;
+  @Field(() => ID) dataset!: string;
+  @Field(() => [Int], { nullable: true, description: 'Default: every layer with features.' }) layers?: number[];
+  @Field(() => [String], { nullable: true, description: 'Default: every subject.' }) subjects?: string[];
+  @Field(() => EncodingParamsInput, { nullable: true }) params?: EncodingParamsInput;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A finished computation, recorded in `runs` with its parameters and device.' })
+export class ComputeReport {
+  @Field(() => ID) runId!: string;
+  @Field(() => String) paramsHash!: string;
+  @Field(() => Int, { description: 'Cells written (layer × subject for encoding; metric values for internal).' }) cells!: number;
+  @Field(() => String) device!: string;
+  @Field(() => Float) seconds!: number;
+}

@@ -1,0 +1,184 @@
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { Warehouse, WriteTx } from './Warehouse.js';
+
+/** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
+export interface EncodingCell {
+  readonly modelId: string;
+  readonly step: number;
+  readonly layer: number;
+  readonly datasetId: string;
+  readonly subjectId: string;
+  readonly paramsHash: string;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly kind: 'encoding' | 'internal';
+  readonly paramsJson: string;
+  readonly paramsHash: string;
+  readonly codeVersion: string;
+  readonly device: string;
+  readonly started: Date;
+  readonly finished: Date;
+}
+
+export interface SummaryRow {
+  readonly roi: string;
+  readonly meanR: number | null;
+  readonly medianR: number | null;
+  readonly topMeanR: number | null;
+  readonly nVoxels: number;
+  readonly nSignificant: number;
+}
+
+export async function insertRun(tx: WriteTx, run: RunRecord): Promise<void> {
+  await tx.run(
+    `INSERT INTO runs (run_id, kind, params_json, params_hash, code_version, device, started, finished, status)
+     VALUES (?, ?, ?, ?, ?, ?, make_timestamp(?::BIGINT * 1000), make_timestamp(?::BIGINT * 1000), 'SUCCEEDED')`,
+    [run.runId, run.kind, run.paramsJson, run.paramsHash, run.codeVersion, run.device, run.started.getTime(), run.finished.getTime()],
+  );
+}
+
+/**
+ * Replaces one cell's voxel scores and ROI summaries (same params hash) inside the caller's
+ * transaction: voxel rows through the DataChunk appender, in voxel order.
+ */
+export async function writeEncodingCell(
+  tx: WriteTx,
+  cell: EncodingCell,
+  runId: string,
+  r: Float32Array,
+  alpha: Float32Array,
+  summaries: readonly SummaryRow[],
+): Promise<void> {
+  const key = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
+  const where = 'model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?';
+  await tx.run(`DELETE FROM brain_scores WHERE ${where}`, key);
+  await tx.run(`DELETE FROM brain_score_summary WHERE ${where}`, key);
+  const n = r.length;
+  await tx.append('brain_scores', [
+    { type: 'VARCHAR', constant: cell.modelId },
+    { type: 'INTEGER', values: new Int32Array(n).fill(cell.step) },
+    { type: 'SMALLINT', values: new Int16Array(n).fill(cell.layer) },
+    { type: 'VARCHAR', constant: cell.datasetId },
+    { type: 'VARCHAR', constant: cell.subjectId },
+    { type: 'INTEGER', values: Int32Array.from({ length: n }, (_, i) => i) },
+    { type: 'REAL', values: r },
+    { type: 'REAL', values: alpha },
+    { type: 'VARCHAR', constant: runId },
+    { type: 'VARCHAR', constant: cell.paramsHash },
+  ]);
+  for (const s of summaries) {
+    await tx.run(
+      `INSERT INTO brain_score_summary (model_id, step, layer, dataset_id, subject_id, roi, mean_r, median_r, top_mean_r, n_voxels, n_significant, run_id, params_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, s.roi, s.meanR, s.medianR, s.topMeanR, s.nVoxels, s.nSignificant, runId, cell.paramsHash],
+    );
+  }
+}
+
+export type BrainStatistic = 'mean_r' | 'median_r' | 'top_mean_r';
+
+export interface BrainQuery {
+  readonly modelIds: readonly string[];
+  readonly datasetId: string;
+  readonly roi: string;
+  readonly paramsHash: string;
+  /** One subject, or null: the mean over the subjects that have the cell. */
+  readonly subjectId: string | null;
+  /** One layer, or null: every layer (callers pick the best). */
+  readonly layer: number | null;
+  /** Only these steps (null: all). */
+  readonly steps?: readonly number[] | null;
+  readonly statistic?: BrainStatistic;
+}
+
+export interface BrainRow {
+  readonly modelId: string;
+  readonly step: number;
+  readonly layer: number;
+  /** The statistic averaged over subjects. */
+  readonly value: number | null;
+  readonly nSubjects: number;
+  readonly nVoxels: number;
+  readonly nSignificant: number;
+}
+
+/** Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score field. */
+export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[]> {
+  const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.roi, q.paramsHash];
+  const extra: string[] = [];
+  if (q.subjectId != null) { extra.push('subject_id = ?'); params.push(q.subjectId); }
+  if (q.layer != null) { extra.push('layer = ?'); params.push(q.layer); }
+  if (q.steps) { extra.push('list_contains(?, step)'); params.push(listValue([...q.steps])); }
+  const stat = q.statistic ?? 'mean_r';
+  return wh.all<BrainRow>(
+    `SELECT model_id AS "modelId", step, layer, avg(${stat}) AS value, count(*)::INTEGER AS "nSubjects",
+            sum(n_voxels)::INTEGER AS "nVoxels", sum(n_significant)::INTEGER AS "nSignificant"
+     FROM brain_score_summary
+     WHERE list_contains(?, model_id) AND dataset_id = ? AND roi = ? AND params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')}
+     GROUP BY model_id, step, layer ORDER BY model_id, step, layer`,
+    params,
+  );
+}
+
+export interface VoxelScoreRow {
+  readonly voxel: number;
+  readonly roi: string | null;
+  readonly r: number | null;
+  readonly alpha: number | null;
+  /** Rows matching the filter on all pages. */
+  readonly total: number;
+}
+
+/** One page of voxel scores of a cell, in voxel order after `afterVoxel`, optionally one ROI and a minimum r. */
+export async function voxelScores(
+  wh: Warehouse,
+  cell: EncodingCell,
+  page: { afterVoxel: number; limit: number; roi: string | null; minR: number | null },
+): Promise<VoxelScoreRow[]> {
+  const params: DuckDBValue[] = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
+  let extra = '';
+  if (page.roi != null) { extra += ' AND v.roi = ?'; params.push(page.roi); }
+  if (page.minR != null) { extra += ' AND b.r >= ?'; params.push(page.minR); }
+  params.push(page.afterVoxel, page.limit + 1);
+  return wh.all<VoxelScoreRow>(
+    `SELECT * FROM (
+       SELECT b.voxel, v.roi, b.r, b.alpha, count(*) OVER () AS total FROM brain_scores b
+       LEFT JOIN voxels v ON v.dataset_id = b.dataset_id AND v.subject_id = b.subject_id AND v.voxel = b.voxel
+       WHERE b.model_id = ? AND b.step = ? AND b.layer = ? AND b.dataset_id = ? AND b.subject_id = ? AND b.params_hash = ? ${extra})
+     WHERE voxel > ? ORDER BY voxel LIMIT ?`,
+    params,
+  );
+}
+
+export interface InternalMetricRow {
+  readonly modelId: string;
+  readonly step: number;
+  readonly layer: number;
+  readonly metric: string;
+  readonly value: number | null;
+}
+
+/** Replaces the internal metrics of (model, step, layer, params hash) in the caller's transaction. */
+export async function writeInternalMetrics(tx: WriteTx, rows: readonly InternalMetricRow[], runId: string, paramsHash: string): Promise<void> {
+  for (const row of rows) {
+    await tx.run('DELETE FROM internal_metrics WHERE model_id = ? AND step = ? AND layer = ? AND metric = ? AND params_hash = ?', [
+      row.modelId, row.step, row.layer, row.metric, paramsHash,
+    ]);
+    await tx.run('INSERT INTO internal_metrics (model_id, step, layer, metric, value, run_id, params_hash) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      row.modelId, row.step, row.layer, row.metric, row.value, runId, paramsHash,
+    ]);
+  }
+}
+
+export async function internalRows(wh: Warehouse, modelIds: readonly string[], metric: string, layer: number | null, paramsHash: string): Promise<InternalMetricRow[]> {
+  const params: DuckDBValue[] = [listValue([...modelIds]), metric, paramsHash];
+  if (layer != null) params.push(layer);
+  return wh.all<InternalMetricRow>(
+    `SELECT model_id AS "modelId", step, layer, metric, value FROM internal_metrics
+     WHERE list_contains(?, model_id) AND metric = ? AND params_hash = ? ${layer != null ? "AND layer = ?" : ""}
+     ORDER BY model_id, step, layer`,
+    params,
+  );
+}

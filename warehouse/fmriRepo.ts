@@ -1,0 +1,182 @@
+import { blobValue } from '@duckdb/node-api';
+import { badInput, notFound } from '../errors/CortexError.js';
+import type { ParsedFmriDataset, StimulusWord } from './ingest/fmriManifest.js';
+import type { Warehouse, WriteTx } from './Warehouse.js';
+
+/** float32 matrix ↔ BLOB (little-endian, row-major). */
+export function float32Blob(a: Float32Array) {
+  return blobValue(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+export function blobFloat32(bytes: Uint8Array): Float32Array {
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+export interface FmriImportReport {
+  readonly dataset: string;
+  readonly runs: number;
+  readonly subjects: number;
+  readonly voxels: number;
+  readonly words: number;
+  /** Brain scores of an earlier import of the same dataset that were removed with it. */
+  readonly replacedScores: number;
+}
+
+const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'brain_score_summary', 'brain_scores', 'word_features'];
+
+/**
+ * Writes a validated dataset in one transaction. Re-importing a dataset id replaces it whole,
+ * including the brain scores and features computed against the old data, which no longer hold.
+ */
+export async function writeFmriDataset(wh: Warehouse, d: ParsedFmriDataset): Promise<FmriImportReport> {
+  const id = d.dataset.id;
+  return wh.write(async (tx) => {
+    const [{ n: replacedScores }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM brain_score_summary WHERE dataset_id = ?', [id]);
+    for (const table of DATASET_TABLES) await tx.run(`DELETE FROM ${table} WHERE dataset_id = ?`, [id]);
+    await tx.run('DELETE FROM datasets WHERE dataset_id = ?', [id]);
+    await tx.run('INSERT INTO datasets (dataset_id, name, language, tr_seconds, description, source) VALUES (?, ?, ?, ?, ?, ?)', [
+      id, d.dataset.name ?? id, d.dataset.language ?? null, d.dataset.trSeconds, d.dataset.description ?? null, d.dataset.source ?? null,
+    ]);
+    let words = 0;
+    for (const [ord, run] of d.runs.entries()) {
+      await tx.run('INSERT INTO fmri_runs VALUES (?, ?, ?, ?, ?)', [id, run.id, ord, run.split, run.nTrs]);
+      await appendWords(tx, id, run.id, run.words);
+      words += run.words.length;
+    }
+    let voxels = 0;
+    for (const s of d.subjects) {
+      await tx.run('INSERT INTO subjects (dataset_id, subject_id, n_voxels) VALUES (?, ?, ?)', [id, s.id, s.nVoxels]);
+      await tx.append('voxels', [
+        { type: 'VARCHAR', constant: id },
+        { type: 'VARCHAR', constant: s.id },
+        { type: 'INTEGER', values: Int32Array.from({ length: s.nVoxels }, (_, i) => i) },
+        { type: 'VARCHAR', values: s.roi },
+        { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3]!) },
+        { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 1]!) },
+        { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 2]!) },
+        { type: 'REAL', values: new Float32Array(s.nVoxels).fill(NaN) },
+      ]);
+      for (const r of s.responses) {
+        const nTrs = r.matrix.length / s.nVoxels;
+        await tx.run('INSERT INTO fmri_responses VALUES (?, ?, ?, ?, ?, ?, ?)', [id, s.id, r.runId, r.presentation, nTrs, s.nVoxels, float32Blob(r.matrix)]);
+      }
+      voxels += s.nVoxels;
+    }
+    return { dataset: id, runs: d.runs.length, subjects: d.subjects.length, voxels, words, replacedScores };
+  });
+}
+
+async function appendWords(tx: WriteTx, datasetId: string, runId: string, words: readonly StimulusWord[]): Promise<void> {
+  await tx.append('stimulus_words', [
+    { type: 'VARCHAR', constant: datasetId },
+    { type: 'VARCHAR', constant: runId },
+    { type: 'INTEGER', values: Int32Array.from(words, (_, i) => i) },
+    { type: 'VARCHAR', values: words.map((w) => w.word) },
+    { type: 'DOUBLE', values: Float64Array.from(words, (w) => w.onset) },
+    { type: 'DOUBLE', values: Float64Array.from(words, (w) => w.offset) },
+  ]);
+}
+
+export async function listDatasetIds(wh: Warehouse): Promise<string[]> {
+  return (await wh.all<{ id: string }>('SELECT dataset_id AS id FROM datasets ORDER BY 1')).map((r) => r.id);
+}
+
+export interface DatasetRun {
+  readonly id: string;
+  readonly split: 'train' | 'test';
+  readonly nTrs: number;
+  readonly onsets: Float64Array;
+  readonly words: readonly string[];
+}
+
+export interface DatasetInfo {
+  readonly id: string;
+  readonly trSeconds: number;
+  readonly runs: readonly DatasetRun[];
+  readonly subjects: readonly string[];
+}
+
+/** A dataset's runs in order, with their words, and its subjects. */
+export async function datasetInfo(wh: Warehouse, datasetId: string): Promise<DatasetInfo> {
+  const [dataset] = await wh.all<{ tr: number }>('SELECT tr_seconds AS tr FROM datasets WHERE dataset_id = ?', [datasetId]);
+  if (!dataset) throw notFound('dataset', datasetId);
+  const runs = await wh.all<{ id: string; split: 'train' | 'test'; nTrs: number }>(
+    'SELECT run_id AS id, split, n_trs AS "nTrs" FROM fmri_runs WHERE dataset_id = ? ORDER BY ord',
+    [datasetId],
+  );
+  const words = await wh.all<{ run: string; word: string; onset: number }>(
+    'SELECT run_id AS run, word, onset FROM stimulus_words WHERE dataset_id = ? ORDER BY run_id, word_index',
+    [datasetId],
+  );
+  const subjects = await wh.all<{ id: string }>('SELECT subject_id AS id FROM subjects WHERE dataset_id = ? ORDER BY 1', [datasetId]);
+  return {
+    id: datasetId,
+    trSeconds: dataset.tr,
+    runs: runs.map((r) => {
+      const own = words.filter((w) => w.run === r.id);
+      return { ...r, onsets: Float64Array.from(own, (w) => w.onset), words: own.map((w) => w.word) };
+    }),
+    subjects: subjects.map((s) => s.id),
+  };
+}
+
+export interface SubjectData {
+  readonly nVoxels: number;
+  readonly roi: readonly string[];
+  /** run id → presentations (each n_TR × n_voxels). */
+  readonly responses: ReadonlyMap<string, Float32Array[]>;
+}
+
+export async function subjectData(wh: Warehouse, datasetId: string, subjectId: string): Promise<SubjectData> {
+  const rows = await wh.all<{ run: string; presentation: number; nVoxels: number; data: Uint8Array }>(
+    'SELECT run_id AS run, presentation, n_voxels AS "nVoxels", data FROM fmri_responses WHERE dataset_id = ? AND subject_id = ? ORDER BY run_id, presentation',
+    [datasetId, subjectId],
+    { cache: false },
+  );
+  if (rows.length === 0) throw notFound('subject', `${datasetId}/${subjectId}`);
+  const roi = await wh.all<{ roi: string }>('SELECT roi FROM voxels WHERE dataset_id = ? AND subject_id = ? ORDER BY voxel', [datasetId, subjectId]);
+  const responses = new Map<string, Float32Array[]>();
+  for (const r of rows) (responses.get(r.run) ?? responses.set(r.run, []).get(r.run)!).push(blobFloat32(r.data));
+  return { nVoxels: rows[0]!.nVoxels, roi: roi.map((r) => r.roi), responses };
+}
+
+export interface WordFeatures {
+  readonly modelId: string;
+  readonly step: number;
+  readonly layer: number;
+  readonly datasetId: string;
+  /** nWords × dim, words of all runs in run order. */
+  readonly matrix: Float32Array;
+  readonly nWords: number;
+  readonly dim: number;
+  readonly source: string | null;
+}
+
+/** Stores per-word features of one (model, step, layer) for a dataset, replacing earlier ones. */
+export async function writeWordFeatures(wh: Warehouse, f: WordFeatures): Promise<void> {
+  const [{ n }] = await wh.all<{ n: number }>('SELECT count(*) AS n FROM stimulus_words WHERE dataset_id = ?', [f.datasetId]);
+  if (n === 0) throw notFound('dataset', f.datasetId);
+  if (f.nWords !== n) throw badInput(`features have ${f.nWords} rows but dataset '${f.datasetId}' has ${n} words`, { rows: f.nWords, words: n });
+  if (f.matrix.length !== f.nWords * f.dim) throw badInput(`feature matrix has ${f.matrix.length} values, not ${f.nWords} × ${f.dim}`);
+  if (f.matrix.some((v) => !Number.isFinite(v))) throw badInput('feature matrix contains NaN or Inf values');
+  await wh.write(async (tx) => {
+    await tx.run(
+      `INSERT OR REPLACE INTO word_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [f.modelId, f.step, f.layer, f.datasetId, f.nWords, f.dim, float32Blob(f.matrix), f.source],
+    );
+  });
+}
+
+export async function readWordFeatures(wh: Warehouse, modelId: string, step: number, layer: number, datasetId: string): Promise<WordFeatures | null> {
+  const [row] = await wh.all<{ nWords: number; dim: number; data: Uint8Array; source: string | null }>(
+    'SELECT n_words AS "nWords", dim, data, source FROM word_features WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ?',
+    [modelId, step, layer, datasetId],
+    { cache: false },
+  );
+  return row ? { modelId, step, layer, datasetId, matrix: blobFloat32(row.data), nWords: row.nWords, dim: row.dim, source: row.source } : null;
+}
+
+export async function featureLayers(wh: Warehouse, modelId: string, step: number, datasetId: string): Promise<number[]> {
+  const rows = await wh.all<{ layer: number }>('SELECT layer FROM word_features WHERE model_id = ? AND step = ? AND dataset_id = ? ORDER BY layer', [modelId, step, datasetId]);
+  return rows.map((r) => r.layer);
+}

@@ -1,0 +1,43 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { badInput, importFailed, notFound, type Problem } from '../errors/CortexError.js';
+import { readFmriDataset } from './ingest/fmriManifest.js';
+import { npyToFloat32, readNpy } from './ingest/npy.js';
+import { writeFmriDataset, writeWordFeatures, type FmriImportReport } from './fmriRepo.js';
+import { ensureCheckpoints, modelsByIds } from './modelsRepo.js';
+import type { Warehouse } from './Warehouse.js';
+
+/** Imports an fMRI dataset from its manifest: everything validated first, then one transaction. */
+export async function importFmri(wh: Warehouse, manifestPath: string): Promise<FmriImportReport> {
+  const problems: Problem[] = [];
+  const dataset = readFmriDataset(manifestPath, problems);
+  if (!dataset) throw importFailed(problems);
+  return writeFmriDataset(wh, dataset);
+}
+
+export interface FeatureImport {
+  readonly modelId: string;
+  readonly step: number;
+  readonly layer: number;
+  readonly datasetId: string;
+  /** An .npy file: n_words × dim, the dataset's words of all runs in run order. */
+  readonly path: string;
+}
+
+/** Imports per-word features of one (model, step, layer) from NPY, registering the checkpoint if new. */
+export async function importFeaturesNpy(wh: Warehouse, f: FeatureImport): Promise<{ nWords: number; dim: number }> {
+  if (!existsSync(f.path)) throw notFound('file', f.path);
+  if (!Number.isInteger(f.layer) || f.layer < 0) throw badInput(`layer must be a whole number >= 0 (got ${f.layer})`);
+  const [model] = await modelsByIds(wh, [f.modelId]);
+  if (!model) throw notFound('model', f.modelId);
+  let npy;
+  try {
+    npy = readNpy(readFileSync(f.path));
+  } catch (error) {
+    throw importFailed([{ where: f.path, message: (error as Error).message }]);
+  }
+  if (npy.shape.length !== 2) throw importFailed([{ where: f.path, message: `expected a 2-D array (n_words × dim), got shape (${npy.shape.join(', ')})` }]);
+  const [nWords, dim] = npy.shape as [number, number];
+  await writeWordFeatures(wh, { modelId: f.modelId, step: f.step, layer: f.layer, datasetId: f.datasetId, matrix: npyToFloat32(npy), nWords, dim, source: f.path });
+  await wh.write((tx) => ensureCheckpoints(tx, f.modelId, [f.step]));
+  return { nWords, dim };
+}
