@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../server/app.js';
+import { localAuth } from '../server/auth.js';
 import { SHIPPED_DATA } from '../server/paths.js';
 import { importEvalsFromPath } from '../warehouse/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
@@ -32,13 +33,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cortexql-bench-'));
   const path = join(dir, 'bench.duckdb');
   const limits = { maxCost: 1e6, maxDepth: 12, maxPageSize: 500 };
+  const auth = localAuth('reader', limits.maxCost);
   const wh = await Warehouse.create({ path });
   await importEvalsFromPath(wh, join(SHIPPED_DATA, 'pythia-evals'));
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits });
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth });
   // The same data behind a server whose warehouse has its read cache off: every request queries DuckDB.
   const uncachedWh = await Warehouse.create({ path: join(dir, 'uncached.duckdb'), cacheEntries: 0 });
   await importEvalsFromPath(uncachedWh, join(SHIPPED_DATA, 'pythia-evals'));
-  const uncached = await startServer(uncachedWh, { host: '127.0.0.1', port: 0, limits });
+  const uncached = await startServer(uncachedWh, { host: '127.0.0.1', port: 0, limits, auth });
 
   const body = JSON.stringify({ query: QUERY, variables: { models: MODELS } });
   const postTo = (endpoint: string) => async () => {

@@ -8,11 +8,13 @@ import { resolveConfig } from '../server/config.js';
 import { buildDemoWarehouse } from '../server/demo.js';
 import { serve } from '../server/serve.js';
 import { cortexSchema } from '../server/schema.js';
+import { exportBundle, importBundle } from '../services/bundles.js';
 import { computeEncoding } from '../services/encoding.js';
 import { computeInternal } from '../services/internal.js';
 import { importEvalsFromPath } from '../warehouse/importEvals.js';
 import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
 import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { progressBars } from './progress.js';
 
@@ -43,6 +45,7 @@ program
   .option('--port <port>', 'listen port (env CORTEXQL_PORT, default 4000)')
   .option('--max-cost <n>', 'query cost ceiling (env CORTEXQL_MAX_COST)')
   .option('--max-depth <n>', 'query depth ceiling (env CORTEXQL_MAX_DEPTH)')
+  .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
   .action(async (opts) => {
     await serve(resolveConfig(opts));
   });
@@ -159,6 +162,63 @@ register
     const steps = String(opts.steps).split(',').map((s) => int('step')(s.trim()));
     const n = await withWarehouse(opts.db, (wh) => registerCheckpoints(wh, model, steps.map((step) => ({ step }))));
     console.log(`registered ${n} checkpoints of ${model}`);
+  });
+
+program
+  .command('export')
+  .description('export a sharing bundle: Parquet files per table + manifest.json (checksums, schema version, run provenance)')
+  .requiredOption('--out <dir>', 'parent folder of the bundle')
+  .option('--models <list>', 'comma-separated model ids (default: all)', list())
+  .option('--datasets <list>', 'comma-separated dataset ids (default: all)', list())
+  .option('--no-fmri', 'leave out raw responses and stimulus words')
+  .option('--features', 'include per-word feature matrices')
+  .option('--lab <name>', 'who is sharing (recorded in the manifest)')
+  .option('--tar', 'also pack the bundle as a .tar')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const r = await withWarehouse(opts.db, (wh) =>
+      exportBundle(wh, {
+        where: { models: opts.models, datasets: opts.datasets, includeFmri: opts.fmri, includeFeatures: Boolean(opts.features) },
+        lab: opts.lab, exportDir: opts.out, tar: Boolean(opts.tar),
+      }),
+    );
+    for (const f of r.manifest.files) console.log(`${f.file.padEnd(28)} ${String(f.rows).padStart(10)} rows  ${f.sha256.slice(0, 12)}`);
+    console.log(`bundle ${r.id}: ${r.folder}${r.tarFile ? ` and ${r.tarFile}` : ''}`);
+  });
+importCmd
+  .command('bundle <path>')
+  .description('import a sharing bundle (folder or .tar): verified, merged idempotently, conflicts reported, all-or-nothing')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (path: string, opts) => {
+    const r = await withWarehouse(opts.db, (wh) => importBundle(wh, path));
+    for (const t of r.tables) console.log(`${t.table.padEnd(22)} +${t.inserted} (${t.present} already present)`);
+    console.log(`imported bundle ${r.id}${r.lab ? ` from ${r.lab}` : ''}`);
+  });
+
+const keys = program.command('keys').description('API keys (stored hashed; roles reader, writer, admin)');
+keys
+  .command('create <name>')
+  .description('create a key and print it (it is shown only once)')
+  .requiredOption('--role <role>', 'reader, writer or admin')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (name: string, opts) => {
+    const { key, info } = await withWarehouse(opts.db, (wh) => createApiKey(wh, name, opts.role));
+    console.log(`${key}\n(key ${info.keyId}, role ${info.role}; send it as "Authorization: Bearer <key>")`);
+  });
+keys
+  .command('revoke <keyId>')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (keyId: string, opts) => {
+    await withWarehouse(opts.db, (wh) => revokeApiKey(wh, keyId));
+    console.log(`revoked ${keyId}`);
+  });
+keys
+  .command('list')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    for (const k of await withWarehouse(opts.db, (wh) => listApiKeys(wh))) {
+      console.log(`${k.keyId}  ${k.role.padEnd(6)}  ${k.name}${k.revoked ? '  (revoked)' : ''}`);
+    }
   });
 
 program

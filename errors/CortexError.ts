@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'COST_LIMIT'
   | 'DEPTH_LIMIT'
   | 'IMPORT_FAILED'
+  | 'IMPORT_CONFLICT'
   | 'WAREHOUSE_LOCKED'
   | 'WAREHOUSE_ERROR'
   | 'DEGENERATE_INPUT'

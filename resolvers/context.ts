@@ -1,3 +1,4 @@
+import type { Principal } from '../server/auth.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -5,16 +6,22 @@ export interface ApiLimits {
   /** The largest `first` a connection accepts. */
   readonly maxPageSize: number;
   readonly maxDepth: number;
+  /** The cost ceiling of this request (per role). */
   readonly maxCost: number;
 }
 
-/** Per-request context: the warehouse and fresh DataLoaders (caches never outlive a request). */
+/** Per-request context: the warehouse, who is asking, and fresh DataLoaders (caches never outlive a request). */
 export interface Context {
   readonly wh: Warehouse;
   readonly loaders: Loaders;
   readonly limits: ApiLimits;
+  readonly principal: Principal;
+  /** Where exportBundle writes (null: exports are off for this server). */
+  readonly exportDir: string | null;
 }
 
-export function createContext(wh: Warehouse, limits: ApiLimits): Context {
-  return { wh, loaders: createLoaders(wh), limits };
+export const ADMIN_PRINCIPAL: Principal = { role: 'admin', keyId: null, bucket: 'local' };
+
+export function createContext(wh: Warehouse, limits: ApiLimits, principal: Principal = ADMIN_PRINCIPAL, exportDir: string | null = null): Context {
+  return { wh, loaders: createLoaders(wh), limits, principal, exportDir };
 }

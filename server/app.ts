@@ -4,31 +4,59 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
 import { createContext, type ApiLimits, type Context } from '../resolvers/context.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
 import { GRAPHIQL_ASSETS, graphiqlPage } from './graphiql.js';
 import { limitsPlugin } from './limits.js';
+import { createLogger, ServerMetrics } from './observability.js';
+import { RateLimiter } from './rateLimiter.js';
 import { cortexSchema } from './schema.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly endpoint: string;
   readonly http: Server;
-  close(): Promise<void>;
+  readonly metrics: ServerMetrics;
+  /** Stops accepting requests, lets in-flight ones finish (up to `graceMs`), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly limits: ApiLimits;
+  readonly auth: AuthConfig;
+  /** Extra routes (e.g. the dashboard), mounted before GraphQL. */
+  readonly mount?: (app: express.Express) => void;
+  /** Folder of exported bundles, downloadable at /bundles/<file> by readers. */
+  readonly exportDir?: string;
+  readonly logger?: Logger;
+  /** Receives internal errors (their messages never reach clients). */
+  readonly log?: (e: unknown) => void;
 }
 
 /**
- * The HTTP server: GraphQL at /graphql (POST, and GET for queries), GraphiQL at /, health at
- * /healthz. Apollo's CSRF prevention stays on: browsers cannot send simple cross-site requests.
+ * The HTTP server: GraphQL at /graphql (POST, and GET for queries), GraphiQL at /, /healthz,
+ * /metrics (Prometheus). Apollo's CSRF prevention stays on: browsers cannot send simple
+ * cross-site requests.
  */
-export async function startServer(wh: Warehouse, options: { host: string; port: number; limits: ApiLimits; log?: (e: unknown) => void }): Promise<RunningServer> {
+export async function startServer(wh: Warehouse, options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger();
+  const metrics = new ServerMetrics(wh);
+  const rates = new RateLimiter();
   const schema = await cortexSchema();
   const apollo = new ApolloServer<Context>({
     schema,
-    // Cache-control hints are unused here and its per-field hook costs ~1% of a large response.
-    plugins: [limitsPlugin(options.limits), ApolloServerPluginCacheControlDisabled()],
-    formatError: (formatted, error) => formatError(formatted, error, options.log),
+    plugins: [
+      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute),
+      metrics.plugin(logger),
+      // Cache-control hints are unused here and its per-field hook costs ~1% of a large response.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
+    formatError: (formatted, error) => formatError(formatted, error, options.log ?? ((e) => logger.error({ err: e }, 'internal error'))),
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
@@ -39,6 +67,9 @@ export async function startServer(wh: Warehouse, options: { host: string; port: 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', dataVersion: wh.dataVersion });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.get('/assets/:name', (req, res) => {
     const file = GRAPHIQL_ASSETS[req.params.name];
     if (!file) res.status(404).end();
@@ -48,10 +79,29 @@ export async function startServer(wh: Warehouse, options: { host: string; port: 
     if (!req.accepts('html')) return next();
     res.type('html').send(graphiqlPage('/graphql'));
   });
+  if (options.exportDir) {
+    const exportDir = options.exportDir;
+    app.use('/bundles', async (req, res, next) => {
+      try {
+        const principal = await authenticate(req, wh, options.auth);
+        if (!hasRole(principal.role, 'reader')) return void res.status(401).json({ errors: [{ message: 'an API key is needed', extensions: { code: 'UNAUTHENTICATED' } }] });
+        next();
+      } catch {
+        res.status(401).json({ errors: [{ message: 'invalid or revoked API key', extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+    }, express.static(exportDir, { index: false, dotfiles: 'deny' }));
+  }
+  options.mount?.(app);
   app.use(
     '/graphql',
     express.json({ limit: '64mb' }),
-    expressMiddleware(apollo, { context: async () => createContext(wh, options.limits) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const principal = await authenticate(req, wh, options.auth);
+        const maxCost = principal.role ? options.auth.limits[principal.role].maxCost : options.limits.maxCost;
+        return createContext(wh, { ...options.limits, maxCost }, principal, options.exportDir ?? null);
+      },
+    }),
   );
   app.use(jsonErrors);
 
@@ -66,10 +116,14 @@ export async function startServer(wh: Warehouse, options: { host: string; port: 
     url,
     endpoint: `${url}graphql`,
     http,
-    close: async () => {
+    metrics,
+    close: async (graceMs = 10_000) => {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const timer = setTimeout(() => http.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
       await apollo.stop();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
 }

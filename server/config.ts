@@ -1,5 +1,8 @@
 import type { ApiLimits } from '../resolvers/context.js';
+import type { Role } from '../warehouse/apiKeysRepo.js';
+import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
+import { dirname, join } from 'node:path';
 import { DEFAULT_WAREHOUSE } from './paths.js';
 
 export interface ServerConfig {
@@ -7,12 +10,18 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly limits: ApiLimits;
+  readonly auth: AuthConfig;
   /** Build the demo warehouse when `db` does not exist yet. */
   readonly demo: boolean;
+  /** Where exported sharing bundles are written and downloaded from. */
+  readonly exportDir: string;
 }
 
 /** Defaults, overridden by environment variables, overridden by flags. */
-export function resolveConfig(flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage', string>> = {}, env = process.env): ServerConfig {
+export function resolveConfig(
+  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'anonymous', string>> = {},
+  env = process.env,
+): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
   const int = (text: string, name: string, min: number, max: number) => {
     const n = Number(text);
@@ -20,15 +29,29 @@ export function resolveConfig(flags: Partial<Record<'db' | 'host' | 'port' | 'ma
     return n;
   };
   const db = pick(flags.db, 'CORTEXQL_DB', DEFAULT_WAREHOUSE);
+  const demo = db === DEFAULT_WAREHOUSE || env.CORTEXQL_DEMO === '1';
+  const maxCost = int(pick(flags.maxCost, 'CORTEXQL_MAX_COST', '200000'), 'max cost', 1, 1e9);
+  // Anonymous read is on for the demo and off by default for real deployments.
+  const anonymous = pick(flags.anonymous, 'CORTEXQL_ANONYMOUS', demo ? 'reader' : 'none');
+  if (!['none', 'reader', 'writer', 'admin'].includes(anonymous)) throw badInput(`anonymous access must be none, reader, writer or admin (got '${anonymous}')`);
   return {
     db,
     host: pick(flags.host, 'CORTEXQL_HOST', '127.0.0.1'),
     port: int(pick(flags.port, 'CORTEXQL_PORT', '4000'), 'port', 0, 65535),
     limits: {
-      maxCost: int(pick(flags.maxCost, 'CORTEXQL_MAX_COST', '200000'), 'max cost', 1, 1e9),
+      maxCost,
       maxDepth: int(pick(flags.maxDepth, 'CORTEXQL_MAX_DEPTH', '12'), 'max depth', 2, 100),
       maxPageSize: int(pick(flags.maxPage, 'CORTEXQL_MAX_PAGE', '500'), 'max page size', 1, 100_000),
     },
-    demo: db === DEFAULT_WAREHOUSE || env.CORTEXQL_DEMO === '1',
+    auth: {
+      anonymousRole: anonymous === 'none' ? null : (anonymous as Role),
+      limits: {
+        reader: { maxCost, requestsPerMinute: int(pick(undefined, 'CORTEXQL_READER_RPM', '600'), 'reader rate', 1, 1e7) },
+        writer: { maxCost: maxCost * 2, requestsPerMinute: int(pick(undefined, 'CORTEXQL_WRITER_RPM', '1200'), 'writer rate', 1, 1e7) },
+        admin: { maxCost: maxCost * 5, requestsPerMinute: int(pick(undefined, 'CORTEXQL_ADMIN_RPM', '6000'), 'admin rate', 1, 1e7) },
+      },
+    },
+    demo,
+    exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
   };
 }

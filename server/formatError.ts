@@ -15,7 +15,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    // type-graphql's @Authorized failure says UNAUTHORIZED; the rest of the API says FORBIDDEN.
+    return { ...formatted, extensions: { ...extensions, code: code === 'UNAUTHORIZED' ? 'FORBIDDEN' : code } };
   }
   log(original);
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -9,7 +9,10 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { createRequire } from 'node:module';
-import type { ApiLimits } from '../resolvers/context.js';
+import type { Context } from '../resolvers/context.js';
+import type { Role } from '../warehouse/apiKeysRepo.js';
+import { authError, hasRole } from './auth.js';
+import type { RateLimiter } from './rateLimiter.js';
 
 // graphql-query-complexity's ESM build imports 'graphql/index.mjs', a second copy of graphql
 // beside the CommonJS one that 'graphql' resolves to under Node (graphql 16 has no exports
@@ -19,15 +22,24 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
 ) as typeof import('graphql-query-complexity');
 
 /**
- * Rejects an operation before execution when it is nested deeper than `maxDepth` or its
- * estimated cost exceeds `maxCost`. Cost: 1 per field, connection children × `first`, list
- * fields as their resolvers declare (graphql-query-complexity with field extensions).
+ * Checks every operation before execution: who may run it (anonymous access, mutations need a
+ * writer), the principal's request rate, nesting depth, and the estimated cost against the
+ * role's ceiling. Cost: 1 per field, connection children × `first`, list fields as their
+ * resolvers declare (graphql-query-complexity with field extensions).
  */
-export function limitsPlugin(limits: ApiLimits): ApolloServerPlugin {
+export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) => number): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operation }) {
+        async didResolveOperation({ request, document, schema, operation, contextValue }) {
+          const { principal, limits } = contextValue;
+          if (principal.role === null) throw authError('UNAUTHENTICATED', 'this server needs an API key (Authorization: Bearer <key>)');
+          if (operation?.operation === 'mutation' && !hasRole(principal.role, 'writer')) {
+            throw authError('FORBIDDEN', `mutations need the writer or admin role; this request has ${principal.keyId ? `role ${principal.role}` : `anonymous ${principal.role} access`}`);
+          }
+          if (!rates.take(principal.bucket, perMinute(principal.role))) {
+            throw authError('RATE_LIMITED', `rate limit of ${perMinute(principal.role)} requests per minute exceeded; retry shortly`);
+          }
           const depth = operation ? operationDepth(operation, document) : 0;
           if (depth > limits.maxDepth) {
             throw limitError('DEPTH_LIMIT', `query depth ${depth} exceeds the limit of ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth });

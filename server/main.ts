@@ -12,6 +12,7 @@ const opts = new Command('cortexql-server')
   .option('--port <port>')
   .option('--max-cost <n>')
   .option('--max-depth <n>')
+  .option('--anonymous <role>')
   .parse()
   .opts();
 

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { ApiKeyResolver } from '../resolvers/ApiKeyResolver.js';
+import { BundleResolver } from '../resolvers/BundleResolver.js';
 import { BrainQueryResolver, CheckpointBrainResolver, ModelBrainResolver } from '../resolvers/BrainResolver.js';
 import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { ComputeResolver } from '../resolvers/ComputeResolver.js';
@@ -9,6 +11,7 @@ import { ImportResolver } from '../resolvers/ImportResolver.js';
 import { ModelResolver } from '../resolvers/ModelResolver.js';
 import { PhaseResolver } from '../resolvers/PhaseResolver.js';
 import { TaskScoreResolver } from '../resolvers/TaskScoreResolver.js';
+import { authChecker } from './auth.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
 
@@ -21,9 +24,11 @@ export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: [
       ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
-      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver,
+      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver, ApiKeyResolver, BundleResolver,
     ],
     validate: false,
+    authChecker,
+    authMode: 'error',
   }).then(lexicographicSortSchema);
   return cached;
 }

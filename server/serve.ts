@@ -1,25 +1,37 @@
+import { progressBars } from '../cli/progress.js';
+import { Warehouse } from '../warehouse/Warehouse.js';
 import { startServer } from './app.js';
 import type { ServerConfig } from './config.js';
 import { ensureDemoWarehouse } from './demo.js';
-import { progressBars } from '../cli/progress.js';
-import { Warehouse } from '../warehouse/Warehouse.js';
+import { mountStatic } from './staticRoutes.js';
+import { createLogger } from './observability.js';
 
-/** Opens the warehouse (building the demo on first run), serves, and shuts down cleanly on signals. */
+/**
+ * Opens the warehouse (building the demo on first run), serves, and on SIGINT/SIGTERM stops
+ * accepting requests, lets in-flight ones (and the computations they run) finish, then closes
+ * the warehouse so nothing is left half-written.
+ */
 export async function serve(config: ServerConfig): Promise<void> {
+  const logger = createLogger();
   if (config.demo) {
     const bars = progressBars();
     const built = await ensureDemoWarehouse(config.db, bars.update).finally(bars.stop);
     if (built) console.log(`built the demo warehouse at ${config.db}`);
   }
   const wh = await Warehouse.create({ path: config.db });
-  const server = await startServer(wh, config);
+  const server = await startServer(wh, { ...config, logger, mount: mountStatic });
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    console.log(`${signal}: shutting down`);
-    await server.close();
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    await server.close(30_000);
     wh.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint})`);
+  const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
+  console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access})`);
 }

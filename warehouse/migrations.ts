@@ -189,6 +189,19 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE internal_metrics ADD COLUMN params_hash VARCHAR',
     ],
   },
+  {
+    version: 5,
+    name: 'API keys',
+    statements: [
+      `CREATE TABLE api_keys (
+         key_id VARCHAR PRIMARY KEY,
+         name VARCHAR NOT NULL,
+         role VARCHAR NOT NULL CHECK (role IN ('reader', 'writer', 'admin')),
+         secret_sha256 VARCHAR NOT NULL,
+         created TIMESTAMP DEFAULT current_timestamp,
+         revoked TIMESTAMP)`,
+    ],
+  },
 ];
 
 export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {

@@ -36,11 +36,11 @@ function selectorCte(names: readonly string[], params: DuckDBValue[]): string {
     JOIN tasks t ON t.task LIKE p.pattern ESCAPE '\\')`;
 }
 
-/** The value of a group mean; a single task's value and stderr pass through bit-for-bit. */
+/** The value of a group mean, summed in task order so it is the same bits on every run and machine; a single task passes through unchanged. */
 const CELL_AGGREGATES = `
-  CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value) / count(*) END AS value,
+  CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value ORDER BY s.task) / count(*) END AS value,
   CASE WHEN count(*) = 1 THEN min(s.stderr)
-       WHEN count(s.stderr) = count(*) THEN sqrt(sum(s.stderr * s.stderr)) / count(*) END AS stderr,
+       WHEN count(s.stderr) = count(*) THEN sqrt(fsum(s.stderr * s.stderr ORDER BY s.task)) / count(*) END AS stderr,
   count(*)::INTEGER AS "nTasks"`;
 
 /** Many (model, step, task, metric) cells in one statement: the Checkpoint.taskScore batch. */
@@ -157,12 +157,12 @@ export async function aggregateScores(wh: Warehouse, q: AggregateQuery): Promise
     `WITH ${sel},
      cell AS (
        SELECT s.model_id, any_value(m.family) AS family, s.step, sel.name,
-              CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value) / count(*) END AS value
+              CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value ORDER BY s.task) / count(*) END AS value
        FROM task_scores s JOIN sel ON s.task = sel.task
        JOIN models m ON m.model_id = s.model_id
        WHERE ${where.join(' AND ')}
        GROUP BY s.model_id, s.step, sel.name)
-     SELECT ${select}, count(*)::INTEGER AS count, fsum(value) / count(*) AS mean, min(value) AS min, max(value) AS max,
+     SELECT ${select}, count(*)::INTEGER AS count, fsum(value ORDER BY value) / count(*) AS mean, min(value) AS min, max(value) AS max,
             stddev_samp(value) AS stddev
      FROM cell ${groupBy} ${orderBy}`,
     params,

@@ -163,9 +163,10 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
 
     const maxEval = Math.max(...foldBases.map((b) => b.nEval));
     const predicted = new Float32Array(maxEval * vb);
+    const crossScratch = totalCross === undefined ? undefined : new Float32Array(totalCross.length);
     for (let f = 0; f < k; f++) {
       const basis = foldBases[f];
-      const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f]);
+      const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f], crossScratch);
       const yv = yb.subarray(folds[f].start * vb, folds[f].end * vb);
       const scratch = scaledCache === undefined ? new Float32Array(basis.evalBasis.length) : undefined;
       for (let a = 0; a < alphas.length; a++) {
@@ -184,7 +185,7 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
     const best = cvBestAlphaIndex(metric, scores, alphas.length, vb);
 
     // Refit on all training TRs with each voxel's own α: Z·diag per column, then one GEMM.
-    const z = await basisProject(engine, full, yb, vb, totalCross, undefined);
+    const z = await basisProject(engine, full, yb, vb, totalCross, undefined, undefined);
     for (let i = 0; i < full.rank; i++) {
       const lam = full.lambda[i];
       for (let j = 0; j < vb; j++) z[i * vb + j] /= lam + alphas[best[j]];
@@ -200,7 +201,9 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
       if (cvScores !== undefined) for (let a = 0; a < alphas.length; a++) cvScores[a * nVox + v] = scores[a * vb + j];
     }
     for (const nr of scored.nullReasons) nullReasons.push({ ...nr, column: v0 + nr.column });
-    if (permutations !== undefined) pValues?.push(...colBlockPermutationPValues(testPred, yt, [m, vb], permutations, blockLength));
+    if (permutations !== undefined && pValues !== undefined) {
+      for (const pv of colBlockPermutationPValues(testPred, yt, [m, vb], permutations, blockLength)) pValues.push(pv);
+    }
     if (weights !== undefined) columnsPaste(weights, p, nVox, v0, vb, await basisWeights(engine, full, design.x, p, z, vb));
     options.onProgress?.({ voxelsDone: v0 + vb, voxels: nVox });
   }
@@ -239,13 +242,15 @@ async function basisProject(
   vb: number,
   totalCross: Float32Array | undefined,
   heldOutCross: Float32Array | undefined,
+  scratch: Float32Array | undefined,
 ): Promise<Float32Array> {
   const r = basis.rank;
   if (basis.form === 'primal') {
-    let cross = totalCross as Float32Array;
+    const total = totalCross as Float32Array;
+    let cross = total;
     if (heldOutCross !== undefined) {
-      cross = new Float32Array(cross.length);
-      for (let i = 0; i < cross.length; i++) cross[i] = (totalCross as Float32Array)[i] - heldOutCross[i];
+      cross = scratch ?? new Float32Array(total.length);
+      for (let i = 0; i < cross.length; i++) cross[i] = total[i] - heldOutCross[i];
     }
     return engine.matmul(basis.vectorRows, [r, r], cross, [r, vb]);
   }

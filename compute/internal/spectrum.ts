@@ -20,7 +20,7 @@
  * non-zero eigenvalues — computed in float64 by the GEMM module and decomposed by eigh.ts.
  */
 import { badInput, degenerate } from '../../errors/CortexError.js';
-import { symEigh } from '../linalg/eigh.js';
+import { symEigvals } from '../linalg/eigh.js';
 import type { EighBackend } from '../linalg/eigh.js';
 import type { GemmEngine } from '../linalg/gemm.js';
 import { colGramF64, rowGramF64 } from '../linalg/gram.js';
@@ -75,7 +75,7 @@ export async function rowsSpectrum(
   const [n, d] = dims;
   const c = colCentered(x, n, d, options.center ?? true);
   const { gram, size } = await smallerGram(engine, c, n, d);
-  const eig = symEigh(gram, size, { backend: options.eighBackend ?? 'auto' });
+  const eig = symEigvals(gram, size, { backend: options.eighBackend ?? 'auto' });
   // Eigenvalues below the rounding floor of a float64 Gram (size·ε·λmax) are zero: left in, their
   // square roots (~√ε·σmax each, not ε·σmax as an SVD would give) would add spurious mass to
   // every one of the null directions and inflate the effective rank.

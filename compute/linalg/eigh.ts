@@ -10,8 +10,8 @@
  * computation can record it in its provenance. CORTEXQL_EIGH=typescript forces the fallback.
  */
 import { badInput, degenerate } from '../../errors/CortexError.js';
-import { symEighTridiagonal } from './eighTridiagonal.js';
-import { lapackStatus, symEighLapack } from './eighLapack.js';
+import { symEighTridiagonal, symEigvalsTridiagonal } from './eighTridiagonal.js';
+import { lapackStatus, symEighLapack, symEigvalsLapack } from './eighLapack.js';
 
 export type EighBackend = 'lapack' | 'typescript';
 
@@ -46,6 +46,21 @@ export function defaultEighBackend(): EighBackend {
  * symmetrised, (A + Aᵀ)/2, so both backends see exactly the same matrix whichever triangle they read.
  */
 export function symEigh(a: Float64Array, n: number, options: EighOptions = {}): SymmetricEigen {
+  const { sym, backend } = prepare(a, n, options);
+  const result = backend === 'lapack' ? symEighLapack(sym, n) : symEighTridiagonal(sym, n);
+  return { n, values: result.values, vectorRows: result.vectorRows, backend };
+}
+
+/**
+ * Eigenvalues only, ascending: what spectral summaries need, at roughly a quarter of the cost
+ * of `symEigh` (no eigenvector accumulation). Same input rules as `symEigh`.
+ */
+export function symEigvals(a: Float64Array, n: number, options: EighOptions = {}): { readonly values: Float64Array; readonly backend: EighBackend } {
+  const { sym, backend } = prepare(a, n, options);
+  return { values: backend === 'lapack' ? symEigvalsLapack(sym, n) : symEigvalsTridiagonal(sym, n), backend };
+}
+
+function prepare(a: Float64Array, n: number, options: EighOptions): { sym: Float64Array; backend: EighBackend } {
   if (!Number.isInteger(n) || n < 0) throw badInput(`symEigh: n must be a non-negative integer, got ${n}`, { n });
   if (a.length !== n * n) {
     throw badInput(`symEigh: matrix has ${a.length} elements, expected ${n}×${n} = ${n * n}`, { n, length: a.length });
@@ -58,8 +73,7 @@ export function symEigh(a: Float64Array, n: number, options: EighOptions = {}): 
       tried: lapackStatus().tried.map((t) => t.name),
     });
   }
-  const result = backend === 'lapack' ? symEighLapack(sym, n) : symEighTridiagonal(sym, n);
-  return { n, values: result.values, vectorRows: result.vectorRows, backend };
+  return { sym, backend };
 }
 
 function symmetrized(a: Float64Array, n: number): Float64Array {

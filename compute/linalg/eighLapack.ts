@@ -82,6 +82,15 @@ export function lapackStatus(): LapackStatus {
  * Returns ascending values and eigenvector rows. `a` is not modified.
  */
 export function symEighLapack(a: Float64Array, n: number): { values: Float64Array; vectorRows: Float64Array } {
+  return dsyevdCall(a, n, 'V');
+}
+
+/** Eigenvalues only (jobz = 'N'), ascending; `a` is not modified. */
+export function symEigvalsLapack(a: Float64Array, n: number): Float64Array {
+  return dsyevdCall(a, n, 'N').values;
+}
+
+function dsyevdCall(a: Float64Array, n: number, jobz: 'V' | 'N'): { values: Float64Array; vectorRows: Float64Array } {
   const { dsyevd, status } = load();
   if (dsyevd === undefined) {
     throw new CortexError('INTERNAL', 'LAPACK is not available on this machine', { tried: status.tried });
@@ -94,13 +103,13 @@ export function symEighLapack(a: Float64Array, n: number): { values: Float64Arra
   // Workspace query (lwork = liwork = −1), then the real call.
   const workSize = new Float64Array(1);
   const iworkSize = new Int32Array(1);
-  dsyevd('V', 'L', nArg, vectors, nArg, values, workSize, Int32Array.of(-1), iworkSize, Int32Array.of(-1), info, 1, 1);
+  dsyevd(jobz, 'L', nArg, vectors, nArg, values, workSize, Int32Array.of(-1), iworkSize, Int32Array.of(-1), info, 1, 1);
   checkInfo(info[0], n, 'workspace query');
   const lwork = Math.ceil(workSize[0]);
   const liwork = iworkSize[0];
   const work = new Float64Array(lwork);
   const iwork = new Int32Array(liwork);
-  dsyevd('V', 'L', nArg, vectors, nArg, values, work, Int32Array.of(lwork), iwork, Int32Array.of(liwork), info, 1, 1);
+  dsyevd(jobz, 'L', nArg, vectors, nArg, values, work, Int32Array.of(lwork), iwork, Int32Array.of(liwork), info, 1, 1);
   checkInfo(info[0], n, 'decomposition');
   return { values, vectorRows: vectors };
 }

@@ -33,13 +33,31 @@ export function symEighTridiagonal(a: Float64Array, n: number): TridiagonalEigen
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 0) return { values: d, vectorRows: w };
-  householderTridiagonalize(w, d, e, n);
+  householderTridiagonalize(w, d, e, n, true);
   implicitQL(w, d, e, n);
   return { values: d, vectorRows: w };
 }
 
-/** tred2: on exit d is the diagonal, e[1..n-1] the sub-diagonal, W the accumulated Qᵀ. */
-function householderTridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/**
+ * Eigenvalues only (ascending): the same reduction without accumulating Q, and QL without
+ * rotating vectors (EISPACK tred1 + tql1) — about a quarter of the full decomposition's work.
+ */
+export function symEigvalsTridiagonal(a: Float64Array, n: number): Float64Array {
+  const w = Float64Array.from(a);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  if (n === 0) return d;
+  householderTridiagonalize(w, d, e, n, false);
+  implicitQL(null, d, e, n);
+  return d;
+}
+
+/**
+ * tred2: on exit d is the diagonal, e[1..n-1] the sub-diagonal and, when `accumulate`, W the
+ * accumulated Qᵀ. Without accumulation the diagonal of T is read off W's diagonal (where the
+ * reduction leaves it, as tred1 does).
+ */
+function householderTridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number, accumulate: boolean): void {
   for (let j = 0; j < n; j++) d[j] = w[j * n + n - 1];
   for (let i = n - 1; i > 0; i--) {
     // Householder reflection that annihilates row i left of the sub-diagonal; scaling by the
@@ -98,6 +116,11 @@ function householderTridiagonalize(w: Float64Array, d: Float64Array, e: Float64A
     }
     d[i] = h;
   }
+  if (!accumulate) {
+    for (let j = 0; j < n; j++) d[j] = w[j * n + j];
+    e[0] = 0;
+    return;
+  }
   // Accumulate the reflections into Qᵀ (rows of W).
   for (let i = 0; i < n - 1; i++) {
     const next = (i + 1) * n;
@@ -139,8 +162,8 @@ function hypot(a: number, b: number): number {
 /** EISPACK allows 30 QL sweeps per eigenvalue before declaring failure. */
 const MAX_SWEEPS_PER_EIGENVALUE = 30;
 
-/** tql2: implicit QL on the tridiagonal (d, e), rotating the rows of W; sorts ascending. */
-function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/** tql2: implicit QL on the tridiagonal (d, e), rotating the rows of W (tql1: W null); sorts ascending. */
+function implicitQL(w: Float64Array | null, d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -188,6 +211,7 @@ function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
+          if (w === null) continue;
           const lo = i * n;
           const hi = lo + n;
           for (let k = 0; k < n; k++) {
@@ -205,7 +229,8 @@ function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number
     d[l] += f;
     e[l] = 0;
   }
-  sortAscending(w, d, n);
+  if (w === null) d.sort();
+  else sortAscending(w, d, n);
 }
 
 function sortAscending(w: Float64Array, d: Float64Array, n: number): void {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ApiLimits } from '../../resolvers/context.js';
 import { startServer, type RunningServer } from '../../server/app.js';
+import { localAuth, type AuthConfig } from '../../server/auth.js';
 import { importEvalsFromPath } from '../../warehouse/importEvals.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS } from './pythiaFiles.js';
@@ -12,25 +13,30 @@ export interface TestServer {
   readonly wh: Warehouse;
   readonly server: RunningServer;
   /** POSTs a GraphQL request and returns the parsed body and HTTP status. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
   close(): Promise<void>;
 }
 
 /** A real HTTP server on an ephemeral port over a real DuckDB file holding the shipped Pythia evals. */
-export async function startTestServer(options: { limits?: Partial<ApiLimits>; withPythia?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig } = {},
+): Promise<TestServer> {
   const tmp = tempDir();
   const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
   if (options.withPythia ?? true) await importEvalsFromPath(wh, PYTHIA_EVALS);
   // Internal errors are expected in some tests; set CORTEXQL_TEST_LOG=1 to see them.
   const log = process.env.CORTEXQL_TEST_LOG ? console.error : () => {};
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: { ...TEST_LIMITS, ...options.limits }, log });
+  const limits = { ...TEST_LIMITS, ...options.limits };
+  // Anonymous admin by default: suites other than the auth matrix test what the API does, not who may do it.
+  const auth = options.auth ?? localAuth('admin', limits.maxCost);
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports') });
   return {
     wh,
     server,
-    async gql(query, variables) {
+    async gql(query, variables, headers = {}) {
       const res = await fetch(server.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, body: await res.json() };

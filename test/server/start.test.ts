@@ -49,6 +49,15 @@ describe('npm start: the server entry builds the demo warehouse on first run and
 
     const second = await startServerProcess(env);
     expect(second.output()).not.toContain('built the demo warehouse');
-    expect(await stop(second.child)).toBe(0);
+    // Graceful shutdown: a request in flight when SIGTERM arrives still gets its answer.
+    const slow = fetch(`${second.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ detectPhases(model: "pythia-1b-deduped", signals: [{ kind: TASK, task: "mmlu" }], options: { bootstrap: 5000 }) { k } }' }),
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = stop(second.child);
+    expect((await (await slow).json()).data.detectPhases.k).toEqual(expect.any(Number));
+    expect(await exited).toBe(0);
   });
 });

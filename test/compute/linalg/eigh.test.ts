@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultEighBackend, symEigh } from '../../../compute/linalg/eigh.js';
+import { defaultEighBackend, symEigh, symEigvals } from '../../../compute/linalg/eigh.js';
 import type { EighBackend } from '../../../compute/linalg/eigh.js';
 import { lapackStatus } from '../../../compute/linalg/eighLapack.js';
 import { normalMatrixF64, randomOrthogonal } from '../testMatrices.js';
@@ -82,6 +82,14 @@ describe.each(backends)('symEigh, %s backend', (backend) => {
     expect(reconstruction).toBeLessThan(1e-10);
     expect(orthogonality).toBeLessThan(1e-10);
     for (let i = 1; i < n; i++) expect(eig.values[i]).toBeGreaterThanOrEqual(eig.values[i - 1]);
+  });
+
+  it.each(cases)('%s: eigenvalues-only path agrees with the full decomposition to 1e-12·‖A‖', (_name, n, a) => {
+    const full = symEigh(a, n, { backend });
+    const only = symEigvals(a, n, { backend });
+    expect(only.backend).toBe(backend);
+    const scale = Math.max(1, ...Array.from(full.values, Math.abs));
+    for (let i = 0; i < n; i++) expect(Math.abs(only.values[i] - full.values[i])).toBeLessThan(1e-12 * scale);
   });
 
   it('recovers a known spectrum to 1e-10 relative', () => {

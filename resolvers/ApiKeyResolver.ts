@@ -1,0 +1,27 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { ApiKey, CreatedApiKey, RoleEnum } from '../schema/ApiKey.type.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
+import type { Context } from './context.js';
+
+@Resolver()
+export class ApiKeyResolver {
+  @Authorized('admin')
+  @Query(() => [ApiKey], { description: 'API keys (admin only).' })
+  async apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
+    return (await listApiKeys(ctx.wh)) as ApiKey[];
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreatedApiKey, { description: 'Creates an API key (admin only). Keys are stored hashed.' })
+  async createApiKey(@Ctx() ctx: Context, @Arg('name', () => String) name: string, @Arg('role', () => RoleEnum) role: RoleEnum): Promise<CreatedApiKey> {
+    const { key, info } = await createApiKey(ctx.wh, name, role);
+    return { key, info: info as ApiKey };
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Boolean, { description: 'Revokes an API key (admin only); it stops working at once.' })
+  async revokeApiKey(@Ctx() ctx: Context, @Arg('keyId', () => ID) keyId: string): Promise<boolean> {
+    await revokeApiKey(ctx.wh, keyId);
+    return true;
+  }
+}

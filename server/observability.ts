@@ -1,0 +1,80 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { pino, type Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { jobCounts } from '../warehouse/jobsRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
+
+/** A CortexError's code (resolver errors reach plugins before formatError names them). */
+function codeOf(error: unknown): string | undefined {
+  return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Structured JSON logs (pino); `CORTEXQL_LOG_LEVEL` sets the level (default info, silent in tests). */
+export function createLogger(level = process.env.CORTEXQL_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info')): Logger {
+  return pino({ name: 'cortexql', level });
+}
+
+/** Prometheus metrics of one server: request latency by operation, errors by code, warehouse state. */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requestSeconds = new Histogram({
+    name: 'cortexql_graphql_request_duration_seconds',
+    help: 'GraphQL request latency by operation name and type',
+    labelNames: ['operation', 'type'] as const,
+    buckets: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'cortexql_graphql_errors_total',
+    help: 'GraphQL errors by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(wh: Warehouse) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'cortexql_' });
+    new Gauge({
+      name: 'cortexql_warehouse_data_version',
+      help: 'Committed writes since the warehouse was opened',
+      registers: [this.registry],
+      collect() {
+        this.set(wh.dataVersion);
+      },
+    });
+    new Gauge({
+      name: 'cortexql_jobs',
+      help: 'Compute jobs in the warehouse by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await jobCounts(wh)) {
+          this.set({ status: row.status }, row.n);
+        }
+      },
+    });
+  }
+
+  /** Apollo plugin: times each request by operation and counts errors by code; logs slow or failed ones. */
+  plugin(log: Logger): ApolloServerPlugin {
+    const metrics = this;
+    return {
+      async requestDidStart() {
+        const start = process.hrtime.bigint();
+        const codes: string[] = [];
+        return {
+          async didEncounterErrors({ errors }) {
+            for (const e of errors) codes.push(String(e.extensions?.code ?? codeOf(e.originalError) ?? 'INTERNAL_SERVER_ERROR'));
+          },
+          async willSendResponse({ operationName, operation }) {
+            const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+            const labels = { operation: operationName ?? '(anonymous)', type: operation?.operation ?? 'unknown' };
+            metrics.requestSeconds.observe(labels, seconds);
+            for (const code of codes) metrics.errors.inc({ code });
+            log.info({ ...labels, ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
+          },
+        };
+      },
+    };
+  }
+}

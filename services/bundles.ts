@@ -1,0 +1,186 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import * as tar from 'tar';
+import { z } from 'zod';
+import { CortexError, importFailed, notFound, type Problem } from '../errors/CortexError.js';
+import {
+  BUNDLE_TABLES,
+  bundleTables,
+  exportTableSlice,
+  findConflicts,
+  mergeStaged,
+  runsOfSlice,
+  stageParquet,
+  type BundleWhere,
+  type Conflict,
+  type StagedTable,
+} from '../warehouse/bundleRepo.js';
+import { schemaVersion } from '../warehouse/migrations.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
+import { CODE_VERSION } from './version.js';
+
+export const BUNDLE_FORMAT = 'cortexql-bundle/1';
+
+const manifestSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  schemaVersion: z.number().int(),
+  id: z.string(),
+  exportedAt: z.string(),
+  lab: z.string().nullable(),
+  codeVersion: z.string(),
+  where: z.object({ models: z.array(z.string()).nullable(), datasets: z.array(z.string()).nullable(), includeFmri: z.boolean(), includeFeatures: z.boolean() }),
+  files: z.array(z.object({ table: z.string(), file: z.string(), rows: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  runs: z.array(z.record(z.string(), z.unknown())),
+});
+export type BundleManifest = z.infer<typeof manifestSchema>;
+
+export interface ExportOptions {
+  readonly where: Partial<BundleWhere>;
+  /** Who is sharing: recorded in the manifest. */
+  readonly lab?: string | null;
+  /** Parent folder of the bundle. */
+  readonly exportDir: string;
+  /** Also pack the folder as `<id>.tar`. */
+  readonly tar?: boolean;
+}
+
+export interface ExportResult {
+  readonly id: string;
+  readonly folder: string;
+  readonly tarFile: string | null;
+  readonly manifest: BundleManifest;
+}
+
+/**
+ * Exports a slice of the warehouse as a sharing bundle: one Parquet file per table (readable by
+ * pandas.read_parquet and DuckDB's read_parquet directly) and manifest.json with the schema
+ * version, row counts, sha256 of every file, the provenance of every run, and the lab.
+ */
+export async function exportBundle(wh: Warehouse, options: ExportOptions): Promise<ExportResult> {
+  const where: BundleWhere = {
+    models: options.where.models ?? null,
+    datasets: options.where.datasets ?? null,
+    includeFmri: options.where.includeFmri ?? true,
+    includeFeatures: options.where.includeFeatures ?? false,
+  };
+  const id = `bundle-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+  const folder = join(options.exportDir, id);
+  mkdirSync(folder, { recursive: true });
+  const files: BundleManifest['files'] = [];
+  for (const spec of bundleTables(where)) {
+    const file = `${spec.table}.parquet`;
+    const rows = await exportTableSlice(wh, spec, where, join(folder, file));
+    files.push({ table: spec.table, file, rows, sha256: await fileSha256(join(folder, file)) });
+  }
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    schemaVersion: schemaVersion(),
+    id,
+    exportedAt: new Date().toISOString(),
+    lab: options.lab ?? null,
+    codeVersion: CODE_VERSION,
+    where: { ...where, models: where.models && [...where.models], datasets: where.datasets && [...where.datasets] },
+    files,
+    runs: JSON.parse(JSON.stringify(await runsOfSlice(wh, where))),
+  };
+  writeFileSync(join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  let tarFile: string | null = null;
+  if (options.tar) {
+    tarFile = join(options.exportDir, `${id}.tar`);
+    await tar.create({ file: tarFile, cwd: options.exportDir, portable: true }, [id]);
+  }
+  return { id, folder, tarFile, manifest };
+}
+
+export interface ImportBundleResult {
+  readonly id: string;
+  readonly lab: string | null;
+  readonly tables: { table: string; inserted: number; present: number }[];
+}
+
+/**
+ * Imports a bundle (folder or .tar): verifies the format, schema version and every checksum,
+ * then merges all tables in one transaction. Rows already present are skipped (idempotent);
+ * a row whose key is present with different values is a conflict: the import reports them all
+ * (IMPORT_CONFLICT) and writes nothing.
+ */
+export async function importBundle(wh: Warehouse, path: string): Promise<ImportBundleResult> {
+  if (!existsSync(path)) throw notFound('bundle', path);
+  let folder = path;
+  let scratch: string | null = null;
+  try {
+    if (statSync(path).isFile()) {
+      scratch = mkdtempSync(join(tmpdir(), 'cortexql-bundle-'));
+      await tar.extract({ file: path, cwd: scratch, strict: true });
+      // A bundle .tar holds one folder (the bundle id) with manifest.json in it.
+      const entries = readdirSync(scratch, { withFileTypes: true });
+      const only = entries.length === 1 && entries[0]!.isDirectory() ? entries[0]!.name : null;
+      folder = only && !existsSync(join(scratch, 'manifest.json')) ? join(scratch, only) : scratch;
+    }
+    const manifest = await readManifest(folder);
+    return await mergeBundle(wh, folder, manifest);
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function readManifest(folder: string): Promise<BundleManifest> {
+  const where = 'manifest.json';
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(join(folder, where), 'utf8'));
+  } catch (error) {
+    throw importFailed([{ where, message: `missing or not valid JSON: ${(error as Error).message}` }]);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) throw importFailed(parsed.error.issues.map((i) => ({ where: `${where}: ${i.path.join('.')}`, message: i.message })));
+  const m = parsed.data;
+  const problems: Problem[] = [];
+  if (m.schemaVersion !== schemaVersion()) {
+    problems.push({ where: `${where}: schemaVersion`, message: `bundle has schema version ${m.schemaVersion}, this warehouse ${schemaVersion()}` });
+  }
+  for (const f of m.files) {
+    const file = join(folder, f.file);
+    if (!BUNDLE_TABLES.some((t) => t.table === f.table)) problems.push({ where: f.file, message: `unknown table '${f.table}'` });
+    else if (!existsSync(file) || basename(f.file) !== f.file) problems.push({ where: f.file, message: 'file not found in the bundle' });
+    else if ((await fileSha256(file)) !== f.sha256) problems.push({ where: f.file, message: 'sha256 does not match the manifest (corrupt or altered file)' });
+  }
+  if (problems.length) throw importFailed(problems);
+  return m;
+}
+
+async function mergeBundle(wh: Warehouse, folder: string, m: BundleManifest): Promise<ImportBundleResult> {
+  const order = BUNDLE_TABLES.map((t) => t.table);
+  const files = [...m.files].sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
+  return wh.write(async (tx) => {
+    const staged: StagedTable[] = [];
+    const problems: Problem[] = [];
+    for (const f of files) {
+      const spec = BUNDLE_TABLES.find((t) => t.table === f.table)!;
+      const { staged: s, problem } = await stageParquet(tx, spec, join(folder, f.file));
+      if (problem) problems.push({ where: f.file, message: problem });
+      staged.push(s);
+    }
+    if (problems.length) throw importFailed(problems);
+    const conflicts: Conflict[] = [];
+    for (const s of staged) conflicts.push(...(await findConflicts(tx, s, 50 - conflicts.length)));
+    if (conflicts.length) {
+      throw new CortexError(
+        'IMPORT_CONFLICT',
+        `bundle ${m.id} conflicts with this warehouse in ${conflicts.length}${conflicts.length >= 50 ? '+' : ''} cells (same key, different values); nothing was written`,
+        { conflicts: JSON.parse(JSON.stringify(conflicts)) },
+      );
+    }
+    const tables = [];
+    for (const s of staged) tables.push({ table: s.spec.table, ...(await mergeStaged(tx, s)) });
+    return { id: m.id, lab: m.lab, tables };
+  });
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
