@@ -1,10 +1,9 @@
-import express from 'express';
-import { existsSync } from 'node:fs';
+import type express from 'express';
 import { join } from 'node:path';
+import { dashboardMiddleware } from '../dashboard/serveDashboard.js';
 import { PACKAGE_ROOT } from './paths.js';
 
-/** The dashboard, when it has been built (npm run build). */
+/** The dashboard at /dashboard/ (built by npm run build into dist/dashboard; it only uses the public GraphQL API). */
 export function mountStatic(app: express.Express): void {
-  const dashboard = join(PACKAGE_ROOT, 'dist', 'dashboard');
-  if (existsSync(dashboard)) app.use('/dashboard', express.static(dashboard));
+  app.use('/dashboard', dashboardMiddleware(join(PACKAGE_ROOT, 'dist', 'dashboard')));
 }

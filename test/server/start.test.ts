@@ -44,6 +44,8 @@ describe('npm start: the server entry builds the demo warehouse on first run and
       body: JSON.stringify({ query: '{ models(first: 10) { totalCount } }' }),
     });
     expect(await res.json()).toEqual({ data: { models: { totalCount: 7 } } });
+    const dashboard = await fetch(`${first.url}/dashboard/`);
+    expect(await dashboard.text()).toContain('<title>cortexql dashboard</title>');
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(`${db}.building`)).toBe(false);
 
