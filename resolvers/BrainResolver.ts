@@ -9,7 +9,9 @@ import { Model } from '../schema/Model.type.js';
 import { BrainStatistic } from '../schema/Phases.type.js';
 import { brainRows, internalRows, voxelScores, type BrainRow } from '../warehouse/brainScoresRepo.js';
 import { checkpointsOfModels } from '../warehouse/modelsRepo.js';
-import { datasetInfo, listDatasetIds } from '../warehouse/fmriRepo.js';
+import { datasetInfo, featureSteps, listDatasetIds } from '../warehouse/fmriRepo.js';
+import { encodingJob, internalJob, type JobSpec } from '../services/jobs/jobSpec.js';
+import { CellPolicy } from '../schema/Job.type.js';
 import type { Context } from './context.js';
 import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
 
@@ -19,11 +21,34 @@ function pickBest(rows: readonly BrainRow[]): BrainRow | null {
   return best ?? rows[0] ?? null;
 }
 
+type PointState = { step: number; value: number | null; layer: number | null; status: CellStatus; jobId: string | null };
+
 /** Places signal values on each checkpoint's tokens and fraction. */
-async function onCheckpoints(ctx: Context, modelId: string, points: readonly { step: number; value: number | null; layer: number | null }[]): Promise<SignalPoint[]> {
+async function onCheckpoints(ctx: Context, modelId: string, points: readonly PointState[]): Promise<SignalPoint[]> {
   const cps = await checkpointsOfModels(ctx.wh, [modelId], { limit: 1_000_000 });
   const byStep = new Map(cps.map((c) => [c.step, c]));
   return points.map((p) => ({ ...p, tokens: byStep.get(p.step)?.tokens ?? null, fraction: byStep.get(p.step)?.fraction ?? null }));
+}
+
+/**
+ * Points for every checkpoint that has a stored value or could have one (its features exist):
+ * stored ones READY, the others as the policy makes them (PENDING with a job, MISSING, …), so a
+ * trajectory never hides the checkpoints it lacks.
+ */
+async function withMissing(
+  ctx: Context,
+  modelId: string,
+  datasetId: string,
+  ready: readonly { step: number; value: number | null; layer: number | null }[],
+  specFor: (step: number) => JobSpec,
+  policy: CellPolicy,
+  waitSeconds: number,
+): Promise<PointState[]> {
+  const missing = (await featureSteps(ctx.wh, modelId, datasetId)).filter((s) => !ready.some((r) => r.step === s));
+  const states = ctx.loaders.missingCells(policy, waitSeconds, ctx.scheduler);
+  const pending = await Promise.all(missing.map(async (step) => ({ step, value: null, layer: null, ...(await states.state(specFor(step))) })));
+  const points: PointState[] = [...ready.map((r) => ({ ...r, status: CellStatus.READY, jobId: null })), ...pending.map((p) => ({ ...p, status: p.status as CellStatus }))];
+  return points.sort((a, b) => a.step - b.step);
 }
 
 @Resolver(() => Checkpoint)
@@ -41,14 +66,22 @@ export class CheckpointBrainResolver {
     @Arg('layer', () => Int, { nullable: true }) layer: number | null,
     @Arg('subject', () => String, { nullable: true }) subject: string | null,
     @Arg('statistic', () => BrainStatistic, { defaultValue: BrainStatistic.MEAN_R }) statistic: BrainStatistic,
-    @Arg('paramsHash', () => String, { nullable: true }) paramsHash: string | null,
+    @Arg('paramsHash', () => String, { nullable: true, description: 'Other encoding parameters than the defaults (such cells are never computed on demand).' }) paramsHash: string | null,
+    @Arg('policy', () => CellPolicy, { defaultValue: CellPolicy.IF_MISSING }) policy: CellPolicy,
+    @Arg('waitSeconds', () => Int, { defaultValue: 30, description: 'With policy WAIT: how long to wait (at most 600).' }) waitSeconds: number,
   ): Promise<BrainScore> {
-    const rows = await ctx.loaders
-      .brain({ datasetId: dataset, roi, layer, subjectId: subject, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH })
-      .load(`${cp.modelId}\u0000${cp.step}`);
-    const row = pickBest(rows);
-    if (!row) return { value: null, status: CellStatus.MISSING, layer, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: 'not computed yet' };
-    return { ...row, status: CellStatus.READY, reason: row.value === null ? 'no voxel of the ROI has a defined r' : null };
+    const query = { datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
+    const key = `${cp.modelId}\u0000${cp.step}`;
+    let row = pickBest(await ctx.loaders.brain(query).load(key));
+    if (row) return { ...row, status: CellStatus.READY, jobId: null, reason: row.value === null ? 'no voxel of the ROI has a defined r' : null };
+    const missingPolicy = paramsHash && paramsHash !== DEFAULT_ENCODING_HASH ? CellPolicy.NEVER : policy;
+    const state = await ctx.loaders.missingCells(missingPolicy, waitSeconds, ctx.scheduler).state(encodingJob(cp.modelId, cp.step, dataset));
+    if (policy === CellPolicy.WAIT && state.jobId) {
+      // The job may have finished while we waited: read the cell again, past the request's loader.
+      row = pickBest(await brainRows(ctx.wh, { ...query, modelIds: [cp.modelId], steps: [cp.step] }));
+      if (row) return { ...row, status: CellStatus.READY, jobId: state.jobId, reason: null };
+    }
+    return { value: null, status: state.status as CellStatus, layer, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
   }
 
   @FieldResolver(() => [LayerScore], { description: 'Brain score of every computed layer of this checkpoint: where in depth the model aligns.' })
@@ -83,11 +116,20 @@ export class ModelBrainResolver {
     @Arg('subject', () => String, { nullable: true }) subject: string | null,
     @Arg('statistic', () => BrainStatistic, { defaultValue: BrainStatistic.MEAN_R }) statistic: BrainStatistic,
     @Arg('paramsHash', () => String, { nullable: true }) paramsHash: string | null,
+    @Arg('policy', () => CellPolicy, { defaultValue: CellPolicy.IF_MISSING }) policy: CellPolicy,
+    @Arg('waitSeconds', () => Int, { defaultValue: 30 }) waitSeconds: number,
   ): Promise<SignalPoint[]> {
-    const rows = await brainRows(ctx.wh, { modelIds: [model.id], datasetId: dataset, roi, layer, subjectId: subject, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH });
-    const best = bestPerStep(rows);
-    const layerAt = (step: number, value: number) => rows.find((r) => r.step === step && r.value === value)?.layer ?? null;
-    return onCheckpoints(ctx, model.id, best.map((p) => ({ ...p, layer: layerAt(p.step, p.value) })));
+    const query = { modelIds: [model.id], datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
+    const read = async () => {
+      const rows = await brainRows(ctx.wh, query);
+      return bestPerStep(rows).map((p) => ({ ...p, layer: rows.find((r) => r.step === p.step && r.value === p.value)?.layer ?? null }));
+    };
+    const missingPolicy = paramsHash && paramsHash !== DEFAULT_ENCODING_HASH ? CellPolicy.NEVER : policy;
+    let points = await withMissing(ctx, model.id, dataset, await read(), (step) => encodingJob(model.id, step, dataset), missingPolicy, waitSeconds);
+    if (policy === CellPolicy.WAIT && points.some((p) => p.status !== CellStatus.READY)) {
+      points = await withMissing(ctx, model.id, dataset, await read(), (step) => encodingJob(model.id, step, dataset), CellPolicy.NEVER, 0);
+    }
+    return onCheckpoints(ctx, model.id, points);
   }
 
   @FieldResolver(() => [SignalPoint], {
@@ -100,9 +142,16 @@ export class ModelBrainResolver {
     @Arg('metric', () => String) metric: string,
     @Arg('layer', () => Int) layer: number,
     @Arg('dataset', () => ID) dataset: string,
+    @Arg('policy', () => CellPolicy, { defaultValue: CellPolicy.IF_MISSING }) policy: CellPolicy,
+    @Arg('waitSeconds', () => Int, { defaultValue: 30 }) waitSeconds: number,
   ): Promise<SignalPoint[]> {
-    const rows = await internalRows(ctx.wh, [model.id], metric, layer, internalParamsHash(dataset));
-    return onCheckpoints(ctx, model.id, rows.map((r) => ({ step: r.step, value: r.value, layer: r.layer })));
+    const read = async () =>
+      (await internalRows(ctx.wh, [model.id], metric, layer, internalParamsHash(dataset))).map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
+    let points = await withMissing(ctx, model.id, dataset, await read(), (step) => internalJob(model.id, step, dataset), policy, waitSeconds);
+    if (policy === CellPolicy.WAIT && points.some((p) => p.status !== CellStatus.READY)) {
+      points = await withMissing(ctx, model.id, dataset, await read(), (step) => internalJob(model.id, step, dataset), CellPolicy.NEVER, 0);
+    }
+    return onCheckpoints(ctx, model.id, points);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Principal } from '../server/auth.js';
+import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -18,10 +19,16 @@ export interface Context {
   readonly principal: Principal;
   /** Where exportBundle writes (null: exports are off for this server). */
   readonly exportDir: string | null;
+  /** Computes missing cells on demand (null: this server computes nothing lazily). */
+  readonly scheduler: Scheduler | null;
 }
 
 export const ADMIN_PRINCIPAL: Principal = { role: 'admin', keyId: null, bucket: 'local' };
 
-export function createContext(wh: Warehouse, limits: ApiLimits, principal: Principal = ADMIN_PRINCIPAL, exportDir: string | null = null): Context {
-  return { wh, loaders: createLoaders(wh), limits, principal, exportDir };
+export function createContext(
+  wh: Warehouse,
+  limits: ApiLimits,
+  options: { principal?: Principal; exportDir?: string | null; scheduler?: Scheduler | null } = {},
+): Context {
+  return { wh, loaders: createLoaders(wh), limits, principal: options.principal ?? ADMIN_PRINCIPAL, exportDir: options.exportDir ?? null, scheduler: options.scheduler ?? null };
 }

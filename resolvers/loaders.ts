@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import { checkpointsOfModels, modelsByIds, type CheckpointPage, type CheckpointRow, type ModelRow } from '../warehouse/modelsRepo.js';
 import { scoresByKeys, trajectories, type ScoreKey, type ScoreRow, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { MissingCells, type CellPolicy } from '../services/cells.js';
+import type { Scheduler } from '../services/jobs/Scheduler.js';
 import { brainRows, type BrainQuery, type BrainRow } from '../warehouse/brainScoresRepo.js';
 
 export type CheckpointBatch = { rows: (CheckpointRow & { totalCount: number })[] };
@@ -16,6 +18,8 @@ export interface Loaders {
   checkpoints(page: CheckpointPage): DataLoader<string, CheckpointBatch>;
   readonly taskScore: DataLoader<ScoreKey, ScoreRow | null, string>;
   trajectory(task: string, metric: string, from?: number, to?: number): DataLoader<string, TrajectoryRow[]>;
+  /** This request's missing cells under one policy: grouped into jobs (see services/cells.ts). */
+  missingCells(policy: CellPolicy, waitSeconds: number, scheduler: Scheduler | null): MissingCells;
   /** Brain summary rows (all layers) of one checkpoint, keyed "model\0step", per argument set. */
   brain(query: Omit<BrainQuery, 'modelIds' | 'steps'>): DataLoader<string, BrainRow[]>;
 }
@@ -24,6 +28,7 @@ export function createLoaders(wh: Warehouse): Loaders {
   const checkpointLoaders = new Map<string, DataLoader<string, CheckpointBatch>>();
   const trajectoryLoaders = new Map<string, DataLoader<string, TrajectoryRow[]>>();
   const brainLoaders = new Map<string, DataLoader<string, BrainRow[]>>();
+  const missing = new Map<string, MissingCells>();
 
   return {
     model: new DataLoader(async (ids) => {
@@ -56,6 +61,9 @@ export function createLoaders(wh: Warehouse): Loaders {
           return modelIds.map((id) => rows.filter((r) => r.modelId === id));
         }),
       ),
+
+    missingCells: (policy, waitSeconds, scheduler) =>
+      memo(missing, `${policy}:${waitSeconds}`, () => new MissingCells(wh, scheduler, policy, Math.min(Math.max(waitSeconds, 0), 600) * 1000)),
 
     brain: (query) =>
       memo(brainLoaders, JSON.stringify(query), () =>

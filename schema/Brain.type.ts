@@ -34,8 +34,11 @@ export class BrainScore {
   @Field(() => Int, { description: 'Voxels with r significantly > 0 (one-sided t test, Benjamini–Hochberg FDR per subject).' })
   nSignificant!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why there is no value (not computed, computing, failed, cannot be computed).' })
   reason!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The job computing (or that computed) this cell.' })
+  jobId!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true })
@@ -66,6 +69,12 @@ export class SignalPoint {
 
   @Field(() => Int, { nullable: true, description: 'The layer the value comes from (best layer per checkpoint when none was given).' })
   layer!: number | null;
+
+  @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
+  status!: CellStatus;
+
+  @Field(() => ID, { nullable: true })
+  jobId!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true })

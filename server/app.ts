@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createContext, type ApiLimits, type Context } from '../resolvers/context.js';
+import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   readonly mount?: (app: express.Express) => void;
   /** Folder of exported bundles, downloadable at /bundles/<file> by readers. */
   readonly exportDir?: string;
+  /** Computes missing cells asked for through the API (absent: stored cells only). */
+  readonly scheduler?: Scheduler;
   readonly logger?: Logger;
   /** Receives internal errors (their messages never reach clients). */
   readonly log?: (e: unknown) => void;
@@ -99,7 +102,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
       context: async ({ req }) => {
         const principal = await authenticate(req, wh, options.auth);
         const maxCost = principal.role ? options.auth.limits[principal.role].maxCost : options.limits.maxCost;
-        return createContext(wh, { ...options.limits, maxCost }, principal, options.exportDir ?? null);
+        return createContext(wh, { ...options.limits, maxCost }, { principal, exportDir: options.exportDir, scheduler: options.scheduler });
       },
     }),
   );

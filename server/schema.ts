@@ -3,6 +3,7 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../resolvers/ApiKeyResolver.js';
 import { BundleResolver } from '../resolvers/BundleResolver.js';
+import { JobResolver } from '../resolvers/JobResolver.js';
 import { BrainQueryResolver, CheckpointBrainResolver, ModelBrainResolver } from '../resolvers/BrainResolver.js';
 import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { ComputeResolver } from '../resolvers/ComputeResolver.js';
@@ -24,7 +25,7 @@ export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: [
       ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
-      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver, ApiKeyResolver, BundleResolver,
+      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver, ApiKeyResolver, BundleResolver, JobResolver,
     ],
     validate: false,
     authChecker,

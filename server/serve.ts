@@ -1,5 +1,6 @@
 import { progressBars } from '../cli/progress.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
+import { Scheduler } from '../services/jobs/Scheduler.js';
 import { startServer } from './app.js';
 import type { ServerConfig } from './config.js';
 import { ensureDemoWarehouse } from './demo.js';
@@ -9,7 +10,8 @@ import { createLogger } from './observability.js';
 /**
  * Opens the warehouse (building the demo on first run), serves, and on SIGINT/SIGTERM stops
  * accepting requests, lets in-flight ones (and the computations they run) finish, then closes
- * the warehouse so nothing is left half-written.
+ * the warehouse so nothing is left half-written. Running jobs are checkpointed (requeued, having
+ * written nothing) and resume at the next start.
  */
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger();
@@ -19,13 +21,17 @@ export async function serve(config: ServerConfig): Promise<void> {
     if (built) console.log(`built the demo warehouse at ${config.db}`);
   }
   const wh = await Warehouse.create({ path: config.db });
-  const server = await startServer(wh, { ...config, logger, mount: mountStatic });
+  const scheduler = new Scheduler(wh);
+  const resumed = await scheduler.resume();
+  if (resumed) logger.info({ jobs: resumed }, 'resumed unfinished jobs');
+  const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    logger.info({ signal }, 'shutting down: finishing in-flight requests, checkpointing running jobs');
     await server.close(30_000);
+    await scheduler.close();
     wh.close();
     logger.info('stopped');
     process.exit(0);

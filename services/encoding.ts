@@ -1,23 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
-import { DEFAULT_DELAYS, runFeatureMatrix, runZScore, type WordRun } from '../compute/encoding/features.js';
-import { ridgeCV } from '../compute/encoding/ridgeCV.js';
-import { roiSummaries } from '../compute/encoding/roiSummaries.js';
-import { badInput, notFound } from '../errors/CortexError.js';
-import { insertRun, writeEncodingCell, type EncodingCell } from '../warehouse/brainScoresRepo.js';
-import { datasetInfo, featureLayers, readWordFeatures, subjectData, type DatasetRun } from '../warehouse/fmriRepo.js';
+import { fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
+import { DEFAULT_DELAYS } from '../compute/encoding/features.js';
+import { notFound } from '../errors/CortexError.js';
+import { insertRun, writeEncodingCell } from '../warehouse/brainScoresRepo.js';
+import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { CODE_VERSION } from './version.js';
 
-/** Everything that changes an encoding result; its hash distinguishes cells computed differently. */
-export interface EncodingParams {
-  readonly alphas: readonly number[];
-  readonly folds: number;
-  readonly delays: readonly number[];
-  readonly downsample: 'mean' | 'lanczos';
-  readonly cvMetric: 'mse' | 'r';
-  readonly fdrQ: number;
-}
+export type { EncodingParams };
 
 export const DEFAULT_ENCODING_PARAMS: EncodingParams = {
   alphas: DEFAULT_ALPHAS,
@@ -59,96 +50,73 @@ export interface EncodingReport {
   readonly seconds: number;
 }
 
-/** Stacks per-run response matrices and z-scores each run's columns (Huth et al.'s convention). */
-function stackResponses(runs: readonly DatasetRun[], matrices: ReadonlyMap<string, Float32Array[]>, nVoxels: number): Float32Array {
-  const n = runs.reduce((s, r) => s + r.nTrs, 0);
-  const y = new Float32Array(n * nVoxels);
-  let offset = 0;
-  for (const run of runs) {
-    const presentations = matrices.get(run.id)!;
-    // Repeated presentations of a test run are averaged before scoring.
-    const mean = presentations.length === 1 ? presentations[0]! : presentations.reduce((acc, p) => acc.map((v, i) => v + p[i]! / presentations.length), new Float32Array(run.nTrs * nVoxels));
-    y.set(mean, offset);
-    offset += mean.length;
-  }
-  return runZScore(y, [n, nVoxels], runs.map((r) => r.nTrs));
-}
-
-/**
- * Fits voxel-wise encoding models of one checkpoint's layers for a dataset's subjects and
- * writes every cell (voxel scores + ROI summaries) and one `runs` row in a single transaction:
- * a failure anywhere writes nothing.
- */
-export async function computeEncoding(wh: Warehouse, req: EncodingRequest): Promise<EncodingReport> {
-  const started = new Date();
-  const params: EncodingParams = { ...DEFAULT_ENCODING_PARAMS, ...req.params };
-  const hash = paramsHash(params);
+/** Reads what a job needs from the warehouse: the dataset's runs, the checkpoint's features, the subjects' responses. */
+export async function loadEncodingInputs(wh: Warehouse, req: EncodingRequest): Promise<EncodingInputs> {
   const info = await datasetInfo(wh, req.datasetId);
   const layers = req.layers ?? (await featureLayers(wh, req.modelId, req.step, req.datasetId));
   if (layers.length === 0) throw notFound('features', `${req.modelId}@${req.step} on ${req.datasetId}`);
   const subjects = req.subjects ?? info.subjects;
   const unknown = subjects.filter((s) => !info.subjects.includes(s));
   if (unknown.length) throw notFound('subject', unknown.join(', '));
-  const train = info.runs.filter((r) => r.split === 'train');
-  const test = info.runs.filter((r) => r.split === 'test');
-
-  const total = layers.length * subjects.length;
-  const cells: { cell: EncodingCell; r: Float32Array; alpha: Float32Array; summaries: ReturnType<typeof roiSummaries> }[] = [];
-  let device = '';
+  const features = [];
   for (const layer of layers) {
-    const features = await readWordFeatures(wh, req.modelId, req.step, layer, req.datasetId);
-    if (!features) throw notFound('features', `${req.modelId}@${req.step} layer ${layer} on ${req.datasetId}`);
-    const wordRuns = splitWords(info.runs, features.matrix, features.dim);
-    const design = (runs: readonly DatasetRun[]) =>
-      runFeatureMatrix(runs.map((r) => wordRuns.get(r.id)!), features.dim, { trSeconds: info.trSeconds, delays: params.delays, downsample: params.downsample });
-    const xTrain = design(train);
-    const xTest = design(test);
-    for (const subjectId of subjects) {
-      const data = await subjectData(wh, req.datasetId, subjectId);
-      const fit = await ridgeCV(
-        {
-          xTrain: xTrain.matrix,
-          yTrain: stackResponses(train, data.responses, data.nVoxels),
-          xTest: xTest.matrix,
-          yTest: stackResponses(test, data.responses, data.nVoxels),
-          nTrain: xTrain.dims[0],
-          nTest: xTest.dims[0],
-          features: xTrain.dims[1],
-          voxels: data.nVoxels,
-        },
-        { alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric },
-      );
-      device = `gemm:${fit.provenance.gemmProvider} eigh:${fit.provenance.eighBackend}`;
-      cells.push({
-        cell: { modelId: req.modelId, step: req.step, layer, datasetId: req.datasetId, subjectId, paramsHash: hash },
-        r: Float32Array.from(fit.r, (v) => v ?? NaN),
-        alpha: Float32Array.from(fit.alpha),
-        summaries: roiSummaries(fit.r, data.roi, { nTest: xTest.dims[0], q: params.fdrQ }),
-      });
-      req.onProgress?.(cells.length, total);
-    }
+    const f = await readWordFeatures(wh, req.modelId, req.step, layer, req.datasetId);
+    if (!f) throw notFound('features', `${req.modelId}@${req.step} layer ${layer} on ${req.datasetId}`);
+    features.push({ layer, dim: f.dim, matrix: f.matrix });
   }
+  const subjectInputs = [];
+  for (const id of subjects) {
+    const d = await subjectData(wh, req.datasetId, id);
+    subjectInputs.push({ id, nVoxels: d.nVoxels, roi: d.roi, responses: Object.fromEntries(d.responses) });
+  }
+  return {
+    trSeconds: info.trSeconds,
+    runs: info.runs.map((r) => ({ id: r.id, split: r.split, nTrs: r.nTrs, onsets: r.onsets })),
+    layers: features,
+    subjects: subjectInputs,
+  };
+}
 
+/** Writes every cell of a job and its `runs` row in one transaction: a failure writes nothing. */
+export async function writeEncodingResults(
+  wh: Warehouse,
+  req: EncodingRequest,
+  params: EncodingParams,
+  result: { cells: readonly EncodingCellResult[]; device: string },
+  started: Date,
+): Promise<EncodingReport> {
+  const hash = paramsHash(params);
   const runId = randomUUID();
+  const layers = [...new Set(result.cells.map((c) => c.layer))];
+  const subjects = [...new Set(result.cells.map((c) => c.subjectId))];
   await wh.write(async (tx) => {
     await insertRun(tx, {
       runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
-      paramsHash: hash, codeVersion: CODE_VERSION, device, started, finished: new Date(),
+      paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
     });
-    for (const c of cells) await writeEncodingCell(tx, c.cell, runId, c.r, c.alpha, c.summaries);
+    for (const c of result.cells) {
+      const cell = { modelId: req.modelId, step: req.step, layer: c.layer, datasetId: req.datasetId, subjectId: c.subjectId, paramsHash: hash };
+      await writeEncodingCell(tx, cell, runId, c.r, c.alpha, c.summaries);
+    }
   });
-  return { runId, paramsHash: hash, cells: cells.length, voxels: cells.reduce((s, c) => s + c.r.length, 0), device, seconds: (Date.now() - started.getTime()) / 1000 };
+  return {
+    runId, paramsHash: hash, cells: result.cells.length, voxels: result.cells.reduce((s, c) => s + c.r.length, 0),
+    device: result.device, seconds: (Date.now() - started.getTime()) / 1000,
+  };
 }
 
-/** Cuts the dataset-wide word feature matrix (words of all runs, in run order) into runs. */
-export function splitWords(runs: readonly DatasetRun[], matrix: Float32Array, dim: number): Map<string, WordRun> {
-  const out = new Map<string, WordRun>();
-  let word = 0;
-  for (const run of runs) {
-    const n = run.onsets.length;
-    if ((word + n) * dim > matrix.length) throw badInput(`feature matrix has fewer rows than the dataset has words`);
-    out.set(run.id, { words: matrix.subarray(word * dim, (word + n) * dim), onsets: run.onsets, nTr: run.nTrs });
-    word += n;
-  }
-  return out;
+export function encodingParams(partial: Partial<EncodingParams> = {}): EncodingParams {
+  return { ...DEFAULT_ENCODING_PARAMS, ...partial };
+}
+
+/**
+ * Fits voxel-wise encoding models of one checkpoint's layers for a dataset's subjects, in this
+ * thread, and writes every cell (voxel scores + ROI summaries) and one `runs` row at once.
+ */
+export async function computeEncoding(wh: Warehouse, req: EncodingRequest): Promise<EncodingReport> {
+  const started = new Date();
+  const params = encodingParams(req.params);
+  const inputs = await loadEncodingInputs(wh, req);
+  const result = await fitEncodingCells(inputs, params, req.onProgress);
+  return writeEncodingResults(wh, req, params, result, started);
 }

@@ -97,8 +97,11 @@ export class Warehouse {
     return this.readers[this.nextReader++ % this.readers.length] ?? this.writer;
   }
 
-  /** Runs `work` in one transaction on the writer connection; any error rolls everything back. */
-  async write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction on the writer connection; any error rolls everything back.
+   * Callers that only touch tables never read through the cache (jobs) pass dataChange: false.
+   */
+  async write<T>(work: (tx: WriteTx) => Promise<T>, options: { dataChange?: boolean } = {}): Promise<T> {
     if (this.readOnly) throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} is open read-only`);
     return this.writeLock.run(async () => {
       const tx: WriteTx = {
@@ -116,7 +119,8 @@ export class Warehouse {
       try {
         const result = await work(tx);
         await tx.run('COMMIT');
-        this.dataVersion++;
+        // Bookkeeping writes (job progress) pass dataChange: false so they keep read caches valid.
+        if (options.dataChange !== false) this.dataVersion++;
         return result;
       } catch (error) {
         await this.writer.run('ROLLBACK').catch(() => undefined);

@@ -176,6 +176,23 @@ export async function readWordFeatures(wh: Warehouse, modelId: string, step: num
   return row ? { modelId, step, layer, datasetId, matrix: blobFloat32(row.data), nWords: row.nWords, dim: row.dim, source: row.source } : null;
 }
 
+/** The latest step before `step` with features for the dataset, or null. */
+export async function previousFeatureStep(wh: Warehouse, modelId: string, datasetId: string, step: number): Promise<number | null> {
+  const [row] = await wh.all<{ step: number | null }>('SELECT max(step) AS step FROM word_features WHERE model_id = ? AND dataset_id = ? AND step < ?', [modelId, datasetId, step]);
+  return row?.step ?? null;
+}
+
+export async function hasFeatures(wh: Warehouse, modelId: string, step: number, datasetId: string): Promise<boolean> {
+  const [row] = await wh.all<{ n: number }>('SELECT count(*) AS n FROM word_features WHERE model_id = ? AND step = ? AND dataset_id = ?', [modelId, step, datasetId]);
+  return (row?.n ?? 0) > 0;
+}
+
+/** Steps of a model with features for a dataset: the checkpoints whose cells can be computed. */
+export async function featureSteps(wh: Warehouse, modelId: string, datasetId: string): Promise<number[]> {
+  const rows = await wh.all<{ step: number }>('SELECT DISTINCT step FROM word_features WHERE model_id = ? AND dataset_id = ? ORDER BY step', [modelId, datasetId]);
+  return rows.map((r) => r.step);
+}
+
 export async function featureLayers(wh: Warehouse, modelId: string, step: number, datasetId: string): Promise<number[]> {
   const rows = await wh.all<{ layer: number }>('SELECT layer FROM word_features WHERE model_id = ? AND step = ? AND dataset_id = ? ORDER BY layer', [modelId, step, datasetId]);
   return rows.map((r) => r.layer);

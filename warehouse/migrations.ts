@@ -202,6 +202,17 @@ export const MIGRATIONS: readonly Migration[] = [
          revoked TIMESTAMP)`,
     ],
   },
+  {
+    version: 6,
+    name: 'job specs and progress',
+    statements: [
+      'ALTER TABLE jobs ADD COLUMN spec_json VARCHAR',
+      'ALTER TABLE jobs ADD COLUMN cells_done INTEGER DEFAULT 0',
+      'ALTER TABLE jobs ADD COLUMN cells_total INTEGER DEFAULT 0',
+      'ALTER TABLE jobs ADD COLUMN device VARCHAR',
+      'ALTER TABLE jobs ADD COLUMN run_id VARCHAR',
+    ],
+  },
 ];
 
 export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {

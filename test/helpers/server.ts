@@ -3,6 +3,7 @@ import type { ApiLimits } from '../../resolvers/context.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { localAuth, type AuthConfig } from '../../server/auth.js';
 import { importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS } from './pythiaFiles.js';
 import { tempDir } from './tmp.js';
@@ -12,6 +13,7 @@ export const TEST_LIMITS: ApiLimits = { maxPageSize: 500, maxDepth: 12, maxCost:
 export interface TestServer {
   readonly wh: Warehouse;
   readonly server: RunningServer;
+  readonly scheduler: Scheduler | undefined;
   /** POSTs a GraphQL request and returns the parsed body and HTTP status. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
   close(): Promise<void>;
@@ -19,7 +21,7 @@ export interface TestServer {
 
 /** A real HTTP server on an ephemeral port over a real DuckDB file holding the shipped Pythia evals. */
 export async function startTestServer(
-  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig } = {},
+  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig; scheduler?: boolean } = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
   const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
@@ -29,7 +31,8 @@ export async function startTestServer(
   const limits = { ...TEST_LIMITS, ...options.limits };
   // Anonymous admin by default: suites other than the auth matrix test what the API does, not who may do it.
   const auth = options.auth ?? localAuth('admin', limits.maxCost);
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports') });
+  const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1 }) : undefined;
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler });
   return {
     wh,
     server,
@@ -41,7 +44,9 @@ export async function startTestServer(
       });
       return { status: res.status, body: await res.json() };
     },
+    scheduler,
     async close() {
+      await scheduler?.close();
       await server.close();
       wh.close();
       tmp.cleanup();

@@ -1,0 +1,43 @@
+/**
+ * Internal-state metrics for every layer of one checkpoint (pure numerics on typed arrays, so a
+ * job can run it on a worker thread); linear CKA compares each layer with the same layer of the
+ * previous checkpoint when its features are given.
+ */
+import { internalMetrics, type InternalMetricName } from './internalMetrics.js';
+
+export const INTERNAL_METRICS: readonly InternalMetricName[] = ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA'];
+
+export interface LayerStates {
+  readonly layer: number;
+  readonly nWords: number;
+  readonly dim: number;
+  readonly matrix: Float32Array;
+}
+
+export interface InternalInputs {
+  readonly layers: readonly LayerStates[];
+  /** The previous checkpoint's states per layer, when it has them. */
+  readonly previous: readonly LayerStates[];
+}
+
+export interface InternalCellResult {
+  readonly layer: number;
+  readonly metric: InternalMetricName;
+  readonly value: number | null;
+}
+
+export async function fitInternalCells(
+  inputs: InternalInputs,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ cells: InternalCellResult[]; device: string }> {
+  const cells: InternalCellResult[] = [];
+  let eigh = 'n/a';
+  for (const [i, l] of inputs.layers.entries()) {
+    const p = inputs.previous.find((q) => q.layer === l.layer);
+    const m = await internalMetrics(l.matrix, [l.nWords, l.dim], p ? { previous: { x: p.matrix, dims: [p.nWords, p.dim] } } : {});
+    eigh = m.eighBackend ?? eigh;
+    for (const metric of INTERNAL_METRICS) cells.push({ layer: l.layer, metric, value: m[metric].value });
+    onProgress?.(i + 1, inputs.layers.length);
+  }
+  return { cells, device: `eigh:${eigh}` };
+}

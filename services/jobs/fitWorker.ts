@@ -1,0 +1,32 @@
+/**
+ * Worker-thread entry: runs a job's numerics (encoding or internal metrics) off the API's
+ * event loop. Receives plain typed-array inputs, posts progress, returns results with their
+ * buffers transferred (not copied). Imports compute/ only.
+ */
+import { parentPort } from 'node:worker_threads';
+import { fitEncodingCells, type EncodingInputs, type EncodingParams } from '../../compute/encoding/encodingCells.js';
+import { fitInternalCells, type InternalInputs } from '../../compute/internal/internalCells.js';
+
+export type FitRequest =
+  | { readonly kind: 'encoding'; readonly inputs: EncodingInputs; readonly params: EncodingParams }
+  | { readonly kind: 'internal'; readonly inputs: InternalInputs };
+
+export type FitMessage =
+  | { readonly type: 'progress'; readonly done: number; readonly total: number }
+  | { readonly type: 'result'; readonly result: unknown }
+  | { readonly type: 'error'; readonly message: string; readonly code: string | null };
+
+parentPort?.once('message', async (req: FitRequest) => {
+  const progress = (done: number, total: number) => parentPort!.postMessage({ type: 'progress', done, total } satisfies FitMessage);
+  try {
+    if (req.kind === 'encoding') {
+      const result = await fitEncodingCells(req.inputs, req.params, progress);
+      parentPort!.postMessage({ type: 'result', result } satisfies FitMessage, result.cells.flatMap((c) => [c.r.buffer, c.alpha.buffer]) as ArrayBuffer[]);
+    } else {
+      parentPort!.postMessage({ type: 'result', result: await fitInternalCells(req.inputs, progress) } satisfies FitMessage);
+    }
+  } catch (error) {
+    const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : null;
+    parentPort!.postMessage({ type: 'error', message: (error as Error).message, code } satisfies FitMessage);
+  }
+});
