@@ -1,7 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
 import { internalParamsHash } from '../services/internal.js';
 import { bestPerStep } from '../services/phases.js';
+import { BrainCellArgs } from '../schema/BrainCellArgs.js';
 import { BrainScore, CellStatus, Dataset, LayerScore, SignalPoint, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { connectionComplexity } from '../schema/connection.js';
@@ -61,14 +62,7 @@ export class CheckpointBrainResolver {
   async brainScore(
     @Root() cp: Checkpoint,
     @Ctx() ctx: Context,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('roi', () => String, { defaultValue: 'all' }) roi: string,
-    @Arg('layer', () => Int, { nullable: true }) layer: number | null,
-    @Arg('subject', () => String, { nullable: true }) subject: string | null,
-    @Arg('statistic', () => BrainStatistic, { defaultValue: BrainStatistic.MEAN_R }) statistic: BrainStatistic,
-    @Arg('paramsHash', () => String, { nullable: true, description: 'Other encoding parameters than the defaults (such cells are never computed on demand).' }) paramsHash: string | null,
-    @Arg('policy', () => CellPolicy, { defaultValue: CellPolicy.IF_MISSING }) policy: CellPolicy,
-    @Arg('waitSeconds', () => Int, { defaultValue: 30, description: 'With policy WAIT: how long to wait (at most 600).' }) waitSeconds: number,
+    @Args(() => BrainCellArgs) { dataset, roi, layer, subject, statistic, paramsHash, policy, waitSeconds }: BrainCellArgs,
   ): Promise<BrainScore> {
     const query = { datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const key = `${cp.modelId}\u0000${cp.step}`;
@@ -81,7 +75,7 @@ export class CheckpointBrainResolver {
       row = pickBest(await brainRows(ctx.wh, { ...query, modelIds: [cp.modelId], steps: [cp.step] }));
       if (row) return { ...row, status: CellStatus.READY, jobId: state.jobId, reason: null };
     }
-    return { value: null, status: state.status as CellStatus, layer, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
+    return { value: null, status: state.status as CellStatus, layer: layer ?? null, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
   }
 
   @FieldResolver(() => [LayerScore], { description: 'Brain score of every computed layer of this checkpoint: where in depth the model aligns.' })
@@ -110,14 +104,7 @@ export class ModelBrainResolver {
   async brainTrajectory(
     @Root() model: Model,
     @Ctx() ctx: Context,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('roi', () => String, { defaultValue: 'all' }) roi: string,
-    @Arg('layer', () => Int, { nullable: true }) layer: number | null,
-    @Arg('subject', () => String, { nullable: true }) subject: string | null,
-    @Arg('statistic', () => BrainStatistic, { defaultValue: BrainStatistic.MEAN_R }) statistic: BrainStatistic,
-    @Arg('paramsHash', () => String, { nullable: true }) paramsHash: string | null,
-    @Arg('policy', () => CellPolicy, { defaultValue: CellPolicy.IF_MISSING }) policy: CellPolicy,
-    @Arg('waitSeconds', () => Int, { defaultValue: 30 }) waitSeconds: number,
+    @Args(() => BrainCellArgs) { dataset, roi, layer, subject, statistic, paramsHash, policy, waitSeconds }: BrainCellArgs,
   ): Promise<SignalPoint[]> {
     const query = { modelIds: [model.id], datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const read = async () => {

@@ -209,3 +209,4 @@ export class ComputeReport {
   @Field(() => String) device!: string;
   @Field(() => Float) seconds!: number;
 }
+

@@ -1,4 +1,5 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -22,14 +23,8 @@ export interface RunRecord {
   readonly finished: Date;
 }
 
-export interface SummaryRow {
-  readonly roi: string;
-  readonly meanR: number | null;
-  readonly medianR: number | null;
-  readonly topMeanR: number | null;
-  readonly nVoxels: number;
-  readonly nSignificant: number;
-}
+/** What is stored per ROI: the summary compute/encoding/roiSummaries.ts produces. */
+export type SummaryRow = RoiSummary;
 
 export async function insertRun(tx: WriteTx, run: RunRecord): Promise<void> {
   await tx.run(

@@ -251,9 +251,13 @@ function createSession(bytes: Uint8Array, provider: string, threads: number): Pr
 
 let defaultEngine: Promise<GemmEngine> | undefined;
 
-/** A process-wide CPU engine with default threads, created on first use. */
+/**
+ * The process-wide engine, created on first use: CPU unless CORTEXQL_GEMM_PROVIDERS lists others
+ * to try first (e.g. "cuda,cpu" where onnxruntime-node was installed with CUDA).
+ */
 export function defaultGemmEngine(): Promise<GemmEngine> {
-  defaultEngine ??= GemmEngine.create().catch((e: unknown) => {
+  const providers = process.env.CORTEXQL_GEMM_PROVIDERS?.split(',').map((p) => p.trim()).filter(Boolean);
+  defaultEngine ??= GemmEngine.create(providers?.length ? { providers } : {}).catch((e: unknown) => {
     defaultEngine = undefined;
     throw e;
   });
