@@ -129,6 +129,14 @@ export class Warehouse {
     });
   }
 
+  /** Writes the WAL into the database file (outside any transaction, under the write lock). */
+  async checkpoint(): Promise<void> {
+    await this.writeLock.run(async () => {
+      this.statementCount++;
+      await this.writer.run('CHECKPOINT');
+    });
+  }
+
   private closed = false;
 
   /** Closes every connection and the instance; closing twice is a no-op. */

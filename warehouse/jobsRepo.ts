@@ -35,7 +35,8 @@ export async function jobsByIds(wh: Warehouse, ids: readonly string[]): Promise<
 export async function insertJobIfAbsent(wh: Warehouse, job: { jobId: string; cellKey: string; kind: string; priority: number; specJson: string }): Promise<void> {
   await wh.write((tx) =>
     tx.run(
-      `INSERT INTO jobs (job_id, cell_key, kind, status, priority, spec_json) VALUES (?, ?, ?, 'QUEUED', ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO jobs (job_id, cell_key, kind, status, priority, spec_json, cells_done, cells_total)
+       VALUES (?, ?, ?, 'QUEUED', ?, ?, 0, 0) ON CONFLICT DO NOTHING`,
       [job.jobId, job.cellKey, job.kind, job.priority, job.specJson],
     ),
     { dataChange: false },

@@ -207,8 +207,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'job specs and progress',
     statements: [
       'ALTER TABLE jobs ADD COLUMN spec_json VARCHAR',
-      'ALTER TABLE jobs ADD COLUMN cells_done INTEGER DEFAULT 0',
-      'ALTER TABLE jobs ADD COLUMN cells_total INTEGER DEFAULT 0',
+      // No DEFAULT on added columns: DuckDB 1.5 fails to replay such an ALTER from the WAL.
+      'ALTER TABLE jobs ADD COLUMN cells_done INTEGER',
+      'ALTER TABLE jobs ADD COLUMN cells_total INTEGER',
       'ALTER TABLE jobs ADD COLUMN device VARCHAR',
       'ALTER TABLE jobs ADD COLUMN run_id VARCHAR',
     ],
@@ -232,6 +233,9 @@ export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {
     });
     applied.push(migration.version);
   }
+  // Fold schema changes into the database file at once, so no later open has to replay them
+  // from the WAL (a crash right after migrating would otherwise leave that to recovery).
+  if (applied.length > 0) await warehouse.checkpoint();
   return applied;
 }
 

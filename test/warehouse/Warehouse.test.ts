@@ -35,6 +35,24 @@ describe('Warehouse', () => {
     second.close();
   });
 
+  it('opens cleanly after the process that created it was killed (-9) right after migrating', async () => {
+    const path = join(tmp.dir, 'killed.duckdb');
+    const child = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const { Warehouse } = await import(${JSON.stringify(join(process.cwd(), 'dist', 'warehouse', 'Warehouse.js'))});
+       await Warehouse.create({ path: ${JSON.stringify(path)} });
+       console.log('migrated');
+       setTimeout(() => {}, 30000);`,
+    ], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const wh = await Warehouse.create({ path });
+    expect(await wh.all('SELECT count(*) AS n FROM schema_migrations')).toEqual([{ n: MIGRATIONS.length }]);
+    wh.close();
+  });
+
   it('rolls a failed write transaction back entirely', async () => {
     const wh = await Warehouse.create({ path: ':memory:' });
     await expect(
