@@ -1,22 +1,32 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
-import { isCortexError } from '../errors/CortexError.js';
+import { badInput, isCortexError } from '../errors/CortexError.js';
 import { resolveConfig } from '../server/config.js';
 import { buildDemoWarehouse } from '../server/demo.js';
 import { serve } from '../server/serve.js';
 import { cortexSchema } from '../server/schema.js';
 import { exportBundle, importBundle } from '../services/bundles.js';
+import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
 import { computeEncoding } from '../services/encoding.js';
+import { extractFeatures } from '../services/features.js';
+import { stepFrom } from '../warehouse/ingest/lmEvalResults.js';
 import { computeInternal } from '../services/internal.js';
+import { startRemoteWorker } from '../services/jobs/remoteWorker.js';
 import { importEvalsFromPath } from '../warehouse/importEvals.js';
 import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
 import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { progressBars } from './progress.js';
+
+const stepOf = (path: string) => {
+  const step = stepFrom(path);
+  if (step === null) throw new InvalidArgumentError(`no step in the name of ${path} (e.g. step3000.onnx)`);
+  return step;
+};
 
 const int = (label: string) => (text: string) => {
   const n = Number(text);
@@ -48,6 +58,36 @@ program
   .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
   .action(async (opts) => {
     await serve(resolveConfig(opts));
+  });
+
+program
+  .command('worker')
+  .description('compute jobs from the Redis queue (BullMQ) on this machine: inputs come from the server, results go back to it, and it writes them')
+  .option('--redis <url>', 'Redis URL (env CORTEXQL_REDIS_URL or REDIS_URL)')
+  .option('--server <url>', 'the cortexql server (env CORTEXQL_SERVER_URL, default http://127.0.0.1:4000/)')
+  .option('--key <apiKey>', 'a writer or admin API key (env CORTEXQL_API_KEY)')
+  .option('--concurrency <n>', 'jobs at once, each on its own thread (default 1)', int('concurrency'), 1)
+  .option('--name <id>', 'recorded with each job it computes (default host:pid)')
+  .option('--lock-seconds <n>', 'a dead worker\'s job is re-delivered after about this long (default 30)', int('lock seconds'), 30)
+  .action(async (opts) => {
+    const redisUrl = opts.redis ?? process.env.CORTEXQL_REDIS_URL ?? process.env.REDIS_URL;
+    if (!redisUrl) throw badInput('--redis (or CORTEXQL_REDIS_URL / REDIS_URL) is required');
+    const serverUrl = opts.server ?? process.env.CORTEXQL_SERVER_URL ?? 'http://127.0.0.1:4000/';
+    const worker = await startRemoteWorker({
+      redisUrl, serverUrl, apiKey: opts.key ?? process.env.CORTEXQL_API_KEY ?? null,
+      concurrency: Math.max(1, opts.concurrency), name: opts.name, lockMs: Math.max(1, opts.lockSeconds) * 1000,
+    });
+    console.log(`worker ${worker.name} ready: jobs from Redis, inputs and results through ${serverUrl}`);
+    // First signal: finish the jobs in hand; second: leave now (BullMQ re-delivers them).
+    let stopping = false;
+    const stop = () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      console.log(`worker ${worker.name}: finishing the jobs in hand (signal again to leave now)`);
+      void worker.close().then(() => process.exit(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
 const importCmd = program.command('import').description('import results into the warehouse');
@@ -109,6 +149,26 @@ compute
     console.log(`encoding: ${r.cells} cells, ${r.voxels} voxel scores in ${r.seconds.toFixed(1)} s on ${r.device} (run ${r.runId}, params ${r.paramsHash})`);
   });
 compute
+  .command('features')
+  .description("run a checkpoint's ONNX graph over a dataset's stimulus and store every layer's word features")
+  .requiredOption('--model <id>')
+  .requiredOption('--step <n>', 'training step', int('step'))
+  .requiredOption('--dataset <id>')
+  .option('--window <n>', 'context window in tokens (default 128)', int('window'))
+  .option('--stride <n>', 'window stride in tokens (default window / 2)', int('stride'))
+  .option('--word-feature <how>', 'last (token of the word, default) or mean (of its tokens)')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const bars = progressBars();
+    const r = await withWarehouse(opts.db, (wh) =>
+      extractFeatures(wh, {
+        modelId: opts.model, step: opts.step, datasetId: opts.dataset, windowTokens: opts.window, strideTokens: opts.stride,
+        wordFeature: opts.wordFeature, onProgress: (d, t) => bars.update('stories', d, t),
+      }),
+    ).finally(bars.stop);
+    console.log(`features: ${r.layers} layers × ${r.nWords} words × ${r.dim} on ${r.provider} (${r.tokensPerSecond.toFixed(0)} tokens/s)`);
+  });
+compute
   .command('internal')
   .description('compute internal-state metrics of a checkpoint’s layers on a dataset’s stimulus words')
   .requiredOption('--model <id>')
@@ -155,13 +215,24 @@ register
   });
 register
   .command('checkpoints <model>')
-  .description('register training checkpoints (steps) of a registered model')
-  .requiredOption('--steps <list>', 'comma-separated steps, e.g. 0,1000,2000')
+  .description('register training checkpoints of a registered model: steps, or ONNX files (size and sha256 recorded) and a tokenizer.json')
+  .option('--steps <list>', 'comma-separated steps, e.g. 0,1000,2000 (no artifacts)')
+  .option('--onnx <paths...>', 'ONNX checkpoint files or a folder of them; the step comes from the name (step3000.onnx, step-3000/model.onnx)')
+  .option('--tokenizer <file>', "the model's tokenizer.json")
   .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
   .action(async (model: string, opts) => {
-    const steps = String(opts.steps).split(',').map((s) => int('step')(s.trim()));
-    const n = await withWarehouse(opts.db, (wh) => registerCheckpoints(wh, model, steps.map((step) => ({ step }))));
-    console.log(`registered ${n} checkpoints of ${model}`);
+    if (opts.steps) {
+      const steps = String(opts.steps).split(',').map((s) => int('step')(s.trim()));
+      const n = await withWarehouse(opts.db, (wh) => registerCheckpoints(wh, model, steps.map((step) => ({ step }))));
+      console.log(`registered ${n} checkpoints of ${model}`);
+    }
+    if (opts.onnx || opts.tokenizer) {
+      const artifacts = ((opts.onnx ?? []) as string[]).flatMap((p) => (statSync(p).isDirectory() && !readdirSync(p).some((f) => f.endsWith('.onnx')) ? scanCheckpointFolder(p) : [{ step: stepOf(p), path: p }]));
+      const rows = await withWarehouse(opts.db, (wh) => registerCheckpointArtifacts(wh, model, artifacts, opts.tokenizer ?? null));
+      for (const r of rows) {
+        console.log(`step ${String(r.step).padStart(7)}  ${r.artifactSha256?.slice(0, 12)}  ${r.artifactBytes} bytes${r.duplicateOf !== null ? `  DUPLICATE of step ${r.duplicateOf}` : ''}`);
+      }
+    }
   });
 
 program
@@ -227,10 +298,14 @@ program
   .command('build')
   .description('(re)build the demo warehouse from the data shipped in the repository')
   .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .option('--scale <x>', 'size of the simulated study (1 = the demo; env CORTEXQL_DEMO_SCALE)', Number)
   .action(async (opts) => {
     const bars = progressBars();
-    const report = await buildDemoWarehouse(resolveConfig(opts).db, bars.update).finally(bars.stop);
-    console.log(`demo warehouse built: ${report.scores} scores, ${report.checkpoints} checkpoints of ${report.models.length} models`);
+    const r = await buildDemoWarehouse(resolveConfig(opts).db, { scale: opts.scale, onProgress: bars.update }).finally(bars.stop);
+    console.log(
+      `demo warehouse built in ${r.seconds.toFixed(0)} s: ${r.pythiaScores} Pythia eval scores; simulated study ${r.study.modelId} ` +
+        `(${r.study.checkpoints} checkpoints on ${r.study.datasetId}, planted peak at step ${r.study.schedule.peakStep}, trough at ${r.study.schedule.troughStep})`,
+    );
   });
 
 program

@@ -3,7 +3,11 @@ import { computeEncoding } from '../services/encoding.js';
 import { computeInternal } from '../services/internal.js';
 import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReport, ImportFeaturesInput } from '../schema/Brain.type.js';
 import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
+import { ArtifactInput, Checkpoint } from '../schema/Checkpoint.type.js';
+import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
+import { extractFeatures } from '../services/features.js';
 import type { Context } from './context.js';
+import { toCheckpoint } from './ModelResolver.js';
 
 @Resolver()
 export class ComputeResolver {
@@ -45,5 +49,36 @@ export class ComputeResolver {
     const started = Date.now();
     const r = await computeInternal(ctx.wh, { modelId: model, step, datasetId: dataset, layers: layers ?? undefined });
     return { runId: r.runId, paramsHash: r.paramsHash, cells: r.values, device: r.device, seconds: (Date.now() - started) / 1000 };
+  }
+
+  @Mutation(() => [Checkpoint], {
+    description:
+      'Registers ONNX checkpoint files (size and sha256 recorded; `duplicateOf` flags a step whose file equals another step’s) ' +
+      'and the model’s tokenizer.json. All or nothing.',
+  })
+  async registerCheckpointArtifacts(
+    @Ctx() ctx: Context,
+    @Arg('model', () => ID) model: string,
+    @Arg('artifacts', () => [ArtifactInput], { nullable: true }) artifacts: ArtifactInput[] | null,
+    @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx, step-3000/model.onnx).' }) folder: string | null,
+    @Arg('tokenizer', () => String, { nullable: true }) tokenizer: string | null,
+  ): Promise<Checkpoint[]> {
+    const all = [...(artifacts ?? []), ...(folder ? scanCheckpointFolder(folder) : [])];
+    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null);
+    const { rows } = await ctx.loaders.checkpoints({ limit: 100_000 }).load(model);
+    return rows.filter((r) => all.some((a) => a.step === r.step)).map(toCheckpoint);
+  }
+
+  @Mutation(() => FeatureImportReport, { description: 'Runs a checkpoint’s ONNX graph over a dataset’s stimulus and stores every layer’s word features.' })
+  async extractFeatures(
+    @Ctx() ctx: Context,
+    @Arg('model', () => ID) model: string,
+    @Arg('step', () => Int) step: number,
+    @Arg('dataset', () => ID) dataset: string,
+    @Arg('windowTokens', () => Int, { nullable: true }) windowTokens: number | null,
+    @Arg('strideTokens', () => Int, { nullable: true }) strideTokens: number | null,
+  ): Promise<FeatureImportReport> {
+    const r = await extractFeatures(ctx.wh, { modelId: model, step, datasetId: dataset, windowTokens: windowTokens ?? undefined, strideTokens: strideTokens ?? undefined });
+    return { nWords: r.nWords, dim: r.dim };
   }
 }

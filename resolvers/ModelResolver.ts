@@ -14,8 +14,8 @@ export function toModel(row: ModelRow): Model {
 }
 
 export function toCheckpoint(row: CheckpointRow): CheckpointRow {
-  const { modelId, step, tokens, fraction, artifactUri, artifactSha256 } = row;
-  return { modelId, step, tokens, fraction, artifactUri, artifactSha256 };
+  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf } = row;
+  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf };
 }
 
 /** Throws NOT_FOUND for an unknown id, so a typo is an error rather than an empty result. */

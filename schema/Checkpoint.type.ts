@@ -21,6 +21,24 @@ export class Checkpoint {
 
   @Field(() => String, { nullable: true })
   artifactSha256!: string | null;
+
+  @Field(() => SafeIntResolver, { nullable: true })
+  artifactBytes!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Another step whose artifact has the same sha256: this checkpoint serves the same weights (a broken branch).',
+  })
+  duplicateOf!: number | null;
+}
+
+@InputType()
+export class ArtifactInput {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => String, { description: 'An .onnx file on the server, or a folder holding one.' })
+  path!: string;
 }
 
 @ObjectType()

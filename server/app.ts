@@ -11,6 +11,7 @@ import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
 import { GRAPHIQL_ASSETS, graphiqlPage } from './graphiql.js';
+import { mountJobRoutes } from './jobRoutes.js';
 import { limitsPlugin } from './limits.js';
 import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
@@ -94,6 +95,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
       }
     }, express.static(exportDir, { index: false, dotfiles: 'deny' }));
   }
+  if (options.scheduler) mountJobRoutes(app, wh, options.scheduler, options.auth);
   options.mount?.(app);
   app.use(
     '/graphql',

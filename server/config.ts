@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly demo: boolean;
   /** Where exported sharing bundles are written and downloaded from. */
   readonly exportDir: string;
+  /** Redis for the job queue (BullMQ): jobs go to `cortexql worker` processes; null: computed in-process. */
+  readonly redisUrl: string | null;
 }
 
 /** Defaults, overridden by environment variables, overridden by flags. */
@@ -53,5 +55,6 @@ export function resolveConfig(
     },
     demo,
     exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
+    redisUrl: env.CORTEXQL_REDIS_URL || env.REDIS_URL || null,
   };
 }

@@ -1,5 +1,6 @@
 import { progressBars } from '../cli/progress.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
+import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
 import { startServer } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -21,7 +22,10 @@ export async function serve(config: ServerConfig): Promise<void> {
     if (built) console.log(`built the demo warehouse at ${config.db}`);
   }
   const wh = await Warehouse.create({ path: config.db });
-  const scheduler = new Scheduler(wh);
+  // With Redis, `cortexql worker` processes compute the jobs and this server writes their results.
+  const executor = config.redisUrl ? await RedisExecutor.connect(config.redisUrl, { log: (e) => logger.warn({ err: e }, 'redis') }) : undefined;
+  const scheduler = new Scheduler(wh, { executor });
+  if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, 'jobs go to the Redis queue for cortexql workers');
   const resumed = await scheduler.resume();
   if (resumed) logger.info({ jobs: resumed }, 'resumed unfinished jobs');
   const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler });
@@ -40,4 +44,15 @@ export async function serve(config: ServerConfig): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
   console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access})`);
+}
+
+/** The URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.href;
+  } catch {
+    return 'redis (unparsable URL)';
+  }
 }

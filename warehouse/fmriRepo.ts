@@ -154,16 +154,31 @@ export interface WordFeatures {
 
 /** Stores per-word features of one (model, step, layer) for a dataset, replacing earlier ones. */
 export async function writeWordFeatures(wh: Warehouse, f: WordFeatures): Promise<void> {
-  const [{ n }] = await wh.all<{ n: number }>('SELECT count(*) AS n FROM stimulus_words WHERE dataset_id = ?', [f.datasetId]);
-  if (n === 0) throw notFound('dataset', f.datasetId);
-  if (f.nWords !== n) throw badInput(`features have ${f.nWords} rows but dataset '${f.datasetId}' has ${n} words`, { rows: f.nWords, words: n });
-  if (f.matrix.length !== f.nWords * f.dim) throw badInput(`feature matrix has ${f.matrix.length} values, not ${f.nWords} × ${f.dim}`);
-  if (f.matrix.some((v) => !Number.isFinite(v))) throw badInput('feature matrix contains NaN or Inf values');
+  await writeWordFeatureLayers(wh, f.modelId, f.step, f.datasetId, [f], f.source);
+}
+
+/** Stores several layers' features of one checkpoint in one transaction, after checking their shapes. */
+export async function writeWordFeatureLayers(
+  wh: Warehouse,
+  modelId: string,
+  step: number,
+  datasetId: string,
+  layers: readonly { layer: number; nWords: number; dim: number; matrix: Float32Array }[],
+  source: string | null,
+): Promise<void> {
+  const [{ n }] = await wh.all<{ n: number }>('SELECT count(*) AS n FROM stimulus_words WHERE dataset_id = ?', [datasetId]);
+  if (n === 0) throw notFound('dataset', datasetId);
+  for (const f of layers) {
+    if (f.nWords !== n) throw badInput(`features have ${f.nWords} rows but dataset '${datasetId}' has ${n} words`, { rows: f.nWords, words: n });
+    if (f.matrix.length !== f.nWords * f.dim) throw badInput(`feature matrix has ${f.matrix.length} values, not ${f.nWords} × ${f.dim}`);
+    if (f.matrix.some((v) => !Number.isFinite(v))) throw badInput(`layer ${f.layer}: feature matrix contains NaN or Inf values`);
+  }
   await wh.write(async (tx) => {
-    await tx.run(
-      `INSERT OR REPLACE INTO word_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [f.modelId, f.step, f.layer, f.datasetId, f.nWords, f.dim, float32Blob(f.matrix), f.source],
-    );
+    for (const f of layers) {
+      await tx.run('INSERT OR REPLACE INTO word_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        modelId, step, f.layer, datasetId, f.nWords, f.dim, float32Blob(f.matrix), source,
+      ]);
+    }
   });
 }
 

@@ -214,6 +214,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE jobs ADD COLUMN run_id VARCHAR',
     ],
   },
+  {
+    version: 7,
+    name: 'tokenizer of a model',
+    statements: ['ALTER TABLE models ADD COLUMN tokenizer_uri VARCHAR'],
+  },
 ];
 
 export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {

@@ -23,6 +23,9 @@ export interface CheckpointRow {
   readonly fraction: number | null;
   readonly artifactUri: string | null;
   readonly artifactSha256: string | null;
+  readonly artifactBytes: number | null;
+  /** The earliest other step with the same artifact sha256, if any. */
+  readonly duplicateOf: number | null;
 }
 
 export interface ModelFilter {
@@ -90,7 +93,8 @@ export async function checkpointsOfModels(
     `WITH c AS (
        SELECT c.model_id AS "modelId", c.step, c.tokens,
               CASE WHEN m.final_step > 0 THEN c.step / m.final_step END AS fraction,
-              c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256",
+              c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
+              (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
               count(*) OVER (PARTITION BY c.model_id) AS "totalCount"
        FROM checkpoints c JOIN models m USING (model_id)
        WHERE list_contains(?, c.model_id) AND c.step BETWEEN ? AND ?)
@@ -141,16 +145,18 @@ export interface CheckpointInput {
   readonly tokens?: number | null;
   readonly artifactUri?: string | null;
   readonly artifactSha256?: string | null;
+  readonly artifactBytes?: number | null;
 }
 
 export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointInput): Promise<void> {
   await tx.run(
-    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256)
-     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ? FROM models m WHERE m.model_id = ?
+    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes)
+     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ?, ? FROM models m WHERE m.model_id = ?
      ON CONFLICT (model_id, step) DO UPDATE SET tokens = excluded.tokens,
        artifact_uri = coalesce(excluded.artifact_uri, checkpoints.artifact_uri),
-       artifact_sha256 = coalesce(excluded.artifact_sha256, checkpoints.artifact_sha256)`,
-    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, modelId],
+       artifact_sha256 = coalesce(excluded.artifact_sha256, checkpoints.artifact_sha256),
+       artifact_bytes = coalesce(excluded.artifact_bytes, checkpoints.artifact_bytes)`,
+    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, c.artifactBytes ?? null, modelId],
   );
 }
 
@@ -160,5 +166,31 @@ export async function refreshCheckpointTokens(tx: WriteTx, modelId: string): Pro
     `UPDATE checkpoints SET tokens = checkpoints.step * m.tokens_per_step
      FROM models m WHERE m.model_id = checkpoints.model_id AND m.model_id = ? AND m.tokens_per_step IS NOT NULL`,
     [modelId],
+  );
+}
+
+export async function setTokenizer(tx: WriteTx, modelId: string, tokenizerUri: string): Promise<void> {
+  await tx.run('UPDATE models SET tokenizer_uri = ? WHERE model_id = ?', [tokenizerUri, modelId]);
+}
+
+export interface ArtifactRow {
+  readonly step: number;
+  readonly artifactUri: string | null;
+  readonly artifactSha256: string | null;
+  readonly artifactBytes: number | null;
+  /** The earliest other step whose artifact has the same sha256 (a broken branch serving other weights). */
+  readonly duplicateOf: number | null;
+  readonly tokenizerUri: string | null;
+}
+
+/** Checkpoint artifacts of a model, each with the step whose content it duplicates, if any. */
+export async function checkpointArtifacts(wh: Warehouse, modelId: string, steps?: readonly number[]): Promise<ArtifactRow[]> {
+  return wh.all<ArtifactRow>(
+    `SELECT c.step, c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
+            (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
+            m.tokenizer_uri AS "tokenizerUri"
+     FROM checkpoints c JOIN models m USING (model_id)
+     WHERE c.model_id = ? ${steps ? 'AND list_contains(?, c.step)' : ''} ORDER BY c.step`,
+    steps ? [modelId, listValue([...steps])] : [modelId],
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry: runs a job's numerics (encoding or internal metrics) off the API's
  * event loop. Receives plain typed-array inputs, posts progress, returns results with their
- * buffers transferred (not copied). Imports compute/ only.
+ * buffers transferred (not copied). One fit at a time; the thread is kept warm for the next
+ * (services/jobs/runFit.ts). Imports compute/ only.
  */
 import { parentPort } from 'node:worker_threads';
 import { fitEncodingCells, type EncodingInputs, type EncodingParams } from '../../compute/encoding/encodingCells.js';
@@ -16,7 +17,7 @@ export type FitMessage =
   | { readonly type: 'result'; readonly result: unknown }
   | { readonly type: 'error'; readonly message: string; readonly code: string | null };
 
-parentPort?.once('message', async (req: FitRequest) => {
+parentPort?.on('message', async (req: FitRequest) => {
   const progress = (done: number, total: number) => parentPort!.postMessage({ type: 'progress', done, total } satisfies FitMessage);
   try {
     if (req.kind === 'encoding') {

@@ -3,6 +3,7 @@ import type { ApiLimits } from '../../resolvers/context.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { localAuth, type AuthConfig } from '../../server/auth.js';
 import { importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { RedisExecutor } from '../../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS } from './pythiaFiles.js';
@@ -21,7 +22,7 @@ export interface TestServer {
 
 /** A real HTTP server on an ephemeral port over a real DuckDB file holding the shipped Pythia evals. */
 export async function startTestServer(
-  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig; scheduler?: boolean } = {},
+  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string } = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
   const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
@@ -31,7 +32,9 @@ export async function startTestServer(
   const limits = { ...TEST_LIMITS, ...options.limits };
   // Anonymous admin by default: suites other than the auth matrix test what the API does, not who may do it.
   const auth = options.auth ?? localAuth('admin', limits.maxCost);
-  const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1 }) : undefined;
+  // With `redisUrl`, jobs go to BullMQ for `cortexql worker` processes instead of worker threads.
+  const executor = options.redisUrl ? await RedisExecutor.connect(options.redisUrl, { log }) : undefined;
+  const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1, executor }) : undefined;
   const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler });
   return {
     wh,

@@ -1,0 +1,72 @@
+import { HiddenStateModel, extractWordFeatures, type ExtractOptions, type LayerWordFeatures } from '../compute/models/hiddenStates.js';
+import { tokenizerFromFile } from '../compute/models/gpt2Tokenizer.js';
+import { wordTokens } from '../compute/models/wordTokens.js';
+import { badInput, notFound } from '../errors/CortexError.js';
+import { datasetInfo, writeWordFeatureLayers } from '../warehouse/fmriRepo.js';
+import { checkpointArtifacts } from '../warehouse/modelsRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
+
+export interface FeatureRequest {
+  readonly modelId: string;
+  readonly step: number;
+  readonly datasetId: string;
+  readonly layers?: readonly number[];
+  /** Context window and stride in tokens (default 128 / 64), word = last token or mean of its tokens. */
+  readonly windowTokens?: number;
+  readonly strideTokens?: number;
+  readonly wordFeature?: 'last' | 'mean';
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface FeatureReport {
+  readonly layers: number;
+  readonly nWords: number;
+  readonly dim: number;
+  readonly provider: string;
+  readonly tokensPerSecond: number;
+}
+
+/** Whether a checkpoint can produce features: it has a registered ONNX file and its model a tokenizer. */
+export async function hasArtifact(wh: Warehouse, modelId: string, step: number): Promise<boolean> {
+  const [a] = await checkpointArtifacts(wh, modelId, [step]);
+  return Boolean(a?.artifactUri && a.tokenizerUri);
+}
+
+/**
+ * Runs a checkpoint's ONNX graph over a dataset's stimulus, story by story (sliding context
+ * windows), and stores every layer's word × feature matrix (words of all runs in run order) in
+ * one transaction. The execution provider that ran is recorded as the features' source.
+ */
+export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promise<FeatureReport> {
+  const [artifact] = await checkpointArtifacts(wh, req.modelId, [req.step]);
+  if (!artifact?.artifactUri) throw notFound('checkpoint artifact', `${req.modelId}@${req.step}`);
+  if (!artifact.tokenizerUri) throw badInput(`model '${req.modelId}' has no tokenizer registered (register checkpoints --tokenizer)`);
+  const info = await datasetInfo(wh, req.datasetId);
+  const tokenizer = tokenizerFromFile(artifact.tokenizerUri);
+  const model = await HiddenStateModel.open(artifact.artifactUri);
+  const windowTokens = req.windowTokens ?? 128;
+  const options: ExtractOptions = { windowTokens, strideTokens: req.strideTokens ?? Math.max(1, Math.floor(windowTokens / 2)), wordFeature: req.wordFeature ?? 'last', layers: req.layers };
+  const perRun: LayerWordFeatures[][] = [];
+  let tokens = 0;
+  let seconds = 0;
+  for (const [i, run] of info.runs.entries()) {
+    const result = await extractWordFeatures(model, wordTokens(tokenizer, run.words), options);
+    perRun.push(result.layers);
+    tokens += result.tokens;
+    seconds += result.seconds;
+    req.onProgress?.(i + 1, info.runs.length);
+  }
+  const layers = perRun[0]!.map((l, j) => {
+    const nWords = perRun.reduce((s, r) => s + r[j]!.nWords, 0);
+    const matrix = new Float32Array(nWords * l.dim);
+    let offset = 0;
+    for (const r of perRun) {
+      matrix.set(r[j]!.data, offset);
+      offset += r[j]!.data.length;
+    }
+    return { layer: l.layer, nWords, dim: l.dim, matrix };
+  });
+  const source = `onnx:${artifact.artifactSha256?.slice(0, 16)} provider:${model.provider}`;
+  await writeWordFeatureLayers(wh, req.modelId, req.step, req.datasetId, layers, source);
+  return { layers: layers.length, nWords: layers[0]!.nWords, dim: layers[0]!.dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
+}

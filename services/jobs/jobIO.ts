@@ -1,0 +1,55 @@
+import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js';
+import type { InternalCellResult } from '../../compute/internal/internalCells.js';
+import { isCortexError } from '../../errors/CortexError.js';
+import { previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import type { Warehouse } from '../../warehouse/Warehouse.js';
+import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
+import { loadInternalInputs, writeInternalResults } from '../internal.js';
+import type { FitRequest } from './fitWorker.js';
+import type { JobSpec } from './jobSpec.js';
+
+/** What a fit returns: encoding cells for an encoding job, metric values for an internal job. */
+export type FitResult =
+  | { readonly cells: readonly EncodingCellResult[]; readonly device: string }
+  | { readonly cells: readonly InternalCellResult[]; readonly device: string };
+
+/** A job's inputs: the fit request (plain typed arrays), and for internal jobs the checkpoint CKA compares with. */
+export interface JobInputs {
+  readonly request: FitRequest;
+  readonly previousStep: number | null;
+}
+
+export interface JobReport {
+  readonly cells: number;
+  readonly device: string;
+  readonly runId: string;
+}
+
+/** Reads what a job computes from: the only warehouse reads of a job, done by the server. */
+export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobInputs> {
+  const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
+  if (spec.kind === 'encoding') return { request: { kind: 'encoding', inputs: await loadEncodingInputs(wh, req), params: spec.params }, previousStep: null };
+  const { previousStep, ...inputs } = await loadInternalInputs(wh, req);
+  return { request: { kind: 'internal', inputs }, previousStep };
+}
+
+/**
+ * Writes a job's cells and its `runs` row in one transaction: a failure writes nothing. A result
+ * computed elsewhere does not say which checkpoint CKA compared with (`previousStep` undefined):
+ * it is looked up again, as the worker's inputs were.
+ */
+export async function writeJobResults(wh: Warehouse, spec: JobSpec, result: FitResult, started: Date, previousStep?: number | null): Promise<JobReport> {
+  const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
+  if (spec.kind === 'encoding') {
+    const report = await writeEncodingResults(wh, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, started);
+    return { cells: report.cells, device: report.device, runId: report.runId };
+  }
+  const previous = previousStep === undefined ? await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step) : previousStep;
+  const report = await writeInternalResults(wh, req, result as { cells: InternalCellResult[]; device: string }, previous, started);
+  return { cells: report.values, device: report.device, runId: report.runId };
+}
+
+/** Errors that trying again cannot fix: bad inputs, missing data, degenerate maths. */
+export function isFinalError(error: unknown): boolean {
+  return isCortexError(error) && ['BAD_USER_INPUT', 'NOT_FOUND', 'DEGENERATE_INPUT'].includes(error.code);
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillDemoWarehouse, type DemoReport } from '../../services/demo.js';
+import { PYTHIA_EVALS } from '../helpers/pythiaFiles.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX → hidden states → encoding → warehouse → API', () => {
+  let t: TestServer;
+  let report: DemoReport;
+  const tmp = tempDir();
+  beforeAll(async () => {
+    t = await startTestServer({ withPythia: false });
+    report = await fillDemoWarehouse(t.wh, { pythiaEvals: PYTHIA_EVALS, studyDir: join(tmp.dir, 'study'), scale: 0.25 });
+  }, 300_000);
+  afterAll(async () => {
+    await t.close();
+    tmp.cleanup();
+  });
+
+  it('holds the real Pythia evals and the simulated model with registered ONNX checkpoints', async () => {
+    expect(report.pythiaScores).toBe(32508);
+    const { body } = await t.gql(`{ models(first: 20) { totalCount } model(id: "sim-tinygpt") { family checkpoints(first: 50) { totalCount nodes { step tokens artifactSha256 } } } }`);
+    expect(body.data.models.totalCount).toBe(8);
+    expect(body.data.model.checkpoints.totalCount).toBe(report.study.checkpoints);
+    for (const c of body.data.model.checkpoints.nodes) expect(c.artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('recovers the planted brain-alignment peak and trough within ±1 checkpoint', async () => {
+    const { body } = await t.gql(`{ model(id: "sim-tinygpt") { brainTrajectory(dataset: "sim-narratives", roi: "STS", policy: NEVER) { step value status } } }`);
+    const points = body.data.model.brainTrajectory as { step: number; value: number; status: string }[];
+    expect(points.every((p) => p.status === 'READY')).toBe(true);
+    const steps = points.map((p) => p.step);
+    const peak = points.reduce((best, p) => (p.value > best.value ? p : best));
+    const afterPeak = points.filter((p) => p.step > peak.step);
+    const trough = afterPeak.reduce((low, p) => (p.value < low.value ? p : low));
+    const { peakStep, troughStep } = report.study.schedule;
+    expect(Math.abs(steps.indexOf(peak.step) - steps.indexOf(peakStep))).toBeLessThanOrEqual(1);
+    expect(Math.abs(steps.indexOf(trough.step) - steps.indexOf(troughStep))).toBeLessThanOrEqual(1);
+  });
+
+  it('stores internal metrics and task-like evals for the simulated model', async () => {
+    const { body } = await t.gql(`{ model(id: "sim-tinygpt") { internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "sim-narratives", policy: NEVER) { step value }
+      taskTrajectory(task: "sim_piqa") { step value } } }`);
+    expect(body.data.model.internalTrajectory).toHaveLength(report.study.checkpoints);
+    expect(body.data.model.taskTrajectory).toHaveLength(report.study.checkpoints);
+  });
+});
