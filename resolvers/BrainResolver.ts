@@ -9,7 +9,7 @@ import { connectionComplexity } from '../schema/connection.js';
 import { Model } from '../schema/Model.type.js';
 import { BrainStatistic } from '../schema/Phases.type.js';
 import { brainRows, internalRows, voxelScores, type BrainRow } from '../warehouse/brainScoresRepo.js';
-import { checkpointsOfModels } from '../warehouse/modelsRepo.js';
+import { artifactSteps, checkpointsOfModels } from '../warehouse/modelsRepo.js';
 import { datasetInfo, featureSteps, listDatasetIds } from '../warehouse/fmriRepo.js';
 import { encodingJob, internalJob, type JobSpec } from '../services/jobs/jobSpec.js';
 import { CellPolicy } from '../schema/Job.type.js';
@@ -45,7 +45,8 @@ async function withMissing(
   policy: CellPolicy,
   waitSeconds: number,
 ): Promise<PointState[]> {
-  const missing = (await featureSteps(ctx.wh, modelId, datasetId)).filter((s) => !ready.some((r) => r.step === s));
+  const computable = new Set([...(await featureSteps(ctx.wh, modelId, datasetId)), ...(await artifactSteps(ctx.wh, modelId))]);
+  const missing = [...computable].filter((s) => !ready.some((r) => r.step === s));
   const states = ctx.loaders.missingCells(policy, waitSeconds, ctx.scheduler);
   const pending = await Promise.all(missing.map(async (step) => ({ step, value: null, layer: null, ...(await states.state(specFor(step))) })));
   const points: PointState[] = [...ready.map((r) => ({ ...r, status: CellStatus.READY, jobId: null })), ...pending.map((p) => ({ ...p, status: p.status as CellStatus }))];

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { hasFeatures } from '../warehouse/fmriRepo.js';
+import { hasArtifact } from './features.js';
 import type { JobRow } from '../warehouse/jobsRepo.js';
 import { jobsByIds } from '../warehouse/jobsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
@@ -43,8 +44,9 @@ export class MissingCells {
     const [existing] = await jobsByIds(this.wh, [id]);
     if (this.policy === 'NEVER') return fromJob(existing) ?? { status: 'MISSING', jobId: null, reason: 'not computed (policy NEVER starts no computation)' };
     if (existing?.status === 'FAILED') return fromJob(existing)!;
-    if (!(await hasFeatures(this.wh, spec.modelId, spec.step, spec.datasetId))) {
-      return { status: 'NEVER', jobId: null, reason: `no features of ${spec.modelId}@${spec.step} for dataset '${spec.datasetId}' to compute from` };
+    const computable = (await hasFeatures(this.wh, spec.modelId, spec.step, spec.datasetId)) || (await hasArtifact(this.wh, spec.modelId, spec.step));
+    if (!computable) {
+      return { status: 'NEVER', jobId: null, reason: `no features of ${spec.modelId}@${spec.step} for dataset '${spec.datasetId}' and no ONNX checkpoint to compute them from` };
     }
     if (!this.scheduler) return { status: 'MISSING', jobId: null, reason: 'not computed, and this process computes nothing on demand' };
     let job = await this.scheduler.submit(spec, { priority: 10 });

@@ -1,6 +1,9 @@
 import { HiddenStateModel, extractWordFeatures, type ExtractOptions, type LayerWordFeatures } from '../compute/models/hiddenStates.js';
 import { tokenizerFromFile } from '../compute/models/gpt2Tokenizer.js';
 import { wordTokens } from '../compute/models/wordTokens.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { decodeOnnxModel } from '../compute/onnx/onnxProto.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { datasetInfo, writeWordFeatureLayers } from '../warehouse/fmriRepo.js';
 import { checkpointArtifacts } from '../warehouse/modelsRepo.js';
@@ -26,6 +29,21 @@ export interface FeatureReport {
   readonly tokensPerSecond: number;
 }
 
+/**
+ * The model's context length, when it says: Hugging Face's config.json beside the ONNX file
+ * (`n_positions` / `max_position_embeddings`), or a generated model's `cortexql.tinyGpt` metadata.
+ */
+function maxPositions(onnxPath: string): number | null {
+  const config = join(dirname(onnxPath), 'config.json');
+  if (existsSync(config)) {
+    const c = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    const n = c.n_positions ?? c.max_position_embeddings;
+    if (typeof n === 'number') return n;
+  }
+  const meta = decodeOnnxModel(readFileSync(onnxPath), onnxPath, { structureOnly: true }).metadataProps?.find((m) => m.key === 'cortexql.tinyGpt');
+  return meta ? (JSON.parse(meta.value) as { maxPositions?: number }).maxPositions ?? null : null;
+}
+
 /** Whether a checkpoint can produce features: it has a registered ONNX file and its model a tokenizer. */
 export async function hasArtifact(wh: Warehouse, modelId: string, step: number): Promise<boolean> {
   const [a] = await checkpointArtifacts(wh, modelId, [step]);
@@ -44,7 +62,7 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
   const info = await datasetInfo(wh, req.datasetId);
   const tokenizer = tokenizerFromFile(artifact.tokenizerUri);
   const model = await HiddenStateModel.open(artifact.artifactUri);
-  const windowTokens = req.windowTokens ?? 128;
+  const windowTokens = req.windowTokens ?? Math.min(128, maxPositions(artifact.artifactUri) ?? 128);
   const options: ExtractOptions = { windowTokens, strideTokens: req.strideTokens ?? Math.max(1, Math.floor(windowTokens / 2)), wordFeature: req.wordFeature ?? 'last', layers: req.layers };
   const perRun: LayerWordFeatures[][] = [];
   let tokens = 0;

@@ -194,3 +194,13 @@ export async function checkpointArtifacts(wh: Warehouse, modelId: string, steps?
     steps ? [modelId, listValue([...steps])] : [modelId],
   );
 }
+
+/** Steps whose checkpoint has an ONNX file and whose model has a tokenizer: features can be made for them. */
+export async function artifactSteps(wh: Warehouse, modelId: string): Promise<number[]> {
+  const rows = await wh.all<{ step: number }>(
+    `SELECT c.step FROM checkpoints c JOIN models m USING (model_id)
+     WHERE c.model_id = ? AND c.artifact_uri IS NOT NULL AND m.tokenizer_uri IS NOT NULL ORDER BY c.step`,
+    [modelId],
+  );
+  return rows.map((r) => r.step);
+}

@@ -1,9 +1,10 @@
 import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js';
 import type { InternalCellResult } from '../../compute/internal/internalCells.js';
 import { isCortexError } from '../../errors/CortexError.js';
-import { previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
+import { extractFeatures, hasArtifact } from '../features.js';
 import { loadInternalInputs, writeInternalResults } from '../internal.js';
 import type { FitRequest } from './fitWorker.js';
 import type { JobSpec } from './jobSpec.js';
@@ -25,9 +26,18 @@ export interface JobReport {
   readonly runId: string;
 }
 
-/** Reads what a job computes from: the only warehouse reads of a job, done by the server. */
+/**
+ * Reads what a job computes from: the only warehouse reads of a job, done by the server. A
+ * checkpoint without features but with a registered ONNX file gets them extracted first, so a
+ * cell asked for through the API goes all the way from checkpoint to brain score.
+ * (Extraction runs here, on the server's thread: onnxruntime releases it between batches, but a
+ * long transcript on a large model would be better moved to the worker too.)
+ */
 export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobInputs> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
+  if (!(await hasFeatures(wh, spec.modelId, spec.step, spec.datasetId)) && (await hasArtifact(wh, spec.modelId, spec.step))) {
+    await extractFeatures(wh, req);
+  }
   if (spec.kind === 'encoding') return { request: { kind: 'encoding', inputs: await loadEncodingInputs(wh, req), params: spec.params }, previousStep: null };
   const { previousStep, ...inputs } = await loadInternalInputs(wh, req);
   return { request: { kind: 'internal', inputs }, previousStep };

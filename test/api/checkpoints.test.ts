@@ -13,7 +13,7 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
   const tmp = tempDir();
   const dir = join(tmp.dir, 'ckpts');
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false });
+    t = await startTestServer({ withPythia: false, scheduler: true });
     mkdirSync(join(dir, 'step-300'), { recursive: true });
     const tokenizer = gpt2TokenizerJson({ merges: 500 });
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
@@ -60,5 +60,14 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
       { layer: 1, n_words: 904, dim: 16 },
       { layer: 2, n_words: 904, dim: 16 },
     ]);
+  });
+
+  it('computes a brain score asked for on a checkpoint that only has its ONNX file: extraction, then encoding', async () => {
+    const q = `{ model(id: "mini") { checkpoints(first: 1, stepRange: { from: 200, to: 200 }) { nodes { brainScore(dataset: "synth", policy: WAIT, waitSeconds: 120) { status value layer reason } } } } }`;
+    const { body } = await t.gql(q);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.model.checkpoints.nodes[0].brainScore).toMatchObject({ status: 'READY', layer: expect.any(Number) });
+    const features = await t.wh.all<{ source: string }>("SELECT DISTINCT source FROM word_features WHERE model_id = 'mini' AND step = 200", [], { cache: false });
+    expect(features).toEqual([{ source: expect.stringMatching(/^onnx:[0-9a-f]{16} provider:cpu$/) }]);
   });
 });

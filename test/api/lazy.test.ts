@@ -73,7 +73,7 @@ describe('lazy computation of missing cells', () => {
 
   it('cells that cannot be computed are NEVER, not zero', async () => {
     const q = await t.gql(`{ model(id: "tiny") { checkpoints(first: 5) { nodes { step brainScore(dataset: "other") { status value reason } } } } }`);
-    expect(q.body.data.model.checkpoints.nodes[0].brainScore).toEqual({ status: 'NEVER', value: null, reason: "no features of tiny@100 for dataset 'other' to compute from" });
+    expect(q.body.data.model.checkpoints.nodes[0].brainScore).toEqual({ status: 'NEVER', value: null, reason: "no features of tiny@100 for dataset 'other' and no ONNX checkpoint to compute them from" });
   });
 
   it('computeCells precomputes in bulk, jobs() lists them, cancelJob cancels a queued job', async () => {

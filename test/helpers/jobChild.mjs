@@ -3,7 +3,6 @@
 import { Warehouse } from '../../dist/warehouse/Warehouse.js';
 import { Scheduler } from '../../dist/services/jobs/Scheduler.js';
 import { encodingJob } from '../../dist/services/jobs/jobSpec.js';
-import { updateJob } from '../../dist/warehouse/jobsRepo.js';
 
 const [db] = process.argv.slice(2);
 const wh = await Warehouse.create({ path: db });
@@ -18,5 +17,4 @@ const timer = setInterval(async () => {
 await scheduler.wait(job.jobId, 120_000);
 clearInterval(timer);
 console.log('finished');
-void updateJob;
 wh.close();
