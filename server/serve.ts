@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { progressBars } from '../cli/progress.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
@@ -17,6 +18,7 @@ import { createLogger } from './observability.js';
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger();
   if (config.demo) {
+    if (!existsSync(config.db)) console.log(`first run: building the demo warehouse at ${config.db} (Pythia evals + the simulated study through the full pipeline; 2–3 minutes)…`);
     const bars = progressBars();
     const built = await ensureDemoWarehouse(config.db, bars.update).finally(bars.stop);
     if (built) console.log(`built the demo warehouse at ${config.db}`);
