@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { badInput, importFailed, notFound, type Problem } from '../errors/CortexError.js';
 import { readFmriDataset } from './ingest/fmriManifest.js';
-import { npyToFloat32, readNpy } from './ingest/npy.js';
+import { npyToFloat32, readNpy } from '../formats/npy.js';
 import { writeFmriDataset, writeWordFeatures, type FmriImportReport } from './fmriRepo.js';
 import { ensureCheckpoints, modelsByIds } from './modelsRepo.js';
 import type { Warehouse } from './Warehouse.js';

@@ -32,7 +32,7 @@ import { tinyGptOnnx } from '../models/tinyGptOnnx.js';
 import { wordTokens } from '../models/wordTokens.js';
 import { eventResponse } from './hrf.js';
 import { lmEvalV03Document } from './lmEvalV03.js';
-import { npyBytes } from './npyWrite.js';
+import { writeNpy } from '../../formats/npy.js';
 import { PLANTED_TASKS, plantedSchedule, plantedTaskScores } from './plantedSchedule.js';
 import type { PlantedSchedule, ScheduleLevels } from './plantedSchedule.js';
 import { simulateNoise, voxelSignals } from './simulateResponses.js';
@@ -247,7 +247,7 @@ export async function writeSimulatedStudy(options: SimulatedStudyOptions): Promi
         for (let i = 0; i < y.length; i++) y[i] += sk[i];
         const rel = `${id}/${presentations > 1 ? `${run.id}_rep-${rep + 1}` : run.id}.npy`;
         await mkdir(path.join(fmriDir, id), { recursive: true });
-        await writeFile(path.join(fmriDir, rel), npyBytes(y, [run.nTrs, nVoxels]));
+        await writeFile(path.join(fmriDir, rel), writeNpy(y, [run.nTrs, nVoxels]));
         files.push(rel);
       }
       responses[run.id] = files.length === 1 ? files[0] : files;

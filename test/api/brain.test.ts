@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
-import { writeNpy } from '../../warehouse/ingest/npy.js';
+import { writeNpy } from '../../formats/npy.js';
 import { importFmri } from '../../warehouse/importFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createNormal, createRng } from '../../compute/random.js';
 import { computeEncoding } from '../../services/encoding.js';
 import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
-import { npyToFloat32, readNpy, writeNpy } from '../../warehouse/ingest/npy.js';
+import { npyToFloat32, readNpy, writeNpy } from '../../formats/npy.js';
 import { registerModel } from '../../warehouse/registry.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFeatureMatrix } from '../../compute/encoding/features.js';
 import { createNormal, createRng } from '../../compute/random.js';
-import { writeNpy } from '../../warehouse/ingest/npy.js';
+import { writeNpy } from '../../formats/npy.js';
 
 export interface SyntheticFmri {
   readonly manifest: string;

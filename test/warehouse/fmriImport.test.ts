@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readNpy, writeNpy } from '../../warehouse/ingest/npy.js';
+import { readNpy, writeNpy } from '../../formats/npy.js';
 import { importFmri } from '../../warehouse/importFmri.js';
 import { subjectData } from '../../warehouse/fmriRepo.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';

@@ -1,7 +1,11 @@
+import { badInput } from '../errors/CortexError.js';
+
 /**
  * NumPy .npy reader and writer (format versions 1.0–3.0, numpy/lib/format.py): a magic string,
  * a little-endian header length, a Python-dict header {'descr', 'fortran_order', 'shape'}, then
  * the raw array. Reads float32/float64/int and bool arrays in C or Fortran order into C order.
+ * A neutral module: the importers (warehouse/) read these files and the simulated study
+ * (compute/simulate) writes them.
  */
 
 export type NpyDtype = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'b1';
@@ -91,16 +95,23 @@ function fortranToC(data: NpyData, shape: readonly number[]): NpyData {
   return out;
 }
 
-/** Writes a C-order float32/float64/int32 array as an .npy v1.0 file. */
+/**
+ * Writes a C-order float32/float64/int32 array as an .npy v1.0 file: magic, version 1 0, a
+ * uint16 header length, the header dict padded with spaces and a newline so that magic + length +
+ * header is a multiple of 64 bytes, then the data (`np.load` reads it as the same dtype and shape).
+ */
 export function writeNpy(data: Float32Array | Float64Array | Int32Array, shape: readonly number[]): Uint8Array {
-  const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : '<i4';
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new Error(`writeNpy: shape (${shape.join(', ')}) holds ${count} values, data has ${data.length}`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0) || count !== data.length) {
+    throw badInput(`npy: shape (${shape.join(', ')}) does not hold ${data.length} values`, { shape: [...shape], length: data.length });
+  }
+  const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : '<i4';
+  // A 1-tuple needs its trailing comma in Python syntax: (5,).
   const shapeText = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shapeText}), }`;
-  // Pad with spaces and a newline so magic + length + header is a multiple of 64 bytes.
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shapeText}), }`;
+  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const header = dict.padEnd(total - 10 - 1, ' ') + '\n';
+  if (header.length > 0xffff) throw badInput(`npy: header of ${header.length} bytes exceeds format 1.0's 65535`, { shape: [...shape] });
   const out = new Uint8Array(total + data.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1;
