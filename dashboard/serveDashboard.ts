@@ -15,7 +15,7 @@ export const DASHBOARD_FILES = ['index.html', 'app.js', 'app.css'] as const;
  */
 export function dashboardMiddleware(distDir: string): Router {
   const router = express.Router({ strict: true });
-  const send = (name: string): express.RequestHandler => (req, res) => {
+  const send = (name: string): express.RequestHandler => (_req, res) => {
     const file = join(distDir, name);
     if (!existsSync(file)) {
       res.status(404).type('text').send('The dashboard is not built: run `npm run build` (node dashboard/build.mjs).');

@@ -1,57 +1,19 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
 import { internalParamsHash } from '../services/internal.js';
-import { bestPerStep } from '../services/phases.js';
+import { bestLayerPerStep, lazyPolicy, onCheckpointAxis, trajectoryCells } from '../services/trajectoryCells.js';
 import { BrainCellArgs } from '../schema/BrainCellArgs.js';
 import { BrainScore, CellStatus, Dataset, LayerScore, SignalPoint, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { connectionComplexity } from '../schema/connection.js';
 import { Model } from '../schema/Model.type.js';
 import { BrainStatistic } from '../schema/Phases.type.js';
-import { brainRows, internalRows, voxelScores, type BrainRow } from '../warehouse/brainScoresRepo.js';
-import { artifactSteps, checkpointsOfModels } from '../warehouse/modelsRepo.js';
-import { datasetInfo, featureSteps, listDatasetIds } from '../warehouse/fmriRepo.js';
-import { encodingJob, internalJob, type JobSpec } from '../services/jobs/jobSpec.js';
+import { brainRows, internalRows, voxelScores } from '../warehouse/brainScoresRepo.js';
+import { datasetInfo, listDatasetIds } from '../warehouse/fmriRepo.js';
+import { encodingJob, internalJob } from '../services/jobs/jobSpec.js';
 import { CellPolicy } from '../schema/Job.type.js';
 import type { Context } from './context.js';
 import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
-
-function pickBest(rows: readonly BrainRow[]): BrainRow | null {
-  let best: BrainRow | null = null;
-  for (const r of rows) if (r.value !== null && (best === null || r.value > best.value!)) best = r;
-  return best ?? rows[0] ?? null;
-}
-
-type PointState = { step: number; value: number | null; layer: number | null; status: CellStatus; jobId: string | null };
-
-/** Places signal values on each checkpoint's tokens and fraction. */
-async function onCheckpoints(ctx: Context, modelId: string, points: readonly PointState[]): Promise<SignalPoint[]> {
-  const cps = await checkpointsOfModels(ctx.wh, [modelId], { limit: 1_000_000 });
-  const byStep = new Map(cps.map((c) => [c.step, c]));
-  return points.map((p) => ({ ...p, tokens: byStep.get(p.step)?.tokens ?? null, fraction: byStep.get(p.step)?.fraction ?? null }));
-}
-
-/**
- * Points for every checkpoint that has a stored value or could have one (its features exist):
- * stored ones READY, the others as the policy makes them (PENDING with a job, MISSING, …), so a
- * trajectory never hides the checkpoints it lacks.
- */
-async function withMissing(
-  ctx: Context,
-  modelId: string,
-  datasetId: string,
-  ready: readonly { step: number; value: number | null; layer: number | null }[],
-  specFor: (step: number) => JobSpec,
-  policy: CellPolicy,
-  waitSeconds: number,
-): Promise<PointState[]> {
-  const computable = new Set([...(await featureSteps(ctx.wh, modelId, datasetId)), ...(await artifactSteps(ctx.wh, modelId))]);
-  const missing = [...computable].filter((s) => !ready.some((r) => r.step === s));
-  const states = ctx.loaders.missingCells(policy, waitSeconds, ctx.scheduler);
-  const pending = await Promise.all(missing.map(async (step) => ({ step, value: null, layer: null, ...(await states.state(specFor(step))) })));
-  const points: PointState[] = [...ready.map((r) => ({ ...r, status: CellStatus.READY, jobId: null })), ...pending.map((p) => ({ ...p, status: p.status as CellStatus }))];
-  return points.sort((a, b) => a.step - b.step);
-}
 
 @Resolver(() => Checkpoint)
 export class CheckpointBrainResolver {
@@ -67,13 +29,12 @@ export class CheckpointBrainResolver {
   ): Promise<BrainScore> {
     const query = { datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const key = `${cp.modelId}\u0000${cp.step}`;
-    let row = pickBest(await ctx.loaders.brain(query).load(key));
+    let [row] = bestLayerPerStep(await ctx.loaders.brain(query).load(key));
     if (row) return { ...row, status: CellStatus.READY, jobId: null, reason: row.value === null ? 'no voxel of the ROI has a defined r' : null };
-    const missingPolicy = paramsHash && paramsHash !== DEFAULT_ENCODING_HASH ? CellPolicy.NEVER : policy;
-    const state = await ctx.loaders.missingCells(missingPolicy, waitSeconds, ctx.scheduler).state(encodingJob(cp.modelId, cp.step, dataset));
+    const state = await ctx.loaders.missingCells(lazyPolicy(policy, paramsHash), waitSeconds, ctx.scheduler).state(encodingJob(cp.modelId, cp.step, dataset));
     if (policy === CellPolicy.WAIT && state.jobId) {
       // The job may have finished while we waited: read the cell again, past the request's loader.
-      row = pickBest(await brainRows(ctx.wh, { ...query, modelIds: [cp.modelId], steps: [cp.step] }));
+      [row] = bestLayerPerStep(await brainRows(ctx.wh, { ...query, modelIds: [cp.modelId], steps: [cp.step] }));
       if (row) return { ...row, status: CellStatus.READY, jobId: state.jobId, reason: null };
     }
     return { value: null, status: state.status as CellStatus, layer: layer ?? null, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
@@ -108,16 +69,11 @@ export class ModelBrainResolver {
     @Args(() => BrainCellArgs) { dataset, roi, layer, subject, statistic, paramsHash, policy, waitSeconds }: BrainCellArgs,
   ): Promise<SignalPoint[]> {
     const query = { modelIds: [model.id], datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
-    const read = async () => {
-      const rows = await brainRows(ctx.wh, query);
-      return bestPerStep(rows).map((p) => ({ ...p, layer: rows.find((r) => r.step === p.step && r.value === p.value)?.layer ?? null }));
-    };
-    const missingPolicy = paramsHash && paramsHash !== DEFAULT_ENCODING_HASH ? CellPolicy.NEVER : policy;
-    let points = await withMissing(ctx, model.id, dataset, await read(), (step) => encodingJob(model.id, step, dataset), missingPolicy, waitSeconds);
-    if (policy === CellPolicy.WAIT && points.some((p) => p.status !== CellStatus.READY)) {
-      points = await withMissing(ctx, model.id, dataset, await read(), (step) => encodingJob(model.id, step, dataset), CellPolicy.NEVER, 0);
-    }
-    return onCheckpoints(ctx, model.id, points);
+    const read = async () => bestLayerPerStep(await brainRows(ctx.wh, query)).map(({ step, value, layer }) => ({ step, value, layer }));
+    const missing = lazyPolicy(policy, paramsHash);
+    const states = ctx.loaders.missingCells(missing, waitSeconds, ctx.scheduler);
+    const points = await trajectoryCells(ctx.wh, model.id, dataset, read, (step) => encodingJob(model.id, step, dataset), states, missing);
+    return onCheckpointAxis(ctx.wh, model.id, points.map((p) => ({ ...p, status: p.status as CellStatus })));
   }
 
   @FieldResolver(() => [SignalPoint], {
@@ -135,11 +91,9 @@ export class ModelBrainResolver {
   ): Promise<SignalPoint[]> {
     const read = async () =>
       (await internalRows(ctx.wh, [model.id], metric, layer, internalParamsHash(dataset))).map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
-    let points = await withMissing(ctx, model.id, dataset, await read(), (step) => internalJob(model.id, step, dataset), policy, waitSeconds);
-    if (policy === CellPolicy.WAIT && points.some((p) => p.status !== CellStatus.READY)) {
-      points = await withMissing(ctx, model.id, dataset, await read(), (step) => internalJob(model.id, step, dataset), CellPolicy.NEVER, 0);
-    }
-    return onCheckpoints(ctx, model.id, points);
+    const states = ctx.loaders.missingCells(policy, waitSeconds, ctx.scheduler);
+    const points = await trajectoryCells(ctx.wh, model.id, dataset, read, (step) => internalJob(model.id, step, dataset), states, policy);
+    return onCheckpointAxis(ctx.wh, model.id, points.map((p) => ({ ...p, status: p.status as CellStatus })));
   }
 }
 

@@ -7,6 +7,7 @@ import { trajectories } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
 import { internalParamsHash } from './internal.js';
+import { bestLayerPerStep, onCheckpointAxis } from './trajectoryCells.js';
 
 /** What a phase signal is made of: a task (or task group), a brain score, or an internal metric. */
 export type SignalSpec =
@@ -53,17 +54,10 @@ async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promis
       modelIds: [modelId], datasetId: s.dataset, roi: s.roi, subjectId: s.subject, layer: s.layer,
       paramsHash: s.paramsHash ?? DEFAULT_ENCODING_HASH, statistic: s.statistic,
     });
-    return bestPerStep(rows.map((r) => ({ step: r.step, value: r.value })));
+    return bestLayerPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
   }
   const rows = await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset));
   return meanPerStep(rows.map((r) => ({ step: r.step, value: r.value })));
-}
-
-/** The best layer's value at each step (rows may hold several layers per step). */
-export function bestPerStep(rows: readonly { step: number; value: number | null }[]): SignalPoint[] {
-  const best = new Map<number, number>();
-  for (const { step, value } of rows) if (value !== null && !(value <= (best.get(step) ?? -Infinity))) best.set(step, value);
-  return [...best].sort(([a], [b]) => a - b).map(([step, value]) => ({ step, value }));
 }
 
 /** The mean over layers at each step, for a metric asked for without a layer. */
@@ -88,9 +82,7 @@ export interface SignalTrajectoryPoint {
 /** One signal of one model over its checkpoints, with each checkpoint's tokens and fraction. */
 export async function signalTrajectory(wh: Warehouse, modelId: string, spec: SignalSpec): Promise<SignalTrajectoryPoint[]> {
   if (spec.kind === 'TASK') return trajectories(wh, [modelId], spec.task, spec.metric);
-  const [points, checkpoints] = await Promise.all([loadSignal(wh, modelId, spec), checkpointsOfModels(wh, [modelId], { limit: 1_000_000 })]);
-  const byStep = new Map(checkpoints.map((c) => [c.step, c]));
-  return points.map((p) => ({ ...p, tokens: byStep.get(p.step)?.tokens ?? null, fraction: byStep.get(p.step)?.fraction ?? null, stderr: null }));
+  return onCheckpointAxis(wh, modelId, (await loadSignal(wh, modelId, spec)).map((p) => ({ ...p, stderr: null })));
 }
 
 export interface PhaseInput {

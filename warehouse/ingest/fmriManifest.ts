@@ -149,13 +149,12 @@ export function readFmriDataset(manifestPath: string, problems: Problem[]): Pars
     return { id: r.id, split: r.split, nTrs: r.nTrs, words };
   });
 
-  const subjects = m.subjects.map((s) => readSubject(s, m, file, runs, problems)).filter((s): s is ParsedSubject => s !== null);
+  const subjects = m.subjects.map((s) => readSubject(s, file, runs, problems)).filter((s): s is ParsedSubject => s !== null);
   return problems.length > before ? null : { dataset: m.dataset, runs, subjects };
 }
 
 function readSubject(
   s: FmriManifest['subjects'][number],
-  m: FmriManifest,
   file: (rel: string) => string,
   runs: readonly ParsedRun[],
   problems: Problem[],
