@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT, SHIPPED_DATA } from '../server/paths.js';
+import { PACKAGE_ROOT, SHIPPED_DATA } from '../services/paths.js';
 import { detectModelPhases } from '../services/phases.js';
 import { importEvalsFromPath } from '../warehouse/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';

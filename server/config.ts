@@ -3,7 +3,7 @@ import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
 import { dirname, join } from 'node:path';
-import { DEFAULT_WAREHOUSE } from './paths.js';
+import { DEFAULT_WAREHOUSE } from '../services/paths.js';
 
 export interface ServerConfig {
   readonly db: string;

@@ -2,7 +2,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoStudyDir, fillDemoWarehouse, type DemoProgress, type DemoReport } from '../services/demo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
-import { SHIPPED_DATA } from './paths.js';
+import { SHIPPED_DATA } from '../services/paths.js';
 
 /**
  * Builds the demo warehouse (services/demo.ts) under a temporary name and renames it when

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CortexError } from '../../errors/CortexError.js';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import type { FitMessage, FitRequest } from './fitWorker.js';
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { dashboardMiddleware } from '../../dashboard/serveDashboard.js';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { PACKAGE_ROOT } from '../../services/paths.js';
 import type { TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';

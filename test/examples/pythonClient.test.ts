@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { PACKAGE_ROOT } from '../../services/paths.js';
 import { readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIPPED_DATA } from '../../server/paths.js';
+import { SHIPPED_DATA } from '../../services/paths.js';
 
 export const PYTHIA_EVALS = join(SHIPPED_DATA, 'pythia-evals');
 

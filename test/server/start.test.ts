@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { PACKAGE_ROOT } from '../../services/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MAIN = join(PACKAGE_ROOT, 'dist', 'server', 'main.js');

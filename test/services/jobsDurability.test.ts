@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { PACKAGE_ROOT } from '../../services/paths.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
 import { registerModel } from '../../warehouse/registry.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuth } from '../../server/auth.js';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { PACKAGE_ROOT } from '../../services/paths.js';
 import { encodingJob, internalJob, jobIdFor } from '../../services/jobs/jobSpec.js';
 import { encodeMessage } from '../../services/jobs/jobWire.js';
 import { JOB_QUEUE } from '../../services/jobs/RedisExecutor.js';
