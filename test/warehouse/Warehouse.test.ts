@@ -41,7 +41,7 @@ describe('Warehouse', () => {
       '--input-type=module',
       '-e',
       `const { Warehouse } = await import(${JSON.stringify(join(process.cwd(), 'dist', 'warehouse', 'Warehouse.js'))});
-       await Warehouse.create({ path: ${JSON.stringify(path)} });
+       globalThis.wh = await Warehouse.create({ path: ${JSON.stringify(path)} });  // reachable: see the lock test
        console.log('migrated');
        setTimeout(() => {}, 30000);`,
     ], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -114,15 +114,21 @@ describe('Warehouse', () => {
     const path = join(tmp.dir, 'locked.duckdb');
     const wh = await Warehouse.create({ path });
     wh.close();
-    // A real second process holds the writer lock while this one tries to open the file.
+    // A real second process holds the writer lock while this one tries to open the file. The
+    // holder must keep its instance reachable: a module-level const that no closure captures is
+    // collected once the module body finishes, and the instance's finaliser releases the lock
+    // (this made the test flaky). It collects garbage before saying so, so a holder that would
+    // lose its lock loses it before the test opens the file, every time.
     const holder = spawn(process.execPath, [
+      '--expose-gc',
       '--input-type=module',
       '-e',
       `import { DuckDBInstance } from '@duckdb/node-api';
-       const db = await DuckDBInstance.create(${JSON.stringify(path)});
-       await (await db.connect()).run('SELECT 1');
-       console.log('holding');
-       setTimeout(() => {}, 30000);`,
+       globalThis.db = await DuckDBInstance.create(${JSON.stringify(path)});
+       globalThis.connection = await globalThis.db.connect();
+       await globalThis.connection.run('SELECT 1');
+       setTimeout(() => { gc(); console.log('holding'); }, 0);
+       setInterval(() => {}, 30000);`,
     ], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
