@@ -3,7 +3,8 @@
  * that it is a decoder the extractor can run — without loading its weights, so registering a
  * hundred multi-GB checkpoints stays cheap. From the graph structure alone:
  *
- * - it is a whole ONNX model (an opset, nodes, a graph output; truncated files fail to parse);
+ * - it is a whole ONNX model (nodes, a graph output, an opset import for every operator domain
+ *   its nodes use; files truncated inside the graph fail to parse);
  * - its hidden states can be found (planHiddenStates: graph outputs, torch names, a fused
  *   residual chain, or the given manifest);
  * - every input can be fed (feedPlan.ts), and it takes `input_ids`;
@@ -41,6 +42,10 @@ export function checkDecoder(model: OnnxModel, options: { readonly manifest?: La
   if ((model.opsetImport ?? []).length === 0) incomplete.push('no opset import');
   if (model.graph.node.length === 0) incomplete.push('no nodes');
   if ((model.graph.output ?? []).length === 0) incomplete.push('no graph outputs');
+  // Every operator domain a node uses needs its opset import (the imports come last in the file).
+  const imported = new Set((model.opsetImport ?? []).map((o) => (o.domain === 'ai.onnx' ? '' : o.domain ?? '')));
+  const missing = [...new Set(model.graph.node.map((n) => (n.domain === 'ai.onnx' ? '' : n.domain ?? '')))].filter((d) => !imported.has(d));
+  if (imported.size > 0 && missing.length > 0) incomplete.push(`no opset import for ${missing.map((d) => (d === '' ? 'the default domain' : d)).join(', ')}`);
   if (incomplete.length > 0) throw badInput(`${label} is not a complete ONNX model (${incomplete.join(', ')}); is the file truncated?`, { file: label, problems: incomplete });
   const plan = planHiddenStates(model, options.manifest, label);
   const feeds = planFeeds(declaredInputs(model), label);

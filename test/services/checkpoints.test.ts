@@ -130,6 +130,8 @@ describe('registration refuses what extraction could not run, naming the file an
     ['an empty file', () => put(file('bad', 'step2.onnx'), ''), /is not an ONNX model: it has no graph or no IR version/],
     ['a protobuf truncated inside the graph', () => put(file('bad', 'step3.onnx'), GPT2.subarray(0, GPT2.length >> 1)), /is not an ONNX model: /],
     ['a protobuf truncated after 40 bytes', () => put(file('bad', 'step4.onnx'), GPT2.subarray(0, 40)), /is not an ONNX model: /],
+    // The opset imports are the last field of the file: a cut there still parses.
+    ['a protobuf cut before its com.microsoft opset import', () => put(file('bad', 'step10.onnx'), GPT2.subarray(0, GPT2.length - 19)), /is not a complete ONNX model \(no opset import for com\.microsoft\); is the file truncated\?/],
     ['a graph that is no decoder (one MatMul)', () => put(file('bad', 'step5.onnx'), gemmModelBytes('float32', false, false)), /no hidden-state outputs, no fused SkipLayerNormalization chain and no torch-exported decoder blocks .* give a layers manifest/],
     ['the LFM2 stub, whose layers are not in the graph', () => put(file('bad', 'step6.onnx'), LFM2), /no hidden-state outputs/],
     ['a builder graph without its external-data file', () => put(file('bad', 'step-7', 'model.onnx'), LLAMA), /keeps its weights in model\.onnx\.data, which is missing beside it/],
