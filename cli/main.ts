@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
 import { badInput, isCortexError } from '../errors/CortexError.js';
 import { resolveConfig } from '../server/config.js';
@@ -9,10 +9,9 @@ import { buildDemoWarehouse } from '../server/demo.js';
 import { serve } from '../server/serve.js';
 import { cortexSchema } from '../server/schema.js';
 import { exportBundle, importBundle } from '../services/bundles.js';
-import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
+import { registerCheckpointArtifacts, resolveCheckpointPaths } from '../services/checkpoints.js';
 import { computeEncoding } from '../services/encoding.js';
 import { extractFeatures } from '../services/features.js';
-import { stepFrom } from '../warehouse/ingest/lmEvalResults.js';
 import { computeInternal } from '../services/internal.js';
 import { startRemoteWorker } from '../services/jobs/remoteWorker.js';
 import { importEvalsFromPath } from '../warehouse/importEvals.js';
@@ -22,11 +21,24 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRep
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { progressBars } from './progress.js';
 
-const stepOf = (path: string) => {
-  const step = stepFrom(path);
-  if (step === null) throw new InvalidArgumentError(`no step in the name of ${path} (e.g. step3000.onnx)`);
-  return step;
-};
+/** A layers manifest file: a JSON array of tensor names (layer 0 first) or an object { "0": name, … }. */
+function readLayersManifest(file: string | undefined): string[] | Record<string, string> | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw badInput(`cannot read the layers manifest ${file}`, { file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badInput(`${file} is not JSON: a layers manifest is an array of tensor names (layer 0 first) or an object { "0": name, … }`, { file });
+  }
+  if (typeof json !== 'object' || json === null) throw badInput(`${file}: a layers manifest is an array of tensor names or an object { "0": name, … }`, { file });
+  return json as string[] | Record<string, string>;
+}
 
 const int = (label: string) => (text: string) => {
   const n = Number(text);
@@ -157,13 +169,15 @@ compute
   .option('--window <n>', 'context window in tokens (default 128)', int('window'))
   .option('--stride <n>', 'window stride in tokens (default window / 2)', int('stride'))
   .option('--word-feature <how>', 'last (token of the word, default) or mean (of its tokens)')
+  .option('--layers-manifest <file>', 'JSON layer → tensor names, instead of the one registered with the checkpoint or graph surgery')
   .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
   .action(async (opts) => {
+    const layersManifest = readLayersManifest(opts.layersManifest);
     const bars = progressBars();
     const r = await withWarehouse(opts.db, (wh) =>
       extractFeatures(wh, {
         modelId: opts.model, step: opts.step, datasetId: opts.dataset, windowTokens: opts.window, strideTokens: opts.stride,
-        wordFeature: opts.wordFeature, onProgress: (d, t) => bars.update('stories', d, t),
+        wordFeature: opts.wordFeature, layersManifest, onProgress: (d, t) => bars.update('stories', d, t),
       }),
     ).finally(bars.stop);
     console.log(`features: ${r.layers} layers × ${r.nWords} words × ${r.dim} on ${r.provider} (${r.tokensPerSecond.toFixed(0)} tokens/s)`);
@@ -217,8 +231,9 @@ register
   .command('checkpoints <model>')
   .description('register training checkpoints of a registered model: steps, or ONNX files (size and sha256 recorded) and a tokenizer.json')
   .option('--steps <list>', 'comma-separated steps, e.g. 0,1000,2000 (no artifacts)')
-  .option('--onnx <paths...>', 'ONNX checkpoint files or a folder of them; the step comes from the name (step3000.onnx, step-3000/model.onnx)')
+  .option('--onnx <paths...>', 'ONNX checkpoint files, step folders or a folder of them; the step comes from the name (step3000.onnx, step-3000/model.onnx)')
   .option('--tokenizer <file>', "the model's tokenizer.json")
+  .option('--layers-manifest <file>', 'JSON layer → tensor names (an array, layer 0 first, or { "0": name, … }) for graphs whose layers cannot be found otherwise')
   .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
   .action(async (model: string, opts) => {
     if (opts.steps) {
@@ -226,9 +241,11 @@ register
       const n = await withWarehouse(opts.db, (wh) => registerCheckpoints(wh, model, steps.map((step) => ({ step }))));
       console.log(`registered ${n} checkpoints of ${model}`);
     }
+    if (opts.layersManifest && !opts.onnx) throw badInput('--layers-manifest describes the graphs given with --onnx');
     if (opts.onnx || opts.tokenizer) {
-      const artifacts = ((opts.onnx ?? []) as string[]).flatMap((p) => (statSync(p).isDirectory() && !readdirSync(p).some((f) => f.endsWith('.onnx')) ? scanCheckpointFolder(p) : [{ step: stepOf(p), path: p }]));
-      const rows = await withWarehouse(opts.db, (wh) => registerCheckpointArtifacts(wh, model, artifacts, opts.tokenizer ?? null));
+      const artifacts = resolveCheckpointPaths((opts.onnx ?? []) as string[]);
+      const layersManifest = readLayersManifest(opts.layersManifest);
+      const rows = await withWarehouse(opts.db, (wh) => registerCheckpointArtifacts(wh, model, artifacts, opts.tokenizer ?? null, { layersManifest }));
       for (const r of rows) {
         console.log(`step ${String(r.step).padStart(7)}  ${r.artifactSha256?.slice(0, 12)}  ${r.artifactBytes} bytes${r.duplicateOf !== null ? `  DUPLICATE of step ${r.duplicateOf}` : ''}`);
       }

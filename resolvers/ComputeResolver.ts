@@ -4,7 +4,7 @@ import { computeInternal } from '../services/internal.js';
 import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReport, ImportFeaturesInput } from '../schema/Brain.type.js';
 import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
 import { ArtifactInput, Checkpoint } from '../schema/Checkpoint.type.js';
-import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
+import { registerCheckpointArtifacts, resolveCheckpointPaths } from '../services/checkpoints.js';
 import { extractFeatures } from '../services/features.js';
 import type { Context } from './context.js';
 import { toCheckpoint } from './ModelResolver.js';
@@ -53,18 +53,26 @@ export class ComputeResolver {
 
   @Mutation(() => [Checkpoint], {
     description:
-      'Registers ONNX checkpoint files (size and sha256 recorded; `duplicateOf` flags a step whose file equals another step’s) ' +
-      'and the model’s tokenizer.json. All or nothing.',
+      'Registers ONNX checkpoint files and the model’s tokenizer.json, all or nothing. Each graph is opened and checked to be a ' +
+      'decoder whose hidden states can be extracted (graph outputs, torch export names, a fused SkipLayerNormalization chain, or ' +
+      '`layersManifest`), with its external-data files present; the tokenizer must load and fit the model’s embedding. Size and ' +
+      'sha256 cover the graph and its external-data files; `duplicateOf` flags a step whose content equals another step’s. ' +
+      'Problems are listed per file (IMPORT_FAILED).',
   })
   async registerCheckpointArtifacts(
     @Ctx() ctx: Context,
     @Arg('model', () => ID) model: string,
     @Arg('artifacts', () => [ArtifactInput], { nullable: true }) artifacts: ArtifactInput[] | null,
-    @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx, step-3000/model.onnx).' }) folder: string | null,
+    @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx) or folders (step-3000/model.onnx).' }) folder: string | null,
     @Arg('tokenizer', () => String, { nullable: true }) tokenizer: string | null,
+    @Arg('layersManifest', () => [String], {
+      nullable: true,
+      description: 'The graph tensor of layer 0, 1, … (layer 0 = the embedding output, layer i = the residual stream after block i − 1), for graphs whose layers cannot be found otherwise; stored with each checkpoint and used by feature extraction.',
+    })
+    layersManifest: string[] | null,
   ): Promise<Checkpoint[]> {
-    const all = [...(artifacts ?? []), ...(folder ? scanCheckpointFolder(folder) : [])];
-    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null);
+    const all = [...(artifacts ?? []), ...(folder ? resolveCheckpointPaths([folder]) : [])];
+    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null, { layersManifest: layersManifest ?? undefined });
     const { rows } = await ctx.loaders.checkpoints({ limit: 100_000 }).load(model);
     return rows.filter((r) => all.some((a) => a.step === r.step)).map(toCheckpoint);
   }

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { notFound } from '../errors/CortexError.js';
-import { CheckpointConnection, StepRange } from '../schema/Checkpoint.type.js';
+import { Checkpoint, CheckpointConnection, StepRange } from '../schema/Checkpoint.type.js';
 import { connectionComplexity } from '../schema/connection.js';
 import { Model, ModelConnection, ModelWhere } from '../schema/Model.type.js';
 import { TrajectoryPoint } from '../schema/TaskScore.type.js';
@@ -13,9 +13,10 @@ export function toModel(row: ModelRow): Model {
   return { id: modelId, languages: [...languages], ...rest };
 }
 
-export function toCheckpoint(row: CheckpointRow): CheckpointRow {
-  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf } = row;
-  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf };
+export function toCheckpoint(row: CheckpointRow): Checkpoint {
+  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifestJson } = row;
+  const layersManifest = layersManifestJson === null ? null : (JSON.parse(layersManifestJson) as string[]);
+  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifest };
 }
 
 /** Throws NOT_FOUND for an unknown id, so a typo is an error rather than an empty result. */

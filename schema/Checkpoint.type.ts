@@ -19,10 +19,13 @@ export class Checkpoint {
   @Field(() => String, { nullable: true, description: 'Where the checkpoint’s weights are (ONNX file or folder).' })
   artifactUri!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'sha256 of the ONNX graph file followed by every external-data file it references (in order of first reference).',
+  })
   artifactSha256!: string | null;
 
-  @Field(() => SafeIntResolver, { nullable: true })
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Bytes of the graph file and its external-data files together.' })
   artifactBytes!: number | null;
 
   @Field(() => Int, {
@@ -30,6 +33,12 @@ export class Checkpoint {
     description: 'Another step whose artifact has the same sha256: this checkpoint serves the same weights (a broken branch).',
   })
   duplicateOf!: number | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'The layers manifest registered with the artifact: the graph tensor of layer 0, 1, … (null: layers found by graph surgery).',
+  })
+  layersManifest!: string[] | null;
 }
 
 @InputType()

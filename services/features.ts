@@ -1,6 +1,7 @@
 import { HiddenStateModel, extractWordFeatures, type ExtractOptions, type LayerWordFeatures } from '../compute/models/hiddenStates.js';
 import { tokenizerFromFile } from '../compute/models/gpt2Tokenizer.js';
 import { wordTokens } from '../compute/models/wordTokens.js';
+import type { LayerManifest } from '../compute/models/hiddenStateSurgery.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeOnnxModel } from '../compute/onnx/onnxProto.js';
@@ -18,6 +19,8 @@ export interface FeatureRequest {
   readonly windowTokens?: number;
   readonly strideTokens?: number;
   readonly wordFeature?: 'last' | 'mean';
+  /** Layer → tensor names overriding the manifest registered with the checkpoint (if any). */
+  readonly layersManifest?: LayerManifest;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -29,17 +32,27 @@ export interface FeatureReport {
   readonly tokensPerSecond: number;
 }
 
+function readJson(file: string): Record<string, unknown> | null {
+  if (!existsSync(file)) return null;
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null; // an unreadable config only costs the default window
+  }
+}
+
 /**
  * The model's context length, when it says: Hugging Face's config.json beside the ONNX file
- * (`n_positions` / `max_position_embeddings`), or a generated model's `cortexql.tinyGpt` metadata.
+ * (`n_positions` / `max_position_embeddings`), onnxruntime-genai's genai_config.json
+ * (`model.context_length`), or a generated model's `cortexql.tinyGpt` metadata.
  */
 function maxPositions(onnxPath: string): number | null {
-  const config = join(dirname(onnxPath), 'config.json');
-  if (existsSync(config)) {
-    const c = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
-    const n = c.n_positions ?? c.max_position_embeddings;
-    if (typeof n === 'number') return n;
-  }
+  const c = readJson(join(dirname(onnxPath), 'config.json'));
+  const fromConfig = c?.n_positions ?? c?.max_position_embeddings;
+  if (typeof fromConfig === 'number') return fromConfig;
+  const genai = readJson(join(dirname(onnxPath), 'genai_config.json'))?.model as Record<string, unknown> | undefined;
+  if (typeof genai?.context_length === 'number') return genai.context_length;
   const meta = decodeOnnxModel(readFileSync(onnxPath), onnxPath, { structureOnly: true }).metadataProps?.find((m) => m.key === 'cortexql.tinyGpt');
   return meta ? (JSON.parse(meta.value) as { maxPositions?: number }).maxPositions ?? null : null;
 }
@@ -61,18 +74,22 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
   if (!artifact.tokenizerUri) throw badInput(`model '${req.modelId}' has no tokenizer registered (register checkpoints --tokenizer)`);
   const info = await datasetInfo(wh, req.datasetId);
   const tokenizer = tokenizerFromFile(artifact.tokenizerUri);
-  const model = await HiddenStateModel.open(artifact.artifactUri);
+  const model = await HiddenStateModel.open(artifact.artifactUri, { manifest: req.layersManifest ?? artifact.layersManifest ?? undefined });
   const windowTokens = req.windowTokens ?? Math.min(128, maxPositions(artifact.artifactUri) ?? 128);
   const options: ExtractOptions = { windowTokens, strideTokens: req.strideTokens ?? Math.max(1, Math.floor(windowTokens / 2)), wordFeature: req.wordFeature ?? 'last', layers: req.layers };
   const perRun: LayerWordFeatures[][] = [];
   let tokens = 0;
   let seconds = 0;
-  for (const [i, run] of info.runs.entries()) {
-    const result = await extractWordFeatures(model, wordTokens(tokenizer, run.words), options);
-    perRun.push(result.layers);
-    tokens += result.tokens;
-    seconds += result.seconds;
-    req.onProgress?.(i + 1, info.runs.length);
+  try {
+    for (const [i, run] of info.runs.entries()) {
+      const result = await extractWordFeatures(model, wordTokens(tokenizer, run.words), options);
+      perRun.push(result.layers);
+      tokens += result.tokens;
+      seconds += result.seconds;
+      req.onProgress?.(i + 1, info.runs.length);
+    }
+  } finally {
+    await model.release();
   }
   const layers = perRun[0]!.map((l, j) => {
     const nWords = perRun.reduce((s, r) => s + r[j]!.nWords, 0);

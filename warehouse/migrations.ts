@@ -219,6 +219,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'tokenizer of a model',
     statements: ['ALTER TABLE models ADD COLUMN tokenizer_uri VARCHAR'],
   },
+  {
+    version: 8,
+    name: 'layers manifest of a checkpoint',
+    // JSON array: tensor name of layer 0, 1, … in the checkpoint's ONNX graph (null: found by surgery).
+    statements: ['ALTER TABLE checkpoints ADD COLUMN layers_manifest VARCHAR'],
+  },
 ];
 
 export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {

@@ -26,6 +26,8 @@ export interface CheckpointRow {
   readonly artifactBytes: number | null;
   /** The earliest other step with the same artifact sha256, if any. */
   readonly duplicateOf: number | null;
+  /** JSON array of the layer → tensor names registered with the artifact, if any. */
+  readonly layersManifestJson: string | null;
 }
 
 export interface ModelFilter {
@@ -95,6 +97,7 @@ export async function checkpointsOfModels(
               CASE WHEN m.final_step > 0 THEN c.step / m.final_step END AS fraction,
               c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
               (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
+              c.layers_manifest AS "layersManifestJson",
               count(*) OVER (PARTITION BY c.model_id) AS "totalCount"
        FROM checkpoints c JOIN models m USING (model_id)
        WHERE list_contains(?, c.model_id) AND c.step BETWEEN ? AND ?)
@@ -146,17 +149,21 @@ export interface CheckpointInput {
   readonly artifactUri?: string | null;
   readonly artifactSha256?: string | null;
   readonly artifactBytes?: number | null;
+  /** Layer → tensor names of the artifact's graph; only written together with an artifact. */
+  readonly layersManifest?: readonly string[] | null;
 }
 
 export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointInput): Promise<void> {
+  const manifest = c.layersManifest ? JSON.stringify(c.layersManifest) : null;
   await tx.run(
-    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes)
-     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ?, ? FROM models m WHERE m.model_id = ?
+    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes, layers_manifest)
+     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ?, ?, ? FROM models m WHERE m.model_id = ?
      ON CONFLICT (model_id, step) DO UPDATE SET tokens = excluded.tokens,
        artifact_uri = coalesce(excluded.artifact_uri, checkpoints.artifact_uri),
        artifact_sha256 = coalesce(excluded.artifact_sha256, checkpoints.artifact_sha256),
-       artifact_bytes = coalesce(excluded.artifact_bytes, checkpoints.artifact_bytes)`,
-    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, c.artifactBytes ?? null, modelId],
+       artifact_bytes = coalesce(excluded.artifact_bytes, checkpoints.artifact_bytes),
+       layers_manifest = CASE WHEN excluded.artifact_uri IS NULL THEN checkpoints.layers_manifest ELSE excluded.layers_manifest END`,
+    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, c.artifactBytes ?? null, manifest, modelId],
   );
 }
 
@@ -167,6 +174,12 @@ export async function refreshCheckpointTokens(tx: WriteTx, modelId: string): Pro
      FROM models m WHERE m.model_id = checkpoints.model_id AND m.model_id = ? AND m.tokens_per_step IS NOT NULL`,
     [modelId],
   );
+}
+
+/** The tokenizer.json registered for a model, if any. */
+export async function modelTokenizer(wh: Warehouse, modelId: string): Promise<string | null> {
+  const [row] = await wh.all<{ uri: string | null }>('SELECT tokenizer_uri AS uri FROM models WHERE model_id = ?', [modelId], { cache: false });
+  return row?.uri ?? null;
 }
 
 export async function setTokenizer(tx: WriteTx, modelId: string, tokenizerUri: string): Promise<void> {
@@ -181,18 +194,21 @@ export interface ArtifactRow {
   /** The earliest other step whose artifact has the same sha256 (a broken branch serving other weights). */
   readonly duplicateOf: number | null;
   readonly tokenizerUri: string | null;
+  /** Layer → tensor names registered with the artifact (null: found by graph surgery). */
+  readonly layersManifest: readonly string[] | null;
 }
 
 /** Checkpoint artifacts of a model, each with the step whose content it duplicates, if any. */
 export async function checkpointArtifacts(wh: Warehouse, modelId: string, steps?: readonly number[]): Promise<ArtifactRow[]> {
-  return wh.all<ArtifactRow>(
+  const rows = await wh.all<Omit<ArtifactRow, 'layersManifest'> & { layersManifest: string | null }>(
     `SELECT c.step, c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
             (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
-            m.tokenizer_uri AS "tokenizerUri"
+            m.tokenizer_uri AS "tokenizerUri", c.layers_manifest AS "layersManifest"
      FROM checkpoints c JOIN models m USING (model_id)
      WHERE c.model_id = ? ${steps ? 'AND list_contains(?, c.step)' : ''} ORDER BY c.step`,
     steps ? [modelId, listValue([...steps])] : [modelId],
   );
+  return rows.map((r) => ({ ...r, layersManifest: r.layersManifest === null ? null : (JSON.parse(r.layersManifest) as string[]) }));
 }
 
 /** Steps whose checkpoint has an ONNX file and whose model has a tokenizer: features can be made for them. */
