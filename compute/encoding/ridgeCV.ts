@@ -28,6 +28,7 @@ import { blockRowsGather, ridgeDesignPrepare, ridgeEigenBasisBuild } from './rid
 import type { RidgeEigenBasis, RidgeForm } from './ridgeEigenBasis.js';
 import { cvBestAlphaIndex, cvScoreAccumulate, cvScoreFinish } from './ridgeCvScore.js';
 import type { CvMetric } from './ridgeCvScore.js';
+import { stopIfAsked, type ShouldStop } from '../stopSignal.js';
 
 export interface RidgeCVData {
   /** nTrain × features, row-major (training runs stacked). */
@@ -66,6 +67,8 @@ export interface RidgeCVOptions {
   readonly engine?: GemmEngine;
   readonly eighBackend?: EighBackend | 'auto';
   readonly onProgress?: (progress: { readonly voxelsDone: number; readonly voxels: number }) => void;
+  /** Asked between eigendecompositions and voxel batches; true unwinds with StoppedError. */
+  readonly shouldStop?: ShouldStop;
 }
 
 /** How the fit was computed: what a `runs` row records. */
@@ -118,7 +121,11 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
   const design = await ridgeDesignPrepare(engine, data.xTrain, n, p, folds);
   const backend = options.eighBackend ?? 'auto';
   const foldBases: RidgeEigenBasis[] = [];
-  for (let f = 0; f < k; f++) foldBases.push(await ridgeEigenBasisBuild(design, f, { kind: 'fold', fold: f }, backend));
+  for (let f = 0; f < k; f++) {
+    stopIfAsked(options.shouldStop);
+    foldBases.push(await ridgeEigenBasisBuild(design, f, { kind: 'fold', fold: f }, backend));
+  }
+  stopIfAsked(options.shouldStop);
   const full = await ridgeEigenBasisBuild(design, undefined, { kind: 'rows', x: data.xTest, n: m }, backend);
 
   const batch = options.voxelBatch ?? autoBatch(options.memoryBudgetBytes ?? DEFAULT_BUDGET, design.form, n, m, p, k, alphas.length);
@@ -144,6 +151,7 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
   const pValues: (number | null)[] | undefined = permutations === undefined ? undefined : [];
 
   for (let v0 = 0; v0 < nVox; v0 += batch) {
+    stopIfAsked(options.shouldStop);
     const vb = Math.min(batch, nVox - v0);
     const yb = columnsCopy(data.yTrain, n, nVox, v0, vb);
     const yt = columnsCopy(data.yTest, m, nVox, v0, vb);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CortexError } from '../../errors/CortexError.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import type { FitMessage, FitRequest } from './fitWorker.js';
+import type { FitMessage, FitRequest, FitTask } from './fitWorker.js';
 
 /**
  * The compiled worker script. Under the test runner the sources are TypeScript, which a worker
@@ -22,7 +22,11 @@ function workerScript(): string {
 
 export interface FitHandle<T> {
   readonly result: Promise<T>;
-  /** Stops the computation at once (the worker thread is terminated). */
+  /**
+   * Asks the computation to stop; it unwinds at its next step (a voxel batch, a layer) and the
+   * result rejects as cancelled. The thread is never terminated mid-fit: terminating a worker
+   * inside a native call (LAPACK through koffi, onnxruntime) aborts the whole process.
+   */
   cancel(): void;
 }
 
@@ -49,6 +53,7 @@ function spawnWorker(): Worker {
 export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, total: number) => void): FitHandle<T> {
   const worker = idle.pop() ?? spawnWorker();
   worker.ref();
+  const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   let cancelled = false;
   let settled = false;
   const result = new Promise<T>((resolve, reject) => {
@@ -62,6 +67,7 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
         idle.push(worker);
       } else void worker.terminate();
       if (m.type === 'result') resolve(m.result as T);
+      else if (m.type === 'stopped') reject(new CortexError('INTERNAL', 'cancelled', { cancelled: true }));
       else reject(new CortexError(m.code === 'BAD_USER_INPUT' || m.code === 'DEGENERATE_INPUT' ? m.code : 'INTERNAL', m.message));
     };
     const onError = (error: Error) => {
@@ -85,14 +91,14 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    worker.postMessage(req);
+    worker.postMessage({ req, stop } satisfies FitTask);
   });
   return {
     result,
     cancel() {
       if (settled) return;
       cancelled = true;
-      void worker.terminate();
+      Atomics.store(new Int32Array(stop), 0, 1);
     },
   };
 }
