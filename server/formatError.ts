@@ -8,6 +8,23 @@ import { isCortexError } from '../errors/CortexError.js';
  * anything else is an INTERNAL_SERVER_ERROR whose message is not shown to the client.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void = console.error): GraphQLFormattedError {
+  return bounded(formatOne(formatted, error, log));
+}
+
+/** Longest message and longest string in `extensions` sent back: an echoed 10 MB argument is cut, not repeated. */
+export const MAX_MESSAGE_LENGTH = 2_000;
+export const MAX_DETAIL_LENGTH = 200;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+function bounded(e: GraphQLFormattedError): GraphQLFormattedError {
+  const extensions = e.extensions && Object.fromEntries(Object.entries(e.extensions).map(([k, v]) => [k, typeof v === 'string' ? truncate(v, MAX_DETAIL_LENGTH) : v]));
+  return { ...e, message: truncate(e.message, MAX_MESSAGE_LENGTH), ...(extensions ? { extensions } : {}) };
+}
+
+function formatOne(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (isCortexError(original)) {
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.details, code: original.code } };
