@@ -151,8 +151,11 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      // Keep-alive connections go idle as their last request finishes: close them as they do.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await apollo.stop();
     },
