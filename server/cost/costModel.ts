@@ -127,12 +127,12 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   },
   'Query.compareModels': {
     formula:
-      `${STATEMENT} × M + M × P × 2 + M² × P / 4 + M × P × (cost of the selection), M = models, ` +
+      `${STATEMENT} × M + M × P + M² × P / 8 + M × P × (cost of the selection), M = models, ` +
       'P = grid.points, or without a grid the most checkpoints any of the models has',
     price: ({ args, childCost, stats }) => {
       const M = Math.max(1, new Set(list(args.models)).size);
       const P = comparedPoints(args, stats);
-      return STATEMENT * M + M * P * 2 + Math.ceil((M * M * P) / 4) + M * P * childCost;
+      return STATEMENT * M + M * P + Math.ceil((M * M * P) / 8) + M * P * childCost;
     },
   },
   'Query.taskScoreAggregate': {
