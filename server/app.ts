@@ -89,7 +89,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   });
   app.get('/assets/:name', (req, res) => {
     const file = GRAPHIQL_ASSETS[req.params.name];
-    if (!file) res.status(404).end();
+    if (!file) res.status(404).json({ errors: [{ message: 'no such asset', extensions: { code: 'NOT_FOUND' } }] });
     else res.sendFile(file, { maxAge: '1d' });
   });
   app.get('/', (req, res, next) => {
@@ -134,6 +134,9 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
       },
     }),
   );
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'no such route: the API is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+  });
   app.use(jsonErrors(metrics, log));
 
   const http = createServer(app);

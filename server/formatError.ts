@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isCortexError } from '../errors/CortexError.js';
 
 /**
@@ -30,6 +30,12 @@ function formatOne(formatted: GraphQLFormattedError, error: unknown, log: (e: un
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.details, code: original.code } };
   }
   const code = formatted.extensions?.code;
+  // An uncoded GraphQLError raised by Apollo or graphql-js about the request itself (not thrown
+  // inside a resolver: no path, no original error), e.g. a persisted-query hash that does not match.
+  // (Apollo labels it INTERNAL_SERVER_ERROR when formatting; the error itself carries no code.)
+  if (error instanceof GraphQLError && error.extensions.code === undefined && !error.originalError && !formatted.path) {
+    return { ...formatted, extensions: { code: 'BAD_REQUEST' } };
+  }
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
     // type-graphql's @Authorized failure says UNAUTHORIZED; the rest of the API says FORBIDDEN.
