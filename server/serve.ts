@@ -46,8 +46,8 @@ export async function serve(config: ServerConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests, requeueing running jobs');
     try {
-      await server.close(DRAIN_MS);
-      await scheduler.close();
+      // Running jobs are stopped at once (requeued, resumed at the next start); requests get DRAIN_MS.
+      await Promise.all([server.close(DRAIN_MS), scheduler.close()]);
       await closeCpuPool();
       await wh.checkpoint();
       wh.close();
