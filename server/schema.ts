@@ -14,6 +14,7 @@ import { PhaseResolver } from '../resolvers/PhaseResolver.js';
 import { TaskScoreResolver } from '../resolvers/TaskScoreResolver.js';
 import { authChecker } from './auth.js';
 import { describeCosts } from './cost/describeCosts.js';
+import { yieldingLists } from './yieldingLists.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
 
@@ -33,6 +34,7 @@ export function cortexSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
   })
     .then(describeCosts)
-    .then(lexicographicSortSchema);
+    .then(lexicographicSortSchema)
+    .then(yieldingLists);
   return cached;
 }
