@@ -35,7 +35,7 @@ const MAX_COST = 200_000; // the server's default ceiling for readers
 const MODELS = ['pythia-70m', 'pythia-70m-deduped', 'pythia-160m', 'pythia-160m-deduped', 'pythia-410m', 'pythia-410m-deduped', 'pythia-1b-deduped'];
 
 async function startChild(db: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'server', 'main.js'), '--db', db, '--port', '0', '--anonymous', 'reader'], {
+  const child = spawn(process.execPath, [...(process.env.HOSTILE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.HOSTILE_PROFILE] : []), join(PACKAGE_ROOT, 'dist', 'server', 'main.js'), '--db', db, '--port', '0', '--anonymous', 'reader'], {
     env: { ...process.env, CORTEXQL_LOG_LEVEL: 'warn', CORTEXQL_READER_RPM: '1000000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

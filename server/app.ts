@@ -17,6 +17,8 @@ import { STATEMENT } from './cost/costModel.js';
 import { documentGuard, jsonErrors, refusalLimiter, requestScopes } from './httpEdge.js';
 import { DOCUMENT_LIMITS, limitsPlugin, noSubscriptionsRule } from './limits.js';
 import type { RequestScope } from './requestScope.js';
+import { HeavyGate } from './heavyGate.js';
+import { availableParallelism } from 'node:os';
 import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
 import { cortexSchema } from './schema.js';
@@ -46,6 +48,8 @@ export interface ServerOptions {
   readonly log?: (e: unknown) => void;
   /** Work deadline of one request in ms (default 30 s); fields waiting for jobs extend it by their wait. */
   readonly deadlineMs?: number;
+  /** Expensive queries executing at once (default: half the cores, at least 1); the others wait their turn. */
+  readonly heavyConcurrency?: number;
 }
 
 /**
@@ -68,7 +72,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     parseOptions: { maxTokens: options.limits.maxTokens ?? DOCUMENT_LIMITS.maxTokens },
     validationRules: [noSubscriptionsRule],
     plugins: [
-      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh)),
+      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh), new HeavyGate(options.heavyConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2)))),
       metrics.plugin(logger),
       // Cache-control hints are unused here and its per-field hook costs ~1% of a large response.
       ApolloServerPluginCacheControlDisabled(),

@@ -20,6 +20,8 @@ export interface ServerConfig {
   readonly redisUrl: string | null;
   /** Work deadline of one request (ms); fields waiting for a job (policy WAIT) extend it by their wait. */
   readonly deadlineMs: number;
+  /** Expensive queries (cost ≥ a tenth of the ceiling) executing at once; the others wait their turn. */
+  readonly heavyConcurrency?: number;
 }
 
 /** Defaults, overridden by environment variables, overridden by flags. */
@@ -65,5 +67,6 @@ export function resolveConfig(
     exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
     redisUrl: env.CORTEXQL_REDIS_URL || env.REDIS_URL || null,
     deadlineMs: int(pick(flags.deadline, 'CORTEXQL_DEADLINE_SECONDS', '30'), 'deadline (seconds)', 1, 86_400) * 1000,
+    ...(env.CORTEXQL_HEAVY_CONCURRENCY ? { heavyConcurrency: int(env.CORTEXQL_HEAVY_CONCURRENCY, 'heavy concurrency', 1, 1024) } : {}),
   };
 }

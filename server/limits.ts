@@ -7,6 +7,7 @@ import { analyzeOperation, type OperationAnalysis } from './cost/analyzeOperatio
 import { EMPTY_STATS, type CostStats } from './cost/costStats.js';
 import { introspectionListSizes } from './cost/introspectionPrices.js';
 import { checkSource, limitError } from './cost/sourceGuard.js';
+import type { HeavyGate } from './heavyGate.js';
 import type { RateLimiter } from './rateLimiter.js';
 import type { WarehouseStats } from '../warehouse/statsRepo.js';
 
@@ -18,6 +19,8 @@ export const DOCUMENT_LIMITS = { maxAliases: 200, maxFields: 5_000, maxDirective
  * cost and field limits like everything else.
  */
 export const INTROSPECTION_MAX_DEPTH = 20;
+/** A query whose estimated cost is at least this share of its ceiling is expensive: it waits for a HeavyGate slot. */
+export const HEAVY_SHARE = 0.1;
 /** The longest string an argument literal or a variable may hold (a 10 MB id is refused, not echoed). */
 export const MAX_STRING_LENGTH = 65_536;
 
@@ -28,12 +31,16 @@ export const MAX_STRING_LENGTH = 65_536;
  * aliases, directives, cost — server/cost/analyzeOperation.ts) against the limits and the
  * role's cost ceiling. Every refusal is a 400 with a code, before any resolver runs.
  */
-export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) => number, costStats: CostStats): ApolloServerPlugin<Context> {
+export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) => number, costStats: CostStats, heavy: HeavyGate): ApolloServerPlugin<Context> {
   let introspectionLists: ReadonlyMap<string, number> | null = null;
   return {
     async requestDidStart({ contextValue }) {
       const limits = withDefaults(contextValue.limits);
+      let release = null as (() => void) | null;
       return {
+        async willSendResponse() {
+          release?.();
+        },
         async didResolveOperation({ request, document, schema, operation }) {
           const { principal } = contextValue;
           if (principal.role === null) throw authError('UNAUTHENTICATED', 'this server needs an API key (Authorization: Bearer <key>)');
