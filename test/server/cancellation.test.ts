@@ -4,10 +4,10 @@ import { localAuth } from '../../server/auth.js';
 import { cpuPool } from '../../services/cpu/CpuPool.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-/** About a second or more of phase detection on the compute pool (n = 27, 4 signals, 3,000 replicates). */
+/** About a second or more of phase detection on the compute pool (n = 27, 4 signals, 6,000 replicates). */
 const SLOW = (seed: number) => `{ detectPhases(model: "pythia-160m",
   signals: [{ kind: TASK, task: "piqa" }, { kind: TASK, task: "lambada_openai" }, { kind: TASK, task: "arc_easy" }, { kind: TASK, task: "sciq" }],
-  options: { bootstrap: 3000, minSize: 2, kMax: 8, seed: ${seed} }) { k } }`;
+  options: { bootstrap: 6000, minSize: 2, kMax: 8, seed: ${seed} }) { k } }`;
 
 async function until(condition: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -26,15 +26,19 @@ describe('heavy work stops with its request', () => {
   afterAll(() => t.close());
 
   it('a client that goes away cancels its worker task (the pool is idle again at once)', async () => {
-    // Warm the pool's thread first, so the measured request is all numerics.
-    await t.gql(SLOW(1).replace('bootstrap: 3000', 'bootstrap: 10'));
+    // How long the computation takes when it runs to the end (this also warms the pool's thread).
+    const t0 = performance.now();
+    expect((await t.gql(SLOW(1))).body.errors).toBeUndefined();
+    const full = performance.now() - t0;
     const controller = new AbortController();
     const request = fetch(t.server.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SLOW(2) }), signal: controller.signal });
     expect(await until(() => cpuPool().load > 0, 5_000)).toBe(true);
     controller.abort();
     await expect(request).rejects.toThrow();
-    // Cancelled, not finished: the task leaves the pool far sooner than the computation would take.
-    expect(await until(() => cpuPool().load === 0, 300)).toBe(true);
+    // Cancelled, not finished: the task leaves the pool far sooner than the computation takes.
+    const aborted = performance.now();
+    expect(await until(() => cpuPool().load === 0, full)).toBe(true);
+    expect(performance.now() - aborted).toBeLessThan(full / 2);
   });
 
   it('a request past its deadline is stopped with DEADLINE_EXCEEDED', async () => {
@@ -48,7 +52,7 @@ describe('heavy work stops with its request', () => {
       const body = await res.json();
       expect(body.errors[0]).toMatchObject({ message: 'the request ran past its deadline of 0.2 s and was stopped', extensions: { code: 'DEADLINE_EXCEEDED', deadlineMs: 200 } });
       expect(performance.now() - t0).toBeLessThan(5_000);
-      expect(await until(() => cpuPool().load === 0, 300)).toBe(true);
+      expect(await until(() => cpuPool().load === 0, 2_000)).toBe(true);
     } finally {
       await server.close();
     }
