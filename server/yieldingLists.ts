@@ -4,18 +4,17 @@ import { defaultFieldResolver, getNullableType, isInterfaceType, isListType, isO
  * graphql-js completes a response synchronously as long as resolvers return plain values: a
  * 25,000-point comparison or a dozen aliased schema walks is one uninterrupted stretch of the
  * event loop (measured 0.4–0.7 s on a busy 2-core machine), during which /healthz and every
- * other request wait. Every list field is therefore wrapped so the completion yields:
- *
- * - when the current stretch has run longer than SLICE_MS, a list is handed back as a promise
- *   resolved on the next turn of the event loop (setImmediate), so other requests' I/O runs first;
- * - a list longer than CHUNK is completed CHUNK items per turn (its later items are promises,
- *   each chunk released one turn after the one before — graphql-js completes a promised list
- *   item when it resolves).
+ * other request wait. Every list field is therefore wrapped so the completion can yield: a list
+ * longer than CHUNK is completed CHUNK items at a time (its later items are promises — graphql-js
+ * completes a promised list item when it resolves); after each chunk the clock is checked, and
+ * the next chunk waits for a later turn of the event loop (after other requests' I/O) only when
+ * the current stretch has run longer than SLICE_MS. Short lists are left alone and a response
+ * that fits in a slice completes in one turn, so DataLoader batches stay whole.
  *
  * The response is the same; only when its parts are computed changes. Introspection's list fields
  * (graphql-js's own types, shared by every schema in the process) are wrapped too, once.
  */
-export const SLICE_MS = 5;
+export const SLICE_MS = 20;
 export const CHUNK = 64;
 
 let sliceStart = performance.now();
@@ -46,18 +45,30 @@ function release(): void {
   next?.();
 }
 
+/** Resolves after the microtasks queued so far (the completion of the chunk before) have run. */
+function afterQueuedMicrotasks(): Promise<void> {
+  return new Promise((resolve) => queueMicrotask(resolve));
+}
+
+/** A later turn if the current stretch is over its slice, else at once (the same turn: DataLoader batches stay whole). */
+function turnIfSliceOver(): Promise<void> | undefined {
+  return performance.now() - sliceStart > SLICE_MS ? nextTurn() : undefined;
+}
+
 function chunked(items: readonly unknown[]): unknown[] {
   if (items.length <= CHUNK) return items as unknown[];
   const out = new Array<unknown>(items.length);
-  let gate: Promise<void> = Promise.resolve();
+  // Over the slice already (many lists resolved in one stretch, e.g. aliases): even the first chunk waits.
+  let gate: Promise<void> | null = performance.now() - sliceStart > SLICE_MS ? nextTurn() : null;
   for (let start = 0; start < items.length; start += CHUNK) {
     const end = Math.min(items.length, start + CHUNK);
-    if (start === 0) {
-      for (let i = 0; i < end; i++) out[i] = items[i];
+    if (gate === null) {
+      for (let i = start; i < end; i++) out[i] = items[i];
+      gate = Promise.resolve();
       continue;
     }
-    // Registered before the next chunk's gate, so a chunk completes before the next turn is asked for.
-    gate = gate.then(nextTurn);
+    // Registered after the previous chunk's items: checks the clock once that chunk is complete.
+    if (start > 0) gate = gate.then(afterQueuedMicrotasks).then(turnIfSliceOver);
     const released = gate;
     for (let i = start; i < end; i++) out[i] = released.then(() => items[i]);
   }
@@ -65,9 +76,7 @@ function chunked(items: readonly unknown[]): unknown[] {
 }
 
 function yielding(value: unknown): unknown {
-  if (!Array.isArray(value)) return value;
-  if (performance.now() - sliceStart > SLICE_MS) return nextTurn().then(() => chunked(value));
-  return chunked(value);
+  return Array.isArray(value) ? chunked(value) : value;
 }
 
 const WRAPPED = Symbol('cortexql.yieldingList');

@@ -40,6 +40,12 @@ export const CONTINUOUS_FACTOR = 20;
 export const SCAN_ROWS_PER_UNIT = 20;
 export const MATCH_ROWS_PER_UNIT = 1;
 
+/**
+ * compareModels builds its points as objects after the worker answers and they are serialised on
+ * the event loop: measured about 3× a plain field's time per point field (test/server/costModel.test.ts).
+ */
+export const POINT_OUTPUT_FACTOR = 3;
+
 const DEFAULT_PHASE = { bootstrap: 200, kMax: 4, minSize: 4 } as const;
 
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -127,12 +133,13 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   },
   'Query.compareModels': {
     formula:
-      `${STATEMENT} × M + M × P + M² × P / 8 + M × P × (cost of the selection), M = models, ` +
-      'P = grid.points, or without a grid the most checkpoints any of the models has',
+      `${STATEMENT} × M + M × P + M² × P / 8 + ${POINT_OUTPUT_FACTOR} × M × P × (cost of the selection), M = models, ` +
+      'P = grid.points, or without a grid the most checkpoints any of the models has ' +
+      `(each point's fields ×${POINT_OUTPUT_FACTOR}: the points are built and serialised on the event loop)`,
     price: ({ args, childCost, stats }) => {
       const M = Math.max(1, new Set(list(args.models)).size);
       const P = comparedPoints(args, stats);
-      return STATEMENT * M + M * P + Math.ceil((M * M * P) / 8) + M * P * childCost;
+      return STATEMENT * M + M * P + Math.ceil((M * M * P) / 8) + POINT_OUTPUT_FACTOR * M * P * childCost;
     },
   },
   'Query.taskScoreAggregate': {
