@@ -67,6 +67,9 @@ program
   .option('--port <port>', 'listen port (env CORTEXQL_PORT, default 4000)')
   .option('--max-cost <n>', 'query cost ceiling (env CORTEXQL_MAX_COST)')
   .option('--max-depth <n>', 'query depth ceiling (env CORTEXQL_MAX_DEPTH)')
+  .option('--max-aliases <n>', 'aliases per operation, fragments expanded (env CORTEXQL_MAX_ALIASES, default 200)')
+  .option('--max-tokens <n>', 'lexical tokens per document (env CORTEXQL_MAX_TOKENS, default 5000)')
+  .option('--deadline <seconds>', 'work deadline of one request (env CORTEXQL_DEADLINE_SECONDS, default 30)')
   .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
   .action(async (opts) => {
     await serve(resolveConfig(opts));

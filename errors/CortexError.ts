@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'WAREHOUSE_LOCKED'
   | 'WAREHOUSE_ERROR'
   | 'DEGENERATE_INPUT'
+  | 'DEADLINE_EXCEEDED'
+  | 'REQUEST_CANCELLED'
+  | 'SERVER_BUSY'
   | 'INTERNAL';
 
 /** One problem found while validating input; imports collect all of them before failing. */
@@ -45,8 +48,13 @@ export function badInput(message: string, details: Record<string, unknown> = {})
   return new CortexError('BAD_USER_INPUT', message, details);
 }
 
+/** Ids are echoed at most this long in messages (a 10 MB id is not sent back). */
+const SHOWN_ID = 80;
+
 export function notFound(what: string, id: string | number): CortexError {
-  return new CortexError('NOT_FOUND', `${what} '${id}' does not exist`, { what, id });
+  const text = String(id);
+  const shown = text.length > SHOWN_ID ? `${text.slice(0, SHOWN_ID)}… (${text.length} characters)` : text;
+  return new CortexError('NOT_FOUND', `${what} '${shown}' does not exist`, { what, id: typeof id === 'number' ? id : shown });
 }
 
 export function degenerate(message: string, details: Record<string, unknown> = {}): CortexError {

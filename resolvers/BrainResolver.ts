@@ -5,7 +5,6 @@ import { bestLayerPerStep, lazyPolicy, onCheckpointAxis, trajectoryCells } from 
 import { BrainCellArgs } from '../schema/BrainCellArgs.js';
 import { BrainScore, CellStatus, Dataset, LayerScore, SignalPoint, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
-import { connectionComplexity } from '../schema/connection.js';
 import { Model } from '../schema/Model.type.js';
 import { BrainStatistic } from '../schema/Phases.type.js';
 import { brainRows, internalRows, voxelScores } from '../warehouse/brainScoresRepo.js';
@@ -61,7 +60,6 @@ export class CheckpointBrainResolver {
 export class ModelBrainResolver {
   @FieldResolver(() => [SignalPoint], {
     description: 'Brain score over training: per checkpoint the given layer, or the best layer when `layer` is omitted.',
-    complexity: ({ childComplexity }) => 1 + 50 * childComplexity,
   })
   async brainTrajectory(
     @Root() model: Model,
@@ -78,7 +76,6 @@ export class ModelBrainResolver {
 
   @FieldResolver(() => [SignalPoint], {
     description: 'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA) at one layer, computed on a dataset’s stimulus words.',
-    complexity: ({ childComplexity }) => 1 + 50 * childComplexity,
   })
   async internalTrajectory(
     @Root() model: Model,
@@ -99,7 +96,7 @@ export class ModelBrainResolver {
 
 @Resolver()
 export class BrainQueryResolver {
-  @Query(() => VoxelScoreConnection, { description: 'Per-voxel scores of one cell (model, step, layer, dataset, subject), in voxel order.', complexity: connectionComplexity })
+  @Query(() => VoxelScoreConnection, { description: 'Per-voxel scores of one cell (model, step, layer, dataset, subject), in voxel order.' })
   async voxelScores(
     @Ctx() ctx: Context,
     @Arg('model', () => ID) model: string,

@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { compareSeries, higherIsBetter, type Series } from '../compute/trajectories/compareSeries.js';
+import { higherIsBetter, type Series } from '../compute/trajectories/compareSeries.js';
+import { cpuPool } from '../services/cpu/CpuPool.js';
 import { badInput } from '../errors/CortexError.js';
 import { StepRange } from '../schema/Checkpoint.type.js';
 import { GridInput, ModelComparison } from '../schema/Comparison.type.js';
@@ -27,7 +28,6 @@ export class CompareResolver {
     description:
       'Several models’ trajectories of one task (or task group) and metric on a common axis, their pairwise ' +
       'correlations, and each one’s best and final value.',
-    complexity: ({ args, childComplexity }) => 1 + (Array.isArray(args.models) ? args.models.length : 1) * 50 * childComplexity,
   })
   async compareModels(
     @Ctx() ctx: Context,
@@ -71,7 +71,8 @@ export class CompareResolver {
         stderr: Float64Array.from(rows, (r) => r.stderr ?? NaN),
       };
     });
-    const result = compareSeries(series, { grid: grid ?? undefined, higherIsBetter: higher ?? higherIsBetter(metric) });
+    // Interpolation and correlations on a grid of up to 10,000 points run on the compute pool, off the event loop.
+    const result = await cpuPool().run({ kind: 'compareSeries', series, options: { grid: grid ?? undefined, higherIsBetter: higher ?? higherIsBetter(metric) } }, ctx.signal);
     const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i]![idx]!.step);
 
     return {

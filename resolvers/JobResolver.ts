@@ -1,7 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput } from '../errors/CortexError.js';
 import { ComputeCellsInput, Job, JobConnection, JobKind, JobStatusEnum } from '../schema/Job.type.js';
-import { connectionComplexity } from '../schema/connection.js';
 import { encodingJob, internalJob, type JobSpec } from '../services/jobs/jobSpec.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
 import { featureSteps } from '../warehouse/fmriRepo.js';
@@ -36,7 +35,7 @@ export class JobResolver {
     return toJob(row);
   }
 
-  @Query(() => JobConnection, { description: 'Jobs, newest first, optionally of one status.', complexity: connectionComplexity })
+  @Query(() => JobConnection, { description: 'Jobs, newest first, optionally of one status.' })
   async jobs(
     @Ctx() ctx: Context,
     @Arg('first', () => Int) first: number,

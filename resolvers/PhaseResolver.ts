@@ -54,15 +54,12 @@ export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: 
   };
 }
 
-const PHASE_COST = 200;
-
 @Resolver(() => Model)
 export class PhaseResolver {
   @Query(() => PhaseResult, {
     description:
       'Training phases of a model: exact piecewise-linear segmentation of z-scored signals with shared breakpoints, ' +
       'k chosen by BIC, bootstrap intervals, and labels (docs/phases.md). Cached until the data changes.',
-    complexity: PHASE_COST,
   })
   async detectPhases(
     @Ctx() ctx: Context,
@@ -71,10 +68,10 @@ export class PhaseResolver {
     @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
   ): Promise<PhaseResult> {
     const specs = toSignalSpecs(signals);
-    return toPhaseResult(model, specs, await detectModelPhases(ctx.wh, model, specs, toOptions(options)));
+    return toPhaseResult(model, specs, await detectModelPhases(ctx.wh, model, specs, toOptions(options), ctx.signal));
   }
 
-  @FieldResolver(() => PhaseResult, { description: 'This model’s training phases (see Query.detectPhases).', complexity: PHASE_COST })
+  @FieldResolver(() => PhaseResult, { description: 'This model’s training phases (see Query.detectPhases).' })
   async phases(
     @Root() root: Model,
     @Ctx() ctx: Context,
@@ -86,7 +83,6 @@ export class PhaseResolver {
 
   @Query(() => PhaseComparison, {
     description: 'Phases of several models: boundaries on a common axis, pairwise boundary differences, trajectory correlations.',
-    complexity: ({ args }) => PHASE_COST * (Array.isArray(args.models) ? args.models.length : 1),
   })
   async comparePhases(
     @Ctx() ctx: Context,
@@ -96,7 +92,7 @@ export class PhaseResolver {
     @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
   ): Promise<PhaseComparison> {
     const specs = toSignalSpecs(signals);
-    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options));
+    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options), ctx.signal);
     return {
       alignBy: cmp.alignBy,
       models: cmp.models.map((m) => ({ modelId: m.modelId, boundaries: m.boundaries, phases: toPhaseResult(m.modelId, specs, m.detection) })),

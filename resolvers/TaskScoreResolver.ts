@@ -25,7 +25,6 @@ export class TaskScoreResolver {
       'Aggregates (count, mean, min, max, stddev) of task-score cells grouped by any of MODEL, FAMILY, TASK, STEP. ' +
       'Example: mean acc per model × task group over the last 50k steps: ' +
       'taskScoreAggregate(where: {metric: "acc", tasks: ["mmlu", "piqa"], steps: {from: 93000}}, groupBy: [MODEL, TASK]).',
-    complexity: 50,
   })
   async taskScoreAggregate(
     @Ctx() ctx: Context,

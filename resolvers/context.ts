@@ -9,6 +9,12 @@ export interface ApiLimits {
   readonly maxDepth: number;
   /** The cost ceiling of this request (per role). */
   readonly maxCost: number;
+  /** Aliases, expanded field selections and directives one operation may have (server/cost/analyzeOperation.ts). */
+  readonly maxAliases?: number;
+  readonly maxFields?: number;
+  readonly maxDirectives?: number;
+  /** Lexical tokens of one document. */
+  readonly maxTokens?: number;
 }
 
 /** Per-request context: the warehouse, who is asking, and fresh DataLoaders (caches never outlive a request). */
@@ -21,6 +27,10 @@ export interface Context {
   readonly exportDir: string | null;
   /** Computes missing cells on demand (null: this server computes nothing lazily). */
   readonly scheduler: Scheduler | null;
+  /** Aborted when the client goes away or the request's deadline passes: heavy work stops with it. */
+  readonly signal: AbortSignal;
+  /** Gives the request more time before its deadline (fields that wait for a job). */
+  readonly extendDeadline?: (ms: number) => void;
 }
 
 export const ADMIN_PRINCIPAL: Principal = { role: 'admin', keyId: null, bucket: 'local' };
@@ -28,7 +38,10 @@ export const ADMIN_PRINCIPAL: Principal = { role: 'admin', keyId: null, bucket: 
 export function createContext(
   wh: Warehouse,
   limits: ApiLimits,
-  options: { principal?: Principal; exportDir?: string | null; scheduler?: Scheduler | null } = {},
+  options: { principal?: Principal; exportDir?: string | null; scheduler?: Scheduler | null; signal?: AbortSignal; extendDeadline?: (ms: number) => void } = {},
 ): Context {
-  return { wh, loaders: createLoaders(wh), limits, principal: options.principal ?? ADMIN_PRINCIPAL, exportDir: options.exportDir ?? null, scheduler: options.scheduler ?? null };
+  return {
+    wh, loaders: createLoaders(wh), limits, principal: options.principal ?? ADMIN_PRINCIPAL, exportDir: options.exportDir ?? null,
+    scheduler: options.scheduler ?? null, signal: options.signal ?? new AbortController().signal, extendDeadline: options.extendDeadline,
+  };
 }

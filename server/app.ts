@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -12,7 +12,13 @@ import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
 import { GRAPHIQL_ASSETS, graphiqlPage } from './graphiql.js';
 import { mountJobRoutes } from './jobRoutes.js';
-import { limitsPlugin } from './limits.js';
+import { CostStats } from './cost/costStats.js';
+import { STATEMENT } from './cost/costModel.js';
+import { documentGuard, jsonErrors, refusalLimiter, requestScopes } from './httpEdge.js';
+import { DOCUMENT_LIMITS, limitsPlugin, noSubscriptionsRule } from './limits.js';
+import type { RequestScope } from './requestScope.js';
+import { HeavyGate } from './heavyGate.js';
+import { availableParallelism } from 'node:os';
 import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
 import { cortexSchema } from './schema.js';
@@ -40,6 +46,10 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Receives internal errors (their messages never reach clients). */
   readonly log?: (e: unknown) => void;
+  /** Work deadline of one request in ms (default 30 s); fields waiting for jobs extend it by their wait. */
+  readonly deadlineMs?: number;
+  /** Expensive queries executing at once (default: half the cores, at least 1); the others wait their turn. */
+  readonly heavyConcurrency?: number;
 }
 
 /**
@@ -51,16 +61,23 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   const logger = options.logger ?? createLogger();
   const metrics = new ServerMetrics(wh);
   const rates = new RateLimiter();
+  const refusals = new RateLimiter();
   const schema = await cortexSchema();
+  const log = options.log ?? ((e: unknown) => logger.error({ err: e }, 'internal error'));
   const apollo = new ApolloServer<Context>({
     schema,
+    // The project's own shutdown (server/serve.ts) drains requests, requeues jobs and checkpoints
+    // the warehouse; Apollo's handler would re-send the signal and end the process first.
+    stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: options.limits.maxTokens ?? DOCUMENT_LIMITS.maxTokens },
+    validationRules: [noSubscriptionsRule],
     plugins: [
-      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute),
+      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh), new HeavyGate(options.heavyConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2)))),
       metrics.plugin(logger),
       // Cache-control hints are unused here and its per-field hook costs ~1% of a large response.
       ApolloServerPluginCacheControlDisabled(),
     ],
-    formatError: (formatted, error) => formatError(formatted, error, options.log ?? ((e) => logger.error({ err: e }, 'internal error'))),
+    formatError: (formatted, error) => formatError(formatted, error, log),
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
@@ -76,7 +93,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   });
   app.get('/assets/:name', (req, res) => {
     const file = GRAPHIQL_ASSETS[req.params.name];
-    if (!file) res.status(404).end();
+    if (!file) res.status(404).json({ errors: [{ message: 'no such asset', extensions: { code: 'NOT_FOUND' } }] });
     else res.sendFile(file, { maxAge: '1d' });
   });
   app.get('/', (req, res, next) => {
@@ -97,18 +114,34 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   }
   if (options.scheduler) mountJobRoutes(app, wh, options.scheduler, options.auth);
   options.mount?.(app);
+  const maxCostOfAll = Math.max(options.limits.maxCost, ...Object.values(options.auth.limits).map((l) => l.maxCost));
   app.use(
     '/graphql',
+    refusalLimiter(refusals, options.auth.refusedPerMinute ?? 120, metrics),
     express.json({ limit: '64mb' }),
+    documentGuard(options.limits, metrics),
+    requestScopes({
+      deadlineMs: options.deadlineMs ?? 30_000,
+      // Two reads at a time per request: the others' reads are never all queued behind one request's.
+      concurrentStatements: 2,
+      // Every read a field cannot batch is priced at STATEMENT units, so the cost ceiling bounds them; batched ones get slack.
+      maxStatements: Math.ceil(maxCostOfAll / STATEMENT) + 200,
+    }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const principal = await authenticate(req, wh, options.auth);
         const maxCost = principal.role ? options.auth.limits[principal.role].maxCost : options.limits.maxCost;
-        return createContext(wh, { ...options.limits, maxCost }, { principal, exportDir: options.exportDir, scheduler: options.scheduler });
+        const scope = res.locals.scope as RequestScope;
+        return createContext(wh, { ...options.limits, maxCost }, {
+          principal, exportDir: options.exportDir, scheduler: options.scheduler, signal: scope.signal, extendDeadline: (ms) => scope.extendDeadline(ms),
+        });
       },
     }),
   );
-  app.use(jsonErrors);
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'no such route: the API is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+  });
+  app.use(jsonErrors(metrics, log));
 
   const http = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -125,18 +158,13 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      // Keep-alive connections go idle as their last request finishes: close them as they do.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await apollo.stop();
     },
   };
 }
-
-/** Malformed JSON bodies and other transport errors answer in GraphQL's error shape, with a code. */
-const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
-  const status = typeof error?.status === 'number' ? error.status : 500;
-  const code = error?.type === 'entity.parse.failed' ? 'BAD_REQUEST' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INTERNAL_SERVER_ERROR';
-  const message = code === 'BAD_REQUEST' ? `request body is not valid JSON: ${error.message}` : code === 'PAYLOAD_TOO_LARGE' ? 'request body too large' : 'Internal server error';
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-};

@@ -22,6 +22,8 @@ export interface AuthConfig {
   /** The role of requests without a key; null refuses them (the default outside the demo). */
   readonly anonymousRole: Role | null;
   readonly limits: Readonly<Record<Role, RoleLimits>>;
+  /** Refused requests (400, 401, 403, 413, 415, 429) allowed per client address and minute (default 120). */
+  readonly refusedPerMinute?: number;
 }
 
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
@@ -36,14 +38,23 @@ export function authError(code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED'
 }
 
 /**
- * Reads `Authorization: Bearer <key>` or `x-api-key: <key>`. A key that is present but invalid
- * or revoked is refused outright (never downgraded to anonymous), so a typo is noticed.
+ * Reads `Authorization: Bearer <key>` (the scheme case-insensitively, RFC 7235 §2.1) or
+ * `x-api-key: <key>`. A key that is present but invalid or revoked is refused outright (never
+ * downgraded to anonymous), so a typo is noticed; so is an Authorization header with another
+ * scheme or an empty credential.
  */
 export async function authenticate(req: IncomingMessage, wh: Warehouse, config: AuthConfig): Promise<Principal> {
   const header = req.headers.authorization;
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
-  if (!token) return { role: config.anonymousRole, keyId: null, bucket: `ip:${req.socket.remoteAddress ?? 'unknown'}` };
-  const key = await verifyApiKey(wh, token);
+  let token = req.headers['x-api-key'] as string | undefined;
+  if (header !== undefined) {
+    const match = /^\s*bearer(?:\s+(.*))?$/i.exec(header);
+    if (!match) throw authError('UNAUTHENTICATED', 'the Authorization header must use the Bearer scheme: Authorization: Bearer <key>');
+    token = match[1]?.trim();
+    if (!token) throw authError('UNAUTHENTICATED', 'the Authorization header has an empty key: Authorization: Bearer <key>');
+  }
+  if (token === undefined) return { role: config.anonymousRole, keyId: null, bucket: `ip:${req.socket.remoteAddress ?? 'unknown'}` };
+  if (!token.trim()) throw authError('UNAUTHENTICATED', 'the x-api-key header is empty');
+  const key = await verifyApiKey(wh, token.trim());
   if (!key) throw authError('UNAUTHENTICATED', 'invalid or revoked API key');
   return { role: key.role, keyId: key.keyId, bucket: `key:${key.keyId}` };
 }
@@ -54,5 +65,5 @@ export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => r
 /** Auth for in-process tools and tests: anonymous requests get `anonymousRole`, limits are generous. */
 export function localAuth(anonymousRole: Role | null = 'admin', maxCost = 200_000): AuthConfig {
   const limits = { maxCost, requestsPerMinute: 1_000_000 };
-  return { anonymousRole, limits: { reader: limits, writer: limits, admin: limits } };
+  return { anonymousRole, limits: { reader: limits, writer: limits, admin: limits }, refusedPerMinute: 1_000_000 };
 }

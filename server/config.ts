@@ -4,6 +4,7 @@ import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
 import { dirname, join } from 'node:path';
 import { DEFAULT_WAREHOUSE } from '../services/paths.js';
+import { DOCUMENT_LIMITS } from './limits.js';
 
 export interface ServerConfig {
   readonly db: string;
@@ -17,11 +18,15 @@ export interface ServerConfig {
   readonly exportDir: string;
   /** Redis for the job queue (BullMQ): jobs go to `cortexql worker` processes; null: computed in-process. */
   readonly redisUrl: string | null;
+  /** Work deadline of one request (ms); fields waiting for a job (policy WAIT) extend it by their wait. */
+  readonly deadlineMs: number;
+  /** Expensive queries (cost ≥ a tenth of the ceiling) executing at once; the others wait their turn. */
+  readonly heavyConcurrency?: number;
 }
 
 /** Defaults, overridden by environment variables, overridden by flags. */
 export function resolveConfig(
-  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'anonymous', string>> = {},
+  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'maxAliases' | 'maxTokens' | 'deadline' | 'anonymous', string>> = {},
   env = process.env,
 ): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
@@ -44,6 +49,10 @@ export function resolveConfig(
       maxCost,
       maxDepth: int(pick(flags.maxDepth, 'CORTEXQL_MAX_DEPTH', '12'), 'max depth', 2, 100),
       maxPageSize: int(pick(flags.maxPage, 'CORTEXQL_MAX_PAGE', '500'), 'max page size', 1, 100_000),
+      maxAliases: int(pick(flags.maxAliases, 'CORTEXQL_MAX_ALIASES', String(DOCUMENT_LIMITS.maxAliases)), 'max aliases', 0, 100_000),
+      maxTokens: int(pick(flags.maxTokens, 'CORTEXQL_MAX_TOKENS', String(DOCUMENT_LIMITS.maxTokens)), 'max tokens', 100, 1_000_000),
+      maxFields: int(pick(undefined, 'CORTEXQL_MAX_FIELDS', String(DOCUMENT_LIMITS.maxFields)), 'max fields', 10, 10_000_000),
+      maxDirectives: int(pick(undefined, 'CORTEXQL_MAX_DIRECTIVES', String(DOCUMENT_LIMITS.maxDirectives)), 'max directives', 0, 100_000),
     },
     auth: {
       anonymousRole: anonymous === 'none' ? null : (anonymous as Role),
@@ -52,9 +61,12 @@ export function resolveConfig(
         writer: { maxCost: maxCost * 2, requestsPerMinute: int(pick(undefined, 'CORTEXQL_WRITER_RPM', '1200'), 'writer rate', 1, 1e7) },
         admin: { maxCost: maxCost * 5, requestsPerMinute: int(pick(undefined, 'CORTEXQL_ADMIN_RPM', '6000'), 'admin rate', 1, 1e7) },
       },
+      refusedPerMinute: int(pick(undefined, 'CORTEXQL_REFUSED_RPM', '120'), 'refused-request rate', 1, 1e7),
     },
     demo,
     exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
     redisUrl: env.CORTEXQL_REDIS_URL || env.REDIS_URL || null,
+    deadlineMs: int(pick(flags.deadline, 'CORTEXQL_DEADLINE_SECONDS', '30'), 'deadline (seconds)', 1, 86_400) * 1000,
+    ...(env.CORTEXQL_HEAVY_CONCURRENCY ? { heavyConcurrency: int(env.CORTEXQL_HEAVY_CONCURRENCY, 'heavy concurrency', 1, 1024) } : {}),
   };
 }

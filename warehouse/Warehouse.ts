@@ -5,6 +5,7 @@ import { CortexError } from '../errors/CortexError.js';
 import { appendColumns, readFloat64Columns, type BulkColumn } from './bulk.js';
 import { applyMigrations } from './migrations.js';
 import { Mutex } from './Mutex.js';
+import { scopedRead } from './statementScope.js';
 
 export type SqlParams = readonly DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -82,15 +83,17 @@ export class Warehouse {
       return hit as T[];
     }
     const version = this.dataVersion;
-    const rows = await readRows<T>(this.pickReader(), sql, params, this);
+    const rows = await scopedRead(() => readRows<T>(this.pickReader(), sql, params, this));
     if (key !== null) this.cache.set(key, version, rows);
     return rows;
   }
 
   /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
   async readColumns(sql: string, params: SqlParams = []): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
-    this.statementCount++;
-    return readFloat64Columns(this.pickReader(), sql, params);
+    return scopedRead(() => {
+      this.statementCount++;
+      return readFloat64Columns(this.pickReader(), sql, params);
+    });
   }
 
   private pickReader(): DuckDBConnection {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { notFound } from '../../errors/CortexError.js';
 import { insertJobIfAbsent, jobsByIds, unfinishedJobs, updateJob, type JobPatch, type JobRow } from '../../warehouse/jobsRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
+import { unscoped } from '../../warehouse/statementScope.js';
 import { loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
 import type { JobExecutor, JobHost, JobSetback, StartedJob } from './JobExecutor.js';
 import { cellKey, jobIdFor, type JobSpec } from './jobSpec.js';
@@ -71,10 +72,11 @@ export class Scheduler implements JobHost {
     if (where === null) {
       // The table is updated first: once queued, the job may start at once.
       if (job.status !== 'QUEUED') await updateJob(this.wh, id, { status: 'QUEUED', error: null, progress: 0, cellsDone: 0, ...(job.status === 'FAILED' ? { attempts: 0 } : {}) });
-      await this.executor.enqueue(id, spec, priority);
+      // The job outlives the request that asked for it: its reads are not that request's (warehouse/statementScope.ts).
+      await unscoped(() => this.executor.enqueue(id, spec, priority));
     } else if (where === 'queued' && priority > job.priority) {
       await updateJob(this.wh, id, { priority });
-      await this.executor.enqueue(id, spec, priority);
+      await unscoped(() => this.executor.enqueue(id, spec, priority));
     }
     return this.job(id);
   }
@@ -185,7 +187,8 @@ export class Scheduler implements JobHost {
       case 'cancelled':
         return this.finish(id, { status: 'CANCELLED', error: 'cancelled' });
       case 'interrupted':
-        return this.finish(id, { status: 'QUEUED', progress: 0, cellsDone: 0 });
+        // Stopped by a shutdown, not failed: the attempt it began is given back.
+        return this.finish(id, { status: 'QUEUED', progress: 0, cellsDone: 0, attempts: Math.max(0, job.attempts - 1) });
     }
   }
 

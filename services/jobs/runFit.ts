@@ -1,24 +1,8 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CortexError } from '../../errors/CortexError.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { workerScript } from '../workerScript.js';
 import type { FitMessage, FitRequest, FitTask } from './fitWorker.js';
-
-/**
- * The compiled worker script. Under the test runner the sources are TypeScript, which a worker
- * thread cannot load, so it runs the build's copy (npm test builds first).
- */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const sibling = here.replace(/runFit\.(ts|js)$/, 'fitWorker.js');
-  if (here.endsWith('.js') && existsSync(sibling)) return sibling;
-  const built = join(PACKAGE_ROOT, 'dist', 'services', 'jobs', 'fitWorker.js');
-  if (!existsSync(built)) throw new CortexError('INTERNAL', `worker script ${built} is missing: run npm run build`);
-  return built;
-}
 
 export interface FitHandle<T> {
   readonly result: Promise<T>;
@@ -40,7 +24,7 @@ const idle: Worker[] = [];
 const MAX_IDLE = Math.max(1, availableParallelism());
 
 function spawnWorker(): Worker {
-  const worker = new Worker(workerScript());
+  const worker = new Worker(workerScript(import.meta.url, 'fitWorker.js'));
   // A thread that dies while idle (out of memory, say) must not be handed a fit.
   worker.once('exit', () => {
     const i = idle.indexOf(worker);

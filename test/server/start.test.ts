@@ -56,7 +56,7 @@ describe('npm start: the server entry builds the demo warehouse on first run and
     const slow = fetch(`${second.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ detectPhases(model: "pythia-1b-deduped", signals: [{ kind: TASK, task: "mmlu" }], options: { bootstrap: 5000 }) { k } }' }),
+      body: JSON.stringify({ query: '{ detectPhases(model: "pythia-1b-deduped", signals: [{ kind: TASK, task: "mmlu" }], options: { bootstrap: 2000 }) { k } }' }),
     });
     await new Promise((r) => setTimeout(r, 150));
     const exited = stop(second.child);
