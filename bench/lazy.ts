@@ -24,8 +24,8 @@ import { encodingParams, loadEncodingInputs, writeEncodingResults } from '../ser
 import { encodingJob, jobIdFor } from '../services/jobs/jobSpec.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
 import { writeSyntheticFmri } from '../test/helpers/syntheticFmri.js';
-import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
-import { registerModel } from '../warehouse/registry.js';
+import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
+import { registerModel } from '../services/registry.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile } from './stats.js';
 

@@ -12,15 +12,15 @@ import { exportBundle, importBundle } from '../services/bundles.js';
 import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
 import { computeEncoding } from '../services/encoding.js';
 import { extractFeatures } from '../services/features.js';
-import { stepFrom } from '../warehouse/ingest/lmEvalResults.js';
+import { stepFrom } from '../formats/lmEvalResults.js';
 import { computeInternal } from '../services/internal.js';
 import { startRemoteWorker } from '../services/jobs/remoteWorker.js';
-import { importEvalsFromPath } from '../warehouse/importEvals.js';
-import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
-import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import { importEvalsFromPath } from '../services/importEvals.js';
+import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
+import { registerCheckpoints, registerModel } from '../services/registry.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
-import { progressBars } from './progress.js';
+import { progressBars } from '../server/progress.js';
 
 const stepOf = (path: string) => {
   const step = stepFrom(path);

@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { computeEncoding } from '../services/encoding.js';
 import { computeInternal } from '../services/internal.js';
 import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReport, ImportFeaturesInput } from '../schema/Brain.type.js';
-import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
+import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
 import { ArtifactInput, Checkpoint } from '../schema/Checkpoint.type.js';
 import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
 import { extractFeatures } from '../services/features.js';

@@ -3,8 +3,8 @@ import { badInput } from '../errors/CortexError.js';
 import { CheckpointInput } from '../schema/Checkpoint.type.js';
 import { ImportEvalsInput, ImportReport } from '../schema/Import.type.js';
 import { Model, RegisterModelInput } from '../schema/Model.type.js';
-import { importEvalDocuments, importEvalsFromPath } from '../warehouse/importEvals.js';
-import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import { importEvalDocuments, importEvalsFromPath } from '../services/importEvals.js';
+import { registerCheckpoints, registerModel } from '../services/registry.js';
 import type { Context } from './context.js';
 import { toModel } from './ModelResolver.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stepFrom } from '../warehouse/ingest/lmEvalResults.js';
+import { stepFrom } from '../formats/lmEvalResults.js';
 import { badInput, importFailed, notFound, type Problem } from '../errors/CortexError.js';
 import { checkpointArtifacts, modelsByIds, setTokenizer, upsertCheckpoint, type ArtifactRow } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';

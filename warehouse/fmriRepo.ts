@@ -1,6 +1,6 @@
 import { blobValue } from '@duckdb/node-api';
 import { badInput, notFound } from '../errors/CortexError.js';
-import type { ParsedFmriDataset, StimulusWord } from './ingest/fmriManifest.js';
+import type { ParsedFmriDataset, StimulusWord } from '../formats/fmriManifest.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** float32 matrix ↔ BLOB (little-endian, row-major). */

@@ -1,6 +1,6 @@
 /**
  * An lm-evaluation-harness v0.3 results document (the format of EleutherAI's Pythia evals, which
- * warehouse/ingest/lmEvalResults.ts reads): `results.<task>.acc` and `acc_stderr`, `versions`,
+ * formats/lmEvalResults.ts reads): `results.<task>.acc` and `acc_stderr`, `versions`,
  * and `config.model_args = "pretrained=<model>,revision=step<N>"`, from which the importer takes
  * the model and the step.
  *

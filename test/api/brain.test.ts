@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
 import { writeNpy } from '../../formats/npy.js';
-import { importFmri } from '../../warehouse/importFmri.js';
+import { importFmri } from '../../services/importFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectPhases } from '../../compute/phases/detectPhases.js';
 import { createNormal, createRng } from '../../compute/random.js';
 import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
-import { importEvalDocuments } from '../../warehouse/importEvals.js';
+import { importEvalDocuments } from '../../services/importEvals.js';
 import { readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 

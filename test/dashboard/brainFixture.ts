@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNormal, createRng } from '../../compute/random.js';
 import { computeEncoding } from '../../services/encoding.js';
-import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
+import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { npyToFloat32, readNpy, writeNpy } from '../../formats/npy.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { registerModel } from '../../services/registry.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
 

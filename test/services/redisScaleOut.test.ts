@@ -10,8 +10,8 @@ import { encodingJob, internalJob, jobIdFor } from '../../services/jobs/jobSpec.
 import { encodeMessage } from '../../services/jobs/jobWire.js';
 import { JOB_QUEUE } from '../../services/jobs/RedisExecutor.js';
 import { createApiKey } from '../../warehouse/apiKeysRepo.js';
-import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
+import { registerModel } from '../../services/registry.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -13,7 +13,7 @@ import { simulateNoise, zScoreColumns } from '../../../compute/simulate/simulate
 import { generateStoryWords } from '../../../compute/simulate/storyText.js';
 import { DEFAULT_ROIS, voxelLayout } from '../../../compute/simulate/voxelLayout.js';
 import { timeWords } from '../../../compute/simulate/wordTiming.js';
-import { parseLmEvalResults } from '../../../warehouse/ingest/lmEvalResults.js';
+import { parseLmEvalResults } from '../../../formats/lmEvalResults.js';
 import { readNpy } from '../../../formats/npy.js';
 import { CortexError } from '../../../errors/CortexError.js';
 import type { Problem } from '../../../errors/CortexError.js';

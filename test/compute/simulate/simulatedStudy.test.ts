@@ -12,9 +12,9 @@ import { wordTokens } from '../../../compute/models/wordTokens.js';
 import { writeSimulatedStudy } from '../../../compute/simulate/simulatedStudy.js';
 import type { SimulatedStudy } from '../../../compute/simulate/simulatedStudy.js';
 import type { Problem } from '../../../errors/CortexError.js';
-import { readFmriDataset } from '../../../warehouse/ingest/fmriManifest.js';
-import type { ParsedFmriDataset } from '../../../warehouse/ingest/fmriManifest.js';
-import { parseLmEvalResults } from '../../../warehouse/ingest/lmEvalResults.js';
+import { readFmriDataset } from '../../../formats/fmriManifest.js';
+import type { ParsedFmriDataset } from '../../../formats/fmriManifest.js';
+import { parseLmEvalResults } from '../../../formats/lmEvalResults.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cortexql-study-'));
 let study: SimulatedStudy;

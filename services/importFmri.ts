@@ -1,10 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { badInput, importFailed, notFound, type Problem } from '../errors/CortexError.js';
-import { readFmriDataset } from './ingest/fmriManifest.js';
+import { readFmriDataset } from '../formats/fmriManifest.js';
 import { npyToFloat32, readNpy } from '../formats/npy.js';
-import { writeFmriDataset, writeWordFeatures, type FmriImportReport } from './fmriRepo.js';
-import { ensureCheckpoints, modelsByIds } from './modelsRepo.js';
-import type { Warehouse } from './Warehouse.js';
+import { writeFmriDataset, writeWordFeatures, type FmriImportReport } from '../warehouse/fmriRepo.js';
+import { ensureCheckpoints, modelsByIds } from '../warehouse/modelsRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
 
 /** Imports an fMRI dataset from its manifest: everything validated first, then one transaction. */
 export async function importFmri(wh: Warehouse, manifestPath: string): Promise<FmriImportReport> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../formats/npy.js';
-import { importFmri } from '../../warehouse/importFmri.js';
+import { importFmri } from '../../services/importFmri.js';
 import { subjectData } from '../../warehouse/fmriRepo.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { writeNifti1 } from '../helpers/niftiWriter.js';

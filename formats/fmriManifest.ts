@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Problem } from '../../errors/CortexError.js';
+import type { Problem } from '../errors/CortexError.js';
 import { maskTimeseries, readNifti, roiVoxels, type NiftiImage } from './nifti.js';
-import { npyToFloat32, readNpy } from '../../formats/npy.js';
+import { npyToFloat32, readNpy } from './npy.js';
 
 /**
  * The fMRI dataset manifest (format "cortexql-fmri/1", docs/fmri-manifest.md): a dataset, its

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
-import { importEvalDocuments, importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { importEvalDocuments, importEvalsFromPath } from '../../services/importEvals.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS, readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
-import { lookupModel, modelIdFor, unknownModel } from './catalog.js';
-import { parseLmEvalResults, type ParsedEvalFile } from './ingest/lmEvalResults.js';
-import { ensureCheckpoints, insertModelIfMissing } from './modelsRepo.js';
-import type { Warehouse } from './Warehouse.js';
+import { lookupModel, modelIdFor, unknownModel } from '../warehouse/catalog.js';
+import { parseLmEvalResults, type ParsedEvalFile } from '../formats/lmEvalResults.js';
+import { ensureCheckpoints, insertModelIfMissing } from '../warehouse/modelsRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
 
 /** An eval document given inline (e.g. through the GraphQL mutation) rather than as a path. */
 export interface EvalDocument {

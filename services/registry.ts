@@ -1,7 +1,7 @@
 import { badInput, notFound } from '../errors/CortexError.js';
-import { lookupModel, unknownModel, type ModelFacts } from './catalog.js';
-import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointInput, type ModelRow } from './modelsRepo.js';
-import type { Warehouse } from './Warehouse.js';
+import { lookupModel, unknownModel, type ModelFacts } from '../warehouse/catalog.js';
+import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointInput, type ModelRow } from '../warehouse/modelsRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
 
 export type ModelRegistration = Partial<Omit<ModelFacts, 'aliases' | 'modelId'>> & { readonly modelId: string };
 
