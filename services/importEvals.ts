@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
-import { lookupModel, modelIdFor, unknownModel } from '../warehouse/catalog.js';
+import { lookupModel, modelIdFor, unknownModel } from './catalog.js';
 import { parseLmEvalResults, type ParsedEvalFile } from '../formats/lmEvalResults.js';
 import { ensureCheckpoints, insertModelIfMissing } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';

@@ -1,5 +1,5 @@
 import { badInput, notFound } from '../errors/CortexError.js';
-import { lookupModel, unknownModel, type ModelFacts } from '../warehouse/catalog.js';
+import { lookupModel, unknownModel, type ModelFacts } from './catalog.js';
 import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointInput, type ModelRow } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 

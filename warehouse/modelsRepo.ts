@@ -1,5 +1,4 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import type { ModelFacts } from './catalog.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 export interface ModelRow {
@@ -105,7 +104,7 @@ export async function checkpointsOfModels(
   );
 }
 
-export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
+export async function upsertModel(tx: WriteTx, m: ModelRow): Promise<void> {
   await tx.run(
     `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -118,7 +117,7 @@ export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
 }
 
 /** Registers a model only if it is new, so imports never overwrite registered metadata. */
-export async function insertModelIfMissing(tx: WriteTx, m: ModelFacts): Promise<void> {
+export async function insertModelIfMissing(tx: WriteTx, m: ModelRow): Promise<void> {
   await tx.run(
     `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
