@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { writeSimulatedStudy, type SimulatedStudy } from '../compute/simulate/simulatedStudy.js';
+import { writeSimulatedStudy, type SimulatedStudy } from './simulatedStudy.js';
 import { importEvalsFromPath } from './importEvals.js';
 import { importFmri } from './importFmri.js';
 import { registerModel } from './registry.js';
