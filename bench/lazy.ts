@@ -23,7 +23,7 @@ import { createLogger } from '../server/observability.js';
 import { encodingParams, loadEncodingInputs, writeEncodingResults } from '../services/encoding.js';
 import { encodingJob, jobIdFor } from '../services/jobs/jobSpec.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
-import { writeSyntheticFmri } from '../test/helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from './syntheticFmri.js';
 import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
 import { registerModel } from '../services/registry.js';
 import { Warehouse } from '../warehouse/Warehouse.js';

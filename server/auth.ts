@@ -1,17 +1,9 @@
 import { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { AuthChecker } from 'type-graphql';
-import type { Context } from '../resolvers/context.js';
+import type { Context, Principal } from '../resolvers/context.js';
 import { verifyApiKey, type Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
-
-/** Who is asking: a key's role, or the anonymous role (null = anonymous access is off). */
-export interface Principal {
-  readonly role: Role | null;
-  readonly keyId: string | null;
-  /** Rate-limit bucket: the key, or the client address for anonymous requests. */
-  readonly bucket: string;
-}
 
 export interface RoleLimits {
   readonly maxCost: number;

@@ -11,7 +11,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { CortexError } from '../errors/CortexError.js';
-import { bindTypes } from './Warehouse.js';
+import { bindTypes } from './sqlParams.js';
 
 /**
  * Bulk paths between typed arrays and DuckDB. Row-by-row appends and row objects cost

@@ -5,7 +5,7 @@ import { CortexError } from '../../errors/CortexError.js';
 import { writeNpy } from '../../formats/npy.js';
 import { importFmri } from '../../services/importFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('brain encoding end to end: import fMRI and features, compute, query', () => {

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Queries whose answers must be identical before export and after import elsewhere. */

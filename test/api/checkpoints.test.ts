@@ -5,7 +5,7 @@ import { gpt2TokenizerJson } from '../../compute/models/gpt2Tokenizer.js';
 import { tinyGptWeights } from '../../compute/models/tinyGpt.js';
 import { tinyGptOnnx } from '../../compute/models/tinyGptOnnx.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('ONNX checkpoint registry and feature extraction through the API', () => {

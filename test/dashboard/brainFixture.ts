@@ -6,7 +6,7 @@ import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { npyToFloat32, readNpy, writeNpy } from '../../formats/npy.js';
 import { registerModel } from '../../services/registry.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 
 export const BRAIN_STEPS = [10, 30, 100] as const;
 export const BRAIN_LAYERS = [0, 1, 2, 3, 4, 5] as const;

@@ -7,7 +7,7 @@ import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { registerModel } from '../../services/registry.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const BUILT = existsSync(join(PACKAGE_ROOT, 'dist', 'services', 'jobs', 'fitWorker.js'));

@@ -13,7 +13,7 @@ import { createApiKey } from '../../warehouse/apiKeysRepo.js';
 import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { registerModel } from '../../services/registry.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';

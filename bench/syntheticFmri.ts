@@ -1,8 +1,9 @@
+/** The small fMRI dataset with exact linear ground truth that benchmarks and tests compute on. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFeatureMatrix } from '../../compute/encoding/features.js';
-import { createNormal, createRng } from '../../compute/random.js';
-import { writeNpy } from '../../formats/npy.js';
+import { runFeatureMatrix } from '../compute/encoding/features.js';
+import { createNormal, createRng } from '../compute/random.js';
+import { writeNpy } from '../formats/npy.js';
 
 export interface SyntheticFmri {
   readonly manifest: string;
