@@ -1,8 +1,9 @@
 import { detectPhases, type CheckpointPoint, type DetectPhasesOptions, type PhaseDetection, type PhaseSignal } from '../compute/phases/detectPhases.js';
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
+import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
-import { brainRows, internalRows } from '../warehouse/brainScoresRepo.js';
+import { brainRows, internalRows, type BrainStatistic } from '../warehouse/brainScoresRepo.js';
 import { trajectories } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
@@ -18,7 +19,7 @@ export type SignalSpec =
       readonly roi: string;
       readonly layer: number | null;
       readonly subject: string | null;
-      readonly statistic: 'mean_r' | 'median_r' | 'top_mean_r';
+      readonly statistic: BrainStatistic;
       /** Which encoding parameters (default: the defaults' hash). */
       readonly paramsHash?: string;
       readonly weight?: number;
@@ -31,8 +32,6 @@ export type SignalSpec =
       readonly dataset: string;
       readonly weight?: number;
     };
-
-export type AxisName = 'STEP' | 'TOKENS' | 'FRACTION';
 
 export function signalName(s: SignalSpec): string {
   if (s.kind === 'TASK') return `task:${s.task}/${s.metric}`;
@@ -170,7 +169,7 @@ export interface SignalCorrelation {
 }
 
 export interface PhaseComparison {
-  readonly alignBy: AxisName;
+  readonly alignBy: TrainingAxis;
   readonly models: ModelPhases[];
   readonly boundaryDifferences: BoundaryDifference[];
   readonly correlations: SignalCorrelation[];
@@ -181,13 +180,13 @@ export async function compareModelPhases(
   wh: Warehouse,
   modelIds: readonly string[],
   specs: readonly SignalSpec[],
-  alignBy: AxisName,
+  alignBy: TrainingAxis,
   options: DetectPhasesOptions = {},
 ): Promise<PhaseComparison> {
   if (modelIds.length < 2 || modelIds.length > 16) throw badInput(`compare 2 to 16 models (got ${modelIds.length})`, { argument: 'models' });
   const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs)));
   const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options)));
-  const axisOf = (p: CheckpointPoint) => (alignBy === 'STEP' ? p.step : alignBy === 'TOKENS' ? p.tokens : p.fraction);
+  const axisOf = (p: CheckpointPoint) => axisValue(p, alignBy);
 
   const models = modelIds.map((modelId, i) => ({
     modelId,
@@ -212,7 +211,7 @@ export async function compareModelPhases(
   return { alignBy, models, boundaryDifferences, correlations };
 }
 
-function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: AxisName): BoundaryDifference {
+function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: TrainingAxis): BoundaryDifference {
   const base = { modelA: a.modelId, modelB: b.modelId };
   if (a.boundaries.length !== b.boundaries.length) {
     return { ...base, differences: null, log10Ratios: null, reason: `different numbers of breakpoints (${a.boundaries.length} vs ${b.boundaries.length})` };

@@ -1,6 +1,6 @@
 import { badInput, notFound } from '../errors/CortexError.js';
 import { lookupModel, unknownModel, type ModelFacts } from './catalog.js';
-import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointInput, type ModelRow } from '../warehouse/modelsRepo.js';
+import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointUpsert, type ModelRow } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 
 export type ModelRegistration = Partial<Omit<ModelFacts, 'aliases' | 'modelId'>> & { readonly modelId: string };
@@ -41,7 +41,7 @@ export async function registerModel(wh: Warehouse, input: ModelRegistration): Pr
 }
 
 /** Registers (or updates) checkpoints of an existing model, all or none. */
-export async function registerCheckpoints(wh: Warehouse, modelId: string, checkpoints: readonly CheckpointInput[]): Promise<number> {
+export async function registerCheckpoints(wh: Warehouse, modelId: string, checkpoints: readonly CheckpointUpsert[]): Promise<number> {
   const [model] = await modelsByIds(wh, [modelId]);
   if (!model) throw notFound('model', modelId);
   const bad = checkpoints.filter((c) => !Number.isInteger(c.step) || c.step < 0);

@@ -2,8 +2,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badInput, notFound } from '../errors/CortexError.js';
 import type { Warehouse } from './Warehouse.js';
 
-export type Role = 'reader' | 'writer' | 'admin';
-export const ROLES: readonly Role[] = ['reader', 'writer', 'admin'];
+/** reader: queries. writer: queries and mutations (imports, computations). admin: everything, including API keys. */
+export const Role = {
+  reader: 'reader',
+  writer: 'writer',
+  admin: 'admin',
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+export const ROLES: readonly Role[] = Object.values(Role);
+
+export function isRole(value: unknown): value is Role {
+  return ROLES.some((r) => r === value);
+}
 
 export interface ApiKeyInfo {
   readonly keyId: string;

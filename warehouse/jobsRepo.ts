@@ -1,12 +1,26 @@
 import { listValue } from '@duckdb/node-api';
 import type { Warehouse } from './Warehouse.js';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export const JobStatus = {
+  QUEUED: 'QUEUED',
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  CANCELLED: 'CANCELLED',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** What a job computes: brain scores of every layer and subject, or internal-state metrics of every layer. */
+export const JobKind = {
+  ENCODING: 'encoding',
+  INTERNAL: 'internal',
+} as const;
+export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export interface JobRow {
   readonly jobId: string;
   readonly cellKey: string;
-  readonly kind: string;
+  readonly kind: JobKind;
   readonly status: JobStatus;
   readonly priority: number;
   readonly progress: number;
@@ -32,7 +46,7 @@ export async function jobsByIds(wh: Warehouse, ids: readonly string[]): Promise<
 }
 
 /** A new job, or the existing one with the same id (ids derive from the cell key, so duplicates collapse). */
-export async function insertJobIfAbsent(wh: Warehouse, job: { jobId: string; cellKey: string; kind: string; priority: number; specJson: string }): Promise<void> {
+export async function insertJobIfAbsent(wh: Warehouse, job: { jobId: string; cellKey: string; kind: JobKind; priority: number; specJson: string }): Promise<void> {
   await wh.write((tx) =>
     tx.run(
       `INSERT INTO jobs (job_id, cell_key, kind, status, priority, spec_json, cells_done, cells_total)

@@ -139,7 +139,7 @@ export async function ensureCheckpoints(tx: WriteTx, modelId: string, steps: rea
   );
 }
 
-export interface CheckpointInput {
+export interface CheckpointUpsert {
   readonly step: number;
   readonly tokens?: number | null;
   readonly artifactUri?: string | null;
@@ -147,7 +147,7 @@ export interface CheckpointInput {
   readonly artifactBytes?: number | null;
 }
 
-export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointInput): Promise<void> {
+export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointUpsert): Promise<void> {
   await tx.run(
     `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes)
      SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ?, ? FROM models m WHERE m.model_id = ?

@@ -104,7 +104,14 @@ export async function trajectories(
   );
 }
 
-export type ScoreGroupBy = 'MODEL' | 'FAMILY' | 'TASK' | 'STEP';
+/** Dimensions a task-score aggregate can be grouped by; TASK groups by the requested task or group names. */
+export const ScoreGroupBy = {
+  MODEL: 'MODEL',
+  FAMILY: 'FAMILY',
+  TASK: 'TASK',
+  STEP: 'STEP',
+} as const;
+export type ScoreGroupBy = (typeof ScoreGroupBy)[keyof typeof ScoreGroupBy];
 
 export interface AggregateQuery {
   readonly metric: string;

@@ -40,8 +40,8 @@ import { PHASE_AXES, preparePhaseInput } from './phaseInput.js';
 
 export type { CheckpointPoint, ExcludedPoint, PhaseAxis, PhaseSignal } from './phaseInput.js';
 export type { BicEntry } from './selectK.js';
-export type { Direction, PhaseLabel, SignalRole } from './labels.js';
-export { PHASE_LABELS } from './labels.js';
+export type { Direction } from './labels.js';
+export { PHASE_LABELS, PhaseLabel, SignalRole } from './labels.js';
 
 export interface DetectPhasesOptions {
   /** x axis (default LOG_TOKENS = log10(tokens)). */

@@ -6,9 +6,9 @@
  *
  *   lmEvalV03Document('sim-tinygpt', 1000, [{ task: 'sim_piqa', acc: 0.5, accStderr: 0.0117 }])
  */
-import type { TaskScore } from './plantedSchedule.js';
+import type { PlantedTaskScore } from './plantedSchedule.js';
 
-export function lmEvalV03Document(model: string, step: number, scores: readonly TaskScore[]): Record<string, unknown> {
+export function lmEvalV03Document(model: string, step: number, scores: readonly PlantedTaskScore[]): Record<string, unknown> {
   return {
     results: Object.fromEntries(scores.map((s) => [s.task, { acc: s.acc, acc_stderr: s.accStderr }])),
     versions: Object.fromEntries(scores.map((s) => [s.task, 0])),

@@ -8,9 +8,16 @@ export interface Series {
   readonly stderr?: Float64Array;
 }
 
+/** Spacing of a shared interpolation grid. */
+export const GridScale = {
+  LINEAR: 'LINEAR',
+  LOG: 'LOG',
+} as const;
+export type GridScale = (typeof GridScale)[keyof typeof GridScale];
+
 export interface GridSpec {
   readonly points: number;
-  readonly scale: 'LINEAR' | 'LOG';
+  readonly scale: GridScale;
 }
 
 export interface Extremum {
@@ -90,7 +97,7 @@ function sharedGrid(series: readonly Series[], spec: GridSpec): Float64Array {
   return grid;
 }
 
-function interpolate(s: Series, grid: Float64Array, scale: 'LINEAR' | 'LOG'): Float64Array {
+function interpolate(s: Series, grid: Float64Array, scale: GridScale): Float64Array {
   const t = scale === 'LOG' ? (x: number) => Math.log10(x) : (x: number) => x;
   const idx = [...s.x.keys()].filter((i) => Number.isFinite(s.value[i]!) && (scale === 'LINEAR' || s.x[i]! > 0));
   const out = new Float64Array(grid.length).fill(NaN);
