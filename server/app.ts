@@ -10,6 +10,7 @@ import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
+import { sendError } from './httpErrors.js';
 import { GRAPHIQL_ASSETS, graphiqlPage } from './graphiql.js';
 import { mountJobRoutes } from './jobRoutes.js';
 import { limitsPlugin } from './limits.js';
@@ -88,10 +89,10 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     app.use('/bundles', async (req, res, next) => {
       try {
         const principal = await authenticate(req, wh, options.auth);
-        if (!hasRole(principal.role, 'reader')) return void res.status(401).json({ errors: [{ message: 'an API key is needed', extensions: { code: 'UNAUTHENTICATED' } }] });
+        if (!hasRole(principal.role, 'reader')) return sendError(res, 'UNAUTHENTICATED', 'an API key is needed');
         next();
       } catch {
-        res.status(401).json({ errors: [{ message: 'invalid or revoked API key', extensions: { code: 'UNAUTHENTICATED' } }] });
+        sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
       }
     }, express.static(exportDir, { index: false, dotfiles: 'deny' }));
   }
@@ -138,5 +139,5 @@ const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
   const status = typeof error?.status === 'number' ? error.status : 500;
   const code = error?.type === 'entity.parse.failed' ? 'BAD_REQUEST' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INTERNAL_SERVER_ERROR';
   const message = code === 'BAD_REQUEST' ? `request body is not valid JSON: ${error.message}` : code === 'PAYLOAD_TOO_LARGE' ? 'request body too large' : 'Internal server error';
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  sendError(res, code, message, {}, status);
 };

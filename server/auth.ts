@@ -1,9 +1,10 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { AuthChecker } from 'type-graphql';
 import type { Context, Principal } from '../resolvers/context.js';
 import { verifyApiKey, type Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { requestError } from './httpErrors.js';
 
 export interface RoleLimits {
   readonly maxCost: number;
@@ -23,8 +24,7 @@ export function hasRole(role: Role | null, needed: Role): boolean {
 }
 
 export function authError(code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED', message: string): GraphQLError {
-  const status = code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 429;
-  return new GraphQLError(message, { extensions: { code, http: { status } } });
+  return requestError(code, message);
 }
 
 /**

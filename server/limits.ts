@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import type { Context } from '../resolvers/context.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
 import { authError, hasRole } from './auth.js';
+import { requestError } from './httpErrors.js';
 import type { RateLimiter } from './rateLimiter.js';
 
 // graphql-query-complexity's ESM build imports 'graphql/index.mjs', a second copy of graphql
@@ -68,7 +69,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     });
   } catch (error) {
     // The estimate coerces variables first, so a bad variable surfaces here, before execution.
-    throw new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    throw requestError('BAD_USER_INPUT', (error as Error).message);
   }
 }
 
@@ -92,6 +93,6 @@ export function operationDepth(operation: OperationDefinitionNode, document: Doc
   return depthOf(operation.selectionSet, new Set());
 }
 
-function limitError(code: string, message: string, data: Record<string, number>): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...data, http: { status: 400 } } });
+function limitError(code: 'DEPTH_LIMIT' | 'COST_LIMIT', message: string, data: Record<string, number>): GraphQLError {
+  return requestError(code, message, data);
 }

@@ -74,8 +74,8 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
       detach();
       if (settled) return;
       settled = true;
-      if (cancelled) reject(new CortexError('INTERNAL', 'cancelled', { cancelled: true }));
-      else reject(new CortexError('INTERNAL', `compute worker exited with code ${code}`, { transient: true }));
+      if (cancelled) reject(new CortexError('CANCELLED', 'cancelled'));
+      else reject(new CortexError('UNAVAILABLE', `compute worker exited with code ${code}`));
     };
     const detach = () => {
       worker.off('message', onMessage);

@@ -103,7 +103,7 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
 
   it('the internal job routes need a writer key', async () => {
     const hello = (key?: string) => fetch(`${t.server.url}internal/jobs`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
-    expect(await (await hello()).json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'an API key with the writer role is needed' } });
+    expect(await (await hello()).json()).toEqual({ errors: [{ message: 'an API key with the writer role is needed', extensions: { code: 'UNAUTHENTICATED' } }] });
     expect((await hello(readerKey)).status).toBe(403);
     expect(await (await hello(writerKey)).json()).toEqual({ remote: true });
   });
@@ -202,10 +202,10 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
     const res = await fetch(`${t.server.url}internal/jobs/${id}/results`, {
       method: 'POST', headers: { authorization: `Bearer ${writerKey}`, 'content-type': 'application/octet-stream' }, body,
     });
-    expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ error: { code: 'BAD_USER_INPUT', message: 'results from a worker were refused: results are malformed: '
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ errors: [{ message: 'results from a worker were refused: results are malformed: '
       + 'worker: must be a non-empty string; result.cells[0].layer: must be an integer; result.cells[0].r: must be a Float32Array; '
-      + 'result.cells[0].summaries[0]: must be { roi, meanR, medianR, topMeanR, nVoxels, nSignificant }' } });
+      + 'result.cells[0].summaries[0]: must be { roi, meanR, medianR, topMeanR, nVoxels, nSignificant }', extensions: { code: 'BAD_USER_INPUT' } }] });
     // The job had succeeded: a stray report changes nothing.
     expect(await jobRow(id)).toMatchObject({ status: 'SUCCEEDED' });
   });
