@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       const started = new Date();
       const inputs = await loadEncodingInputs(wh, req);
       const result = await fitEncodingCells(inputs, encodingParams());
-      await writeEncodingResults(wh, req, encodingParams(), result, started);
+      await wh.write((tx) => writeEncodingResults(tx, req, encodingParams(), result, started));
     };
     const lazy = async () => {
       const score = (await gql(SCORE('WAIT'))).model.checkpoints.nodes[0].brainScore;

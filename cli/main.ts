@@ -18,7 +18,8 @@ import { startRemoteWorker } from '../services/jobs/remoteWorker.js';
 import { importEvalsFromPath } from '../services/importEvals.js';
 import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
 import { registerCheckpoints, registerModel } from '../services/registry.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
+import { createApiKey, revokeApiKey } from '../services/apiKeys.js';
+import { listApiKeys } from '../warehouse/apiKeysRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { progressBars } from '../server/progress.js';
 

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ApiKey, CreatedApiKey } from '../schema/ApiKey.type.js';
 import { Role } from '../schema/enums.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
+import { createApiKey, revokeApiKey } from '../services/apiKeys.js';
+import { listApiKeys } from '../warehouse/apiKeysRepo.js';
 import type { Context } from './context.js';
 
 @Resolver()

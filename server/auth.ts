@@ -2,7 +2,8 @@ import type { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { AuthChecker } from 'type-graphql';
 import type { Context, Principal } from '../resolvers/context.js';
-import { verifyApiKey, type Role } from '../warehouse/apiKeysRepo.js';
+import { verifyApiKey } from '../services/apiKeys.js';
+import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { requestError } from './httpErrors.js';
 

@@ -85,6 +85,6 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
     return { layer: l.layer, nWords, dim: l.dim, matrix };
   });
   const source = `onnx:${artifact.artifactSha256?.slice(0, 16)} provider:${model.provider}`;
-  await writeWordFeatureLayers(wh, req.modelId, req.step, req.datasetId, layers, source);
+  await wh.write((tx) => writeWordFeatureLayers(tx, req.modelId, req.step, req.datasetId, layers, source));
   return { layers: layers.length, nWords: layers[0]!.nWords, dim: layers[0]!.dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthConfig } from '../../server/auth.js';
-import { createApiKey } from '../../warehouse/apiKeysRepo.js';
+import { createApiKey } from '../../services/apiKeys.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const READ = `{ models(first: 1) { totalCount } }`;

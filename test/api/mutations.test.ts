@@ -73,5 +73,10 @@ describe('mutations: import evals, register models and checkpoints', () => {
     expect(negative.body.errors[0]).toMatchObject({ message: 'steps must be whole numbers >= 0 (got -5)', extensions: { code: 'BAD_USER_INPUT' } });
     const badId = await t.gql(`mutation { registerModel(input: { id: "bad id!" }) { id } }`);
     expect(badId.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const badFields = await t.gql(`mutation { registerModel(input: { id: "bad id!", nLayers: 0, finalStep: -1 }) { id } }`);
+    expect(badFields.body.errors[0]).toMatchObject({
+      message: "invalid model registration: model id 'bad id!' must be 1–200 letters, digits, '.', '-', '_' or '/'; nLayers must be a positive whole number (got 0); finalStep must be a positive whole number (got -1)",
+      extensions: { code: 'BAD_USER_INPUT', problems: [{ field: 'id' }, { field: 'nLayers' }, { field: 'finalStep' }] },
+    });
   });
 });

@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from '../../services/paths.js';
 import { encodingJob, internalJob, jobIdFor } from '../../services/jobs/jobSpec.js';
 import { encodeMessage } from '../../services/jobs/jobWire.js';
 import { JOB_QUEUE } from '../../services/jobs/RedisExecutor.js';
-import { createApiKey } from '../../warehouse/apiKeysRepo.js';
+import { createApiKey } from '../../services/apiKeys.js';
 import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { registerModel } from '../../services/registry.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
