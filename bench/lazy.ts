@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       // Sample only while the job is RUNNING (its fit is on the worker thread).
       for (;;) {
         const [job] = await wh.all<{ status: string }>('SELECT status FROM jobs WHERE job_id = ?', [id], { cache: false });
-        if (job!.status === 'RUNNING') break;
+        if (job.status === 'RUNNING') break;
         await new Promise((r) => setTimeout(r, 2));
       }
       const waiting = scheduler.wait(id, 600_000);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { computeEncoding } from '../services/encoding.js';
-import { extractFeatures } from '../services/features.js';
-import { computeInternal } from '../services/internal.js';
 import { progressBars } from '../server/progress.js';
 import { int, list, withWarehouse } from './options.js';
 
@@ -19,6 +16,7 @@ export function computeCommands(program: Command): void {
     .option('--folds <n>', 'contiguous CV folds', int('folds'))
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
+      const { computeEncoding } = await import('../services/encoding.js');
       const bars = progressBars();
       const r = await withWarehouse(opts.db, (wh) =>
         computeEncoding(wh, {
@@ -39,6 +37,7 @@ export function computeCommands(program: Command): void {
     .option('--word-feature <how>', 'last (token of the word, default) or mean (of its tokens)')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
+      const { extractFeatures } = await import('../services/features.js');
       const bars = progressBars();
       const r = await withWarehouse(opts.db, (wh) =>
         extractFeatures(wh, {
@@ -57,6 +56,7 @@ export function computeCommands(program: Command): void {
     .option('--layers <list>', 'comma-separated layers (default: all with features)', list())
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
+      const { computeInternal } = await import('../services/internal.js');
       const bars = progressBars();
       const r = await withWarehouse(opts.db, (wh) =>
         computeInternal(wh, { modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers?.map(Number), onProgress: (d, t) => bars.update('layers', d, t) }),

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { printSchema } from 'graphql';
 import { writeFileSync } from 'node:fs';
 import { resolveConfig } from '../server/config.js';
-import { buildDemoWarehouse } from '../server/demo.js';
 import { progressBars } from '../server/progress.js';
-import { cortexSchema } from '../server/schema.js';
 
 /** `cortexql demo build` and `cortexql schema`: the demo warehouse and the SDL. */
 export function demoCommands(program: Command): void {
@@ -16,6 +13,7 @@ export function demoCommands(program: Command): void {
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .option('--scale <x>', 'size of the simulated study (1 = the demo; env CORTEXQL_DEMO_SCALE)', Number)
     .action(async (opts) => {
+      const { buildDemoWarehouse } = await import('../server/demo.js');
       const bars = progressBars();
       const r = await buildDemoWarehouse(resolveConfig(opts).db, { scale: opts.scale, onProgress: bars.update }).finally(bars.stop);
       console.log(
@@ -29,6 +27,8 @@ export function demoCommands(program: Command): void {
     .description('print the GraphQL schema (SDL)')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts) => {
+      const { cortexSchema } = await import('../server/schema.js');
+      const { printSchema } = await import('graphql');
       const sdl = `${printSchema(await cortexSchema())}\n`;
       if (opts.out) writeFileSync(opts.out, sdl);
       else process.stdout.write(sdl);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { exportBundle } from '../services/bundles.js';
 import { list, withWarehouse } from './options.js';
 
 /** `cortexql export`: a sharing bundle of a slice of the warehouse. */
@@ -16,6 +15,7 @@ export function exportCommand(program: Command): void {
     .option('--tar', 'also pack the bundle as a .tar')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
+      const { exportBundle } = await import('../services/bundles.js');
       const r = await withWarehouse(opts.db, (wh) =>
         exportBundle(wh, {
           where: { models: opts.models, datasets: opts.datasets, includeFmri: opts.fmri, includeFeatures: Boolean(opts.features) },

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { importBundle } from '../services/bundles.js';
-import { importEvalsFromPath } from '../services/importEvals.js';
-import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
 import { progressBars } from '../server/progress.js';
 import { int, withWarehouse } from './options.js';
 
@@ -15,6 +12,7 @@ export function importCommands(program: Command): void {
     .option('--step <n>', 'training step for every file (default: revision=stepN or the file name)', int('step'))
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (path: string, opts) => {
+      const { importEvalsFromPath } = await import('../services/importEvals.js');
       const bars = progressBars();
       const report = await withWarehouse(opts.db, (wh) =>
         importEvalsFromPath(wh, path, { model: opts.model, step: opts.step, onProgress: (d, t) => bars.update('files', d, t) }),
@@ -27,6 +25,7 @@ export function importCommands(program: Command): void {
     .description('import an fMRI dataset from its manifest (docs/fmri-manifest.md); all-or-nothing')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (manifest: string, opts) => {
+      const { importFmri } = await import('../services/importFmri.js');
       const r = await withWarehouse(opts.db, (wh) => importFmri(wh, manifest));
       console.log(`imported dataset ${r.dataset}: ${r.runs} runs, ${r.words} words, ${r.subjects} subjects, ${r.voxels} voxels`);
     });
@@ -39,6 +38,7 @@ export function importCommands(program: Command): void {
     .requiredOption('--dataset <id>')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (path: string, opts) => {
+      const { importFeaturesNpy } = await import('../services/importFmri.js');
       const r = await withWarehouse(opts.db, (wh) => importFeaturesNpy(wh, { modelId: opts.model, step: opts.step, layer: opts.layer, datasetId: opts.dataset, path }));
       console.log(`imported ${r.nWords} × ${r.dim} features of ${opts.model}@${opts.step} layer ${opts.layer}`);
     });
@@ -47,6 +47,7 @@ export function importCommands(program: Command): void {
     .description('import a sharing bundle (folder or .tar): verified, merged idempotently, conflicts reported, all-or-nothing')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (path: string, opts) => {
+      const { importBundle } = await import('../services/bundles.js');
       const r = await withWarehouse(opts.db, (wh) => importBundle(wh, path));
       for (const t of r.tables) console.log(`${t.table.padEnd(22)} +${t.inserted} (${t.present} already present)`);
       console.log(`imported bundle ${r.id}${r.lab ? ` from ${r.lab}` : ''}`);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createApiKey, revokeApiKey } from '../services/apiKeys.js';
-import { listApiKeys } from '../warehouse/apiKeysRepo.js';
 import { withWarehouse } from './options.js';
 
 /** `cortexql keys create | revoke | list`: API keys. */
@@ -12,6 +10,7 @@ export function keysCommands(program: Command): void {
     .requiredOption('--role <role>', 'reader, writer or admin')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (name: string, opts) => {
+      const { createApiKey } = await import('../services/apiKeys.js');
       const { key, info } = await withWarehouse(opts.db, (wh) => createApiKey(wh, name, opts.role));
       console.log(`${key}\n(key ${info.keyId}, role ${info.role}; send it as "Authorization: Bearer <key>")`);
     });
@@ -19,6 +18,7 @@ export function keysCommands(program: Command): void {
     .command('revoke <keyId>')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (keyId: string, opts) => {
+      const { revokeApiKey } = await import('../services/apiKeys.js');
       await withWarehouse(opts.db, (wh) => revokeApiKey(wh, keyId));
       console.log(`revoked ${keyId}`);
     });
@@ -26,6 +26,7 @@ export function keysCommands(program: Command): void {
     .command('list')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
+      const { listApiKeys } = await import('../warehouse/apiKeysRepo.js');
       for (const k of await withWarehouse(opts.db, (wh) => listApiKeys(wh))) {
         console.log(`${k.keyId}  ${k.role.padEnd(6)}  ${k.name}${k.revoked ? '  (revoked)' : ''}`);
       }

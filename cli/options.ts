@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { resolveConfig } from '../server/config.js';
 import { stepFrom } from '../formats/lmEvalResults.js';
-import { Warehouse } from '../warehouse/Warehouse.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
 
 /** The step named in a checkpoint file's path (step3000.onnx, step-3000/model.onnx). */
 export const stepOf = (path: string) => {
@@ -22,6 +22,7 @@ export const list = () => (text: string) => text.split(',').map((s) => s.trim())
 
 /** Opens the warehouse of `--db` (or the configured one) for one command, and closes it. */
 export async function withWarehouse<T>(db: string | undefined, work: (wh: Warehouse) => Promise<T>): Promise<T> {
+  const { Warehouse } = await import('../warehouse/Warehouse.js');
   const wh = await Warehouse.create({ path: resolveConfig({ db }).db });
   try {
     return await work(wh);

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { readdirSync, statSync } from 'node:fs';
-import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
-import { registerCheckpoints, registerModel } from '../services/registry.js';
 import { int, stepOf, withWarehouse } from './options.js';
 
 /** `cortexql register model | checkpoints`: models, their checkpoints and ONNX files. */
@@ -20,6 +18,7 @@ export function registerCommands(program: Command): void {
     .option('--description <text>')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (id: string, opts) => {
+      const { registerModel } = await import('../services/registry.js');
       const row = await withWarehouse(opts.db, (wh) =>
         registerModel(wh, {
           modelId: id,
@@ -43,6 +42,8 @@ export function registerCommands(program: Command): void {
     .option('--tokenizer <file>', "the model's tokenizer.json")
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (model: string, opts) => {
+      const { registerCheckpointArtifacts, scanCheckpointFolder } = await import('../services/checkpoints.js');
+      const { registerCheckpoints } = await import('../services/registry.js');
       if (opts.steps) {
         const steps = String(opts.steps).split(',').map((s) => int('step')(s.trim()));
         const n = await withWarehouse(opts.db, (wh) => registerCheckpoints(wh, model, steps.map((step) => ({ step }))));

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { badInput } from '../errors/CortexError.js';
 import { resolveConfig } from '../server/config.js';
-import { serve } from '../server/serve.js';
-import { startRemoteWorker } from '../services/jobs/remoteWorker.js';
 import { int } from './options.js';
 
 /** `cortexql serve` and `cortexql worker`: the API server, and a compute worker fed by Redis. */
@@ -17,6 +15,7 @@ export function serveCommands(program: Command): void {
     .option('--max-depth <n>', 'query depth ceiling (env CORTEXQL_MAX_DEPTH)')
     .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
     .action(async (opts) => {
+      const { serve } = await import('../server/serve.js');
       await serve(resolveConfig(opts));
     });
 
@@ -30,6 +29,7 @@ export function serveCommands(program: Command): void {
     .option('--name <id>', 'recorded with each job it computes (default host:pid)')
     .option('--lock-seconds <n>', 'a dead worker\'s job is re-delivered after about this long (default 30)', int('lock seconds'), 30)
     .action(async (opts) => {
+      const { startRemoteWorker } = await import('../services/jobs/remoteWorker.js');
       const redisUrl = opts.redis ?? process.env.CORTEXQL_REDIS_URL ?? process.env.REDIS_URL;
       if (!redisUrl) throw badInput('--redis (or CORTEXQL_REDIS_URL / REDIS_URL) is required');
       const serverUrl = opts.server ?? process.env.CORTEXQL_SERVER_URL ?? 'http://127.0.0.1:4000/';

@@ -28,7 +28,7 @@ export class CompareResolver {
     @Arg('signal', () => SignalInput, { nullable: true, description: 'A brain-score or internal-metric signal instead of a task.' })
     signal: SignalInput | null,
   ): Promise<ModelComparison> {
-    const spec = signal ? toSignalSpecs([signal])[0]! : null;
+    const spec = signal ? toSignalSpecs([signal])[0] : null;
     return compareModels(ctx.wh, { models, task: task ?? null, metric, signal: spec, alignBy, grid, stepRange, higherIsBetter: higher });
   }
 }

@@ -34,7 +34,7 @@ export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: S
   });
 
   router.get('/:id/inputs', async (req, res) => {
-    const id = req.params.id!;
+    const id = req.params.id;
     if (!scheduler.remote) return sendError(res, 'CONFLICT', 'this server runs its jobs in-process');
     const job = await scheduler.begin(id);
     if (!job) return sendError(res, 'CONFLICT', `job '${id}' is unknown, finished or cancelled`);
@@ -58,12 +58,12 @@ export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: S
     if (!isCount(m.done) || !isCount(m.total) || (m.device !== undefined && typeof m.device !== 'string')) {
       return sendError(res, 'BAD_USER_INPUT', 'progress must be { done, total, device? } with whole numbers');
     }
-    if (!(await scheduler.progress(req.params.id!, m.done, m.total, m.device?.slice(0, 200)))) return sendError(res, 'CONFLICT', 'the job was cancelled or finished');
+    if (!(await scheduler.progress(req.params.id, m.done, m.total, m.device?.slice(0, 200)))) return sendError(res, 'CONFLICT', 'the job was cancelled or finished');
     res.status(204).end();
   });
 
   router.post('/:id/results', express.raw({ type: OCTET_STREAM, limit: RESULTS_LIMIT }), async (req, res) => {
-    const id = req.params.id!;
+    const id = req.params.id;
     let job;
     try {
       job = await scheduler.job(id);
@@ -87,7 +87,7 @@ export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: S
     const m = req.body as Partial<JobFailureMessage>;
     if (typeof m.message !== 'string' || typeof m.final !== 'boolean') return sendError(res, 'BAD_USER_INPUT', 'failure must be { message, final }');
     const error = m.message.slice(0, 2000);
-    await scheduler.settle(req.params.id!, m.final ? { kind: 'failed', error } : { kind: 'retrying', error });
+    await scheduler.settle(req.params.id, m.final ? { kind: 'failed', error } : { kind: 'retrying', error });
     res.status(204).end();
   });
 

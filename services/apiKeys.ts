@@ -26,10 +26,10 @@ export async function revokeApiKey(wh: Warehouse, keyId: string): Promise<void> 
 export async function verifyApiKey(wh: Warehouse, token: string): Promise<{ keyId: string; role: Role } | null> {
   const m = /^cq_([0-9a-f]{12})_([\w-]{32})$/.exec(token);
   if (!m) return null;
-  const row = await apiKeySecret(wh, m[1]!);
+  const row = await apiKeySecret(wh, m[1]);
   if (!row || row.revoked !== null) return null;
-  const ok = timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(sha256(m[2]!), 'hex'));
-  return ok ? { keyId: m[1]!, role: row.role } : null;
+  const ok = timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(sha256(m[2]), 'hex'));
+  return ok ? { keyId: m[1], role: row.role } : null;
 }
 
 function sha256(text: string): string {

@@ -32,7 +32,7 @@ function onnxFile(path: string): string {
   if (statSync(path).isFile()) return path;
   const files = readdirSync(path).filter((f) => f.endsWith('.onnx'));
   if (files.length !== 1) throw new Error(`folder holds ${files.length} .onnx files, expected one`);
-  return join(path, files[0]!);
+  return join(path, files[0]);
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -76,7 +76,7 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest): P
   const label = spec ? signalName(spec) : req.task!;
 
   const series: Series[] = ids.map((id, i) => {
-    const rows = placed[i]!;
+    const rows = placed[i];
     if (rows.length === 0) {
       throw badInput(`model '${id}' has no ${label}${spec ? '' : `/${metric}`} values placed on the ${alignBy} axis`, { model: id, alignBy });
     }
@@ -88,7 +88,7 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest): P
     };
   });
   const result = compareSeries(series, { grid: req.grid ?? undefined, higherIsBetter: req.higherIsBetter ?? higherIsBetter(metric) });
-  const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i]![idx]!.step);
+  const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i][idx].step);
 
   return {
     alignBy,
@@ -100,8 +100,8 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest): P
       points: [...s.x].map((x, idx) => ({
         x,
         step: stepAt(i, idx),
-        value: finiteOrNull(s.value[idx]!),
-        stderr: result.grid ? null : finiteOrNull(series[i]!.stderr![idx]!),
+        value: finiteOrNull(s.value[idx]),
+        stderr: result.grid ? null : finiteOrNull(series[i].stderr![idx]),
       })),
       best: s.best && { x: s.best.x, value: s.best.value, step: stepAt(i, s.best.index) },
       final: s.final && { x: s.final.x, value: s.final.value, step: stepAt(i, s.final.index) },
@@ -123,7 +123,7 @@ async function placedTrajectories(wh: Warehouse, ids: readonly string[], req: Co
     rows = ids.map((id) => all.filter((r) => r.modelId === id));
   }
   // A model with rows exists; only an empty one needs the existence check (NOT_FOUND).
-  const empty = ids.filter((_, i) => rows[i]!.length === 0);
+  const empty = ids.filter((_, i) => rows[i].length === 0);
   if (empty.length > 0) {
     const known = new Set((await modelsByIds(wh, empty)).map((m) => m.modelId));
     const unknown = empty.find((id) => !known.has(id));

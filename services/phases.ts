@@ -102,7 +102,7 @@ export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: read
   const index = new Map(points.map((p, i) => [p.step, i]));
   const signals = specs.map((spec, i) => {
     const values = new Float64Array(points.length).fill(NaN);
-    for (const { step, value } of series[i]!) {
+    for (const { step, value } of series[i]) {
       const at = index.get(step);
       if (at !== undefined) values[at] = value;
     }
@@ -190,21 +190,21 @@ export async function compareModelPhases(
 
   const models = modelIds.map((modelId, i) => ({
     modelId,
-    detection: detections[i]!,
-    boundaries: detections[i]!.breakpoints.map((b) => axisOf(inputs[i]!.points[b.index]!)),
+    detection: detections[i],
+    boundaries: detections[i].breakpoints.map((b) => axisOf(inputs[i].points[b.index])),
   }));
 
   const boundaryDifferences: BoundaryDifference[] = [];
   const correlations: SignalCorrelation[] = [];
   for (let a = 0; a < models.length; a++) {
     for (let b = a + 1; b < models.length; b++) {
-      boundaryDifferences.push(boundaryDifference(models[a]!, models[b]!, alignBy));
+      boundaryDifferences.push(boundaryDifference(models[a], models[b], alignBy));
     }
   }
   specs.forEach((spec, s) => {
     const series = inputs.map((input, i) => {
-      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s]!.values[t]! })).filter((q) => q.x !== null && Number.isFinite(q.v));
-      return { key: modelIds[i]!, x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
+      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s].values[t] })).filter((q) => q.x !== null && Number.isFinite(q.v));
+      return { key: modelIds[i], x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
     });
     for (const c of compareSeries(series).correlations) correlations.push({ signal: signalName(spec), modelA: c.a, modelB: c.b, r: c.r, n: c.n });
   });

@@ -19,7 +19,7 @@ export async function registerModel(wh: Warehouse, input: ModelRegistration): Pr
     const v = input[field];
     if (v !== undefined && v !== null && (!Number.isInteger(v) || v <= 0)) problems.push({ field, message: `${field} must be a positive whole number (got ${v})` });
   }
-  if (problems.length === 1) throw badInput(problems[0]!.message, { field: problems[0]!.field });
+  if (problems.length === 1) throw badInput(problems[0].message, { field: problems[0].field });
   if (problems.length > 1) throw badInput(`invalid model registration: ${problems.map((p) => p.message).join('; ')}`, { problems });
   const [stored] = await modelsByIds(wh, [input.modelId]);
   const base: ModelFacts = lookupModel(input.modelId) ?? unknownModel(input.modelId);
@@ -41,7 +41,7 @@ export async function registerModel(wh: Warehouse, input: ModelRegistration): Pr
     await upsertModel(tx, facts);
     await refreshCheckpointTokens(tx, input.modelId);
   });
-  return (await modelsByIds(wh, [input.modelId]))[0]!;
+  return (await modelsByIds(wh, [input.modelId]))[0];
 }
 
 /** Registers (or updates) checkpoints of an existing model, all or none. */

@@ -50,9 +50,9 @@ export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset): Promi
       { type: 'VARCHAR', constant: s.id },
       { type: 'INTEGER', values: Int32Array.from({ length: s.nVoxels }, (_, i) => i) },
       { type: 'VARCHAR', values: s.roi },
-      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3]!) },
-      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 1]!) },
-      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 2]!) },
+      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3]) },
+      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 1]) },
+      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 2]) },
       { type: 'REAL', values: new Float32Array(s.nVoxels).fill(NaN) },
     ]);
     for (const r of s.responses) {
@@ -135,7 +135,7 @@ export async function subjectData(wh: Warehouse, datasetId: string, subjectId: s
   const roi = await wh.all<{ roi: string }>('SELECT roi FROM voxels WHERE dataset_id = ? AND subject_id = ? ORDER BY voxel', [datasetId, subjectId]);
   const responses = new Map<string, Float32Array[]>();
   for (const r of rows) (responses.get(r.run) ?? responses.set(r.run, []).get(r.run)!).push(blobFloat32(r.data));
-  return { nVoxels: rows[0]!.nVoxels, roi: roi.map((r) => r.roi), responses };
+  return { nVoxels: rows[0].nVoxels, roi: roi.map((r) => r.roi), responses };
 }
 
 export interface WordFeatures {

@@ -245,5 +245,5 @@ export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {
 }
 
 export function schemaVersion(): number {
-  return MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  return MIGRATIONS[MIGRATIONS.length - 1].version;
 }

@@ -64,7 +64,7 @@ export async function listModels(
      FROM models ${pageWhere} ORDER BY model_id LIMIT ?`,
     [...params, ...pageParams, limit + 1],
   );
-  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0]!.n;
+  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0].n;
   return { rows: rows.map(({ totalCount: _, ...m }) => m), totalCount };
 }
 

@@ -43,12 +43,12 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
   it('refuses missing and broken files, writing nothing', async () => {
     writeFileSync(join(tmp.dir, 'broken.onnx'), 'not a model');
     const missing = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 5, path: $p }]) { step } }`, { p: join(tmp.dir, 'nope.onnx') });
-    expect(missing.body.errors[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: 'file not found' }] });
+    expect(missing.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: 'file not found' }] });
     await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 6, path: $p }]) { step } }`, { p: join(tmp.dir, 'broken.onnx') });
     await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: writeSyntheticFmri(join(tmp.dir, 'synth')).manifest });
     const bad = await t.gql(`mutation { extractFeatures(model: "mini", step: 6, dataset: "synth") { dim } }`);
-    expect(bad.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-    expect(bad.body.errors[0].message).toMatch(/broken\.onnx/);
+    expect(bad.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(bad.body.errors?.[0].message).toMatch(/broken\.onnx/);
   });
 
   it('extracts every layer’s word features from a registered checkpoint', async () => {

@@ -31,7 +31,7 @@ export async function addSyntheticBrainScores(wh: Warehouse, dir: string): Promi
     for (const layer of BRAIN_LAYERS) {
       const w = (step / 100) * Math.exp(-((layer - 3) ** 2) / 4);
       const path = join(dir, `tiny_${step}_${layer}.npy`);
-      writeFileSync(path, writeNpy(Float32Array.from(truth, (v, i) => w * v + (1 - w) * noise[i]!), [synth.nWords, dim]));
+      writeFileSync(path, writeNpy(Float32Array.from(truth, (v, i) => w * v + (1 - w) * noise[i]), [synth.nWords, dim]));
       await importFeaturesNpy(wh, { modelId: 'tiny', step, layer, datasetId: 'synth', path });
     }
     cells += (await computeEncoding(wh, { modelId: 'tiny', step, datasetId: 'synth' })).cells;

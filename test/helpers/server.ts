@@ -45,7 +45,7 @@ export async function startTestServer(
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
     },
     scheduler,
     async close() {

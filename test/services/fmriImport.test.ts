@@ -68,7 +68,7 @@ describe('fMRI import formats', () => {
     expect(report).toEqual({ dataset: 'nifti-ds', runs: 3, subjects: 1, voxels: 5, words: 80, replacedScores: 0 });
     const data = await subjectData(wh, 'nifti-ds', 'S01');
     expect(data.roi).toEqual(['other', 'AC', 'other', 'other', 'AC']);
-    const r2 = data.responses.get('r2')![0]!;
+    const r2 = data.responses.get('r2')![0];
     // TR 7, mask voxel 3 (spatial index 13) of run r2:
     expect(r2[7 * 5 + 3]).toBe(runs.r2[7 * spatial + 13]);
     // Spatial index 13 = (i 1, j 0, k 1) → mm (2·1 − 10, 2·0 − 20, 3·1 + 5).

@@ -76,7 +76,7 @@ describe('importing lm-evaluation-harness results', () => {
     writeFileSync(join(dir, 'bad-field_step5.json'), JSON.stringify({ results: { piqa: { acc: 0.5, acc_stderr: -1 } }, config: { model_args: 'pretrained=x/y' } }));
     const error = await importEvalsFromPath(wh, dir).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(CortexError);
-    const { code, details } = (error as CortexError).toJSON();
+    const { code, details } = (error as CortexError<'IMPORT_FAILED'>).toJSON();
     expect(code).toBe('IMPORT_FAILED');
     expect(details.problems).toEqual([
       { where: 'broken.json', message: expect.stringMatching(/^not valid JSON: /) },

@@ -14,11 +14,12 @@ import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { registerModel } from '../../services/registry.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
+import { describeWith, requirement } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
-const READY = existsSync(REDIS_SERVER) && existsSync(CLI);
+const READY = requirement(existsSync(REDIS_SERVER) && existsSync(CLI), `${REDIS_SERVER} (apt-get install redis-server) and the build (npm run build)`);
 const VOXELS = 3000;
 const STEPS = [100, 200, 300, 400, 500, 600];
 
@@ -50,13 +51,13 @@ function start(command: string, args: string[], ready: RegExp): Promise<{ child:
         resolve({ child, output: () => output });
       }
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
   });
 }
 
-describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cortexql worker` processes', () => {
+describeWith(READY, 'scale-out: jobs on BullMQ + Redis, computed by two `cortexql worker` processes', () => {
   const tmp = tempDir();
   let redis: ChildProcess;
   let redisUrl: string;
@@ -98,7 +99,7 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
   });
 
   const score = async (policy: string, step: number) => (await t.gql(SCORE(policy, step))).body.data.model.checkpoints.nodes[0].brainScore;
-  const jobRow = async (id: string) => (await t.wh.all<{ status: string; device: string | null; attempts: number }>('SELECT status, device, attempts FROM jobs WHERE job_id = ?', [id], { cache: false }))[0]!;
+  const jobRow = async (id: string) => (await t.wh.all<{ status: string; device: string | null; attempts: number }>('SELECT status, device, attempts FROM jobs WHERE job_id = ?', [id], { cache: false }))[0];
   const logs = () => [...workers].map(([name, w]) => `--- ${name}\n${w.output()}`).join('\n');
 
   it('the internal job routes need a writer key', async () => {
@@ -154,8 +155,8 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
     const points = q.body.data.model.internalTrajectory as { step: number; status: string; value: number | null }[];
     expect(points.map((p) => p.status), logs()).toEqual(STEPS.map(() => 'READY'));
     // CKA compares each checkpoint with the previous one (identical features here): the first has none.
-    expect(points[0]!.value).toBeNull();
-    expect(points[1]!.value).toBeCloseTo(1, 6);
+    expect(points[0].value).toBeNull();
+    expect(points[1].value).toBeCloseTo(1, 6);
   });
 
   it('a worker killed with SIGKILL mid-job: the job is re-delivered to the other, SUCCEEDED, no duplicate or partial rows', async () => {
