@@ -17,5 +17,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A test that cannot run here is skipped with its reason, and the reasons are listed at the end.
+    reporters: ['default', './test/helpers/skipReporter.ts'],
   },
 });

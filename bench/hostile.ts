@@ -17,9 +17,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../services/paths.js';
-import { PYTHIA_EVALS } from '../test/helpers/pythiaFiles.js';
-import { importEvalsFromPath } from '../warehouse/importEvals.js';
+import { PACKAGE_ROOT, SHIPPED_DATA } from '../services/paths.js';
+import { importEvalsFromPath } from '../services/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile } from './stats.js';
 
@@ -41,10 +40,10 @@ async function startChild(db: string): Promise<{ url: string; stop: () => Promis
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /ready at (http:\/\/[^/\s]+\/)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (m) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
@@ -78,7 +77,7 @@ async function largestAllowed(gql: ReturnType<typeof client>, make: (n: number) 
   while (hi - lo > 1 && n <= max) {
     const { body } = await gql(make(n));
     const refused = body.errors?.find((e) => e.extensions?.code === 'COST_LIMIT');
-    if (!refused && body.errors) throw new Error(`probe failed: ${body.errors[0]!.message}`);
+    if (!refused && body.errors) throw new Error(`probe failed: ${body.errors[0].message}`);
     if (refused) {
       hi = n;
       const estimate = Math.floor((n * MAX_COST) / Number(refused.extensions!.cost));
@@ -116,7 +115,7 @@ async function probe(url: string, until: number): Promise<Latencies> {
     }),
     loop(out.cheap, async () => {
       const { body } = await gql('{ models(first: 1) { totalCount } }');
-      if (body.errors) throw new Error(`cheap query: ${body.errors[0]!.message}`);
+      if (body.errors) throw new Error(`cheap query: ${body.errors[0].message}`);
     }),
   ]);
   return out;
@@ -136,7 +135,7 @@ async function main(): Promise<void> {
   const db = given ?? join(tmp!, 'hostile.duckdb');
   if (!given) {
     const wh = await Warehouse.create({ path: db });
-    await importEvalsFromPath(wh, PYTHIA_EVALS);
+    await importEvalsFromPath(wh, join(SHIPPED_DATA, 'pythia-evals'));
     wh.close();
   }
   const server = await startChild(db);
@@ -177,9 +176,9 @@ async function main(): Promise<void> {
       for (let k = c; Date.now() < until; k++) {
         const which = k % worst.length;
         const t0 = performance.now();
-        const { body } = await gql(worst[which]!());
+        const { body } = await gql(worst[which]());
         if (body.errors) refused++;
-        (done[['phases', 'grid', 'aggregates', 'introspection'][which]!] ??= []).push(performance.now() - t0);
+        (done[['phases', 'grid', 'aggregates', 'introspection'][which]] ??= []).push(performance.now() - t0);
       }
     });
     const [loaded] = await Promise.all([probe(server.url, until), ...hostile]);

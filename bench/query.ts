@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startServer } from '../server/app.js';
 import { localAuth } from '../server/auth.js';
 import { SHIPPED_DATA } from '../services/paths.js';
-import { importEvalsFromPath } from '../warehouse/importEvals.js';
+import { importEvalsFromPath } from '../services/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile, timeRuns } from './stats.js';
 

@@ -1,22 +1,23 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { computeEncoding } from '../services/encoding.js';
 import { computeInternal } from '../services/internal.js';
-import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReport, ImportFeaturesInput } from '../schema/Brain.type.js';
-import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
-import { ArtifactInput, Checkpoint } from '../schema/Checkpoint.type.js';
+import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReportType, ImportFeaturesInput } from '../schema/Brain.type.js';
+import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
+import { ArtifactInputType, Checkpoint } from '../schema/Checkpoint.type.js';
 import { registerCheckpointArtifacts, resolveCheckpointPaths } from '../services/checkpoints.js';
 import { extractFeatures } from '../services/features.js';
 import type { Context } from './context.js';
+import { withoutNulls } from './withoutNulls.js';
 import { toCheckpoint } from './ModelResolver.js';
 
 @Resolver()
 export class ComputeResolver {
-  @Mutation(() => FmriImportReport, {
+  @Mutation(() => FmriImportReportType, {
     description:
       'Imports an fMRI dataset from a manifest on the server (docs/fmri-manifest.md: NPY or NIfTI + mask). All-or-nothing: ' +
       'wrong shapes, NaN/Inf, transcripts longer than their runs, missing ROI files fail with IMPORT_FAILED listing every problem.',
   })
-  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReport> {
+  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReportType> {
     return importFmri(ctx.wh, manifest);
   }
 
@@ -33,7 +34,7 @@ export class ComputeResolver {
   async computeEncoding(@Ctx() ctx: Context, @Arg('input', () => ComputeEncodingInput) input: ComputeEncodingInput): Promise<ComputeReport> {
     const r = await computeEncoding(ctx.wh, {
       modelId: input.model, step: input.step, datasetId: input.dataset, layers: input.layers, subjects: input.subjects,
-      params: Object.fromEntries(Object.entries(input.params ?? {}).filter(([, v]) => v !== undefined && v !== null)),
+      params: withoutNulls(input.params),
     });
     return { runId: r.runId, paramsHash: r.paramsHash, cells: r.cells, device: r.device, seconds: r.seconds };
   }
@@ -62,7 +63,7 @@ export class ComputeResolver {
   async registerCheckpointArtifacts(
     @Ctx() ctx: Context,
     @Arg('model', () => ID) model: string,
-    @Arg('artifacts', () => [ArtifactInput], { nullable: true }) artifacts: ArtifactInput[] | null,
+    @Arg('artifacts', () => [ArtifactInputType], { nullable: true }) artifacts: ArtifactInputType[] | null,
     @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx) or folders (step-3000/model.onnx).' }) folder: string | null,
     @Arg('tokenizer', () => String, { nullable: true }) tokenizer: string | null,
     @Arg('layersManifest', () => [String], {

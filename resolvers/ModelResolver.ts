@@ -13,9 +13,8 @@ export function toModel(row: ModelRow): Model {
 }
 
 export function toCheckpoint(row: CheckpointRow): Checkpoint {
-  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifestJson } = row;
-  const layersManifest = layersManifestJson === null ? null : (JSON.parse(layersManifestJson) as string[]);
-  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifest };
+  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifest } = row;
+  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifest: layersManifest && [...layersManifest] };
 }
 
 /** Throws NOT_FOUND for an unknown id, so a typo is an error rather than an empty result. */

@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { badInput } from '../errors/CortexError.js';
-import { ScoreGroupBy, TaskScoreAggregate, TaskScoreAggregateWhere } from '../schema/Aggregate.type.js';
+import { TaskScoreAggregate, TaskScoreAggregateWhere } from '../schema/Aggregate.type.js';
+import { ScoreGroupBy } from '../schema/enums.js';
 import { TaskGroupInfo, TaskInfo } from '../schema/TaskScore.type.js';
 import { TASK_GROUPS } from '../warehouse/taskGroups.js';
 import { aggregateScores, listTasks } from '../warehouse/taskScoresRepo.js';

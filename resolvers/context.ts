@@ -1,7 +1,15 @@
-import type { Principal } from '../server/auth.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
+import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { createLoaders, type Loaders } from './loaders.js';
+
+/** Who is asking: a key's role, or the anonymous role (null = anonymous access is off). */
+export interface Principal {
+  readonly role: Role | null;
+  readonly keyId: string | null;
+  /** Rate-limit bucket: the key, or the client address for anonymous requests. */
+  readonly bucket: string;
+}
 
 export interface ApiLimits {
   /** The largest `first` a connection accepts. */

@@ -1,7 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ImportBundleResult } from '../services/bundles.js';
+import type { BundleWhere } from '../warehouse/bundleRepo.js';
 
 @InputType({ description: 'Which slice of the warehouse a bundle holds.' })
-export class BundleWhereInput {
+export class BundleWhereInput implements Partial<BundleWhere> {
   @Field(() => [ID], { nullable: true, description: 'Models (default: all).' })
   models?: string[];
 
@@ -42,7 +44,7 @@ export class BundleTableMerge {
 }
 
 @ObjectType({ simpleResolvers: true })
-export class ImportedBundle {
+export class ImportedBundle implements ImportBundleResult {
   @Field(() => ID) id!: string;
   @Field(() => String, { nullable: true }) lab!: string | null;
   @Field(() => [BundleTableMerge]) tables!: BundleTableMerge[];

@@ -1,9 +1,11 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ArtifactInput } from '../services/checkpoints.js';
+import type { CheckpointRow, CheckpointUpsert } from '../warehouse/modelsRepo.js';
 import { ConnectionBase } from './connection.js';
 
 @ObjectType({ description: 'One training checkpoint of a model.' })
-export class Checkpoint {
+export class Checkpoint implements CheckpointRow {
   @Field(() => ID)
   modelId!: string;
 
@@ -41,8 +43,8 @@ export class Checkpoint {
   layersManifest!: string[] | null;
 }
 
-@InputType()
-export class ArtifactInput {
+@InputType('ArtifactInput')
+export class ArtifactInputType implements ArtifactInput {
   @Field(() => Int)
   step!: number;
 
@@ -78,7 +80,7 @@ export class StepRange {
 }
 
 @InputType()
-export class CheckpointInput {
+export class CheckpointInput implements CheckpointUpsert {
   @Field(() => Int)
   step!: number;
 

@@ -10,6 +10,7 @@ import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
+import { sendError } from './httpErrors.js';
 import { GRAPHIQL_ASSETS, graphiqlPage } from './graphiql.js';
 import { mountJobRoutes } from './jobRoutes.js';
 import { CostStats } from './cost/costStats.js';
@@ -93,7 +94,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   });
   app.get('/assets/:name', (req, res) => {
     const file = GRAPHIQL_ASSETS[req.params.name];
-    if (!file) res.status(404).json({ errors: [{ message: 'no such asset', extensions: { code: 'NOT_FOUND' } }] });
+    if (!file) sendError(res, 'NOT_FOUND', 'no such asset');
     else res.sendFile(file, { maxAge: '1d' });
   });
   app.get('/', (req, res, next) => {
@@ -105,10 +106,10 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     app.use('/bundles', async (req, res, next) => {
       try {
         const principal = await authenticate(req, wh, options.auth);
-        if (!hasRole(principal.role, 'reader')) return void res.status(401).json({ errors: [{ message: 'an API key is needed', extensions: { code: 'UNAUTHENTICATED' } }] });
+        if (!hasRole(principal.role, 'reader')) return sendError(res, 'UNAUTHENTICATED', 'an API key is needed');
         next();
       } catch {
-        res.status(401).json({ errors: [{ message: 'invalid or revoked API key', extensions: { code: 'UNAUTHENTICATED' } }] });
+        sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
       }
     }, express.static(exportDir, { index: false, dotfiles: 'deny' }));
   }
@@ -139,7 +140,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     }),
   );
   app.use((_req, res) => {
-    res.status(404).json({ errors: [{ message: 'no such route: the API is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+    sendError(res, 'NOT_FOUND', 'no such route: the API is at /graphql');
   });
   app.use(jsonErrors(metrics, log));
 

@@ -1,17 +1,11 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { AuthChecker } from 'type-graphql';
-import type { Context } from '../resolvers/context.js';
-import { verifyApiKey, type Role } from '../warehouse/apiKeysRepo.js';
+import type { Context, Principal } from '../resolvers/context.js';
+import { verifyApiKey } from '../services/apiKeys.js';
+import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
-
-/** Who is asking: a key's role, or the anonymous role (null = anonymous access is off). */
-export interface Principal {
-  readonly role: Role | null;
-  readonly keyId: string | null;
-  /** Rate-limit bucket: the key, or the client address for anonymous requests. */
-  readonly bucket: string;
-}
+import { requestError } from './httpErrors.js';
 
 export interface RoleLimits {
   readonly maxCost: number;
@@ -33,8 +27,7 @@ export function hasRole(role: Role | null, needed: Role): boolean {
 }
 
 export function authError(code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED', message: string): GraphQLError {
-  const status = code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 429;
-  return new GraphQLError(message, { extensions: { code, http: { status } } });
+  return requestError(code, message);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ApiLimits } from '../resolvers/context.js';
-import type { Role } from '../warehouse/apiKeysRepo.js';
+import { isRole } from '../warehouse/apiKeysRepo.js';
 import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
 import { dirname, join } from 'node:path';
@@ -40,7 +40,7 @@ export function resolveConfig(
   const maxCost = int(pick(flags.maxCost, 'CORTEXQL_MAX_COST', '200000'), 'max cost', 1, 1e9);
   // Anonymous read is on for the demo and off by default for real deployments.
   const anonymous = pick(flags.anonymous, 'CORTEXQL_ANONYMOUS', demo ? 'reader' : 'none');
-  if (!['none', 'reader', 'writer', 'admin'].includes(anonymous)) throw badInput(`anonymous access must be none, reader, writer or admin (got '${anonymous}')`);
+  if (!(anonymous === 'none' || isRole(anonymous))) throw badInput(`anonymous access must be none, reader, writer or admin (got '${anonymous}')`);
   return {
     db,
     host: pick(flags.host, 'CORTEXQL_HOST', '127.0.0.1'),
@@ -55,7 +55,7 @@ export function resolveConfig(
       maxDirectives: int(pick(undefined, 'CORTEXQL_MAX_DIRECTIVES', String(DOCUMENT_LIMITS.maxDirectives)), 'max directives', 0, 100_000),
     },
     auth: {
-      anonymousRole: anonymous === 'none' ? null : (anonymous as Role),
+      anonymousRole: anonymous === 'none' ? null : anonymous,
       limits: {
         reader: { maxCost, requestsPerMinute: int(pick(undefined, 'CORTEXQL_READER_RPM', '600'), 'reader rate', 1, 1e7) },
         writer: { maxCost: maxCost * 2, requestsPerMinute: int(pick(undefined, 'CORTEXQL_WRITER_RPM', '1200'), 'writer rate', 1, 1e7) },

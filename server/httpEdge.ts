@@ -1,4 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorCode } from '../errors/errorCodes.js';
+import { sendError } from './httpErrors.js';
 import { GraphQLError } from 'graphql';
 import type { ApiLimits } from '../resolvers/context.js';
 import { checkDocumentShape } from './limits.js';
@@ -15,9 +17,9 @@ function clientKey(req: { socket: { remoteAddress?: string } }): string {
 }
 
 /** An error answer in GraphQL's shape, for requests refused before GraphQL sees them. */
-function refuse(res: Parameters<RequestHandler>[1], status: number, code: string, message: string, metrics: ServerMetrics, data: Record<string, unknown> = {}): void {
+function refuse(res: Parameters<RequestHandler>[1], status: number, code: ErrorCode, message: string, metrics: ServerMetrics, data: Record<string, unknown> = {}): void {
   metrics.refused.inc({ code: errorCodeLabel(code) });
-  res.status(status).json({ errors: [{ message, extensions: { ...data, code } }] });
+  sendError(res, code, message, data, status);
 }
 
 /**
@@ -35,7 +37,7 @@ export function documentGuard(limits: ApiLimits, metrics: ServerMetrics): Reques
     } catch (error) {
       if (!(error instanceof GraphQLError) || typeof error.extensions.code !== 'string') throw error;
       const { code, http: _, ...data } = error.extensions;
-      return refuse(res, 400, code, error.message, metrics, data);
+      return refuse(res, 400, code as ErrorCode, error.message, metrics, data);
     }
     next();
   };
@@ -80,7 +82,7 @@ export function requestScopes(options: RequestScopeOptions): RequestHandler {
 }
 
 /** What a body-parser failure tells the client: a status, a code and a fixed message (nothing of the body echoed). */
-const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+const BODY_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
   'entity.parse.failed': { status: 400, code: 'BAD_REQUEST', message: 'request body is not valid JSON' },
   'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' },
   'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported Content-Encoding: send identity, gzip, deflate or br' },

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { requestError } from './httpErrors.js';
 import { GraphQLError, getOperationAST, getVariableValues, parse, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import type { ApiLimits, Context } from '../resolvers/context.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
@@ -53,7 +54,7 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
           if (!operation) return;
           checkVariables(request.variables ?? {});
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 10 });
-          if (coerced.errors) throw new GraphQLError(coerced.errors.map((e) => e.message).join('; '), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+          if (coerced.errors) throw requestError('BAD_USER_INPUT', coerced.errors.map((e) => e.message).join('; '));
           introspectionLists ??= introspectionListSizes(schema);
           const analyze = (stats: WarehouseStats) =>
             analyzeOperation({ schema, document, operation, variables: coerced.coerced, stats, introspectionLists: introspectionLists!, maxStringLength: MAX_STRING_LENGTH });
@@ -125,10 +126,10 @@ function checkVariables(variables: Record<string, unknown>): void {
   while (stack.length) {
     const [name, v] = stack.pop()!;
     if (typeof v === 'string' && v.length > MAX_STRING_LENGTH) {
-      throw new GraphQLError(`variable '${name}': a string of ${v.length} characters exceeds the limit of ${MAX_STRING_LENGTH}`, { extensions: { code: 'BAD_USER_INPUT', variable: name, http: { status: 400 } } });
+      throw requestError('BAD_USER_INPUT', `variable '${name}': a string of ${v.length} characters exceeds the limit of ${MAX_STRING_LENGTH}`, { variable: name });
     }
     if (typeof v === 'number' && !Number.isFinite(v)) {
-      throw new GraphQLError(`variable '${name}': not a finite number`, { extensions: { code: 'BAD_USER_INPUT', variable: name, http: { status: 400 } } });
+      throw requestError('BAD_USER_INPUT', `variable '${name}': not a finite number`, { variable: name });
     }
     if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push([name, child]);
   }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { progressBars } from '../cli/progress.js';
+import { progressBars } from './progress.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';

@@ -116,7 +116,7 @@ export async function importBundle(wh: Warehouse, path: string): Promise<ImportB
       await tar.extract({ file: path, cwd: scratch, strict: true });
       // A bundle .tar holds one folder (the bundle id) with manifest.json in it.
       const entries = readdirSync(scratch, { withFileTypes: true });
-      const only = entries.length === 1 && entries[0]!.isDirectory() ? entries[0]!.name : null;
+      const only = entries.length === 1 && entries[0].isDirectory() ? entries[0].name : null;
       folder = only && !existsSync(join(scratch, 'manifest.json')) ? join(scratch, only) : scratch;
     }
     const manifest = await readManifest(folder);

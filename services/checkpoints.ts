@@ -6,7 +6,7 @@ import { checkDecoder, checkTokenizer } from '../compute/models/decoderCheck.js'
 import { tokenizerFromFile, type TextTokenizer } from '../compute/models/gpt2Tokenizer.js';
 import type { LayerManifest } from '../compute/models/hiddenStateSurgery.js';
 import { decodeOnnxModel } from '../compute/onnx/onnxProto.js';
-import { stepFrom } from '../warehouse/ingest/lmEvalResults.js';
+import { stepFrom } from '../formats/lmEvalResults.js';
 import { badInput, importFailed, isCortexError, notFound, type Problem } from '../errors/CortexError.js';
 import { checkpointArtifacts, modelsByIds, modelTokenizer, setTokenizer, upsertCheckpoint, type ArtifactRow } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
@@ -85,7 +85,7 @@ export function resolveCheckpointPaths(paths: readonly string[]): ArtifactInput[
 function onnxFile(path: string): string {
   if (statSync(path).isFile()) return path;
   const files = onnxFilesIn(path);
-  if (files.length === 1) return join(path, files[0]!);
+  if (files.length === 1) return join(path, files[0]);
   const preferred = PREFERRED.find((f) => files.includes(f));
   if (preferred !== undefined) return join(path, preferred);
   throw new Error(files.length === 0 ? 'the folder holds no .onnx file' : `the folder holds ${files.length} .onnx files (${files.join(', ')}); name one of them`);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { writeSimulatedStudy, type SimulatedStudy } from '../compute/simulate/simulatedStudy.js';
-import { importEvalsFromPath } from '../warehouse/importEvals.js';
-import { importFmri } from '../warehouse/importFmri.js';
-import { registerModel } from '../warehouse/registry.js';
+import { writeSimulatedStudy, type SimulatedStudy } from './simulatedStudy.js';
+import { importEvalsFromPath } from './importEvals.js';
+import { importFmri } from './importFmri.js';
+import { registerModel } from './registry.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { registerCheckpointArtifacts } from './checkpoints.js';
 import { computeEncoding } from './encoding.js';

@@ -91,17 +91,17 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
   } finally {
     await model.release();
   }
-  const layers = perRun[0]!.map((l, j) => {
-    const nWords = perRun.reduce((s, r) => s + r[j]!.nWords, 0);
+  const layers = perRun[0].map((l, j) => {
+    const nWords = perRun.reduce((s, r) => s + r[j].nWords, 0);
     const matrix = new Float32Array(nWords * l.dim);
     let offset = 0;
     for (const r of perRun) {
-      matrix.set(r[j]!.data, offset);
-      offset += r[j]!.data.length;
+      matrix.set(r[j].data, offset);
+      offset += r[j].data.length;
     }
     return { layer: l.layer, nWords, dim: l.dim, matrix };
   });
   const source = `onnx:${artifact.artifactSha256?.slice(0, 16)} provider:${model.provider}`;
-  await writeWordFeatureLayers(wh, req.modelId, req.step, req.datasetId, layers, source);
-  return { layers: layers.length, nWords: layers[0]!.nWords, dim: layers[0]!.dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
+  await wh.write((tx) => writeWordFeatureLayers(tx, req.modelId, req.step, req.datasetId, layers, source));
+  return { layers: layers.length, nWords: layers[0].nWords, dim: layers[0].dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
 }

@@ -1,8 +1,9 @@
 import type { CheckpointPoint, DetectPhasesOptions, PhaseDetection, PhaseSignal } from '../compute/phases/detectPhases.js';
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
+import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
-import { brainRows, internalRows } from '../warehouse/brainScoresRepo.js';
+import { brainRows, internalRows, type BrainStatistic } from '../warehouse/brainScoresRepo.js';
 import { trajectories } from '../warehouse/taskScoresRepo.js';
 import { unscoped } from '../warehouse/statementScope.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
@@ -20,7 +21,7 @@ export type SignalSpec =
       readonly roi: string;
       readonly layer: number | null;
       readonly subject: string | null;
-      readonly statistic: 'mean_r' | 'median_r' | 'top_mean_r';
+      readonly statistic: BrainStatistic;
       /** Which encoding parameters (default: the defaults' hash). */
       readonly paramsHash?: string;
       readonly weight?: number;
@@ -33,8 +34,6 @@ export type SignalSpec =
       readonly dataset: string;
       readonly weight?: number;
     };
-
-export type AxisName = 'STEP' | 'TOKENS' | 'FRACTION';
 
 export function signalName(s: SignalSpec): string {
   if (s.kind === 'TASK') return `task:${s.task}/${s.metric}`;
@@ -105,7 +104,7 @@ export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: read
   const index = new Map(points.map((p, i) => [p.step, i]));
   const signals = specs.map((spec, i) => {
     const values = new Float64Array(points.length).fill(NaN);
-    for (const { step, value } of series[i]!) {
+    for (const { step, value } of series[i]) {
       const at = index.get(step);
       if (at !== undefined) values[at] = value;
     }
@@ -231,7 +230,7 @@ export interface SignalCorrelation {
 }
 
 export interface PhaseComparison {
-  readonly alignBy: AxisName;
+  readonly alignBy: TrainingAxis;
   readonly models: ModelPhases[];
   readonly boundaryDifferences: BoundaryDifference[];
   readonly correlations: SignalCorrelation[];
@@ -242,39 +241,39 @@ export async function compareModelPhases(
   wh: Warehouse,
   modelIds: readonly string[],
   specs: readonly SignalSpec[],
-  alignBy: AxisName,
+  alignBy: TrainingAxis,
   options: DetectPhasesOptions = {},
   signal?: AbortSignal,
 ): Promise<PhaseComparison> {
   if (modelIds.length < 2 || modelIds.length > 16) throw badInput(`compare 2 to 16 models (got ${modelIds.length})`, { argument: 'models' });
   const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs)));
   const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options, signal)));
-  const axisOf = (p: CheckpointPoint) => (alignBy === 'STEP' ? p.step : alignBy === 'TOKENS' ? p.tokens : p.fraction);
+  const axisOf = (p: CheckpointPoint) => axisValue(p, alignBy);
 
   const models = modelIds.map((modelId, i) => ({
     modelId,
-    detection: detections[i]!,
-    boundaries: detections[i]!.breakpoints.map((b) => axisOf(inputs[i]!.points[b.index]!)),
+    detection: detections[i],
+    boundaries: detections[i].breakpoints.map((b) => axisOf(inputs[i].points[b.index])),
   }));
 
   const boundaryDifferences: BoundaryDifference[] = [];
   const correlations: SignalCorrelation[] = [];
   for (let a = 0; a < models.length; a++) {
     for (let b = a + 1; b < models.length; b++) {
-      boundaryDifferences.push(boundaryDifference(models[a]!, models[b]!, alignBy));
+      boundaryDifferences.push(boundaryDifference(models[a], models[b], alignBy));
     }
   }
   specs.forEach((spec, s) => {
     const series = inputs.map((input, i) => {
-      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s]!.values[t]! })).filter((q) => q.x !== null && Number.isFinite(q.v));
-      return { key: modelIds[i]!, x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
+      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s].values[t] })).filter((q) => q.x !== null && Number.isFinite(q.v));
+      return { key: modelIds[i], x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
     });
     for (const c of compareSeries(series).correlations) correlations.push({ signal: signalName(spec), modelA: c.a, modelB: c.b, r: c.r, n: c.n });
   });
   return { alignBy, models, boundaryDifferences, correlations };
 }
 
-function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: AxisName): BoundaryDifference {
+function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: TrainingAxis): BoundaryDifference {
   const base = { modelA: a.modelId, modelB: b.modelId };
   if (a.boundaries.length !== b.boundaries.length) {
     return { ...base, differences: null, log10Ratios: null, reason: `different numbers of breakpoints (${a.boundaries.length} vs ${b.boundaries.length})` };

@@ -1,13 +1,13 @@
-import { DuckDBInstance, DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
 import { appendColumns, readFloat64Columns, type BulkColumn } from './bulk.js';
+import { bindTypes, type SqlParams } from './sqlParams.js';
 import { applyMigrations } from './migrations.js';
 import { Mutex } from './Mutex.js';
 import { scopedRead } from './statementScope.js';
 
-export type SqlParams = readonly DuckDBValue[];
 export type Row = Record<string, unknown>;
 
 export interface WarehouseOptions {
@@ -204,18 +204,6 @@ class ReadCache {
     this.entries.set(key, { version, rows });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
-}
-
-/**
- * An empty list has no item type to infer and DuckDB refuses to bind it; bind it as VARCHAR[]
- * (the SQL casts it, e.g. `?::INTEGER[]`, which an empty list always survives).
- */
-export function bindTypes(params: SqlParams): DuckDBType[] | undefined {
-  // An undefined parameter is always a caller's bug (a missing `?? null`): say so plainly.
-  const missing = params.findIndex((p) => p === undefined);
-  if (missing >= 0) throw new CortexError('INTERNAL', `SQL parameter ${missing + 1} is undefined`);
-  if (!params.some((p) => p instanceof DuckDBListValue && p.items.length === 0)) return undefined;
-  return params.map((p) => (p instanceof DuckDBListValue && p.items.length === 0 ? LIST(VARCHAR) : undefined)) as DuckDBType[];
 }
 
 /** BIGINT columns come back as bigint; every count and token number here fits a double exactly. */

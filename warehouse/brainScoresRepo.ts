@@ -72,7 +72,9 @@ export async function writeEncodingCell(
   }
 }
 
-export type BrainStatistic = 'mean_r' | 'median_r' | 'top_mean_r';
+/** Which per-ROI summary of voxel r a brain score reads (a brain_score_summary column). */
+export const BrainStatistic = { MEAN_R: 'mean_r', MEDIAN_R: 'median_r', TOP_MEAN_R: 'top_mean_r' } as const;
+export type BrainStatistic = (typeof BrainStatistic)[keyof typeof BrainStatistic];
 
 export interface BrainQuery {
   readonly modelIds: readonly string[];

@@ -11,7 +11,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { CortexError } from '../errors/CortexError.js';
-import { bindTypes } from './Warehouse.js';
+import { bindTypes } from './sqlParams.js';
 
 /**
  * Bulk paths between typed arrays and DuckDB. Row-by-row appends and row objects cost
@@ -92,7 +92,7 @@ function setNaNsInvalid(vector: duckdb.Vector, values: Float32Array | Float64Arr
   if (!any) return;
   const words = Math.ceil(values.length / 64);
   const mask = new Uint8Array(words * 8).fill(0xff);
-  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >> 3]! &= ~(1 << (i & 7));
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >> 3] &= ~(1 << (i & 7));
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
 }
@@ -119,9 +119,9 @@ export async function readFloat64Columns(
       const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 8));
       const validity = duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8);
       if (validity && validity.byteLength > 0) {
-        for (let r = 0; r < n; r++) if (!(validity[r >> 3]! & (1 << (r & 7)))) values[r] = NaN;
+        for (let r = 0; r < n; r++) if (!(validity[r >> 3] & (1 << (r & 7)))) values[r] = NaN;
       }
-      parts[i]!.push(values);
+      parts[i].push(values);
     }
     rowCount += n;
   }

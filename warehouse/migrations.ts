@@ -1,4 +1,11 @@
-import type { Warehouse } from './Warehouse.js';
+import type { SqlParams } from './sqlParams.js';
+
+/** What applying migrations needs of the warehouse (Warehouse.ts, which runs them on open, has it). */
+interface MigrationTarget {
+  write<T>(work: (tx: { run(sql: string, params?: SqlParams): Promise<void> }) => Promise<T>): Promise<T>;
+  all<T>(sql: string): Promise<T[]>;
+  checkpoint(): Promise<void>;
+}
 
 export interface Migration {
   readonly version: number;
@@ -227,7 +234,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {
+export async function applyMigrations(warehouse: MigrationTarget): Promise<number[]> {
   await warehouse.write((tx) =>
     tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)`),
@@ -251,5 +258,5 @@ export async function applyMigrations(warehouse: Warehouse): Promise<number[]> {
 }
 
 export function schemaVersion(): number {
-  return MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  return MIGRATIONS[MIGRATIONS.length - 1].version;
 }

@@ -1,5 +1,4 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import type { ModelFacts } from './catalog.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 export interface ModelRow {
@@ -26,8 +25,8 @@ export interface CheckpointRow {
   readonly artifactBytes: number | null;
   /** The earliest other step with the same artifact sha256, if any. */
   readonly duplicateOf: number | null;
-  /** JSON array of the layer → tensor names registered with the artifact, if any. */
-  readonly layersManifestJson: string | null;
+  /** The layer → tensor names registered with the artifact (layer 0 first), if any. */
+  readonly layersManifest: readonly string[] | null;
 }
 
 export interface ModelFilter {
@@ -67,7 +66,7 @@ export async function listModels(
      FROM models ${pageWhere} ORDER BY model_id LIMIT ?`,
     [...params, ...pageParams, limit + 1],
   );
-  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0]!.n;
+  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0].n;
   return { rows: rows.map(({ totalCount: _, ...m }) => m), totalCount };
 }
 
@@ -97,7 +96,7 @@ export async function checkpointsOfModels(
               CASE WHEN m.final_step > 0 THEN c.step / m.final_step END AS fraction,
               c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
               (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
-              c.layers_manifest AS "layersManifestJson",
+              from_json(c.layers_manifest, '["VARCHAR"]') AS "layersManifest",
               count(*) OVER (PARTITION BY c.model_id) AS "totalCount"
        FROM checkpoints c JOIN models m USING (model_id)
        WHERE list_contains(?, c.model_id) AND c.step BETWEEN ? AND ?)
@@ -108,7 +107,7 @@ export async function checkpointsOfModels(
   );
 }
 
-export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
+export async function upsertModel(tx: WriteTx, m: ModelRow): Promise<void> {
   await tx.run(
     `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -121,7 +120,7 @@ export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
 }
 
 /** Registers a model only if it is new, so imports never overwrite registered metadata. */
-export async function insertModelIfMissing(tx: WriteTx, m: ModelFacts): Promise<void> {
+export async function insertModelIfMissing(tx: WriteTx, m: ModelRow): Promise<void> {
   await tx.run(
     `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -143,7 +142,7 @@ export async function ensureCheckpoints(tx: WriteTx, modelId: string, steps: rea
   );
 }
 
-export interface CheckpointInput {
+export interface CheckpointUpsert {
   readonly step: number;
   readonly tokens?: number | null;
   readonly artifactUri?: string | null;
@@ -153,7 +152,7 @@ export interface CheckpointInput {
   readonly layersManifest?: readonly string[] | null;
 }
 
-export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointInput): Promise<void> {
+export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointUpsert): Promise<void> {
   const manifest = c.layersManifest ? JSON.stringify(c.layersManifest) : null;
   await tx.run(
     `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes, layers_manifest)

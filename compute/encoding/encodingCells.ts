@@ -116,7 +116,7 @@ export function stackResponses(runs: readonly EncodingRun[], responses: Readonly
     const presentations = responses[run.id];
     if (!presentations?.length) throw badInput(`no responses for run '${run.id}'`);
     const size = run.nTrs * nVoxels;
-    for (const p of presentations) for (let i = 0; i < size; i++) y[offset + i]! += p[i]! / presentations.length;
+    for (const p of presentations) for (let i = 0; i < size; i++) y[offset + i] += p[i] / presentations.length;
     offset += size;
   }
   return runZScore(y, [n, nVoxels], runs.map((r) => r.nTrs));

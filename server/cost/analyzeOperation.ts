@@ -1,3 +1,4 @@
+import { requestError } from '../httpErrors.js';
 import {
   GraphQLError,
   Kind,
@@ -165,7 +166,7 @@ function argumentValues(def: GraphQLField<unknown, unknown>, node: Parameters<ty
   try {
     return getArgumentValues(def, node, variables as Record<string, unknown>);
   } catch (error) {
-    throw new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    throw requestError('BAD_USER_INPUT', (error as Error).message);
   }
 }
 
@@ -193,5 +194,5 @@ function checkLiteral(value: ValueNode, argument: string, maxString: number): vo
 }
 
 function badLiteral(message: string, argument: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument, http: { status: 400 } } });
+  return requestError('BAD_USER_INPUT', message, { argument });
 }

@@ -85,8 +85,8 @@ export function aggregateMatchedRows(where: Record<string, unknown>, stats: Ware
 function likeToRegExp(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) out += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) out += pattern[++i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     else if (c === '%') out += '.*';
     else if (c === '_') out += '.';
     else out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,3 +1,4 @@
+import { requestError } from '../httpErrors.js';
 import { GraphQLError, Lexer, Source, TokenKind } from 'graphql';
 
 export interface SourceLimits {
@@ -37,6 +38,6 @@ export function checkSource(source: string, limits: SourceLimits): void {
   }
 }
 
-export function limitError(code: string, message: string, data: Record<string, number>): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...data, http: { status: 400 } } });
+export function limitError(code: 'TOKEN_LIMIT' | 'DEPTH_LIMIT' | 'ALIAS_LIMIT' | 'DIRECTIVE_LIMIT' | 'FIELD_LIMIT' | 'COST_LIMIT', message: string, data: Record<string, number>): GraphQLError {
+  return requestError(code, message, data);
 }

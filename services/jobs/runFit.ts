@@ -51,7 +51,7 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
         idle.push(worker);
       } else void worker.terminate();
       if (m.type === 'result') resolve(m.result as T);
-      else if (m.type === 'stopped') reject(new CortexError('INTERNAL', 'cancelled', { cancelled: true }));
+      else if (m.type === 'stopped') reject(new CortexError('CANCELLED', 'cancelled'));
       else reject(new CortexError(m.code === 'BAD_USER_INPUT' || m.code === 'DEGENERATE_INPUT' ? m.code : 'INTERNAL', m.message));
     };
     const onError = (error: Error) => {
@@ -64,8 +64,8 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
       detach();
       if (settled) return;
       settled = true;
-      if (cancelled) reject(new CortexError('INTERNAL', 'cancelled', { cancelled: true }));
-      else reject(new CortexError('INTERNAL', `compute worker exited with code ${code}`, { transient: true }));
+      if (cancelled) reject(new CortexError('CANCELLED', 'cancelled'));
+      else reject(new CortexError('UNAVAILABLE', `compute worker exited with code ${code}`));
     };
     const detach = () => {
       worker.off('message', onMessage);

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Queries whose answers must be identical before export and after import elsewhere. */
@@ -20,7 +20,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
   let b: TestServer;
   const tmp = tempDir();
   let tarFile: string;
-  let exported: { id: string; files: { table: string; file: string; rows: number }[]; downloadPath: string; runs: number };
+  let exported: { id: string; files: { table: string; file: string; rows: number }[]; downloadPath: string; schemaVersion: number; runs: number };
 
   beforeAll(async () => {
     a = await startTestServer();
@@ -60,7 +60,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     expect(manifest).toMatchObject({ format: 'cortexql-bundle/1', lab: 'Lab A', schemaVersion: exported.schemaVersion });
     expect(manifest.runs.map((r: { kind: string }) => r.kind).sort()).toEqual(['encoding', 'internal']);
     const [count] = await a.wh.all<{ n: number }>(`SELECT count(*) AS n FROM read_parquet('${join(folder, 'task_scores.parquet')}')`, [], { cache: false });
-    expect(count!.n).toBe(manifest.files.find((f: { table: string }) => f.table === 'task_scores').rows);
+    expect(count.n).toBe(manifest.files.find((f: { table: string }) => f.table === 'task_scores').rows);
   });
 
   it('imports into a fresh warehouse with identical query results', async () => {
@@ -85,7 +85,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     await b.wh.write((tx) => tx.run("DELETE FROM task_scores WHERE model_id = 'pythia-160m' AND step = 0"));
     const before = await b.wh.all('SELECT count(*) AS n FROM task_scores', [], { cache: false });
     const { body } = await b.gql(`mutation($p: String!) { importBundle(path: $p) { id } }`, { p: tarFile });
-    expect(body.errors[0]).toMatchObject({
+    expect(body.errors?.[0]).toMatchObject({
       extensions: { code: 'IMPORT_CONFLICT', conflicts: [{ table: 'task_scores', key: { model_id: 'pythia-70m', step: 1000, task: 'piqa', metric: 'acc' } }] },
     });
     expect(await b.wh.all('SELECT count(*) AS n FROM task_scores', [], { cache: false })).toEqual(before);
@@ -99,7 +99,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     writeFileSync(file, bytes);
     const { body } = await b.gql(`mutation($p: String!) { importBundle(path: $p) { id } }`, { p: folder });
-    expect(body.errors[0].extensions).toMatchObject({
+    expect(body.errors?.[0].extensions).toMatchObject({
       code: 'IMPORT_FAILED',
       problems: [{ where: 'models.parquet', message: 'sha256 does not match the manifest (corrupt or altered file)' }],
     });

@@ -5,7 +5,7 @@ import { gpt2TokenizerJson } from '../../compute/models/gpt2Tokenizer.js';
 import { tinyGptWeights } from '../../compute/models/tinyGpt.js';
 import { tinyGptOnnx } from '../../compute/models/tinyGptOnnx.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('ONNX checkpoint registry and feature extraction through the API', () => {
@@ -43,11 +43,11 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
   it('refuses missing and broken files at registration, naming each, writing nothing', async () => {
     writeFileSync(join(tmp.dir, 'broken.onnx'), 'not a model');
     const missing = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 5, path: $p }]) { step } }`, { p: join(tmp.dir, 'nope.onnx') });
-    expect(missing.body.errors[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: 'file not found' }] });
+    expect(missing.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: 'file not found' }] });
     const broken = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 6, path: $p }]) { step } }`, { p: join(tmp.dir, 'broken.onnx') });
-    expect(broken.body.errors[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'broken.onnx'), message: expect.stringMatching(/broken\.onnx is not an ONNX model/) }] });
+    expect(broken.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'broken.onnx'), message: expect.stringMatching(/broken\.onnx is not an ONNX model/) }] });
     const noSteps = await t.gql(`mutation($f: String!) { registerCheckpointArtifacts(model: "mini", folder: $f) { step } }`, { f: join(tmp.dir, 'nowhere') });
-    expect(noSteps.body.errors[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nowhere'), message: 'file not found' }] });
+    expect(noSteps.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nowhere'), message: 'file not found' }] });
     expect(await t.wh.all("SELECT step FROM checkpoints WHERE model_id = 'mini' AND step IN (5, 6)", [], { cache: false })).toEqual([]);
     await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: writeSyntheticFmri(join(tmp.dir, 'synth')).manifest });
   });
@@ -71,7 +71,7 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
     expect(body.errors).toBeUndefined();
     expect(body.data.registerCheckpointArtifacts).toEqual([{ step: 400, layersManifest }]);
     const bad = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 401, path: $p }], layersManifest: ["nope"]) { step } }`, { p: join(dir, 'step100.onnx') });
-    expect(bad.body.errors[0].extensions.problems[0].message).toBe("bad hidden-state manifest: layer 0: no tensor named 'nope' in the graph");
+    expect(bad.body.errors?.[0].extensions.problems[0].message).toBe("bad hidden-state manifest: layer 0: no tensor named 'nope' in the graph");
     const features = await t.gql(`mutation { extractFeatures(model: "mini", step: 400, dataset: "synth", windowTokens: 32) { nWords dim } }`);
     expect(features.body.errors).toBeUndefined();
     const data = (step: number, layer: number) => t.wh.all("SELECT data FROM word_features WHERE model_id = 'mini' AND step = ? AND layer = ?", [step, layer], { cache: false });

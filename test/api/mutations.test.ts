@@ -39,7 +39,7 @@ describe('mutations: import evals, register models and checkpoints', () => {
         ],
       },
     });
-    expect(body.errors[0]).toMatchObject({
+    expect(body.errors?.[0]).toMatchObject({
       message: 'import failed, nothing was written: bad_step2.json: results.piqa: expected an object of metrics',
       extensions: { code: 'IMPORT_FAILED', problemCount: 1, problems: [{ where: 'bad_step2.json: results.piqa', message: 'expected an object of metrics' }] },
     });
@@ -68,10 +68,15 @@ describe('mutations: import evals, register models and checkpoints', () => {
 
   it('rejects registrations that break the rules', async () => {
     const unknown = await t.gql(`mutation { registerCheckpoints(model: "nope", checkpoints: [{ step: 1 }]) }`);
-    expect(unknown.body.errors[0]).toMatchObject({ message: "model 'nope' does not exist", extensions: { code: 'NOT_FOUND' } });
+    expect(unknown.body.errors?.[0]).toMatchObject({ message: "model 'nope' does not exist", extensions: { code: 'NOT_FOUND' } });
     const negative = await t.gql(`mutation { registerCheckpoints(model: "pythia-2.8b", checkpoints: [{ step: -5 }]) }`);
-    expect(negative.body.errors[0]).toMatchObject({ message: 'steps must be whole numbers >= 0 (got -5)', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(negative.body.errors?.[0]).toMatchObject({ message: 'steps must be whole numbers >= 0 (got -5)', extensions: { code: 'BAD_USER_INPUT' } });
     const badId = await t.gql(`mutation { registerModel(input: { id: "bad id!" }) { id } }`);
-    expect(badId.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(badId.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    const badFields = await t.gql(`mutation { registerModel(input: { id: "bad id!", nLayers: 0, finalStep: -1 }) { id } }`);
+    expect(badFields.body.errors?.[0]).toMatchObject({
+      message: "invalid model registration: model id 'bad id!' must be 1–200 letters, digits, '.', '-', '_' or '/'; nLayers must be a positive whole number (got 0); finalStep must be a positive whole number (got -1)",
+      extensions: { code: 'BAD_USER_INPUT', problems: [{ field: 'id' }, { field: 'nLayers' }, { field: 'finalStep' }] },
+    });
   });
 });

@@ -21,7 +21,7 @@ export async function warehouseFingerprint(wh: Warehouse): Promise<Fingerprint> 
       [],
       { cache: false },
     );
-    out[name] = row!;
+    out[name] = row;
   }
   return out;
 }

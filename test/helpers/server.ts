@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ApiLimits } from '../../resolvers/context.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { localAuth, type AuthConfig } from '../../server/auth.js';
-import { importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { importEvalsFromPath } from '../../services/importEvals.js';
 import { RedisExecutor } from '../../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
@@ -45,7 +45,7 @@ export async function startTestServer(
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
     },
     scheduler,
     async close() {

@@ -34,7 +34,7 @@ function spearman(a: number[], b: number[]): number {
   const ra = rank(a);
   const rb = rank(b);
   const n = a.length;
-  const d2 = ra.reduce((s, r, i) => s + (r - rb[i]!) ** 2, 0);
+  const d2 = ra.reduce((s, r, i) => s + (r - rb[i]) ** 2, 0);
   return 1 - (6 * d2) / (n * (n * n - 1));
 }
 
@@ -61,7 +61,7 @@ describe('the cost model orders requests as their measured time does', () => {
         expect(body.errors, name).toBeUndefined();
       }
       times.sort((a, b) => a - b);
-      return times[1]!; // the median of three: robust to a busy machine
+      return times[1]; // the median of three: robust to a busy machine
     };
     // What any request costs here (HTTP, Apollo): the cost model prices the work on top of it.
     const base = await measure('base', () => '{ __typename }');

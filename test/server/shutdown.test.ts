@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/app.js';
 import { localAuth } from '../../server/auth.js';
 import { PACKAGE_ROOT } from '../../services/paths.js';
-import { importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { importEvalsFromPath } from '../../services/importEvals.js';
 import { jobsByIds } from '../../warehouse/jobsRepo.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS } from '../helpers/pythiaFiles.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TEST_LIMITS } from '../helpers/server.js';
 
@@ -21,7 +21,7 @@ async function buildWarehouse(dir: string): Promise<string> {
   const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: TEST_LIMITS, auth: localAuth('admin'), log: () => {} });
   const gql = async (query: string, variables?: Record<string, unknown>) => {
     const res = await fetch(server.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-    const body = await res.json();
+    const body = (await res.json()) as { data?: any; errors?: any[] };
     expect(body.errors).toBeUndefined();
   };
   const synth = writeSyntheticFmri(join(dir, 'synth'), { voxels: 3000, dim: 48 });
@@ -55,7 +55,7 @@ describe('graceful shutdown of the production entry point (dist/server/main.js, 
         const m = /ready at (http:\/\/[^/\s]+\/)/.exec(stdout);
         if (m) {
           clearInterval(timer);
-          resolve(m[1]!);
+          resolve(m[1]);
         }
       }, 50);
       child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stdout}`)));
@@ -68,7 +68,7 @@ describe('graceful shutdown of the production entry point (dist/server/main.js, 
 
   const gql = async (query: string) => {
     const res = await fetch(`${url}graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
   };
 
   it('on SIGTERM finishes the in-flight request, requeues the running job, checkpoints the WAL and exits 0', async () => {

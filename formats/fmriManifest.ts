@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Problem } from '../../errors/CortexError.js';
+import type { Problem } from '../errors/CortexError.js';
 import { maskTimeseries, readNifti, roiVoxels, type NiftiImage } from './nifti.js';
-import { npyToFloat32, readNpy } from '../../formats/npy.js';
+import { npyToFloat32, readNpy } from './npy.js';
 
 /**
  * The fMRI dataset manifest (format "cortexql-fmri/1", docs/fmri-manifest.md): a dataset, its
@@ -137,8 +137,8 @@ export function readFmriDataset(manifestPath: string, problems: Problem[]): Pars
     words.forEach((w, i) => {
       if (!Number.isFinite(w.onset) || !Number.isFinite(w.offset) || w.offset < w.onset) {
         problems.push({ where: `${where}: words.${i}`, message: `onset ${w.onset} / offset ${w.offset} must be finite with offset ≥ onset` });
-      } else if (i > 0 && w.onset < words[i - 1]!.onset) {
-        problems.push({ where: `${where}: words.${i}`, message: `onset ${w.onset} is before the previous word's (${words[i - 1]!.onset})` });
+      } else if (i > 0 && w.onset < words[i - 1].onset) {
+        problems.push({ where: `${where}: words.${i}`, message: `onset ${w.onset} is before the previous word's (${words[i - 1].onset})` });
       }
     });
     const last = words.at(-1);
@@ -182,7 +182,7 @@ function readSubject(
       if (typeof ref === 'string') {
         const npy = readNpyFile(file(ref), label, problems);
         if (npy && npy.shape.length !== 2) problems.push({ where: label, message: `expected a 2-D array (n_TR × n_voxels), got shape (${npy.shape.join(', ')})` });
-        else if (npy) { matrix = npyToFloat32(npy); shape = [npy.shape[0]!, npy.shape[1]!]; }
+        else if (npy) { matrix = npyToFloat32(npy); shape = [npy.shape[0], npy.shape[1]]; }
       } else if (!mask) {
         problems.push({ where: where('mask'), message: 'NIfTI responses need a mask' });
       } else {
@@ -269,7 +269,7 @@ function readVoxelCoords(path: string, label: string, nVoxels: number, roi: stri
 }
 
 function firstNonFinite(a: Float32Array): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
 }
 

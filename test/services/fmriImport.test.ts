@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../formats/npy.js';
-import { importFmri } from '../../warehouse/importFmri.js';
+import { importFmri } from '../../services/importFmri.js';
 import { subjectData } from '../../warehouse/fmriRepo.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { writeNifti1 } from '../helpers/niftiWriter.js';
@@ -68,7 +68,7 @@ describe('fMRI import formats', () => {
     expect(report).toEqual({ dataset: 'nifti-ds', runs: 3, subjects: 1, voxels: 5, words: 80, replacedScores: 0 });
     const data = await subjectData(wh, 'nifti-ds', 'S01');
     expect(data.roi).toEqual(['other', 'AC', 'other', 'other', 'AC']);
-    const r2 = data.responses.get('r2')![0]!;
+    const r2 = data.responses.get('r2')![0];
     // TR 7, mask voxel 3 (spatial index 13) of run r2:
     expect(r2[7 * 5 + 3]).toBe(runs.r2[7 * spatial + 13]);
     // Spatial index 13 = (i 1, j 0, k 1) → mm (2·1 − 10, 2·0 − 20, 3·1 + 5).

@@ -1,8 +1,9 @@
+/** The small fMRI dataset with exact linear ground truth that benchmarks and tests compute on. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFeatureMatrix } from '../../compute/encoding/features.js';
-import { createNormal, createRng } from '../../compute/random.js';
-import { writeNpy } from '../../formats/npy.js';
+import { runFeatureMatrix } from '../compute/encoding/features.js';
+import { createNormal, createRng } from '../compute/random.js';
+import { writeNpy } from '../formats/npy.js';
 
 export interface SyntheticFmri {
   readonly manifest: string;
@@ -50,9 +51,9 @@ export function writeSyntheticFmri(dir: string, options: { noise?: number; seed?
   let w0 = 0;
   runs.forEach((run, r) => {
     writeFileSync(join(dir, 'stimuli', `${run.id}.json`), JSON.stringify({ words: runWords[r] }));
-    const n = runWords[r]!.length;
+    const n = runWords[r].length;
     const x = runFeatureMatrix(
-      [{ words: truth.subarray(w0 * dim, (w0 + n) * dim), onsets: runWords[r]!.map((w) => w.onset), nTr: run.nTrs }],
+      [{ words: truth.subarray(w0 * dim, (w0 + n) * dim), onsets: runWords[r].map((w) => w.onset), nTr: run.nTrs }],
       dim,
       { trSeconds: TR },
     );
@@ -65,7 +66,7 @@ export function writeSyntheticFmri(dir: string, options: { noise?: number; seed?
         for (let v = 0; v < nVoxels; v++) {
           if (v === 0) { y[t * nVoxels] = 5; continue; }
           let s = 0;
-          if (v < (nVoxels * 3) / 4) for (let j = 0; j < dim * 4; j++) s += x.matrix[t * dim * 4 + j]! * weights[j * nVoxels + v]!;
+          if (v < (nVoxels * 3) / 4) for (let j = 0; j < dim * 4; j++) s += x.matrix[t * dim * 4 + j] * weights[j * nVoxels + v];
           y[t * nVoxels + v] = s + (v < (nVoxels * 3) / 4 ? noise : 1) * normal();
         }
       }
@@ -73,7 +74,7 @@ export function writeSyntheticFmri(dir: string, options: { noise?: number; seed?
       writeFileSync(join(dir, file), writeNpy(y, [run.nTrs, nVoxels]));
       files.push(file);
     }
-    responses[run.id] = presentations === 1 ? files[0]! : files;
+    responses[run.id] = presentations === 1 ? files[0] : files;
   });
   writeFileSync(join(dir, 'S01', 'voxels.json'), JSON.stringify(Array.from({ length: nVoxels }, (_, v) => ({ roi: v < nVoxels / 2 ? 'AC' : 'PC', x: v, y: 0, z: 0 }))));
   const manifest = join(dir, 'manifest.json');

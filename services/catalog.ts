@@ -1,19 +1,12 @@
+import type { ModelRow } from '../warehouse/modelsRepo.js';
+
 /**
  * What cortexql knows about model families without being told: tokens per step (so every
  * checkpoint has a token count and a fraction of training) and the published architecture of
  * well-known suites. A model not in the catalog can still be registered by mutation or CLI.
  */
-export interface ModelFacts {
-  readonly modelId: string;
+export interface ModelFacts extends ModelRow {
   readonly family: string;
-  readonly params: number | null;
-  readonly nLayers: number | null;
-  readonly hiddenSize: number | null;
-  readonly tokensPerStep: number | null;
-  readonly finalStep: number | null;
-  readonly languages: readonly string[];
-  readonly source: string | null;
-  readonly description: string | null;
   /** Other names the same weights go by (Hugging Face ids, v1.1 re-releases). */
   readonly aliases: readonly string[];
 }

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
-import { importEvalDocuments, importEvalsFromPath } from '../../warehouse/importEvals.js';
+import { importEvalDocuments, importEvalsFromPath } from '../../services/importEvals.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS, readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -76,7 +76,7 @@ describe('importing lm-evaluation-harness results', () => {
     writeFileSync(join(dir, 'bad-field_step5.json'), JSON.stringify({ results: { piqa: { acc: 0.5, acc_stderr: -1 } }, config: { model_args: 'pretrained=x/y' } }));
     const error = await importEvalsFromPath(wh, dir).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(CortexError);
-    const { code, details } = (error as CortexError).toJSON();
+    const { code, details } = (error as CortexError<'IMPORT_FAILED'>).toJSON();
     expect(code).toBe('IMPORT_FAILED');
     expect(details.problems).toEqual([
       { where: 'broken.json', message: expect.stringMatching(/^not valid JSON: /) },

@@ -1,4 +1,4 @@
-import type { Problem } from '../../errors/CortexError.js';
+import type { Problem } from '../errors/CortexError.js';
 
 /** One metric of one task in one lm-evaluation-harness results file. */
 export interface EvalScore {

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { badInput } from '../errors/CortexError.js';
+import { resolveConfig } from '../server/config.js';
+import { int } from './options.js';
+
+/** `cortexql serve` and `cortexql worker`: the API server, and a compute worker fed by Redis. */
+export function serveCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('start the GraphQL server (builds the demo warehouse on first run when using the default path)')
+    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+    .option('--host <host>', 'listen address (env CORTEXQL_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'listen port (env CORTEXQL_PORT, default 4000)')
+    .option('--max-cost <n>', 'query cost ceiling (env CORTEXQL_MAX_COST)')
+    .option('--max-depth <n>', 'query depth ceiling (env CORTEXQL_MAX_DEPTH)')
+    .option('--max-aliases <n>', 'aliases per operation, fragments expanded (env CORTEXQL_MAX_ALIASES, default 200)')
+    .option('--max-tokens <n>', 'lexical tokens per document (env CORTEXQL_MAX_TOKENS, default 5000)')
+    .option('--deadline <seconds>', 'work deadline of one request (env CORTEXQL_DEADLINE_SECONDS, default 30)')
+    .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
+    .action(async (opts) => {
+      const { serve } = await import('../server/serve.js');
+      await serve(resolveConfig(opts));
+    });
+
+  program
+    .command('worker')
+    .description('compute jobs from the Redis queue (BullMQ) on this machine: inputs come from the server, results go back to it, and it writes them')
+    .option('--redis <url>', 'Redis URL (env CORTEXQL_REDIS_URL or REDIS_URL)')
+    .option('--server <url>', 'the cortexql server (env CORTEXQL_SERVER_URL, default http://127.0.0.1:4000/)')
+    .option('--key <apiKey>', 'a writer or admin API key (env CORTEXQL_API_KEY)')
+    .option('--concurrency <n>', 'jobs at once, each on its own thread (default 1)', int('concurrency'), 1)
+    .option('--name <id>', 'recorded with each job it computes (default host:pid)')
+    .option('--lock-seconds <n>', 'a dead worker\'s job is re-delivered after about this long (default 30)', int('lock seconds'), 30)
+    .action(async (opts) => {
+      const { startRemoteWorker } = await import('../services/jobs/remoteWorker.js');
+      const redisUrl = opts.redis ?? process.env.CORTEXQL_REDIS_URL ?? process.env.REDIS_URL;
+      if (!redisUrl) throw badInput('--redis (or CORTEXQL_REDIS_URL / REDIS_URL) is required');
+      const serverUrl = opts.server ?? process.env.CORTEXQL_SERVER_URL ?? 'http://127.0.0.1:4000/';
+      const worker = await startRemoteWorker({
+        redisUrl, serverUrl, apiKey: opts.key ?? process.env.CORTEXQL_API_KEY ?? null,
+        concurrency: Math.max(1, opts.concurrency), name: opts.name, lockMs: Math.max(1, opts.lockSeconds) * 1000,
+      });
+      console.log(`worker ${worker.name} ready: jobs from Redis, inputs and results through ${serverUrl}`);
+      // First signal: finish the jobs in hand; second: leave now (BullMQ re-delivers them).
+      let stopping = false;
+      const stop = () => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        console.log(`worker ${worker.name}: finishing the jobs in hand (signal again to leave now)`);
+        void worker.close().then(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}
