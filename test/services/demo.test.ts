@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoReport } from '../../services/demo.js';
 import { cachedDemoWarehouse } from '../helpers/fixtures.js';
+import { readmeExamples } from '../helpers/readmeExamples.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX → hidden states → encoding → warehouse → API', () => {
@@ -42,5 +43,16 @@ describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX →
       taskTrajectory(task: "sim_piqa") { step value } } }`);
     expect(body.data.model.internalTrajectory).toHaveLength(report.study.checkpoints);
     expect(body.data.model.taskTrajectory).toHaveLength(report.study.checkpoints);
+  });
+
+  it('answers the README examples that ask about the demo’s models, without errors', async () => {
+    // The others name the illustrative model "tiny" and dataset "synth", or a job id: they are
+    // checked against the schema in test/api/schemaFile.test.ts.
+    const demo = readmeExamples().filter((q) => !/"tiny"|"synth"|"job_|mutation/.test(q));
+    expect(demo.length).toBeGreaterThan(5);
+    for (const query of demo) {
+      const { status, body } = await t.gql(query);
+      expect([query, status, body.errors]).toEqual([query, 200, undefined]);
+    }
   });
 });
