@@ -21,9 +21,6 @@ export default defineConfig({
     // Two files at a time even on 2 cores (vitest's default there is one): much of a file's time
     // is spent waiting on the servers, workers, browsers and Python it starts.
     maxWorkers: 2,
-    // Files that share a fork share its loaded modules (Apollo, type-graphql, DuckDB, onnxruntime)
-    // instead of loading them again per file; every file still opens its own warehouse and server.
-    isolate: false,
     // Tests run against real DuckDB files and real HTTP servers; forks keep each file's native
     // handles (DuckDB, onnxruntime) in their own process.
     pool: 'forks',
