@@ -12,10 +12,10 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fillDemoWarehouse, type DemoReport } from '../../services/demo.js';
+import type { DemoReport } from '../../services/demo.js';
 import { importEvalsFromPath } from '../../services/importEvals.js';
 import { PACKAGE_ROOT } from '../../services/paths.js';
-import { writeSimulatedStudy, type SimulatedStudy } from '../../services/simulatedStudy.js';
+import type { SimulatedStudy } from '../../services/simulatedStudy.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS } from './pythiaFiles.js';
 
@@ -65,6 +65,8 @@ async function cached(name: string, make: (path: string) => Promise<void>): Prom
 export async function cachedSimulatedStudy(): Promise<SimulatedStudy> {
   const ROOT = '<study>';
   const dir = await cached('study', async (building) => {
+    // Loaded here, not at the top: most test files only need the Pythia warehouse.
+    const { writeSimulatedStudy } = await import('../../services/simulatedStudy.js');
     const files = join(building, 'files');
     const study = await writeSimulatedStudy({ ...STUDY_OPTIONS, outDir: files });
     writeFileSync(join(building, 'index.json'), JSON.stringify(study).replaceAll(JSON.stringify(files).slice(1, -1), ROOT));
@@ -94,6 +96,7 @@ export async function cachedPythiaWarehouse(): Promise<string> {
 export async function cachedDemoWarehouse(): Promise<{ path: string; report: DemoReport }> {
   const study = await cachedSimulatedStudy();
   const dir = await cached('demo', async (building) => {
+    const { fillDemoWarehouse } = await import('../../services/demo.js');
     mkdirSync(building, { recursive: true });
     const wh = await Warehouse.create({ path: join(building, 'warehouse.duckdb') });
     try {

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { ApiLimits } from '../../resolvers/context.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { localAuth, type AuthConfig } from '../../server/auth.js';
-import { RedisExecutor } from '../../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { cachedPythiaWarehouse, copyWarehouse } from './fixtures.js';
@@ -36,7 +35,8 @@ export async function startTestServer(
   // Anonymous admin by default: suites other than the auth matrix test what the API does, not who may do it.
   const auth = options.auth ?? localAuth('admin', limits.maxCost);
   // With `redisUrl`, jobs go to BullMQ for `cortexql worker` processes instead of worker threads.
-  const executor = options.redisUrl ? await RedisExecutor.connect(options.redisUrl, { log }) : undefined;
+  // (BullMQ and ioredis are loaded only by the files that use them.)
+  const executor = options.redisUrl ? await (await import('../../services/jobs/RedisExecutor.js')).RedisExecutor.connect(options.redisUrl, { log }) : undefined;
   const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1, executor }) : undefined;
   const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler });
   return {
