@@ -48,7 +48,7 @@ export class ArtifactInputType implements ArtifactInput {
   @Field(() => Int)
   step!: number;
 
-  @Field(() => String, { description: 'An .onnx file on the server, or a folder holding one.' })
+  @Field(() => String, { description: 'An .onnx file, or a folder holding one: an upload (`upload:<id>`) or a path inside the import roots.' })
   path!: string;
 }
 
@@ -87,9 +87,9 @@ export class CheckpointInput implements CheckpointUpsert {
   @Field(() => SafeIntResolver, { nullable: true, description: 'Defaults to step × the model’s tokens per step.' })
   tokens?: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, deprecationReason: 'Refused (BAD_USER_INPUT): register ONNX files with registerCheckpointArtifacts, which opens and checks them.' })
   artifactUri?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, deprecationReason: 'Refused (BAD_USER_INPUT): registerCheckpointArtifacts computes the sha256.' })
   artifactSha256?: string;
 }
