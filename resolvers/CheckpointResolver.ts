@@ -5,12 +5,8 @@ import type { Context } from './context.js';
 
 @Resolver(() => Checkpoint)
 export class CheckpointResolver {
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      'Where the checkpoint’s weights are, as a client may name them: the path inside its import root, `upload:<id>/<file>` for an upload, ' +
-      'else only the file name — never an absolute server path.',
-  })
+  /** The stored path shown without the server's folders (services/fileAccess.ts FileAccess.present). */
+  @FieldResolver(() => String, { nullable: true })
   artifactUri(@Root() checkpoint: Checkpoint, @Ctx() ctx: Context): string | null {
     return ctx.files.present(checkpoint.artifactUri);
   }

@@ -18,7 +18,12 @@ export class Checkpoint implements CheckpointRow {
   @Field(() => Number, { nullable: true, description: 'step / final step of the model (0–1).' })
   fraction!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Where the checkpoint’s weights are (ONNX file or folder).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Where the checkpoint’s weights are, as a client may name them: the path inside its import root, `upload:<id>/<file>` for an upload, ' +
+      'else only the file name — never an absolute server path.',
+  })
   artifactUri!: string | null;
 
   @Field(() => String, {
