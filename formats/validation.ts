@@ -176,13 +176,43 @@ export function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message);
-    if (!position) throw new Error(text.trim().length === 0 ? 'not valid JSON (empty)' : 'not valid JSON (it ends too early or is not JSON)');
-    const at = Number(position[1]);
+    if (text.trim().length === 0) throw new Error('not valid JSON (empty)');
+    const at = errorOffset(text, (error as Error).message);
+    if (at === null) throw new Error('not valid JSON');
+    if (at >= text.length) throw new Error('not valid JSON (it ends too early: truncated?)');
     const before = text.slice(0, at);
-    const line = before.split('\n').length;
-    throw new Error(`not valid JSON (line ${line}, column ${at - before.lastIndexOf('\n')})`);
+    throw new Error(`not valid JSON (line ${before.split('\n').length}, column ${at - before.lastIndexOf('\n')})`);
   }
+}
+
+/**
+ * Where JSON text first goes wrong. V8 gives a position for some errors only, so otherwise the
+ * longest prefix that is still a valid beginning of JSON is found by bisection (a prefix of a
+ * valid prefix is valid): log2(n) parses, on failure only, for texts up to 8 MB.
+ */
+function errorOffset(text: string, message: string): number | null {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  if (/^Unexpected end of JSON input/.test(message)) return text.length;
+  if (text.length > 8 * 2 ** 20) return null;
+  const validPrefix = (k: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, k));
+      return true;
+    } catch (e) {
+      const m = (e as Error).message;
+      const p = /position (\d+)/.exec(m);
+      return /^Unexpected end of JSON input/.test(m) || (p !== null && Number(p[1]) >= k);
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (validPrefix(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** A value for a message: as is when it is a plain name (letters, digits, `. _ - / ,`, up to 80), else as `shown`. */
@@ -190,9 +220,9 @@ export function plain(value: string): string {
   return /^[\w.,\-/]{1,80}$/.test(value) ? value : shown(value);
 }
 
-/** A value for a message: strings quoted and cut at 40 characters, control characters escaped. */
-export function shown(value: string): string {
-  const cut = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+/** A value for a message: strings quoted and cut at `max` characters (40), control characters escaped. */
+export function shown(value: string, max = 40): string {
+  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
   return JSON.stringify(cut).replace(/[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -3,6 +3,9 @@ import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } fr
 import { CortexError } from '../errors/CortexError.js';
 import { MAX_FILE_BYTES, readRegularFile, type FileKind, type FileSource } from '../formats/fileSource.js';
 import { shown } from '../formats/validation.js';
+
+/** A path in a message: quoted, cut at 300 characters (it is what the client sent). */
+const shownPath = (path: string) => shown(path, 300);
 import { UPLOAD_PREFIX, type UploadStore } from './uploads.js';
 
 /** A path resolved by FileAccess: the real path to open, and what it was called. */
@@ -207,12 +210,12 @@ export class FileAccess implements FileSource {
         : stat.isDirectory() ? 'is a folder, not a file'
         : stat.isFile() ? 'is a file, not a folder'
         : 'is not a regular file (a FIFO, device or socket)';
-      return new CortexError('NOT_FOUND', `${shown(ref)}: ${reason}`, { what: 'file', id: shown(ref), reason });
+      return new CortexError('NOT_FOUND', `${shownPath(ref)}: ${reason}`, { what: 'file', id: shownPath(ref), reason });
     }
     const reason = ref.startsWith(UPLOAD_PREFIX)
       ? `is not ${what} among your uploads (unknown, expired, or another key's)`
       : `is not ${what} inside the import roots (missing, outside them, or not a regular file: the answer is the same for all)`;
-    return new CortexError(NOT_ALLOWED, `${shown(ref)} ${reason}`, { path: shown(ref), reason });
+    return new CortexError(NOT_ALLOWED, `${shownPath(ref)} ${reason}`, { path: shownPath(ref), reason });
   }
 }
 
@@ -225,9 +228,9 @@ function inside(root: string, path: string): boolean {
 function pathsOff(ref: string): CortexError {
   return new CortexError(
     NOT_ALLOWED,
-    `server-side paths are off on this server (${shown(ref)}): upload the file instead (POST /uploads, then pass "upload:<id>"), ` +
+    `server-side paths are off on this server (${shownPath(ref)}): upload the file instead (POST /uploads, then pass "upload:<id>"), ` +
       'or ask the operator to allow a folder with --import-root DIR (CORTEXQL_IMPORT_ROOTS)',
-    { path: shown(ref), importRoots: 0 },
+    { path: shownPath(ref), importRoots: 0 },
   );
 }
 
