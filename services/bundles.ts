@@ -15,6 +15,7 @@ import {
   exportTableSlice,
   findConflicts,
   mergeStaged,
+  probeParquet,
   runsOfSlice,
   stageParquet,
   type BundleWhere,
@@ -181,6 +182,12 @@ async function readManifest(files: FileAccess, folder: Resolved): Promise<{ mani
 async function mergeBundle(wh: Warehouse, paths: ReadonlyMap<string, string>, m: BundleManifest): Promise<ImportBundleResult> {
   const order = BUNDLE_TABLES.map((t) => t.table);
   const files = [...m.files].sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
+  const unreadable: Problem[] = [];
+  for (const f of files) {
+    const problem = await probeParquet(wh, paths.get(f.file)!);
+    if (problem) unreadable.push({ where: f.file, message: problem });
+  }
+  if (unreadable.length) throw importFailed(unreadable);
   return wh.write(async (tx) => {
     const staged: StagedTable[] = [];
     const problems: Problem[] = [];

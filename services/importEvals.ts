@@ -111,10 +111,7 @@ export async function importEvalDocuments(
       modelId === null || options.model !== undefined || checks.id(`${doc.fileName}: model`, modelId),
       step === null || step === undefined || options.step !== undefined || checks.step(`${doc.fileName}: step`, step),
       ...[...new Set(file.scores.map((s) => s.task))].map((task) => checks.name(`${doc.fileName}: results.${plain(task)}`, task)),
-      ...[...new Set(file.scores.map((s) => `${s.task}\u0000${s.metric}`))].map((key) => {
-        const [task, metric] = key.split('\u0000');
-        return checks.name(`${doc.fileName}: results.${plain(task)}.${plain(metric)}`, metric);
-      }),
+      ...[...new Map(file.scores.map((s) => [JSON.stringify([s.task, s.metric]), s])).values()].map((s) => checks.name(`${doc.fileName}: results.${plain(s.task)}.${plain(s.metric)}`, s.metric)),
     ].every(Boolean);
     if (ok && modelId !== null && step !== null && step !== undefined) parsed.push({ file, modelId, step });
   }
