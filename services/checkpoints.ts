@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { checkDecoder, checkTokenizer } from '../compute/models/decoderCheck.js';
-import { tokenizerFromFile, tokenizerFromJson, type TextTokenizer } from '../compute/models/gpt2Tokenizer.js';
+import { tokenizerFromJson, type TextTokenizer } from '../compute/models/gpt2Tokenizer.js';
 import type { LayerManifest } from '../compute/models/hiddenStateSurgery.js';
 import { decodeOnnxModel } from '../compute/onnx/onnxProto.js';
 import { stepFrom } from '../formats/lmEvalResults.js';
@@ -149,9 +149,15 @@ async function checkArtifact(a: ArtifactInput, manifest: LayerManifest | undefin
  * A tokenizer.json read through `files` (with tokenizer_config.json beside it, when readable), its
  * JSON parsed without quoting it in errors. Returns the tokenizer and the real path to store.
  */
-function loadTokenizer(files: FileAccess, ref: string): { tokenizer: TextTokenizer; real: string } {
-  const { real } = files.resolve(ref, 'file');
-  const json = parseJsonText(files.read(ref, 'json').toString('utf8'));
+export function loadTokenizer(files: FileAccess, ref: string, label = ref): { tokenizer: TextTokenizer; real: string } {
+  const { real } = files.resolve(ref, 'file', label);
+  let json: unknown;
+  try {
+    json = parseJsonText(files.read(ref, 'json', label).toString('utf8'));
+  } catch (error) {
+    if (isCortexError(error)) throw error;
+    throw importFailed([{ where: label, message: (error as Error).message }]);
+  }
   let config: Record<string, unknown> = {};
   try {
     const parsed = parseJsonText(files.read(files.sibling(ref, 'tokenizer_config.json'), 'json').toString('utf8'));
@@ -159,7 +165,7 @@ function loadTokenizer(files: FileAccess, ref: string): { tokenizer: TextTokeniz
   } catch {
     // No (readable) tokenizer_config.json: the tokenizer.json alone defines the tokenizer.
   }
-  return { tokenizer: tokenizerFromJson(json, config, ref), real };
+  return { tokenizer: tokenizerFromJson(json, config, label), real };
 }
 
 export interface RegisterArtifactsOptions {
@@ -212,11 +218,12 @@ export async function registerCheckpointArtifacts(
     if (tokenizer !== null) ({ tokenizer: tok, real: tokenizerReal } = loadTokenizer(files, tokenizer));
     else {
       const stored = await modelTokenizer(wh, modelId);
-      if (stored !== null) tok = tokenizerFromFile(stored);
+      if (stored !== null) tok = loadTokenizer(FileAccess.local(), stored, label).tokenizer;
     }
     if (tok) checkTokenizer(tok, label);
   } catch (error) {
-    problems.push({ where: label, message: isCortexError(error, 'PATH_NOT_ALLOWED') || isCortexError(error, 'IMPORT_FAILED') ? readFailure(error) : reason(error, label) });
+    const fileProblem = isCortexError(error, 'PATH_NOT_ALLOWED') || isCortexError(error, 'IMPORT_FAILED') || isCortexError(error, 'NOT_FOUND');
+    problems.push({ where: label, message: fileProblem ? readFailure(error) : reason(error, label) });
     tok = null;
   }
   for (const r of tok === null ? [] : rows) {
