@@ -59,9 +59,9 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
       const count = async (condition: string) => Number((await tx.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${s.staged} WHERE ${condition}`))[0].n);
       const bad = async (condition: string, message: string) => {
         const k = await count(condition);
-        if (k > 0) problems.push({ where: where(c.name), message: `${k} row${k === 1 ? '' : 's'} ${message}` });
+        if (k > 0) problems.push({ where: where(c.name), message: `${k} row${k === 1 ? '' : 's'} with ${message}` });
       };
-      if (!c.nullable) await bad(`${col} IS NULL`, 'are NULL (the column is required)');
+      if (!c.nullable) await bad(`${col} IS NULL`, 'no value (the column is required)');
       if (ID_COLUMNS.has(c.name) || NAME_COLUMNS.has(c.name)) {
         const rule = ID_COLUMNS.has(c.name) ? idProblem : nameProblem;
         const values = await tx.all<{ v: string }>(`SELECT DISTINCT ${col} AS v FROM ${s.staged} WHERE ${col} IS NOT NULL`);
@@ -69,12 +69,12 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
         for (const p of broken.slice(0, SHOWN)) problems.push({ where: where(c.name), message: p });
         if (broken.length > SHOWN) problems.push({ where: where(c.name), message: `and ${broken.length - SHOWN} more values break the ${ID_COLUMNS.has(c.name) ? 'id' : 'name'} rule` });
       }
-      if (c.name === 'step') await bad(`${col} < 0 OR ${col} > ${MAX_STEP}`, `have a step outside 0…${MAX_STEP}`);
-      else if (COUNT_COLUMNS.has(c.name)) await bad(`${col} < ${POSITIVE.has(c.name) ? 1 : 0}`, `are below ${POSITIVE.has(c.name) ? 1 : 0}`);
-      if (NUMERIC.test(c.type)) await bad(`isnan(${col}) OR isinf(${col})`, 'are NaN or infinite (an unknown value is NULL)');
-      if (c.name === 'stderr') await bad(`${col} < 0`, 'have a negative stderr');
-      if (c.name === 'tr_seconds') await bad(`${col} < ${TR_SECONDS.min} OR ${col} > ${TR_SECONDS.max}`, `have tr_seconds outside ${TR_SECONDS.min}…${TR_SECONDS.max}`);
-      if (c.name === 'split') await bad(`${col} NOT IN ('train', 'test')`, "have a split other than 'train' or 'test'");
+      if (c.name === 'step') await bad(`${col} < 0 OR ${col} > ${MAX_STEP}`, `a step outside 0…${MAX_STEP}`);
+      else if (COUNT_COLUMNS.has(c.name)) await bad(`${col} < ${POSITIVE.has(c.name) ? 1 : 0}`, `a value below ${POSITIVE.has(c.name) ? 1 : 0}`);
+      if (NUMERIC.test(c.type)) await bad(`isnan(${col}) OR isinf(${col})`, 'NaN or an infinite value (an unknown value is NULL)');
+      if (c.name === 'stderr') await bad(`${col} < 0`, 'a negative stderr');
+      if (c.name === 'tr_seconds') await bad(`${col} < ${TR_SECONDS.min} OR ${col} > ${TR_SECONDS.max}`, `tr_seconds outside ${TR_SECONDS.min}…${TR_SECONDS.max}`);
+      if (c.name === 'split') await bad(`${col} NOT IN ('train', 'test')`, "a split other than 'train' or 'test'");
     }
     const shape = MATRICES[s.spec.table];
     if (shape && columns.some((c) => c.name === 'data')) {
