@@ -2,11 +2,9 @@ import { join } from 'node:path';
 import type { ApiLimits } from '../../resolvers/context.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { localAuth, type AuthConfig } from '../../server/auth.js';
-import { importEvalsFromPath } from '../../services/importEvals.js';
-import { RedisExecutor } from '../../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
-import { PYTHIA_EVALS } from './pythiaFiles.js';
+import { cachedPythiaWarehouse, copyWarehouse } from './fixtures.js';
 import { tempDir } from './tmp.js';
 
 export const TEST_LIMITS: ApiLimits = { maxPageSize: 500, maxDepth: 12, maxCost: 200_000 };
@@ -24,25 +22,30 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on an ephemeral port over a real DuckDB file holding the shipped Pythia evals. */
+/**
+ * A real HTTP server on an ephemeral port over a real DuckDB file: a copy of `db`, or by default
+ * of the warehouse holding the shipped Pythia evals (imported once per fixture key, see
+ * fixtures.ts), or an empty one (`withPythia: false`).
+ */
 export async function startTestServer(
   options: {
-    limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string;
+    limits?: Partial<ApiLimits>; withPythia?: boolean; db?: string; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string;
     /** Folders mutations may read by path (default none: paths are refused, as on a fresh server). */
     importRoots?: readonly string[];
     maxUploadBytes?: number;
   } = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
-  const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
-  if (options.withPythia ?? true) await importEvalsFromPath(wh, PYTHIA_EVALS);
+  const template = options.db ?? ((options.withPythia ?? true) ? await cachedPythiaWarehouse() : null);
+  const wh = await Warehouse.create({ path: template ? copyWarehouse(template, tmp.dir) : join(tmp.dir, 'test.duckdb') });
   // Internal errors are expected in some tests; set CORTEXQL_TEST_LOG=1 to see them.
   const log = process.env.CORTEXQL_TEST_LOG ? console.error : () => {};
   const limits = { ...TEST_LIMITS, ...options.limits };
   // Anonymous admin by default: suites other than the auth matrix test what the API does, not who may do it.
   const auth = options.auth ?? localAuth('admin', limits.maxCost);
   // With `redisUrl`, jobs go to BullMQ for `cortexql worker` processes instead of worker threads.
-  const executor = options.redisUrl ? await RedisExecutor.connect(options.redisUrl, { log }) : undefined;
+  // (BullMQ and ioredis are loaded only by the files that use them.)
+  const executor = options.redisUrl ? await (await import('../../services/jobs/RedisExecutor.js')).RedisExecutor.connect(options.redisUrl, { log }) : undefined;
   const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1, executor }) : undefined;
   const uploadDir = join(tmp.dir, 'uploads');
   const server = await startServer(wh, {
