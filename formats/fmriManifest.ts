@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../errors/CortexError.js';
+import { LOCAL_FILES, readFailure, type FileKind, type FileSource } from './fileSource.js';
 import { maskTimeseries, readNifti, roiVoxels, type NiftiImage } from './nifti.js';
 import { npyToFloat32, readNpy } from './npy.js';
+import { Checks, idSchema, nameSchema, parseJsonText, trSecondsSchema } from './validation.js';
 
 /**
  * The fMRI dataset manifest (format "cortexql-fmri/1", docs/fmri-manifest.md): a dataset, its
@@ -18,10 +18,10 @@ export const fmriManifestSchema = z
     format: z.literal('cortexql-fmri/1'),
     dataset: z
       .object({
-        id: z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, ".", "-" or "_"'),
+        id: idSchema,
         name: z.string().optional(),
         language: z.string().optional(),
-        trSeconds: z.number().positive(),
+        trSeconds: trSecondsSchema,
         description: z.string().optional(),
         source: z.string().optional(),
       })
@@ -30,7 +30,7 @@ export const fmriManifestSchema = z
       .array(
         z
           .object({
-            id: z.string().min(1),
+            id: idSchema,
             split: z.enum(['train', 'test']),
             nTrs: z.number().int().positive(),
             transcript: z.string(),
@@ -42,7 +42,7 @@ export const fmriManifestSchema = z
       .array(
         z
           .object({
-            id: z.string().regex(/^[\w.-]{1,100}$/),
+            id: idSchema,
             /** run id → one file, or several for repeated presentations (test runs). */
             responses: z.record(z.string(), z.union([responseRef, z.array(responseRef).min(1)])),
             /** NPY subjects: per column {roi, x, y, z}. */
@@ -50,7 +50,7 @@ export const fmriManifestSchema = z
             /** NIfTI subjects: the brain mask defining the columns. */
             mask: z.string().optional(),
             /** ROI name → NPY file of voxel (column) indices, or a NIfTI mask in the run space. */
-            rois: z.record(z.string(), z.string()).optional(),
+            rois: z.record(nameSchema, z.string()).optional(),
           })
           .strict(),
       )
@@ -105,10 +105,9 @@ const voxelsSchema = z.array(
  * Reads and validates a whole dataset, collecting every problem (file, field, what is wrong)
  * before anything is written. Returns null when there were problems.
  */
-export function readFmriDataset(manifestPath: string, problems: Problem[]): ParsedFmriDataset | null {
+export function readFmriDataset(manifestPath: string, problems: Problem[], files: FileSource = LOCAL_FILES): ParsedFmriDataset | null {
   const before = problems.length;
-  const base = dirname(resolve(manifestPath));
-  const json = readJson(manifestPath, manifestPath, problems);
+  const json = readJson({ read: (kind) => files.read(manifestPath, kind) }, manifestPath, problems);
   if (json === undefined) return null;
   const parsed = fmriManifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -116,7 +115,9 @@ export function readFmriDataset(manifestPath: string, problems: Problem[]): Pars
     return null;
   }
   const m = parsed.data;
-  const file = (rel: string) => resolve(base, rel);
+  // Files the manifest names resolve against its folder, through `files` (confined for the API).
+  const file = (rel: string): FileRef => ({ read: (kind) => files.read(files.sibling(manifestPath, rel), kind) });
+  new Checks(problems).unique(`${manifestPath}: subjects`, m.subjects.map((s) => s.id), 'subject id');
   const tr = m.dataset.trSeconds;
 
   const runIds = new Set<string>();
@@ -155,7 +156,7 @@ export function readFmriDataset(manifestPath: string, problems: Problem[]): Pars
 
 function readSubject(
   s: FmriManifest['subjects'][number],
-  file: (rel: string) => string,
+  file: (rel: string) => FileRef,
   runs: readonly ParsedRun[],
   problems: Problem[],
 ): ParsedSubject | null {
@@ -217,7 +218,7 @@ function readSubject(
 }
 
 /** ROI label per voxel: from `rois` files (NPY indices or NIfTI masks); unlabelled voxels are 'other'. */
-function readRois(s: FmriManifest['subjects'][number], file: (rel: string) => string, mask: NiftiImage | null, nVoxels: number, problems: Problem[]): string[] {
+function readRois(s: FmriManifest['subjects'][number], file: (rel: string) => FileRef, mask: NiftiImage | null, nVoxels: number, problems: Problem[]): string[] {
   const roi = new Array<string>(nVoxels).fill('other');
   for (const [name, rel] of Object.entries(s.rois ?? {})) {
     let indices: number[] = [];
@@ -246,7 +247,7 @@ function readRois(s: FmriManifest['subjects'][number], file: (rel: string) => st
   return roi;
 }
 
-function readVoxelCoords(path: string, label: string, nVoxels: number, roi: string[], problems: Problem[]): Float32Array | null {
+function readVoxelCoords(path: FileRef, label: string, nVoxels: number, roi: string[], problems: Problem[]): Float32Array | null {
   const json = readJson(path, label, problems);
   if (json === undefined) return null;
   const parsed = voxelsSchema.safeParse(json);
@@ -273,39 +274,47 @@ function firstNonFinite(a: Float32Array): number {
   return -1;
 }
 
-function readJson(path: string, label: string, problems: Problem[]): unknown {
-  if (!existsSync(path)) {
-    problems.push({ where: label, message: 'file not found' });
-    return undefined;
-  }
+/** A file the manifest names, read through the dataset's FileSource. */
+interface FileRef {
+  read(kind: FileKind): Uint8Array;
+}
+
+function readBytes(path: FileRef, kind: FileKind, label: string, problems: Problem[]): Uint8Array | null {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return path.read(kind);
   } catch (error) {
-    problems.push({ where: label, message: `not valid JSON: ${(error as Error).message}` });
+    problems.push({ where: label, message: readFailure(error) });
+    return null;
+  }
+}
+
+function readJson(path: FileRef, label: string, problems: Problem[]): unknown {
+  const bytes = readBytes(path, 'json', label, problems);
+  if (bytes === null) return undefined;
+  try {
+    return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (error) {
+    problems.push({ where: label, message: (error as Error).message });
     return undefined;
   }
 }
 
-function readNpyFile(path: string, label: string, problems: Problem[]) {
-  if (!existsSync(path)) {
-    problems.push({ where: label, message: 'file not found' });
-    return null;
-  }
+function readNpyFile(path: FileRef, label: string, problems: Problem[]) {
+  const bytes = readBytes(path, 'array', label, problems);
+  if (bytes === null) return null;
   try {
-    return readNpy(readFileSync(path));
+    return readNpy(bytes);
   } catch (error) {
     problems.push({ where: label, message: (error as Error).message });
     return null;
   }
 }
 
-function readImage(path: string, label: string, problems: Problem[]): NiftiImage | null {
-  if (!existsSync(path)) {
-    problems.push({ where: label, message: 'file not found' });
-    return null;
-  }
+function readImage(path: FileRef, label: string, problems: Problem[]): NiftiImage | null {
+  const bytes = readBytes(path, 'array', label, problems);
+  if (bytes === null) return null;
   try {
-    return readNifti(readFileSync(path));
+    return readNifti(bytes);
   } catch (error) {
     problems.push({ where: label, message: (error as Error).message });
     return null;

@@ -1,4 +1,5 @@
 import type { Problem } from '../errors/CortexError.js';
+import { stepInName } from './validation.js';
 
 /** One metric of one task in one lm-evaluation-harness results file. */
 export interface EvalScore {
@@ -52,7 +53,7 @@ export function parseLmEvalResults(doc: unknown, file: string, problems: Problem
 
   const modelName =
     str(modelArgs.pretrained) ?? str(doc.model_name) ?? str(config.model_name) ?? str(config.model) ?? null;
-  const step = stepFrom(modelArgs.revision) ?? stepFrom(str(doc.model_revision)) ?? stepFrom(file);
+  const step = stepOf([[stepInName(modelArgs.revision, 'revision'), 'config.model_args'], [stepInName(str(doc.model_revision), 'revision'), 'model_revision'], [stepInName(file, 'name'), '(file name)']], problems, where);
   return problems.length > before ? null : { file, modelName, step, scores, format };
 }
 
@@ -107,6 +108,19 @@ export function parseModelArgs(args: string): Record<string, string> {
     if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   return out;
+}
+
+/** The first step named (revision, then model_revision, then the file name); one that looks like a step but is none is a problem (`revision=step-5`, `step2147483648`). */
+function stepOf(candidates: readonly [ReturnType<typeof stepInName>, string][], problems: Problem[], where: (path: string) => string): number | null {
+  for (const [found, field] of candidates) {
+    if (found === null) continue;
+    if ('invalid' in found) {
+      problems.push({ where: where(field), message: found.invalid });
+      return null;
+    }
+    return found.step;
+  }
+  return null;
 }
 
 /** "step3000", "global_step3000" or a file name "70m_step3000.json" → 3000. */

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
+import { basename } from 'node:path';
+import { badInput, importFailed, type Problem } from '../errors/CortexError.js';
+import { readFailure } from '../formats/fileSource.js';
+import { Checks, parseJsonText, plain, shown } from '../formats/validation.js';
+import { FileAccess, type Resolved } from './fileAccess.js';
 import { lookupModel, modelIdFor, unknownModel } from './catalog.js';
 import { parseLmEvalResults, type ParsedEvalFile } from '../formats/lmEvalResults.js';
 import { ensureCheckpoints, insertModelIfMissing } from '../warehouse/modelsRepo.js';
@@ -28,42 +30,53 @@ export interface ImportReport {
   readonly checkpoints: number;
 }
 
-/** All `.json` files under `path` (or `path` itself), sorted so imports are deterministic. */
-export function collectJsonFiles(path: string): string[] {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new CortexError('NOT_FOUND', `path '${path}' does not exist`, { path });
-  }
-  if (stat.isFile()) return [path];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.json')) out.push(full);
-    }
-  };
-  walk(path);
-  return out.sort();
+/** Files a folder import reads at most (a bigger tree is more likely a wrong path than a study). */
+const MAX_FILES = 100_000;
+
+/** An eval file found by a path import: its ref (for FileAccess) and the name used in problems and as the score's source. */
+export interface EvalFileRef {
+  readonly ref: string;
+  readonly name: string;
 }
 
-/** Reads and parses files, collecting every problem instead of stopping at the first. */
+/**
+ * All `.json` files under `path` (or `path` itself), sorted so imports are deterministic. Paths go
+ * through `files`: for the API, they must lie inside the import roots (services/fileAccess.ts);
+ * entries that are links out of the roots, FIFOs or devices are left out of a folder walk.
+ */
+export function collectJsonFiles(path: string, files: FileAccess = FileAccess.local()): EvalFileRef[] {
+  const top = files.resolve(path);
+  if (top.kind === 'file') return [{ ref: path, name: basename(top.real) }];
+  const out: EvalFileRef[] = [];
+  const walk = (dir: Resolved, prefix: string, depth: number) => {
+    for (const entry of files.list(dir)) {
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.kind === 'folder' && depth < 32) walk(files.resolve(entry.ref, 'folder'), name, depth + 1);
+      else if (entry.kind === 'file' && entry.name.endsWith('.json')) out.push({ ref: entry.ref, name });
+      if (out.length > MAX_FILES) throw badInput(`${shown(path)} holds more than ${MAX_FILES} .json files; import a smaller folder`, { field: 'path' });
+    }
+  };
+  walk(top, '', 0);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Reads and parses files, collecting every problem instead of stopping at the first. A file that
+ * is not JSON is reported by line and column, never by quoting it.
+ */
 export function readEvalDocuments(
-  paths: readonly string[],
-  root: string,
+  refs: readonly EvalFileRef[],
   problems: Problem[],
   onProgress?: (done: number, total: number) => void,
+  files: FileAccess = FileAccess.local(),
 ): EvalDocument[] {
   const docs: EvalDocument[] = [];
-  for (const [i, path] of paths.entries()) {
-    onProgress?.(i, paths.length);
-    const name = relative(root, path) || path;
+  for (const [i, { ref, name }] of refs.entries()) {
+    onProgress?.(i, refs.length);
     try {
-      docs.push({ fileName: name, content: JSON.parse(readFileSync(path, 'utf8')) });
+      docs.push({ fileName: name, content: parseJsonText(files.read(ref, 'json').toString('utf8')) });
     } catch (error) {
-      problems.push({ where: name, message: `not valid JSON: ${(error as Error).message}` });
+      problems.push({ where: name, message: readFailure(error) });
     }
   }
   return docs;
@@ -81,15 +94,26 @@ export async function importEvalDocuments(
   problems: Problem[] = [],
 ): Promise<ImportReport> {
   const parsed: { file: ParsedEvalFile; modelId: string; step: number }[] = [];
-  for (const doc of docs) {
+  const checks = new Checks(problems);
+  // Overrides are checked once, as the fields of the call (`model`, `step`).
+  if (options.model !== undefined) checks.id('model', options.model);
+  if (options.step !== undefined) checks.step('step', options.step);
+  for (const [i, doc] of docs.entries()) {
+    if (!checks.text(`documents.${i}.fileName`, doc.fileName, 1000)) continue;
     const file = parseLmEvalResults(doc.content, doc.fileName, problems);
     if (!file) continue;
     const modelName = options.model ?? file.modelName;
     const step = options.step ?? file.step;
     if (!modelName) problems.push({ where: `${doc.fileName}: config.model_args`, message: 'no model named (pretrained=…); pass a model' });
     if (step === null || step === undefined) problems.push({ where: `${doc.fileName}: config.model_args`, message: 'no revision=stepN and no step in the file name; pass a step' });
-    else if (!Number.isInteger(step) || step < 0) problems.push({ where: doc.fileName, message: `step must be a whole number >= 0 (${step})` });
-    if (modelName && step !== null && step !== undefined) parsed.push({ file, modelId: options.model ?? modelIdFor(modelName), step });
+    const modelId = modelName ? options.model ?? modelIdFor(modelName) : null;
+    const ok = [
+      modelId === null || options.model !== undefined || checks.id(`${doc.fileName}: model`, modelId),
+      step === null || step === undefined || options.step !== undefined || checks.step(`${doc.fileName}: step`, step),
+      ...[...new Set(file.scores.map((s) => s.task))].map((task) => checks.name(`${doc.fileName}: results.${plain(task)}`, task)),
+      ...[...new Map(file.scores.map((s) => [JSON.stringify([s.task, s.metric]), s])).values()].map((s) => checks.name(`${doc.fileName}: results.${plain(s.task)}.${plain(s.metric)}`, s.metric)),
+    ].every(Boolean);
+    if (ok && modelId !== null && step !== null && step !== undefined) parsed.push({ file, modelId, step });
   }
   if (docs.length === 0) problems.push({ where: '(input)', message: 'no eval files found' });
   if (problems.length > 0) throw importFailed(problems);
@@ -115,11 +139,12 @@ export async function importEvalDocuments(
   };
 }
 
-/** Imports a file or a folder (recursively). */
-export async function importEvalsFromPath(wh: Warehouse, path: string, options: ImportEvalsOptions = {}): Promise<ImportReport> {
-  const files = collectJsonFiles(path);
+/** Imports a file or a folder (recursively); for the API, `files` confines the path to the import roots. */
+export async function importEvalsFromPath(wh: Warehouse, path: string, options: ImportEvalsOptions = {}, files: FileAccess = FileAccess.local()): Promise<ImportReport> {
+  const refs = collectJsonFiles(path, files);
   const problems: Problem[] = [];
-  const root = statSync(path).isFile() ? join(path, '..') : path;
-  const docs = readEvalDocuments(files, root, problems, options.onProgress);
+  const docs = readEvalDocuments(refs, problems, options.onProgress, files);
   return importEvalDocuments(wh, docs, options, problems);
 }
+
+

@@ -13,6 +13,10 @@ export interface TestServer {
   readonly wh: Warehouse;
   readonly server: RunningServer;
   readonly scheduler: Scheduler | undefined;
+  /** The folder `POST /uploads` stages files in. */
+  readonly uploadDir: string;
+  /** POSTs a file to /uploads (`name` in the query) and returns the parsed body and HTTP status. */
+  upload(name: string, bytes: Uint8Array | string, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   /** POSTs a GraphQL request and returns the parsed body and HTTP status. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
   close(): Promise<void>;
@@ -24,7 +28,12 @@ export interface TestServer {
  * fixtures.ts), or an empty one (`withPythia: false`).
  */
 export async function startTestServer(
-  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; db?: string; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string } = {},
+  options: {
+    limits?: Partial<ApiLimits>; withPythia?: boolean; db?: string; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string;
+    /** Folders mutations may read by path (default none: paths are refused, as on a fresh server). */
+    importRoots?: readonly string[];
+    maxUploadBytes?: number;
+  } = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
   const template = options.db ?? ((options.withPythia ?? true) ? await cachedPythiaWarehouse() : null);
@@ -38,10 +47,24 @@ export async function startTestServer(
   // (BullMQ and ioredis are loaded only by the files that use them.)
   const executor = options.redisUrl ? await (await import('../../services/jobs/RedisExecutor.js')).RedisExecutor.connect(options.redisUrl, { log }) : undefined;
   const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1, executor }) : undefined;
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler });
+  const uploadDir = join(tmp.dir, 'uploads');
+  const server = await startServer(wh, {
+    host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler,
+    importRoots: options.importRoots, uploads: { dir: uploadDir, maxBytes: options.maxUploadBytes ?? 64 * 2 ** 20, ttlMs: 3_600_000 },
+  });
   return {
     wh,
     server,
+    uploadDir,
+    async upload(name, bytes, headers = {}) {
+      const res = await fetch(new URL(`/uploads?name=${encodeURIComponent(name)}`, server.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', ...headers },
+        body: typeof bytes === 'string' ? bytes : Buffer.from(bytes),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
     async gql(query, variables, headers = {}) {
       const res = await fetch(server.endpoint, {
         method: 'POST',
