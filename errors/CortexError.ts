@@ -6,6 +6,7 @@
  * Modelled on graphql-js `GraphQLError`: readonly fields, machine-readable data in `details`,
  * and `toJSON` for logs and CLI output.
  */
+import { suggestionList } from 'graphql/jsutils/suggestionList.js';
 import type { ErrorCode } from './errorCodes.js';
 
 export type { ErrorCode } from './errorCodes.js';
@@ -57,10 +58,57 @@ export function badInput(message: string, details: Record<string, unknown> = {})
 /** Ids are echoed at most this long in messages (a 10 MB id is not sent back). */
 const SHOWN_ID = 80;
 
-export function notFound(what: string, id: string | number): CortexError<'NOT_FOUND'> {
+function shownId(id: string | number): string {
   const text = String(id);
-  const shown = text.length > SHOWN_ID ? `${text.slice(0, SHOWN_ID)}… (${text.length} characters)` : text;
+  return text.length > SHOWN_ID ? `${text.slice(0, SHOWN_ID)}… (${text.length} characters)` : text;
+}
+
+export function notFound(what: string, id: string | number): CortexError<'NOT_FOUND'> {
+  const shown = shownId(id);
   return new CortexError('NOT_FOUND', `${what} '${shown}' does not exist`, { what, id: typeof id === 'number' ? id : shown });
+}
+
+/** Known values listed in full when there are at most this many; otherwise only the closest ones. */
+const LISTED_KNOWN = 20;
+
+/**
+ * NOT_FOUND for a name that is not among `known`, telling what exists: a name that differs only
+ * in case ("did you mean 'STS'?"), else the closest known names by edit distance (graphql-js's own
+ * suggestion list), and every known name when there are few. `scope` says where it
+ * was looked for ("of dataset 'sim-narratives'").
+ */
+export function notFoundAmong(
+  what: string,
+  id: string | number,
+  known: readonly string[],
+  scope = '',
+  extra: Readonly<Record<string, unknown>> = {},
+): CortexError<'NOT_FOUND'> {
+  const shown = shownId(id);
+  const listed = known.length <= LISTED_KNOWN ? [...known] : null;
+  const quoted = (names: readonly string[]) => names.map((s) => `'${s}'`);
+  let didYouMean: string[];
+  let hint: string;
+  if (typeof id === 'number') {
+    // Numbers (layers, steps) are near by value, not by spelling.
+    didYouMean = [...known].sort((a, b) => Math.abs(Number(a) - id) - Math.abs(Number(b) - id)).slice(0, 2).sort((a, b) => Number(a) - Number(b));
+    hint = listed ? (listed.length ? `; known: ${listed.join(', ')}` : '; there are none') : `; the nearest are ${didYouMean.join(' and ')}`;
+  } else {
+    // A name that differs only in case is the one meant; otherwise the nearest by edit distance.
+    const sameLetters = known.filter((k) => k.toLowerCase() === id.toLowerCase());
+    didYouMean = sameLetters.length ? sameLetters : suggestionList(id, known).slice(0, 5);
+    hint = didYouMean.length
+      ? `; did you mean ${quoted(didYouMean).join(' or ')}?`
+      : listed
+        ? listed.length ? `; known: ${quoted(listed).join(', ')}` : '; there are none'
+        : `; ${known.length} are known (list them through the API)`;
+  }
+  return new CortexError('NOT_FOUND', `${what} ${typeof id === 'number' ? id : `'${shown}'`}${scope ? ` ${scope}` : ''} does not exist${hint}`, {
+    what, id: typeof id === 'number' ? id : shown, didYouMean: asIds(didYouMean), ...(listed ? { known: asIds(listed) } : {}), ...extra,
+  });
+  function asIds(names: readonly string[]): (string | number)[] {
+    return typeof id === 'number' ? names.map(Number) : [...names];
+  }
 }
 
 export function degenerate(message: string, details: Record<string, unknown> = {}): CortexError<'DEGENERATE_INPUT'> {

@@ -16,6 +16,10 @@ const opts = new Command('cortexql-server')
   .option('--max-tokens <n>')
   .option('--deadline <seconds>')
   .option('--anonymous <role>')
+  .option('--compute-roles <list>')
+  .option('--cors-origin <origin>', '', (v: string, all: string[] = []) => [...all, v])
+  .option('--readers <n>')
+  .option('--cache-entries <n>')
   .parse()
   .opts();
 

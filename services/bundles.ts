@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { z } from 'zod';
 import { CortexError, importFailed, notFound, type Problem } from '../errors/CortexError.js';
+import { requireDataset, requireModels } from './requireKnown.js';
 import {
   BUNDLE_TABLES,
   bundleTables,
@@ -59,6 +60,9 @@ export interface ExportResult {
  * version, row counts, sha256 of every file, the provenance of every run, and the lab.
  */
 export async function exportBundle(wh: Warehouse, options: ExportOptions): Promise<ExportResult> {
+  // A slice naming what does not exist is an error, never a silently smaller (or empty) bundle.
+  if (options.where.models) await requireModels(wh, options.where.models);
+  for (const dataset of options.where.datasets ?? []) await requireDataset(wh, dataset);
   const where: BundleWhere = {
     models: options.where.models ?? null,
     datasets: options.where.datasets ?? null,
