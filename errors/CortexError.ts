@@ -71,44 +71,47 @@ export function notFound(what: string, id: string | number): CortexError<'NOT_FO
 /** Known values listed in full when there are at most this many; otherwise only the closest ones. */
 const LISTED_KNOWN = 20;
 
+export interface NotFoundOptions {
+  /** Where it was looked for: "of dataset 'sim-narratives'". */
+  readonly scope?: string;
+  /** Which field lists the known names, when they are too many to list here: "`tasks`". */
+  readonly listedBy?: string;
+  /** More details for the client (e.g. every unknown name of a list). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * NOT_FOUND for a name that is not among `known`, telling what exists: a name that differs only
- * in case ("did you mean 'STS'?"), else the closest known names by edit distance (graphql-js's own
- * suggestion list), and every known name when there are few. `scope` says where it
- * was looked for ("of dataset 'sim-narratives'").
+ * in case ("did you mean 'STS'?"), else the known names that contain it ("lambada" →
+ * 'lambada_openai') and the closest by edit distance (graphql-js's own suggestion list); numbers
+ * (layers, steps) by value. Every known name is listed when there are few.
  */
-export function notFoundAmong(
-  what: string,
-  id: string | number,
-  known: readonly string[],
-  scope = '',
-  extra: Readonly<Record<string, unknown>> = {},
-): CortexError<'NOT_FOUND'> {
+export function notFoundAmong(what: string, id: string | number, known: readonly string[], options: NotFoundOptions = {}): CortexError<'NOT_FOUND'> {
   const shown = shownId(id);
   const listed = known.length <= LISTED_KNOWN ? [...known] : null;
   const quoted = (names: readonly string[]) => names.map((s) => `'${s}'`);
+  const many = `; ${known.length} are known${options.listedBy ? ` (${options.listedBy} lists them)` : ''}`;
   let didYouMean: string[];
   let hint: string;
   if (typeof id === 'number') {
-    // Numbers (layers, steps) are near by value, not by spelling.
     didYouMean = [...known].sort((a, b) => Math.abs(Number(a) - id) - Math.abs(Number(b) - id)).slice(0, 2).sort((a, b) => Number(a) - Number(b));
-    hint = listed ? (listed.length ? `; known: ${listed.join(', ')}` : '; there are none') : `; the nearest are ${didYouMean.join(' and ')}`;
+    hint = listed ? (listed.length ? `; known: ${listed.join(', ')}` : '; there are none') : `${many}; the nearest are ${didYouMean.join(' and ')}`;
   } else {
-    // A name that differs only in case is the one meant; otherwise the nearest by edit distance.
-    const sameLetters = known.filter((k) => k.toLowerCase() === id.toLowerCase());
-    didYouMean = sameLetters.length ? sameLetters : suggestionList(id, known).slice(0, 5);
+    const lower = id.toLowerCase();
+    const sameLetters = known.filter((k) => k.toLowerCase() === lower);
+    const containing = lower.length >= 3 ? known.filter((k) => k.toLowerCase().includes(lower)).sort((a, b) => a.length - b.length) : [];
+    didYouMean = sameLetters.length ? sameLetters : [...new Set([...containing, ...suggestionList(id, known)])].slice(0, 5);
     hint = didYouMean.length
       ? `; did you mean ${quoted(didYouMean).join(' or ')}?`
       : listed
         ? listed.length ? `; known: ${quoted(listed).join(', ')}` : '; there are none'
-        : `; ${known.length} are known (list them through the API)`;
+        : many;
   }
-  return new CortexError('NOT_FOUND', `${what} ${typeof id === 'number' ? id : `'${shown}'`}${scope ? ` ${scope}` : ''} does not exist${hint}`, {
-    what, id: typeof id === 'number' ? id : shown, didYouMean: asIds(didYouMean), ...(listed ? { known: asIds(listed) } : {}), ...extra,
+  const asIds = (names: readonly string[]) => (typeof id === 'number' ? names.map(Number) : [...names]);
+  const label = typeof id === 'number' ? String(id) : `'${shown}'`;
+  return new CortexError('NOT_FOUND', `${what} ${label}${options.scope ? ` ${options.scope}` : ''} does not exist${hint}`, {
+    what, id: typeof id === 'number' ? id : shown, didYouMean: asIds(didYouMean), ...(listed ? { known: asIds(listed) } : {}), ...options.extra,
   });
-  function asIds(names: readonly string[]): (string | number)[] {
-    return typeof id === 'number' ? names.map(Number) : [...names];
-  }
 }
 
 export function degenerate(message: string, details: Record<string, unknown> = {}): CortexError<'DEGENERATE_INPUT'> {

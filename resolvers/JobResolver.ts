@@ -36,7 +36,7 @@ export class JobResolver {
     return toJob(row);
   }
 
-  @Query(() => JobConnection, { description: 'Jobs, newest first, optionally of one status.' })
+  @Query(() => JobConnection, { nullable: true, description: 'Jobs, newest first, optionally of one status.' })
   async jobs(
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { description: 'Page size (required, capped).' }) first: number,

@@ -22,6 +22,7 @@ export function toCheckpoint(row: CheckpointRow): Checkpoint {
 @Resolver(() => Model)
 export class ModelResolver {
   @Query(() => ModelConnection, {
+    nullable: true,
     description: 'Models as a Relay connection, ordered by id unless `orderBy` says otherwise. `first` is required and capped.',
   })
   async models(

@@ -12,7 +12,7 @@ const MAX_AGGREGATE_TASKS = 200;
 
 @Resolver()
 export class TaskScoreResolver {
-  @Query(() => [TaskInfo], { description: 'Stored tasks with their metrics and coverage, of all models or of some. An unknown model is NOT_FOUND.' })
+  @Query(() => [TaskInfo], { nullable: true, description: 'Stored tasks with their metrics and coverage, of all models or of some. An unknown model is NOT_FOUND.' })
   async tasks(
     @Ctx() ctx: Context,
     @Arg('model', () => ID, { nullable: true, description: 'Only the tasks of this model.' }) model: string | null,
@@ -29,6 +29,7 @@ export class TaskScoreResolver {
   }
 
   @Query(() => [TaskScoreAggregate], {
+    nullable: true,
     description:
       'Aggregates (count, mean, min, max, stddev) of task-score cells grouped by any of MODEL, FAMILY, TASK, STEP. ' +
       'Example: mean acc per model × task group over the last 50k steps: ' +

@@ -19,36 +19,36 @@ import type { Warehouse } from '../warehouse/Warehouse.js';
 export async function requireModel(wh: Warehouse, id: string): Promise<ModelRow> {
   const [row] = await modelsByIds(wh, [id]);
   if (row) return row;
-  throw notFoundAmong('model', id, await modelIds(wh));
+  throw notFoundAmong('model', id, await modelIds(wh), { listedBy: '`models`' });
 }
 
 /** Every model of `ids`, in order; the first unknown one is NOT_FOUND (with `unknown` listing them all). */
 export async function requireModels(wh: Warehouse, ids: readonly string[]): Promise<ModelRow[]> {
   const rows = new Map((await modelsByIds(wh, ids)).map((m) => [m.modelId, m]));
   const unknown = ids.filter((id) => !rows.has(id));
-  if (unknown.length) throw notFoundAmong('model', unknown[0], await modelIds(wh), '', { unknown: unknown.slice(0, 50) });
+  if (unknown.length) throw notFoundAmong('model', unknown[0], await modelIds(wh), { listedBy: '`models`', extra: { unknown: unknown.slice(0, 50) } });
   return ids.map((id) => rows.get(id)!);
 }
 
 export async function requireCheckpoint(wh: Warehouse, modelId: string, step: number): Promise<void> {
   const steps = await checkpointSteps(wh, modelId);
-  if (!steps.includes(step)) throw notFoundAmong('checkpoint', step, steps.map(String), `of model '${modelId}'`);
+  if (!steps.includes(step)) throw notFoundAmong('checkpoint', step, steps.map(String), { scope: `of model '${modelId}'`, listedBy: '`Model.checkpoints`' });
 }
 
 export async function requireDataset(wh: Warehouse, id: string): Promise<DatasetCatalog> {
   const catalog = await datasetCatalog(wh, id);
   if (catalog) return catalog;
-  throw notFoundAmong('dataset', id, await datasetIds(wh));
+  throw notFoundAmong('dataset', id, await datasetIds(wh), { listedBy: '`datasets`' });
 }
 
 export function requireSubject(catalog: DatasetCatalog, subject: string): void {
-  if (!catalog.subjects.includes(subject)) throw notFoundAmong('subject', subject, catalog.subjects, `of dataset '${catalog.id}'`);
+  if (!catalog.subjects.includes(subject)) throw notFoundAmong('subject', subject, catalog.subjects, { scope: `of dataset '${catalog.id}'`, listedBy: '`Dataset.subjects`' });
 }
 
 /** An ROI label of the dataset (exact, case-sensitive), or "all" for the whole brain. */
 export function requireRoi(catalog: DatasetCatalog, roi: string): void {
   if (roi === WHOLE_BRAIN || catalog.rois.some((r) => r.name === roi)) return;
-  throw notFoundAmong('ROI', roi, [WHOLE_BRAIN, ...catalog.rois.map((r) => r.name)], `of dataset '${catalog.id}'`);
+  throw notFoundAmong('ROI', roi, [WHOLE_BRAIN, ...catalog.rois.map((r) => r.name)], { scope: `of dataset '${catalog.id}'`, listedBy: '`Dataset.rois`' });
 }
 
 /**
@@ -61,7 +61,7 @@ export async function requireLayer(wh: Warehouse, modelId: string, datasetId: st
   const layers = await modelLayers(wh, modelId);
   if (layers.includes(layer)) return;
   if (layers.length === 0 && (await computableSteps(wh, modelId, datasetId)).length > 0) return;
-  throw notFoundAmong('layer', layer, layers.map(String), `of model '${modelId}'`);
+  throw notFoundAmong('layer', layer, layers.map(String), { scope: `of model '${modelId}'`, listedBy: '`Model.layers`' });
 }
 
 export function requireInternalMetric(metric: string): void {
@@ -95,10 +95,10 @@ export async function requireTask(wh: Warehouse, task: string, metric?: string, 
   const tasks = await stored;
   const group = taskGroup(task);
   const members = group ? groupMembers(group, tasks.map((t) => t.name)) : tasks.some((t) => t.name === task) ? [task] : null;
-  if (!members) throw notFoundAmong('task', task, [...tasks.map((t) => t.name), ...TASK_GROUPS.map((g) => g.name)]);
+  if (!members) throw notFoundAmong('task', task, [...tasks.map((t) => t.name), ...TASK_GROUPS.map((g) => g.name)], { listedBy: '`tasks` / `Model.tasks`' });
   if (metric === undefined) return;
   const metrics = [...new Set(tasks.filter((t) => members.includes(t.name)).flatMap((t) => t.metrics))].sort();
-  if (!metrics.includes(metric)) throw notFoundAmong('metric', metric, metrics, `of task '${task}'`);
+  if (!metrics.includes(metric)) throw notFoundAmong('metric', metric, metrics, { scope: `of task '${task}'` });
 }
 
 /**

@@ -64,7 +64,7 @@ export async function computeCells(wh: Warehouse, scheduler: Scheduler | null, c
     if (req.steps) {
       const known = await checkpointSteps(wh, modelId);
       const unknown = req.steps.filter((s) => !known.includes(s));
-      if (unknown.length) throw notFoundAmong('checkpoint', unknown[0], known.map(String), `of model '${modelId}'`, { unknown: unknown.slice(0, 50) });
+      if (unknown.length) throw notFoundAmong('checkpoint', unknown[0], known.map(String), { scope: `of model '${modelId}'`, extra: { unknown: unknown.slice(0, 50) } });
     }
     for (const step of req.steps ?? (await computableSteps(wh, modelId, req.datasetId))) plan.push({ modelId, step });
   }
