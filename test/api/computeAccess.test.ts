@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import type { AuthConfig } from '../../server/auth.js';
 import { createApiKey } from '../../services/apiKeys.js';
 import { COMPUTE_ROLES, DEFAULT_QUOTAS, type ComputeAccessConfig } from '../../services/cells/computeAccess.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const LIMITS = { maxCost: 200_000, requestsPerMinute: 100_000 };
@@ -18,15 +17,7 @@ const SCORE = (step: number, policy = 'IF_MISSING') =>
 /** A server with a study whose cells are all missing: steps 100, 200, 300 with features. */
 async function studyServer(compute: ComputeAccessConfig | undefined, tmp: string): Promise<{ t: TestServer; reader: Record<string, string> }> {
   const t = await startTestServer({ withPythia: false, scheduler: true, auth: auth(compute) });
-  const synth = writeSyntheticFmri(join(tmp, 'synth'), { voxels: 60 });
-  const admin = { authorization: `Bearer ${(await createApiKey(t.wh, 'admin', 'admin')).key}` };
-  await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 300 }) { id } }`, {}, admin);
-  await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest }, admin);
-  for (const step of [100, 200, 300]) {
-    for (const [layer, path] of synth.featureFiles) {
-      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { dim } }`, { i: { model: 'tiny', step, layer, dataset: 'synth', path } }, admin);
-    }
-  }
+  await addSyntheticStudy(t.wh, tmp, { steps: [100, 200, 300] });
   return { t, reader: { authorization: `Bearer ${(await createApiKey(t.wh, 'reader', 'reader')).key}` } };
 }
 

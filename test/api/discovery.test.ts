@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { exportBundle } from '../../services/bundles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** What exists can be listed, and a name that does not exist is an error naming what does: never an empty answer. */
@@ -12,12 +12,7 @@ describe('discovery, and no silent empties', () => {
   const tmp = tempDir();
   beforeAll(async () => {
     t = await startTestServer({ scheduler: true });
-    const synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { voxels: 40 });
-    await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100, nLayers: 2 }) { id } }`);
-    await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
-    for (const [layer, path] of synth.featureFiles) {
-      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { dim } }`, { i: { model: 'tiny', step: 100, layer, dataset: 'synth', path } });
-    }
+    await addSyntheticStudy(t.wh, tmp.dir, { steps: [100], voxels: 40, nLayers: 2 });
   });
   afterAll(async () => {
     await t.close();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodingJob } from '../../services/jobs/jobSpec.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
+import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SCORE = (policy: string, step = 100) =>
@@ -16,14 +17,7 @@ describe('lazy computation of missing cells', () => {
   const tmp = tempDir();
   beforeAll(async () => {
     t = await startTestServer({ withPythia: false, scheduler: true });
-    const synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { voxels: 60 });
-    await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 400 }) { id } }`);
-    await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
-    for (const step of [100, 200, 300]) {
-      for (const [layer, path] of synth.featureFiles) {
-        await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { dim } }`, { i: { model: 'tiny', step, layer, dataset: 'synth', path } });
-      }
-    }
+    await addSyntheticStudy(t.wh, tmp.dir, { steps: [100, 200, 300] });
     // A checkpoint with neither features nor an ONNX file: its cells can never be computed.
     await t.gql(`mutation { registerCheckpoints(model: "tiny", checkpoints: [{ step: 400 }]) }`);
   });

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const POLLERS = 64;
@@ -17,12 +16,7 @@ describe(`${POLLERS} clients polling a cell through its job's completion`, () =>
   beforeAll(async () => {
     t = await startTestServer({ withPythia: false, scheduler: true });
     // Big enough that the job runs for a while under the pollers' load.
-    const synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { voxels: 1200, dim: 24 });
-    await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
-    await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
-    for (const [layer, path] of synth.featureFiles) {
-      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { dim } }`, { i: { model: 'tiny', step: 100, layer, dataset: 'synth', path } });
-    }
+    await addSyntheticStudy(t.wh, tmp.dir, { steps: [100], voxels: 1200, dim: 24 });
   });
   afterAll(async () => {
     await t.close();
