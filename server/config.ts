@@ -42,7 +42,7 @@ export type ConfigFlag =
   | 'computeRoles' | 'corsOrigin' | 'readers' | 'cacheEntries';
 
 /** Defaults, overridden by environment variables, overridden by flags. */
-export function resolveConfig(flags: Partial<Record<ConfigFlag, string>> & { corsOrigin?: string | string[] } = {}, env = process.env): ServerConfig {
+export function resolveConfig(flags: Partial<Record<Exclude<ConfigFlag, 'corsOrigin'>, string>> & { corsOrigin?: string | string[] } = {}, env = process.env): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
   const int = (text: string, name: string, min: number, max: number) => {
     const n = Number(text);

@@ -22,7 +22,7 @@ export interface TestServer {
 
 /** A real HTTP server on an ephemeral port over a real DuckDB file holding the shipped Pythia evals. */
 export async function startTestServer(
-  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string } = {},
+  options: { limits?: Partial<ApiLimits>; withPythia?: boolean; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string; corsOrigins?: string[] } = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
   const wh = await Warehouse.create({ path: join(tmp.dir, 'test.duckdb') });
@@ -35,7 +35,7 @@ export async function startTestServer(
   // With `redisUrl`, jobs go to BullMQ for `cortexql worker` processes instead of worker threads.
   const executor = options.redisUrl ? await RedisExecutor.connect(options.redisUrl, { log }) : undefined;
   const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1, executor }) : undefined;
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler });
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler, corsOrigins: options.corsOrigins });
   return {
     wh,
     server,
