@@ -23,6 +23,10 @@ export function serveCommands(program: Command): void {
       (dir: string, all: string[]) => [...all, dir],
       [],
     )
+    .option('--compute-roles <list>', 'who may start computations of missing cells: none, or some of anonymous,reader,writer,admin (env CORTEXQL_COMPUTE_ROLES; demo: all, else reader,writer,admin)')
+    .option('--cors-origin <origin>', 'a browser origin allowed to call the API, e.g. https://observablehq.com; repeatable, or * for any (env CORTEXQL_CORS_ORIGINS; default: none)', (v: string, all: string[] = []) => [...all, v])
+    .option('--readers <n>', 'DuckDB reader connections (env CORTEXQL_READERS; default: one per CPU, at least 2)')
+    .option('--cache-entries <n>', 'entries of the read-result cache, 0 = off (env CORTEXQL_CACHE_ENTRIES; default 256)')
     .action(async (opts) => {
       const { serve } = await import('../server/serve.js');
       await serve(resolveConfig(opts));

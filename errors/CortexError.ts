@@ -6,6 +6,7 @@
  * Modelled on graphql-js `GraphQLError`: readonly fields, machine-readable data in `details`,
  * and `toJSON` for logs and CLI output.
  */
+import { suggestionList } from 'graphql/jsutils/suggestionList.js';
 import type { ErrorCode } from './errorCodes.js';
 
 /** One problem found while validating input; imports collect all of them before failing. */
@@ -55,10 +56,60 @@ export function badInput(message: string, details: Record<string, unknown> = {})
 /** Ids are echoed at most this long in messages (a 10 MB id is not sent back). */
 const SHOWN_ID = 80;
 
-export function notFound(what: string, id: string | number): CortexError<'NOT_FOUND'> {
+function shownId(id: string | number): string {
   const text = String(id);
-  const shown = text.length > SHOWN_ID ? `${text.slice(0, SHOWN_ID)}… (${text.length} characters)` : text;
+  return text.length > SHOWN_ID ? `${text.slice(0, SHOWN_ID)}… (${text.length} characters)` : text;
+}
+
+export function notFound(what: string, id: string | number): CortexError<'NOT_FOUND'> {
+  const shown = shownId(id);
   return new CortexError('NOT_FOUND', `${what} '${shown}' does not exist`, { what, id: typeof id === 'number' ? id : shown });
+}
+
+/** Known values listed in full when there are at most this many; otherwise only the closest ones. */
+const LISTED_KNOWN = 20;
+
+export interface NotFoundOptions {
+  /** Where it was looked for: "of dataset 'sim-narratives'". */
+  readonly scope?: string;
+  /** Which field lists the known names, when they are too many to list here: "`tasks`". */
+  readonly listedBy?: string;
+  /** More details for the client (e.g. every unknown name of a list). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * NOT_FOUND for a name that is not among `known`, telling what exists: a name that differs only
+ * in case ("did you mean 'STS'?"), else the known names that contain it ("lambada" →
+ * 'lambada_openai') and the closest by edit distance (graphql-js's own suggestion list); numbers
+ * (layers, steps) by value. Every known name is listed when there are few.
+ */
+export function notFoundAmong(what: string, id: string | number, known: readonly string[], options: NotFoundOptions = {}): CortexError<'NOT_FOUND'> {
+  const shown = shownId(id);
+  const listed = known.length <= LISTED_KNOWN ? [...known] : null;
+  const quoted = (names: readonly string[]) => names.map((s) => `'${s}'`);
+  const many = `; ${known.length} are known${options.listedBy ? ` (${options.listedBy} lists them)` : ''}`;
+  let didYouMean: string[];
+  let hint: string;
+  if (typeof id === 'number') {
+    didYouMean = [...known].sort((a, b) => Math.abs(Number(a) - id) - Math.abs(Number(b) - id)).slice(0, 2).sort((a, b) => Number(a) - Number(b));
+    hint = listed ? (listed.length ? `; known: ${listed.join(', ')}` : '; there are none') : `${many}; the nearest are ${didYouMean.join(' and ')}`;
+  } else {
+    const lower = id.toLowerCase();
+    const sameLetters = known.filter((k) => k.toLowerCase() === lower);
+    const containing = lower.length >= 3 ? known.filter((k) => k.toLowerCase().includes(lower)).sort((a, b) => a.length - b.length) : [];
+    didYouMean = sameLetters.length ? sameLetters : [...new Set([...containing, ...suggestionList(id, known)])].slice(0, 5);
+    hint = didYouMean.length
+      ? `; did you mean ${quoted(didYouMean).join(' or ')}?`
+      : listed
+        ? listed.length ? `; known: ${quoted(listed).join(', ')}` : '; there are none'
+        : many;
+  }
+  const asIds = (names: readonly string[]) => (typeof id === 'number' ? names.map(Number) : [...names]);
+  const label = typeof id === 'number' ? String(id) : `'${shown}'`;
+  return new CortexError('NOT_FOUND', `${what} ${label}${options.scope ? ` ${options.scope}` : ''} does not exist${hint}`, {
+    what, id: typeof id === 'number' ? id : shown, didYouMean: asIds(didYouMean), ...(listed ? { known: asIds(listed) } : {}), ...options.extra,
+  });
 }
 
 export function degenerate(message: string, details: Record<string, unknown> = {}): CortexError<'DEGENERATE_INPUT'> {

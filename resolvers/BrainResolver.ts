@@ -1,129 +1,131 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { BrainCellQuery } from '../services/cells/CellService.js';
+import type { LazyOptions } from '../services/cells/cellStatus.js';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
-import { internalParamsHash } from '../services/internal.js';
-import { bestLayerPerStep, lazyPolicy, onCheckpointAxis, trajectoryCells } from '../services/trajectoryCells.js';
-import { BrainCellArgs } from '../schema/BrainCellArgs.js';
-import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelScoreConnection } from '../schema/Brain.type.js';
+import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
+import { BrainCellArgs, BrainSelectionArgs, LazyArgs } from '../schema/BrainCellArgs.js';
+import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { Model } from '../schema/Model.type.js';
-import { BrainStatistic, CellPolicy, CellStatus } from '../schema/enums.js';
-import { brainRows, internalRows, voxelScores } from '../warehouse/brainScoresRepo.js';
-import { datasetInfo, listDatasetIds } from '../warehouse/fmriRepo.js';
-import { encodingJob, internalJob } from '../services/jobs/jobSpec.js';
+import { voxelScores } from '../warehouse/brainScoresRepo.js';
+import { datasetIds, datasetVoxelCount, type DatasetCatalog } from '../warehouse/discoveryRepo.js';
 import type { Context } from './context.js';
 import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
+
+/** Field arguments → the lazy path's query (services/cells/CellService.ts). */
+function brainQuery(args: BrainSelectionArgs & { layer?: number | null }): BrainCellQuery {
+  return {
+    datasetId: args.dataset, roi: args.roi, layer: args.layer ?? null, subjectId: args.subject ?? null,
+    statistic: args.statistic, paramsHash: args.paramsHash ?? null,
+  };
+}
+
+export function lazyOptions(args: LazyArgs): LazyOptions {
+  return { policy: args.policy, waitSeconds: args.waitSeconds };
+}
 
 @Resolver(() => Checkpoint)
 export class CheckpointBrainResolver {
   @FieldResolver(() => BrainScore, {
     description:
       'Brain score of this checkpoint for an fMRI dataset and ROI ("all" = whole brain): the mean voxel test r, averaged over ' +
-      'subjects (or one subject), at a given layer or the best layer (omit `layer`). MISSING when never computed — never 0.',
+      'subjects (or one subject), at a given layer or the best layer (omit `layer`). Never 0 for a cell that has no value: ' +
+      '`status` says why (MISSING, PENDING with `jobId`, FAILED, NEVER). Unknown datasets, subjects, ROIs or layers are NOT_FOUND.',
   })
-  async brainScore(
-    @Root() cp: Checkpoint,
-    @Ctx() ctx: Context,
-    @Args(() => BrainCellArgs) { dataset, roi, layer, subject, statistic, paramsHash, policy, waitSeconds }: BrainCellArgs,
-  ): Promise<BrainScore> {
-    const query = { datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
-    const key = `${cp.modelId}\u0000${cp.step}`;
-    let [row] = bestLayerPerStep(await ctx.loaders.brain(query).load(key));
-    if (row) return { ...row, status: CellStatus.READY, jobId: null, reason: row.value === null ? 'no voxel of the ROI has a defined r' : null };
-    const state = await ctx.loaders.missingCells(lazyPolicy(policy, paramsHash), waitSeconds, ctx.scheduler).state(encodingJob(cp.modelId, cp.step, dataset));
-    if (policy === CellPolicy.WAIT && state.jobId) {
-      // The job may have finished while we waited: read the cell again, past the request's loader.
-      [row] = bestLayerPerStep(await brainRows(ctx.wh, { ...query, modelIds: [cp.modelId], steps: [cp.step] }));
-      if (row) return { ...row, status: CellStatus.READY, jobId: state.jobId, reason: null };
-    }
-    return { value: null, status: state.status, layer: layer ?? null, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
+  brainScore(@Root() cp: Checkpoint, @Ctx() ctx: Context, @Args(() => BrainCellArgs) args: BrainCellArgs): Promise<BrainScore> {
+    return ctx.cells.brainScore(cp.modelId, cp.step, brainQuery(args), lazyOptions(args));
   }
 
-  @FieldResolver(() => [LayerScore], { description: 'Brain score of every computed layer of this checkpoint: where in depth the model aligns.' })
-  async layerProfile(
-    @Root() cp: Checkpoint,
-    @Ctx() ctx: Context,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('roi', () => String, { defaultValue: 'all' }) roi: string,
-    @Arg('subject', () => String, { nullable: true }) subject: string | null,
-    @Arg('statistic', () => BrainStatistic, { defaultValue: BrainStatistic.MEAN_R }) statistic: BrainStatistic,
-    @Arg('paramsHash', () => String, { nullable: true }) paramsHash: string | null,
-  ): Promise<LayerScore[]> {
-    const rows = await ctx.loaders
-      .brain({ datasetId: dataset, roi, layer: null, subjectId: subject, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH })
-      .load(`${cp.modelId}\u0000${cp.step}`);
-    return rows.map((r) => ({ layer: r.layer, value: r.value, nSubjects: r.nSubjects }));
+  @FieldResolver(() => [LayerScore], {
+    description:
+      'Brain score of every layer of this checkpoint: where in depth the model aligns. Before the cells exist, the layers their ' +
+      'computation covers, each with its status.',
+  })
+  layerProfile(@Root() cp: Checkpoint, @Ctx() ctx: Context, @Args(() => BrainSelectionArgs) args: BrainSelectionArgs): Promise<LayerScore[]> {
+    return ctx.cells.layerProfile(cp.modelId, cp.step, brainQuery(args), lazyOptions(args));
   }
 }
 
 @Resolver(() => Model)
 export class ModelBrainResolver {
   @FieldResolver(() => [SignalPoint], {
-    description: 'Brain score over training: per checkpoint the given layer, or the best layer when `layer` is omitted.',
+    description:
+      'Brain score over training: per checkpoint the given layer, or the best layer when `layer` is omitted. Lists every ' +
+      'checkpoint with a stored value or a way to compute one, each with its status.',
   })
-  async brainTrajectory(
-    @Root() model: Model,
-    @Ctx() ctx: Context,
-    @Args(() => BrainCellArgs) { dataset, roi, layer, subject, statistic, paramsHash, policy, waitSeconds }: BrainCellArgs,
-  ): Promise<SignalPoint[]> {
-    const query = { modelIds: [model.id], datasetId: dataset, roi, layer: layer ?? null, subjectId: subject ?? null, statistic, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
-    const read = async () => bestLayerPerStep(await brainRows(ctx.wh, query)).map(({ step, value, layer }) => ({ step, value, layer }));
-    const missing = lazyPolicy(policy, paramsHash);
-    const states = ctx.loaders.missingCells(missing, waitSeconds, ctx.scheduler);
-    const points = await trajectoryCells(ctx.wh, model.id, dataset, read, (step) => encodingJob(model.id, step, dataset), states, missing);
-    return onCheckpointAxis(ctx.wh, model.id, points);
+  brainTrajectory(@Root() model: Model, @Ctx() ctx: Context, @Args(() => BrainCellArgs) args: BrainCellArgs): Promise<SignalPoint[]> {
+    return ctx.cells.brainTrajectory(model.id, brainQuery(args), lazyOptions(args));
   }
 
   @FieldResolver(() => [SignalPoint], {
-    description: 'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA) at one layer, computed on a dataset’s stimulus words.',
+    description:
+      'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA) at one ' +
+      'layer, computed on a dataset’s stimulus words; every computable checkpoint with its status.',
   })
-  async internalTrajectory(
+  internalTrajectory(
     @Root() model: Model,
     @Ctx() ctx: Context,
-    @Arg('metric', () => String) metric: string,
-    @Arg('layer', () => Int) layer: number,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('policy', () => CellPolicy, { defaultValue: CellPolicy.IF_MISSING }) policy: CellPolicy,
-    @Arg('waitSeconds', () => Int, { defaultValue: 30 }) waitSeconds: number,
+    @Arg('metric', () => String, { description: 'twoNN, effectiveRank, participationRatio, anisotropy, meanNorm or linearCKA.' }) metric: string,
+    @Arg('layer', () => Int, { description: 'A layer of the model (`Model.layers`).' }) layer: number,
+    @Arg('dataset', () => ID, { description: 'The dataset whose stimulus words the metric is computed on.' }) dataset: string,
+    @Args(() => LazyArgs) lazy: LazyArgs,
   ): Promise<SignalPoint[]> {
-    const read = async () =>
-      (await internalRows(ctx.wh, [model.id], metric, layer, internalParamsHash(dataset))).map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
-    const states = ctx.loaders.missingCells(policy, waitSeconds, ctx.scheduler);
-    const points = await trajectoryCells(ctx.wh, model.id, dataset, read, (step) => internalJob(model.id, step, dataset), states, policy);
-    return onCheckpointAxis(ctx.wh, model.id, points);
+    return ctx.cells.internalTrajectory(model.id, { datasetId: dataset, metric, layer }, lazyOptions(lazy));
   }
 }
 
 @Resolver()
 export class BrainQueryResolver {
-  @Query(() => VoxelScoreConnection, { description: 'Per-voxel scores of one cell (model, step, layer, dataset, subject), in voxel order.' })
+  @Query(() => VoxelScoreConnection, {
+    nullable: true,
+    description:
+      'Per-voxel scores of one stored cell (model, step, layer, dataset, subject), in voxel order or by r (`orderBy`). ' +
+      'Unknown names are NOT_FOUND (null here, the error in `errors`).',
+  })
   async voxelScores(
     @Ctx() ctx: Context,
-    @Arg('model', () => ID) model: string,
-    @Arg('step', () => Int) step: number,
-    @Arg('layer', () => Int) layer: number,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('subject', () => String) subject: string,
-    @Arg('first', () => Int) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('roi', () => String, { nullable: true }) roi: string | null,
-    @Arg('minR', () => Number, { nullable: true }) minR: number | null,
-    @Arg('paramsHash', () => String, { nullable: true }) paramsHash: string | null,
+    @Arg('model', () => ID, { description: 'The model id.' }) model: string,
+    @Arg('step', () => Int, { description: 'A checkpoint of the model.' }) step: number,
+    @Arg('layer', () => Int, { description: 'A layer of the model.' }) layer: number,
+    @Arg('dataset', () => ID, { description: 'The fMRI dataset.' }) dataset: string,
+    @Arg('subject', () => String, { description: 'A subject of the dataset.' }) subject: string,
+    @Arg('first', () => Int, { description: 'Page size (required, capped).' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'The `endCursor` of the previous page.' }) after: string | null,
+    @Arg('roi', () => String, { nullable: true, description: 'Only voxels of this ROI label (exact).' }) roi: string | null,
+    @Arg('minR', () => Number, { nullable: true, description: 'Only voxels with test r ≥ this.' }) minR: number | null,
+    @Arg('paramsHash', () => String, { nullable: true, description: 'Encoding parameters other than the defaults, by hash.' }) paramsHash: string | null,
+    @Arg('orderBy', () => VoxelOrder, { nullable: true, description: 'Sort order [voxel index, ascending]; `{ field: R, direction: DESC }` puts the best-predicted voxels first.' })
+    orderBy: VoxelOrder | null,
   ): Promise<VoxelScoreConnection> {
     const limit = checkFirst(first, ctx.limits.maxPageSize);
+    await requireModel(ctx.wh, model);
+    await requireCheckpoint(ctx.wh, model, step);
+    await ctx.known.brainCell({ modelId: model, datasetId: dataset, subjectId: subject, roi: roi ?? 'all', layer });
+    const order = { field: orderBy?.field ?? 'VOXEL', direction: orderBy?.direction ?? 'ASC' } as const;
+    const kind = order.field === 'R' ? `voxel-r-${order.direction}` : `voxel-${order.direction}`;
+    const position = decodeCursor(kind, after);
+    const start = order.field === 'R' ? 0 : order.direction === 'DESC' ? 2 ** 31 : -1;
     const cell = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
-    const afterVoxel = Number(decodeCursor('voxel', after) ?? -1);
-    const rows = await voxelScores(ctx.wh, cell, { afterVoxel, limit, roi, minR });
-    const page = toPage(rows, limit, (r) => encodeCursor('voxel', r.voxel), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
+    const rows = await voxelScores(ctx.wh, cell, { after: position === null ? start : Number(position), limit, roi, minR, order });
+    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
     return { ...page, totalCount: rows[0]?.total ?? 0 };
   }
 
-  @Query(() => [Dataset], { description: 'The fMRI datasets in the warehouse.' })
+  @Query(() => [Dataset], { description: 'The fMRI datasets in the warehouse, with their subjects, ROIs and runs.' })
   async datasets(@Ctx() ctx: Context): Promise<Dataset[]> {
-    return Promise.all(
-      (await listDatasetIds(ctx.wh)).map(async (id) => {
-        const info = await datasetInfo(ctx.wh, id);
-        return { id, trSeconds: info.trSeconds, subjects: [...info.subjects], runs: info.runs.map((r) => ({ id: r.id, split: r.split, nTrs: r.nTrs, nWords: r.words.length })) };
-      }),
-    );
+    return Promise.all((await datasetIds(ctx.wh)).map(async (id) => toDataset(ctx, await requireDataset(ctx.wh, id))));
   }
+
+  @Query(() => Dataset, { nullable: true, description: 'One fMRI dataset by id; null with NOT_FOUND in `errors` (naming the closest ids) when there is none.' })
+  async dataset(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The dataset id, e.g. "sim-narratives".' }) id: string): Promise<Dataset> {
+    return toDataset(ctx, await requireDataset(ctx.wh, id));
+  }
+}
+
+async function toDataset(ctx: Context, d: DatasetCatalog): Promise<Dataset> {
+  return {
+    id: d.id, trSeconds: d.trSeconds, subjects: [...d.subjects],
+    rois: [{ name: 'all', nVoxels: await datasetVoxelCount(ctx.wh, d.id) }, ...d.rois.map((r) => ({ ...r }))],
+    runs: d.runs.map((r) => ({ ...r })),
+  };
 }

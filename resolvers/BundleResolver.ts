@@ -11,7 +11,7 @@ export class BundleResolver {
   })
   async exportBundle(
     @Ctx() ctx: Context,
-    @Arg('where', () => BundleWhereInput, { nullable: true }) where: BundleWhereInput | null,
+    @Arg('where', () => BundleWhereInput, { nullable: true, description: 'Which slice (default: everything); unknown models or datasets are NOT_FOUND.' }) where: BundleWhereInput | null,
     @Arg('lab', () => String, { nullable: true, description: 'Who is sharing (recorded in the manifest).' }) lab: string | null,
   ): Promise<ExportedBundle> {
     if (!ctx.exportDir) throw badInput('exports are not enabled on this server');
@@ -33,7 +33,7 @@ export class BundleResolver {
       'and every row (ids, steps, finite numbers, references, row counts) verified, merged idempotently in one ' +
       'transaction; cells present with different values are reported as IMPORT_CONFLICT and nothing is written.',
   })
-  async importBundle(@Ctx() ctx: Context, @Arg('path', () => String) path: string): Promise<ImportedBundle> {
+  async importBundle(@Ctx() ctx: Context, @Arg('path', () => String, { description: 'The bundle folder or .tar: an upload (`upload:<id>`) or a path inside the import roots.' }) path: string): Promise<ImportedBundle> {
     return importBundle(ctx.wh, path, ctx.files);
   }
 }

@@ -13,14 +13,15 @@ export class CheckpointResolver {
 
   @FieldResolver(() => TaskScore, {
     nullable: true,
-    description: 'The value of a task (or task group) and metric at this checkpoint; null when never measured.',
+    description: 'The value of a task (or task group) and metric at this checkpoint; null when never measured here. An unknown task or metric is NOT_FOUND with the closest names.',
   })
   async taskScore(
     @Root() checkpoint: Checkpoint,
     @Ctx() ctx: Context,
-    @Arg('task', () => String) task: string,
-    @Arg('metric', () => String, { defaultValue: 'acc' }) metric: string,
+    @Arg('task', () => String, { description: 'A task or task group (`Model.tasks` lists them).' }) task: string,
+    @Arg('metric', () => String, { defaultValue: 'acc', description: 'One of the task’s metrics.' }) metric: string,
   ): Promise<TaskScore | null> {
+    await ctx.known.task(task, metric);
     return ctx.loaders.taskScore.load({ modelId: checkpoint.modelId, step: checkpoint.step, task, metric });
   }
 }

@@ -19,12 +19,12 @@ export class ComputeResolver {
       'inside the same upload or the roots. All-or-nothing: ' +
       'wrong shapes, NaN/Inf, transcripts longer than their runs, missing ROI files fail with IMPORT_FAILED listing every problem.',
   })
-  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReportType> {
+  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String, { description: 'The manifest JSON file: an upload (`upload:<id>/<file>`) or a path inside the import roots.' }) manifest: string): Promise<FmriImportReportType> {
     return importFmri(ctx.wh, manifest, ctx.files);
   }
 
   @Mutation(() => FeatureImportReport, { description: 'Imports per-word features of one (model, step, layer) from an .npy file: an upload (`upload:<id>`) or a path inside the import roots.' })
-  async importFeatures(@Ctx() ctx: Context, @Arg('input', () => ImportFeaturesInput) input: ImportFeaturesInput): Promise<FeatureImportReport> {
+  async importFeatures(@Ctx() ctx: Context, @Arg('input', () => ImportFeaturesInput, { description: 'Which features, and the file.' }) input: ImportFeaturesInput): Promise<FeatureImportReport> {
     return importFeaturesNpy(ctx.wh, { modelId: input.model, step: input.step, layer: input.layer, datasetId: input.dataset, path: input.path }, ctx.files);
   }
 
@@ -33,7 +33,7 @@ export class ComputeResolver {
       'Fits voxel-wise ridge encoding models (alpha per voxel by contiguous k-fold CV, Pearson r on test runs) for a checkpoint’s ' +
       'layers and writes voxel scores and ROI summaries in one transaction. Same parameters replace; others keep both.',
   })
-  async computeEncoding(@Ctx() ctx: Context, @Arg('input', () => ComputeEncodingInput) input: ComputeEncodingInput): Promise<ComputeReport> {
+  async computeEncoding(@Ctx() ctx: Context, @Arg('input', () => ComputeEncodingInput, { description: 'Which checkpoint, layers, subjects and parameters.' }) input: ComputeEncodingInput): Promise<ComputeReport> {
     const r = await computeEncoding(ctx.wh, {
       modelId: input.model, step: input.step, datasetId: input.dataset, layers: input.layers, subjects: input.subjects,
       params: withoutNulls(input.params),
@@ -44,10 +44,10 @@ export class ComputeResolver {
   @Mutation(() => ComputeReport, { description: 'Computes internal-state metrics of a checkpoint’s layers on a dataset’s stimulus words.' })
   async computeInternal(
     @Ctx() ctx: Context,
-    @Arg('model', () => ID) model: string,
-    @Arg('step', () => Int) step: number,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('layers', () => [Int], { nullable: true }) layers: number[] | null,
+    @Arg('model', () => ID, { description: 'The model id.' }) model: string,
+    @Arg('step', () => Int, { description: 'The checkpoint step.' }) step: number,
+    @Arg('dataset', () => ID, { description: 'The dataset whose stimulus words the metrics are computed on.' }) dataset: string,
+    @Arg('layers', () => [Int], { nullable: true, description: 'Default: every layer with features.' }) layers: number[] | null,
   ): Promise<ComputeReport> {
     const started = Date.now();
     const r = await computeInternal(ctx.wh, { modelId: model, step, datasetId: dataset, layers: layers ?? undefined });
@@ -65,10 +65,10 @@ export class ComputeResolver {
   })
   async registerCheckpointArtifacts(
     @Ctx() ctx: Context,
-    @Arg('model', () => ID) model: string,
-    @Arg('artifacts', () => [ArtifactInputType], { nullable: true }) artifacts: ArtifactInputType[] | null,
+    @Arg('model', () => ID, { description: 'A registered model.' }) model: string,
+    @Arg('artifacts', () => [ArtifactInputType], { nullable: true, description: 'Files per step (or give `folder`).' }) artifacts: ArtifactInputType[] | null,
     @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx) or folders (step-3000/model.onnx).' }) folder: string | null,
-    @Arg('tokenizer', () => String, { nullable: true }) tokenizer: string | null,
+    @Arg('tokenizer', () => String, { nullable: true, description: 'The model’s tokenizer.json on the server.' }) tokenizer: string | null,
     @Arg('layersManifest', () => [String], {
       nullable: true,
       description: 'The graph tensor of layer 0, 1, … (layer 0 = the embedding output, layer i = the residual stream after block i − 1), for graphs whose layers cannot be found otherwise; stored with each checkpoint and used by feature extraction.',
@@ -84,11 +84,11 @@ export class ComputeResolver {
   @Mutation(() => FeatureImportReport, { description: 'Runs a checkpoint’s ONNX graph over a dataset’s stimulus and stores every layer’s word features.' })
   async extractFeatures(
     @Ctx() ctx: Context,
-    @Arg('model', () => ID) model: string,
-    @Arg('step', () => Int) step: number,
-    @Arg('dataset', () => ID) dataset: string,
-    @Arg('windowTokens', () => Int, { nullable: true }) windowTokens: number | null,
-    @Arg('strideTokens', () => Int, { nullable: true }) strideTokens: number | null,
+    @Arg('model', () => ID, { description: 'The model id.' }) model: string,
+    @Arg('step', () => Int, { description: 'A checkpoint with a registered ONNX file.' }) step: number,
+    @Arg('dataset', () => ID, { description: 'The dataset whose stimulus is run through the model.' }) dataset: string,
+    @Arg('windowTokens', () => Int, { nullable: true, description: 'Context window in tokens for long stimuli [the model’s maximum].' }) windowTokens: number | null,
+    @Arg('strideTokens', () => Int, { nullable: true, description: 'How far each window moves, in tokens [half the window].' }) strideTokens: number | null,
   ): Promise<FeatureImportReport> {
     const r = await extractFeatures(ctx.wh, { modelId: model, step, datasetId: dataset, windowTokens: windowTokens ?? undefined, strideTokens: strideTokens ?? undefined });
     return { nWords: r.nWords, dim: r.dim };

@@ -16,7 +16,7 @@ export class ImportResolver {
       'or a .tar of them) or a server-side path inside the operator\'s import roots (PATH_NOT_ALLOWED otherwise). ' +
       'All-or-nothing: any bad file fails the call with IMPORT_FAILED listing every problem, and nothing is written.',
   })
-  async importEvals(@Ctx() ctx: Context, @Arg('input', () => ImportEvalsInput) input: ImportEvalsInput): Promise<ImportReportType> {
+  async importEvals(@Ctx() ctx: Context, @Arg('input', () => ImportEvalsInput, { description: 'What to import.' }) input: ImportEvalsInput): Promise<ImportReportType> {
     const options = { model: input.model, step: input.step };
     if (input.path && input.documents) throw badInput('give either path or documents, not both', { argument: 'input' });
     if (input.path) return importEvalsFromPath(ctx.wh, input.path, options, ctx.files);
@@ -25,7 +25,7 @@ export class ImportResolver {
   }
 
   @Mutation(() => Model, { description: 'Registers a model or updates its facts (catalog facts fill what is not given).' })
-  async registerModel(@Ctx() ctx: Context, @Arg('input', () => RegisterModelInput) input: RegisterModelInput): Promise<Model> {
+  async registerModel(@Ctx() ctx: Context, @Arg('input', () => RegisterModelInput, { description: 'The model’s id and facts.' }) input: RegisterModelInput): Promise<Model> {
     const { id, ...facts } = input;
     return toModel(await registerModel(ctx.wh, { modelId: id, ...facts }));
   }
@@ -33,8 +33,8 @@ export class ImportResolver {
   @Mutation(() => Int, { description: 'Registers checkpoints of a registered model; returns how many were written.' })
   async registerCheckpoints(
     @Ctx() ctx: Context,
-    @Arg('model', () => ID) model: string,
-    @Arg('checkpoints', () => [CheckpointInput]) checkpoints: CheckpointInput[],
+    @Arg('model', () => ID, { description: 'A registered model.' }) model: string,
+    @Arg('checkpoints', () => [CheckpointInput], { description: 'The checkpoints to add (existing ones are updated).' }) checkpoints: CheckpointInput[],
   ): Promise<number> {
     return registerCheckpoints(ctx.wh, model, checkpoints);
   }

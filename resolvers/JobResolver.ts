@@ -1,15 +1,14 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { badInput } from '../errors/CortexError.js';
-import { ComputeCellsInput, Job, JobConnection } from '../schema/Job.type.js';
-import { JobKind, JobStatus } from '../schema/enums.js';
-import { encodingJob, internalJob, type JobSpec } from '../services/jobs/jobSpec.js';
+import { badInput, notFound } from '../errors/CortexError.js';
+import { ComputeCellsInput, ComputeCellsResult, Job, JobConnection } from '../schema/Job.type.js';
+import { JobStatus } from '../schema/enums.js';
+import { computeCells } from '../services/cells/computeCells.js';
+import type { JobSpec } from '../services/jobs/jobSpec.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
-import { featureSteps } from '../warehouse/fmriRepo.js';
 import { jobsByIds, listJobs, type JobRow } from '../warehouse/jobsRepo.js';
-import type { Context } from './context.js';
+import { computePrincipal, type Context } from './context.js';
 import { withoutNulls } from './withoutNulls.js';
 import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
-import { requireModel } from './ModelResolver.js';
 
 export function toJob(row: JobRow): Job {
   const spec = JSON.parse(row.specJson) as JobSpec;
@@ -30,43 +29,41 @@ function requireScheduler(ctx: Context): Scheduler {
 
 @Resolver()
 export class JobResolver {
-  @Query(() => Job, { description: 'One job with its progress; poll it to follow a computation.' })
-  async job(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Job> {
+  @Query(() => Job, { nullable: true, description: 'One job with its progress; poll it to follow a computation. null with NOT_FOUND in `errors` for an unknown id.' })
+  async job(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A job id (`jobId` of a cell, or `Job.id`).' }) id: string): Promise<Job> {
     const [row] = await jobsByIds(ctx.wh, [id]);
-    if (!row) throw badInput(`job '${id}' does not exist`);
+    if (!row) throw notFound('job', id);
     return toJob(row);
   }
 
-  @Query(() => JobConnection, { description: 'Jobs, newest first, optionally of one status.' })
+  @Query(() => JobConnection, { nullable: true, description: 'Jobs, newest first, optionally of one status.' })
   async jobs(
     @Ctx() ctx: Context,
-    @Arg('first', () => Int) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('status', () => JobStatus, { nullable: true }) status: JobStatus | null,
+    @Arg('first', () => Int, { description: 'Page size (required, capped).' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'The `endCursor` of the previous page.' }) after: string | null,
+    @Arg('status', () => JobStatus, { nullable: true, description: 'Only jobs in this status.' }) status: JobStatus | null,
   ): Promise<JobConnection> {
     const limit = checkFirst(first, ctx.limits.maxPageSize);
     const { rows, total } = await listJobs(ctx.wh, status ?? null, decodeCursor('job', after), limit);
     return { ...toPage(rows, limit, (r) => encodeCursor('job', r.jobId), toJob), totalCount: total };
   }
 
-  @Mutation(() => [Job], { description: 'Precomputes cells in bulk: one job per (model, step); jobs already queued or running are reused.' })
-  async computeCells(@Ctx() ctx: Context, @Arg('request', () => ComputeCellsInput) request: ComputeCellsInput): Promise<Job[]> {
-    const scheduler = requireScheduler(ctx);
-    await Promise.all(request.models.map((m) => requireModel(ctx, m)));
-    const params = withoutNulls(request.params);
-    const jobs: JobRow[] = [];
-    for (const modelId of request.models) {
-      const steps = request.steps ?? (await featureSteps(ctx.wh, modelId, request.dataset));
-      for (const step of steps) {
-        const spec = request.kind === JobKind.ENCODING ? encodingJob(modelId, step, request.dataset, params) : internalJob(modelId, step, request.dataset);
-        jobs.push(await scheduler.submit(spec, { priority: request.priority ?? 0, retryFailed: request.retryFailed ?? false }));
-      }
-    }
-    return jobs.map(toJob);
+  @Mutation(() => ComputeCellsResult, {
+    description:
+      'Precomputes cells in bulk: one job per (model, checkpoint). Cells stored already are not computed again (unless ' +
+      '`recompute: true`), FAILED jobs are not retried (unless `retryFailed: true`), queued or running jobs are reused; the ' +
+      'result lists what was queued, what was skipped and why, and sums it up.',
+  })
+  async computeCells(@Ctx() ctx: Context, @Arg('request', () => ComputeCellsInput, { description: 'What to compute.' }) request: ComputeCellsInput): Promise<ComputeCellsResult> {
+    const report = await computeCells(ctx.wh, ctx.scheduler, { who: computePrincipal(ctx.principal), access: ctx.access, report: (e) => ctx.notices.push(e) }, {
+      kind: request.kind, models: request.models, datasetId: request.dataset, steps: request.steps ?? null, params: withoutNulls(request.params),
+      priority: request.priority ?? 0, retryFailed: request.retryFailed ?? false, recompute: request.recompute ?? false,
+    });
+    return { jobs: report.jobs.map(toJob), skipped: report.skipped.map((s) => ({ ...s })), summary: report.summary };
   }
 
   @Mutation(() => Job, { description: 'Cancels a queued or running job (nothing of it is written).' })
-  async cancelJob(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Job> {
+  async cancelJob(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The job id.' }) id: string): Promise<Job> {
     return toJob(await requireScheduler(ctx).cancel(id));
   }
 }

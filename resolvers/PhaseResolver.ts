@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { DetectPhasesOptions, PhaseDetection } from '../compute/phases/detectPhases.js';
 import { badInput } from '../errors/CortexError.js';
 import { SignalRole, TrainingAxis } from '../schema/enums.js';
@@ -6,7 +6,9 @@ import { Model } from '../schema/Model.type.js';
 import { PhaseComparisonType } from '../schema/PhaseComparison.type.js';
 import { PhaseOptionsInput, SignalInput } from '../schema/Phases.input.js';
 import { PhaseResult } from '../schema/Phases.type.js';
-import { compareModelPhases, detectModelPhases, signalName, type SignalSpec } from '../services/phases.js';
+import { LazyArgs } from '../schema/BrainCellArgs.js';
+import { compareModelPhases, phasesOfModel, signalName, type CheckpointGap, type SignalCellAccess, type SignalSpec } from '../services/phases.js';
+import { lazyOptions } from './BrainResolver.js';
 import type { Context } from './context.js';
 import { withoutNulls } from './withoutNulls.js';
 
@@ -40,9 +42,10 @@ function toOptions(o: PhaseOptionsInput | null): DetectPhasesOptions {
   return withoutNulls(o);
 }
 
-export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: PhaseDetection): PhaseResult {
+export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: PhaseDetection, gaps: readonly CheckpointGap[]): PhaseResult {
   return {
     modelId,
+    gaps: gaps.map((g) => ({ ...g })),
     axis: d.axis,
     k: d.k,
     kSelectedBy: d.kSelectedBy,
@@ -55,48 +58,61 @@ export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: 
   };
 }
 
+function cellAccess(ctx: Context, lazy: LazyArgs): SignalCellAccess {
+  return { cells: ctx.cells, lazy: lazyOptions(lazy) };
+}
+
 @Resolver(() => Model)
 export class PhaseResolver {
   @Query(() => PhaseResult, {
+    nullable: true,
     description:
       'Training phases of a model: exact piecewise-linear segmentation of z-scored signals with shared breakpoints, ' +
-      'k chosen by BIC, bootstrap intervals, and labels (docs/phases.md). Cached until the data changes.',
+      'k chosen by BIC, bootstrap intervals, and labels (docs/phases.md). Cached until the data changes. Brain and internal ' +
+      'signals read their cells under `policy` (missing ones start, or are awaited) and report the checkpoints they lack in `gaps`.',
   })
   async detectPhases(
     @Ctx() ctx: Context,
-    @Arg('model', () => ID) model: string,
-    @Arg('signals', () => [SignalInput]) signals: SignalInput[],
-    @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
+    @Arg('model', () => ID, { description: 'The model id.' }) model: string,
+    @Arg('signals', () => [SignalInput], { description: '1 to 8 signals segmented together (shared breakpoints).' }) signals: SignalInput[],
+    @Arg('options', () => PhaseOptionsInput, { nullable: true, description: 'Detection options (defaults in their descriptions).' }) options: PhaseOptionsInput | null,
+    @Args(() => LazyArgs) lazy: LazyArgs,
   ): Promise<PhaseResult> {
     const specs = toSignalSpecs(signals);
-    return toPhaseResult(model, specs, await detectModelPhases(ctx.wh, model, specs, toOptions(options), ctx.signal));
+    const { detection, gaps } = await phasesOfModel(ctx.wh, model, specs, toOptions(options), cellAccess(ctx, lazy), ctx.signal);
+    return toPhaseResult(model, specs, detection, gaps);
   }
 
   @FieldResolver(() => PhaseResult, { description: 'This model’s training phases (see Query.detectPhases).' })
   async phases(
     @Root() root: Model,
     @Ctx() ctx: Context,
-    @Arg('signals', () => [SignalInput]) signals: SignalInput[],
-    @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
+    @Arg('signals', () => [SignalInput], { description: '1 to 8 signals segmented together (shared breakpoints).' }) signals: SignalInput[],
+    @Arg('options', () => PhaseOptionsInput, { nullable: true, description: 'Detection options (defaults in their descriptions).' }) options: PhaseOptionsInput | null,
+    @Args(() => LazyArgs) lazy: LazyArgs,
   ): Promise<PhaseResult> {
-    return this.detectPhases(ctx, root.id, signals, options);
+    return this.detectPhases(ctx, root.id, signals, options, lazy);
   }
 
   @Query(() => PhaseComparisonType, {
-    description: 'Phases of several models: boundaries on a common axis, pairwise boundary differences, trajectory correlations.',
+    nullable: true,
+    description:
+      'Phases of several models: boundaries on a common axis, pairwise boundary differences, trajectory correlations. ' +
+      'Brain and internal signals read their cells under `policy`, like detectPhases.',
   })
   async comparePhases(
     @Ctx() ctx: Context,
-    @Arg('models', () => [ID]) models: string[],
-    @Arg('signals', () => [SignalInput]) signals: SignalInput[],
-    @Arg('alignBy', () => TrainingAxis, { defaultValue: TrainingAxis.TOKENS }) alignBy: TrainingAxis,
-    @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
+    @Arg('models', () => [ID], { description: '2 to 16 model ids.' }) models: string[],
+    @Arg('signals', () => [SignalInput], { description: '1 to 8 signals, the same for every model.' }) signals: SignalInput[],
+    @Arg('alignBy', () => TrainingAxis, { defaultValue: TrainingAxis.TOKENS, description: 'The common axis the boundaries are compared on.' }) alignBy: TrainingAxis,
+    @Arg('options', () => PhaseOptionsInput, { nullable: true, description: 'Detection options, the same for every model.' }) options: PhaseOptionsInput | null,
+    @Args(() => LazyArgs) lazy: LazyArgs,
   ): Promise<PhaseComparisonType> {
     const specs = toSignalSpecs(signals);
-    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options), ctx.signal);
+    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options), cellAccess(ctx, lazy), ctx.signal);
     return {
       alignBy: cmp.alignBy,
-      models: cmp.models.map((m) => ({ modelId: m.modelId, boundaries: m.boundaries, phases: toPhaseResult(m.modelId, specs, m.detection) })),
+      models: cmp.models.map((m) => ({ modelId: m.modelId, boundaries: m.boundaries, phases: toPhaseResult(m.modelId, specs, m.detection, m.gaps) })),
       boundaryDifferences: cmp.boundaryDifferences.map((d) => ({ ...d })),
       correlations: cmp.correlations.map((c) => ({ ...c })),
     };

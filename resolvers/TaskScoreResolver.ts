@@ -5,15 +5,22 @@ import { ScoreGroupBy } from '../schema/enums.js';
 import { TaskGroupInfo, TaskInfo } from '../schema/TaskScore.type.js';
 import { TASK_GROUPS } from '../warehouse/taskGroups.js';
 import { aggregateScores, listTasks } from '../warehouse/taskScoresRepo.js';
+import { requireModels } from '../services/requireKnown.js';
 import type { Context } from './context.js';
 
 const MAX_AGGREGATE_TASKS = 200;
 
 @Resolver()
 export class TaskScoreResolver {
-  @Query(() => [TaskInfo], { description: 'Stored tasks with their metrics and coverage.' })
-  async tasks(@Ctx() ctx: Context, @Arg('models', () => [ID], { nullable: true }) models: string[] | null): Promise<TaskInfo[]> {
-    return listTasks(ctx.wh, models ?? undefined);
+  @Query(() => [TaskInfo], { nullable: true, description: 'Stored tasks with their metrics and coverage, of all models or of some. An unknown model is NOT_FOUND.' })
+  async tasks(
+    @Ctx() ctx: Context,
+    @Arg('model', () => ID, { nullable: true, description: 'Only the tasks of this model.' }) model: string | null,
+    @Arg('models', () => [ID], { nullable: true, description: 'Only the tasks of these models.' }) models: string[] | null,
+  ): Promise<TaskInfo[]> {
+    const ids = model !== null || models !== null ? [...(model !== null ? [model] : []), ...(models ?? [])] : null;
+    if (ids) await requireModels(ctx.wh, ids);
+    return listTasks(ctx.wh, ids ?? undefined);
   }
 
   @Query(() => [TaskGroupInfo], { description: 'Task groups computed at query time (e.g. mmlu = mean over hendrycksTest-*).' })
@@ -22,6 +29,7 @@ export class TaskScoreResolver {
   }
 
   @Query(() => [TaskScoreAggregate], {
+    nullable: true,
     description:
       'Aggregates (count, mean, min, max, stddev) of task-score cells grouped by any of MODEL, FAMILY, TASK, STEP. ' +
       'Example: mean acc per model × task group over the last 50k steps: ' +
@@ -29,12 +37,14 @@ export class TaskScoreResolver {
   })
   async taskScoreAggregate(
     @Ctx() ctx: Context,
-    @Arg('where', () => TaskScoreAggregateWhere) where: TaskScoreAggregateWhere,
-    @Arg('groupBy', () => [ScoreGroupBy]) groupBy: ScoreGroupBy[],
+    @Arg('where', () => TaskScoreAggregateWhere, { description: 'Which cells (metric, tasks, models, steps).' }) where: TaskScoreAggregateWhere,
+    @Arg('groupBy', () => [ScoreGroupBy], { description: 'Dimensions to group by; [] aggregates everything into one row.' }) groupBy: ScoreGroupBy[],
   ): Promise<TaskScoreAggregate[]> {
     if (where.tasks.length === 0 || where.tasks.length > MAX_AGGREGATE_TASKS) {
       throw badInput(`where.tasks must name 1 to ${MAX_AGGREGATE_TASKS} tasks or groups`, { argument: 'where.tasks' });
     }
+    if (where.models) await requireModels(ctx.wh, where.models);
+    for (const task of new Set(where.tasks)) await ctx.known.task(task, where.metric);
     return aggregateScores(ctx.wh, {
       metric: where.metric,
       tasks: where.tasks,

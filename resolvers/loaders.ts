@@ -2,9 +2,6 @@ import DataLoader from 'dataloader';
 import { checkpointsOfModels, modelsByIds, type CheckpointPage, type CheckpointRow, type ModelRow } from '../warehouse/modelsRepo.js';
 import { scoresByKeys, trajectories, type ScoreKey, type ScoreRow, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
-import { MissingCells, type CellPolicy } from '../services/cells.js';
-import type { Scheduler } from '../services/jobs/Scheduler.js';
-import { brainRows, type BrainQuery, type BrainRow } from '../warehouse/brainScoresRepo.js';
 
 export type CheckpointBatch = { rows: (CheckpointRow & { totalCount: number })[] };
 
@@ -18,17 +15,11 @@ export interface Loaders {
   checkpoints(page: CheckpointPage): DataLoader<string, CheckpointBatch>;
   readonly taskScore: DataLoader<ScoreKey, ScoreRow | null, string>;
   trajectory(task: string, metric: string, from?: number, to?: number): DataLoader<string, TrajectoryRow[]>;
-  /** This request's missing cells under one policy: grouped into jobs (see services/cells.ts). */
-  missingCells(policy: CellPolicy, waitSeconds: number, scheduler: Scheduler | null): MissingCells;
-  /** Brain summary rows (all layers) of one checkpoint, keyed "model\0step", per argument set. */
-  brain(query: Omit<BrainQuery, 'modelIds' | 'steps'>): DataLoader<string, BrainRow[]>;
 }
 
 export function createLoaders(wh: Warehouse): Loaders {
   const checkpointLoaders = new Map<string, DataLoader<string, CheckpointBatch>>();
   const trajectoryLoaders = new Map<string, DataLoader<string, TrajectoryRow[]>>();
-  const brainLoaders = new Map<string, DataLoader<string, BrainRow[]>>();
-  const missing = new Map<string, MissingCells>();
 
   return {
     model: new DataLoader(async (ids) => {
@@ -59,22 +50,6 @@ export function createLoaders(wh: Warehouse): Loaders {
         new DataLoader(async (modelIds: readonly string[]) => {
           const rows = await trajectories(wh, modelIds, task, metric, { from, to });
           return modelIds.map((id) => rows.filter((r) => r.modelId === id));
-        }),
-      ),
-
-    missingCells: (policy, waitSeconds, scheduler) =>
-      memo(missing, `${policy}:${waitSeconds}`, () => new MissingCells(wh, scheduler, policy, Math.min(Math.max(waitSeconds, 0), 600) * 1000)),
-
-    brain: (query) =>
-      memo(brainLoaders, JSON.stringify(query), () =>
-        new DataLoader(async (keys: readonly string[]) => {
-          const cells = keys.map((k) => k.split('\u0000'));
-          const rows = await brainRows(wh, {
-            ...query,
-            modelIds: [...new Set(cells.map(([m]) => m))],
-            steps: [...new Set(cells.map(([, s]) => Number(s)))],
-          });
-          return cells.map(([m, s]) => rows.filter((r) => r.modelId === m && r.step === Number(s)));
         }),
       ),
   };

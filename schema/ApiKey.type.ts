@@ -4,27 +4,27 @@ import { Role } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'An API key (its secret is never shown again after creation).' })
 export class ApiKey implements ApiKeyInfo {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The key’s id: the part of the key before its secret, safe to show.' })
   keyId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Who or what the key is for.' })
   name!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What the key may do.' })
   role!: Role;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created.' })
   created!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was revoked; null while it works.' })
   revoked!: Date | null;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A new API key, with its secret shown this once.' })
 export class CreatedApiKey {
   @Field(() => String, { description: 'The key to send as `Authorization: Bearer <key>`. Shown only now.' })
   key!: string;
 
-  @Field(() => ApiKey)
+  @Field(() => ApiKey, { description: 'The key as `apiKeys` lists it.' })
   info!: ApiKey;
 }

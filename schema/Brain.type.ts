@@ -3,21 +3,22 @@ import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { EncodingParams } from '../compute/encoding/encodingCells.js';
 import type { VoxelScoreRow } from '../warehouse/brainScoresRepo.js';
 import type { FmriImportReport } from '../warehouse/fmriRepo.js';
-import { ConnectionBase } from './connection.js';
-import { CellStatus } from './enums.js';
+import { ConnectionBase, OrderBase } from './connection.js';
+import type { SortOrder } from '../warehouse/ordering.js';
+import { CellStatus, VoxelOrderField } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
 export class BrainScore {
   @Field(() => Float, { nullable: true, description: 'null unless status is READY (or the ROI has no defined r, see reason).' })
   value!: number | null;
 
-  @Field(() => CellStatus)
+  @Field(() => CellStatus, { description: 'READY, or why `value` is null (MISSING, PENDING, FAILED, NEVER).' })
   status!: CellStatus;
 
-  @Field(() => Int, { nullable: true, description: 'The layer the value is for (the best layer when asked for bestLayer).' })
+  @Field(() => Int, { nullable: true, description: 'The layer the value is for (the best layer when `layer` was omitted).' })
   layer!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Subjects the value averages over.' })
   nSubjects!: number;
 
   @Field(() => Int, { description: 'Voxels of the ROI summed over subjects.' })
@@ -26,55 +27,67 @@ export class BrainScore {
   @Field(() => Int, { description: 'Voxels with r significantly > 0 (one-sided t test, Benjamini–Hochberg FDR per subject).' })
   nSignificant!: number;
 
-  @Field(() => String, { nullable: true, description: 'Why there is no value (not computed, computing, failed, cannot be computed).' })
+  @Field(() => String, { nullable: true, description: 'Why there is no value (not computed and why not, computing, failed, cannot be computed).' })
   reason!: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The job computing (or that computed) this cell.' })
+  @Field(() => ID, { nullable: true, description: 'The job computing (or that computed) this cell; poll `job(id)`.' })
   jobId!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'The brain score of one layer of a checkpoint.' })
 export class LayerScore {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The layer (0 = the embedding output, i = after block i − 1).' })
   layer!: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'null unless status is READY.' })
   value!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Subjects the value averages over.' })
   nSubjects!: number;
+
+  @Field(() => CellStatus, { description: 'READY, or why `value` is null.' })
+  status!: CellStatus;
+
+  @Field(() => ID, { nullable: true, description: 'The job computing (or that computed) the checkpoint’s cells.' })
+  jobId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why there is no value.' })
+  reason!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A point of a brain-score or internal-metric trajectory.' })
+@ObjectType({ simpleResolvers: true, description: 'A checkpoint of a brain-score or internal-metric trajectory: its value, or why it has none.' })
 export class SignalPoint {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The training step.' })
   step!: number;
 
-  @Field(() => SafeIntResolver, { nullable: true })
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Training tokens seen at this step.' })
   tokens!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'step / the model’s final step (0–1).' })
   fraction!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'null unless status is READY.' })
   value!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'The layer the value comes from (best layer per checkpoint when none was given).' })
+  @Field(() => Int, { nullable: true, description: 'The layer the value comes from (best layer per checkpoint when none was given; null for a mean over layers).' })
   layer!: number | null;
 
   @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
   status!: CellStatus;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The job computing (or that computed) this checkpoint’s cells.' })
   jobId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why there is no value.' })
+  reason!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true })
-export class VoxelScore implements Omit<VoxelScoreRow, 'total'> {
-  @Field(() => Int)
+@ObjectType({ simpleResolvers: true, description: 'The score of one voxel in one cell.' })
+export class VoxelScore implements Omit<VoxelScoreRow, 'total' | 'position'> {
+  @Field(() => Int, { description: 'Voxel index within the subject (mask order).' })
   voxel!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The voxel’s ROI label, if it has one.' })
   roi!: string | null;
 
   @Field(() => Float, { nullable: true, description: 'Test Pearson r; null when undefined (e.g. a constant voxel).' })
@@ -84,69 +97,87 @@ export class VoxelScore implements Omit<VoxelScoreRow, 'total'> {
   alpha!: number | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A voxel score with its cursor.' })
 export class VoxelScoreEdge {
-  @Field(() => String)
+  @Field(() => String, { description: 'Pass as `after` to continue after this voxel.' })
   cursor!: string;
 
-  @Field(() => VoxelScore)
+  @Field(() => VoxelScore, { description: 'The voxel score.' })
   node!: VoxelScore;
 }
 
-@ObjectType({ description: 'Per-voxel scores of one cell, in voxel order.' })
+@ObjectType({ description: 'Per-voxel scores of one cell, in the order asked for.' })
 export class VoxelScoreConnection extends ConnectionBase {
-  @Field(() => [VoxelScoreEdge])
+  @Field(() => [VoxelScoreEdge], { description: 'The page’s voxels with their cursors.' })
   edges!: VoxelScoreEdge[];
 
-  @Field(() => [VoxelScore])
+  @Field(() => [VoxelScore], { description: 'The page’s voxels, without cursors.' })
   nodes!: VoxelScore[];
 }
 
-@ObjectType({ simpleResolvers: true })
+@InputType({ description: 'How voxel scores are sorted.' })
+export class VoxelOrder extends OrderBase implements SortOrder<VoxelOrderField> {
+  @Field(() => VoxelOrderField, { defaultValue: VoxelOrderField.VOXEL, description: 'VOXEL (index) or R (test r; undefined r last, ties by voxel).' })
+  field!: VoxelOrderField;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'One run (story) of a dataset.' })
 export class DatasetRunInfo {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The run id.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: '"train" or "test": encoding models are fit on train runs and scored on test runs.' })
   split!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Volumes (TRs) recorded.' })
   nTrs!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Words of the stimulus transcript.' })
   nWords!: number;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A region of interest: a label of a dataset’s voxels, accepted as `roi`.' })
+export class Roi {
+  @Field(() => String, { description: 'The label, exactly as `roi` takes it ("all" is the whole brain).' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Voxels with the label, summed over subjects.' })
+  nVoxels!: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'An fMRI dataset: runs of a naturalistic stimulus and the subjects who heard it.' })
 export class Dataset {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The dataset id, as cell fields take it.' })
   id!: string;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Seconds per volume (repetition time).' })
   trSeconds!: number;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Subject ids, as `subject` takes them.' })
   subjects!: string[];
 
-  @Field(() => [DatasetRunInfo])
+  @Field(() => [Roi], { description: 'The accepted `roi` values: "all" first (the whole brain), then every label, with voxel counts.' })
+  rois!: Roi[];
+
+  @Field(() => [DatasetRunInfo], { description: 'Runs in presentation order.' })
   runs!: DatasetRunInfo[];
 }
 
-@ObjectType('FmriImportReport', { simpleResolvers: true })
+@ObjectType('FmriImportReport', { simpleResolvers: true, description: 'What an fMRI import wrote.' })
 export class FmriImportReportType implements FmriImportReport {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The dataset id.' })
   dataset!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Runs imported.' })
   runs!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Subjects imported.' })
   subjects!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Voxels imported, summed over subjects.' })
   voxels!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Stimulus words imported, over all runs.' })
   words!: number;
 
   @Field(() => Int, { description: 'Brain-score summaries of an earlier import of the same dataset, removed with it.' })
@@ -155,17 +186,17 @@ export class FmriImportReportType implements FmriImportReport {
 
 @InputType({ description: 'Per-word features of one (model, step, layer) from an .npy file (n_words × dim, words of all runs in run order): `path` is an upload (`upload:<id>`) or a path inside the import roots.' })
 export class ImportFeaturesInput {
-  @Field(() => ID) model!: string;
-  @Field(() => Int) step!: number;
-  @Field(() => Int) layer!: number;
-  @Field(() => ID) dataset!: string;
-  @Field(() => String) path!: string;
+  @Field(() => ID, { description: 'The model id.' }) model!: string;
+  @Field(() => Int, { description: 'The checkpoint step.' }) step!: number;
+  @Field(() => Int, { description: 'The layer the features are of.' }) layer!: number;
+  @Field(() => ID, { description: 'The dataset whose stimulus words the rows are.' }) dataset!: string;
+  @Field(() => String, { description: 'The .npy file on the server (float32 or float64, n_words × dim).' }) path!: string;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What a feature import or extraction stored.' })
 export class FeatureImportReport {
-  @Field(() => Int) nWords!: number;
-  @Field(() => Int) dim!: number;
+  @Field(() => Int, { description: 'Words (rows) per layer.' }) nWords!: number;
+  @Field(() => Int, { description: 'Feature dimension (columns).' }) dim!: number;
 }
 
 @InputType({ description: 'Encoding parameters; omitted fields take the defaults, whose hash is what queries use by default.' })
@@ -183,22 +214,21 @@ export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas
   downsample?: EncodingParams['downsample'];
 }
 
-@InputType()
+@InputType({ description: 'One checkpoint’s encoding models to fit now (computeEncoding).' })
 export class ComputeEncodingInput {
-  @Field(() => ID) model!: string;
-  @Field(() => Int) step!: number;
-  @Field(() => ID) dataset!: string;
+  @Field(() => ID, { description: 'The model id.' }) model!: string;
+  @Field(() => Int, { description: 'The checkpoint step.' }) step!: number;
+  @Field(() => ID, { description: 'The fMRI dataset.' }) dataset!: string;
   @Field(() => [Int], { nullable: true, description: 'Default: every layer with features.' }) layers?: number[];
   @Field(() => [String], { nullable: true, description: 'Default: every subject.' }) subjects?: string[];
-  @Field(() => EncodingParamsInput, { nullable: true }) params?: EncodingParamsInput;
+  @Field(() => EncodingParamsInput, { nullable: true, description: 'Default: the default parameters.' }) params?: EncodingParamsInput;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A finished computation, recorded in `runs` with its parameters and device.' })
 export class ComputeReport {
-  @Field(() => ID) runId!: string;
-  @Field(() => String) paramsHash!: string;
+  @Field(() => ID, { description: 'The `runs` row of the results (provenance).' }) runId!: string;
+  @Field(() => String, { description: 'Hash of the parameters, as `paramsHash` arguments take it.' }) paramsHash!: string;
   @Field(() => Int, { description: 'Cells written (layer × subject for encoding; metric values for internal).' }) cells!: number;
-  @Field(() => String) device!: string;
-  @Field(() => Float) seconds!: number;
+  @Field(() => String, { description: 'Where it ran (GEMM provider, eigendecomposition backend).' }) device!: string;
+  @Field(() => Float, { description: 'Wall-clock seconds.' }) seconds!: number;
 }
-

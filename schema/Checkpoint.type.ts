@@ -1,15 +1,17 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { ArtifactInput } from '../services/checkpoints.js';
-import type { CheckpointRow, CheckpointUpsert } from '../warehouse/modelsRepo.js';
-import { ConnectionBase } from './connection.js';
+import type { CheckpointOrderField, CheckpointRow, CheckpointUpsert } from '../warehouse/modelsRepo.js';
+import type { SortOrder } from '../warehouse/ordering.js';
+import { ConnectionBase, OrderBase } from './connection.js';
+import { CheckpointOrderField as CheckpointOrderFieldEnum } from './enums.js';
 
 @ObjectType({ description: 'One training checkpoint of a model.' })
 export class Checkpoint implements CheckpointRow {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The model.' })
   modelId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The training step.' })
   step!: number;
 
   @Field(() => SafeIntResolver, { nullable: true, description: 'Training tokens seen at this step.' })
@@ -48,53 +50,67 @@ export class Checkpoint implements CheckpointRow {
   layersManifest!: string[] | null;
 }
 
-@InputType('ArtifactInput')
+@InputType('ArtifactInput', { description: 'An ONNX checkpoint file to register for a step.' })
 export class ArtifactInputType implements ArtifactInput {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The training step.' })
   step!: number;
 
   @Field(() => String, { description: 'An .onnx file, or a folder holding one: an upload (`upload:<id>`) or a path inside the import roots.' })
   path!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A checkpoint with its cursor.' })
 export class CheckpointEdge {
-  @Field(() => String)
+  @Field(() => String, { description: 'Pass as `after` to continue after this checkpoint.' })
   cursor!: string;
 
-  @Field(() => Checkpoint)
+  @Field(() => Checkpoint, { description: 'The checkpoint.' })
   node!: Checkpoint;
 }
 
 @ObjectType({ description: 'A page of checkpoints ordered by step.' })
 export class CheckpointConnection extends ConnectionBase {
-  @Field(() => [CheckpointEdge])
+  @Field(() => [CheckpointEdge], { description: 'The page’s checkpoints with their cursors.' })
   edges!: CheckpointEdge[];
 
-  @Field(() => [Checkpoint])
+  @Field(() => [Checkpoint], { description: 'The page’s checkpoints, without cursors.' })
   nodes!: Checkpoint[];
+}
+
+@InputType({ description: 'How checkpoints are sorted.' })
+export class CheckpointOrder extends OrderBase implements SortOrder<CheckpointOrderField> {
+  @Field(() => CheckpointOrderFieldEnum, { defaultValue: CheckpointOrderFieldEnum.STEP, description: 'STEP.' })
+  field!: CheckpointOrderField;
 }
 
 @InputType({ description: 'An inclusive range of training steps.' })
 export class StepRange {
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The first step included (default: the first).' })
   from?: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The last step included (default: the last).' })
   to?: number;
 }
 
-@InputType()
+@InputType({ description: 'A checkpoint to register.' })
 export class CheckpointInput implements CheckpointUpsert {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The training step.' })
   step!: number;
 
   @Field(() => SafeIntResolver, { nullable: true, description: 'Defaults to step × the model’s tokens per step.' })
   tokens?: number;
 
-  @Field(() => String, { nullable: true, deprecationReason: 'Refused (BAD_USER_INPUT): register ONNX files with registerCheckpointArtifacts, which opens and checks them.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the checkpoint’s weights are (not settable here).',
+    deprecationReason: 'Refused (BAD_USER_INPUT): register ONNX files with registerCheckpointArtifacts, which opens and checks them.',
+  })
   artifactUri?: string;
 
-  @Field(() => String, { nullable: true, deprecationReason: 'Refused (BAD_USER_INPUT): registerCheckpointArtifacts computes the sha256.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'sha256 of the weights (not settable here).',
+    deprecationReason: 'Refused (BAD_USER_INPUT): registerCheckpointArtifacts computes the sha256.',
+  })
   artifactSha256?: string;
 }

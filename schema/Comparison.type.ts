@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { GridSpec } from '../compute/trajectories/compareSeries.js';
 import type { ComparisonExtremum, ComparisonPoint, ModelCorrelation, ModelSeries, TrajectoryComparison } from '../services/compareModels.js';
+import { CheckpointGapType } from './CheckpointGap.type.js';
 import { GridScale, TrainingAxis } from './enums.js';
 
 @InputType({ description: 'A shared grid on the alignment axis; each trajectory is linearly interpolated onto it.' })
@@ -12,7 +13,7 @@ export class GridInput implements GridSpec {
   scale!: GridScale;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A point of a compared series.' })
 export class SeriesPoint implements ComparisonPoint {
   @Field(() => Number, { description: 'Position on the alignment axis.' })
   x!: number;
@@ -23,29 +24,32 @@ export class SeriesPoint implements ComparisonPoint {
   @Field(() => Number, { nullable: true, description: 'null where an interpolated series does not reach the grid point.' })
   value!: number | null;
 
-  @Field(() => Number, { nullable: true })
+  @Field(() => Number, { nullable: true, description: 'Standard error of a task value; null on a grid or for brain and internal signals.' })
   stderr!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A notable point of a series: its best or its final value.' })
 export class SeriesExtremum implements ComparisonExtremum {
-  @Field(() => Number)
+  @Field(() => Number, { description: 'Position on the alignment axis.' })
   x!: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The checkpoint step; null on a grid.' })
   step!: number | null;
 
-  @Field(() => Number)
+  @Field(() => Number, { description: 'The value there.' })
   value!: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One model’s series on the common axis.' })
 export class ComparedSeries implements ModelSeries {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The model.' })
   modelId!: string;
 
-  @Field(() => [SeriesPoint])
+  @Field(() => [SeriesPoint], { description: 'Its points on the axis (checkpoints, or the grid).' })
   points!: SeriesPoint[];
+
+  @Field(() => [CheckpointGapType], { description: 'Checkpoints a brain or internal signal lacks (PENDING, MISSING, FAILED, NEVER), left out of `points`; empty for a task.' })
+  gaps!: CheckpointGapType[];
 
   @Field(() => SeriesExtremum, { nullable: true, description: 'Highest value (lowest for perplexity-like metrics, or as `higherIsBetter` says).' })
   best!: SeriesExtremum | null;
@@ -56,10 +60,10 @@ export class ComparedSeries implements ModelSeries {
 
 @ObjectType({ simpleResolvers: true, description: 'Pearson correlation of two models’ trajectories over their common axis points.' })
 export class TrajectoryCorrelation implements ModelCorrelation {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The first model.' })
   modelA!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The second model.' })
   modelB!: string;
 
   @Field(() => Number, { nullable: true, description: 'null when undefined; see `reason`.' })
@@ -68,27 +72,27 @@ export class TrajectoryCorrelation implements ModelCorrelation {
   @Field(() => Int, { description: 'Common points the correlation uses.' })
   n!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why `r` is null.' })
   reason!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Several models’ trajectories of one signal on a common axis.' })
 export class ModelComparison implements TrajectoryComparison {
-  @Field(() => TrainingAxis)
+  @Field(() => TrainingAxis, { description: 'The common axis.' })
   alignBy!: TrainingAxis;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The task, or the signal’s name.' })
   task!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The metric (for a brain signal, its statistic).' })
   metric!: string;
 
   @Field(() => [Number], { nullable: true, description: 'The shared grid, when one was asked for.' })
   grid!: number[] | null;
 
-  @Field(() => [ComparedSeries])
+  @Field(() => [ComparedSeries], { description: 'One series per model, in the order asked for.' })
   series!: ComparedSeries[];
 
-  @Field(() => [TrajectoryCorrelation])
+  @Field(() => [TrajectoryCorrelation], { description: 'Every pair’s correlation.' })
   correlations!: TrajectoryCorrelation[];
 }

@@ -7,16 +7,16 @@ export class EvalDocumentInput implements EvalDocument {
   @Field(() => String, { description: 'Name used in errors and to infer the step ("…_step3000.json").' })
   fileName!: string;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, { description: 'The results JSON document.' })
   content!: Record<string, unknown>;
 }
 
 @InputType({ description: 'lm-evaluation-harness results to import: inline documents, or a path (file or folder, recursive) — an upload (`upload:<id>`) or a path inside the import roots.' })
 export class ImportEvalsInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A results file or folder on the server (folders are read recursively).' })
   path?: string;
 
-  @Field(() => [EvalDocumentInput], { nullable: true })
+  @Field(() => [EvalDocumentInput], { nullable: true, description: 'Results documents given inline.' })
   documents?: EvalDocumentInput[];
 
   @Field(() => ID, { nullable: true, description: 'Overrides the model named in the files.' })
@@ -28,15 +28,15 @@ export class ImportEvalsInput {
 
 @ObjectType('ImportReport', { description: 'What an import wrote. Imports are all-or-nothing and replace the cells they cover.' })
 export class ImportReportType implements ImportReport {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Files (or documents) read.' })
   files!: number;
 
   @Field(() => Int, { description: 'Task-metric values written (replacing any earlier values of the same cells).' })
   scores!: number;
 
-  @Field(() => [ID])
+  @Field(() => [ID], { description: 'Models the scores are of.' })
   models!: string[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Checkpoints the scores are of.' })
   checkpoints!: number;
 }

@@ -2,24 +2,24 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { BoundaryDifference, ModelPhases, PhaseComparison, SignalCorrelation } from '../services/phases.js';
 import { PhaseResult } from './Phases.type.js';
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'One model’s phases and its boundaries on the common axis.' })
 export class ModelBoundaries implements Pick<ModelPhases, 'modelId' | 'boundaries'> {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The model.' })
   modelId!: string;
 
-  @Field(() => PhaseResult)
+  @Field(() => PhaseResult, { description: 'Its phase detection (with its gaps).' })
   phases!: PhaseResult;
 
   @Field(() => [Float], { nullable: 'items', description: 'Breakpoints on the common axis.' })
   boundaries!: (number | null)[];
 }
 
-@ObjectType('BoundaryDifference', { simpleResolvers: true })
+@ObjectType('BoundaryDifference', { simpleResolvers: true, description: 'How far apart two models’ phase boundaries are on the common axis.' })
 export class BoundaryDifferenceType implements BoundaryDifference {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The first model.' })
   modelA!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The second model.' })
   modelB!: string;
 
   @Field(() => [Float], { nullable: true, description: 'Per breakpoint, B − A on the common axis; null when k differs.' })
@@ -28,37 +28,37 @@ export class BoundaryDifferenceType implements BoundaryDifference {
   @Field(() => [Float], { nullable: 'itemsAndList', description: 'Per breakpoint, log10(B / A) (STEP and TOKENS).' })
   log10Ratios!: (number | null)[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the differences are null.' })
   reason!: string | null;
 }
 
-@ObjectType('SignalCorrelation', { simpleResolvers: true })
+@ObjectType('SignalCorrelation', { simpleResolvers: true, description: 'Pearson correlation of two models’ trajectories of one signal.' })
 export class SignalCorrelationType implements SignalCorrelation {
-  @Field(() => String)
+  @Field(() => String, { description: 'The signal’s name.' })
   signal!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The first model.' })
   modelA!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The second model.' })
   modelB!: string;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Pearson r; null when undefined (fewer than 3 common points, or a constant series).' })
   r!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Common points the correlation uses.' })
   n!: number;
 }
 
 @ObjectType('PhaseComparison', { simpleResolvers: true, description: 'Phases of several models on a common axis.' })
 export class PhaseComparisonType implements Omit<PhaseComparison, 'models'> {
-  @Field(() => String)
+  @Field(() => String, { description: 'The common axis: STEP, TOKENS or FRACTION.' })
   alignBy!: PhaseComparison['alignBy'];
 
-  @Field(() => [ModelBoundaries])
+  @Field(() => [ModelBoundaries], { description: 'Each model’s phases, in the order asked for.' })
   models!: ModelBoundaries[];
 
-  @Field(() => [BoundaryDifferenceType])
+  @Field(() => [BoundaryDifferenceType], { description: 'Every pair’s boundary differences.' })
   boundaryDifferences!: BoundaryDifferenceType[];
 
   @Field(() => [SignalCorrelationType], { description: 'Pearson r of each signal’s trajectories over common checkpoints.' })

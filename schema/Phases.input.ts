@@ -4,7 +4,7 @@ import { BrainStatistic, PhaseAxis, SignalRole } from './enums.js';
 
 @InputType({ description: 'One signal of a phase detection. TASK needs `task` (a task or task group); BRAIN needs `dataset`; INTERNAL needs `metric`.' })
 export class SignalInput {
-  @Field(() => SignalRole)
+  @Field(() => SignalRole, { description: 'What the signal measures; decides which other fields it needs.' })
   kind!: SignalRole;
 
   @Field(() => String, { nullable: true, description: 'TASK: a task or task group, e.g. "lambada_openai", "mmlu".' })
@@ -16,7 +16,7 @@ export class SignalInput {
   @Field(() => String, { nullable: true, description: 'BRAIN: the fMRI dataset; INTERNAL: the dataset whose stimulus words the metric was computed on.' })
   dataset?: string;
 
-  @Field(() => String, { nullable: true, defaultValue: 'all', description: 'BRAIN: the ROI ("all" = whole brain).' })
+  @Field(() => String, { nullable: true, defaultValue: 'all', description: 'BRAIN: the ROI, exactly as `Dataset.rois` names it ("all" = whole brain).' })
   roi?: string;
 
   @Field(() => Int, { nullable: true, description: 'BRAIN / INTERNAL: a fixed layer; omitted = best layer per checkpoint (BRAIN) or mean over layers (INTERNAL).' })
@@ -25,7 +25,7 @@ export class SignalInput {
   @Field(() => String, { nullable: true, description: 'BRAIN: one subject; omitted = mean over subjects.' })
   subject?: string;
 
-  @Field(() => BrainStatistic, { nullable: true, defaultValue: BrainStatistic.MEAN_R })
+  @Field(() => BrainStatistic, { nullable: true, defaultValue: BrainStatistic.MEAN_R, description: 'BRAIN: which per-ROI summary of voxel r.' })
   statistic?: BrainStatistic;
 
   @Field(() => String, { nullable: true, description: 'BRAIN: encoding parameters hash (default: the default parameters).' })

@@ -5,13 +5,13 @@ import type { ScoreRow, TaskInfoRow, TrajectoryRow } from '../warehouse/taskScor
 
 @ObjectType({ simpleResolvers: true, description: 'A benchmark result at one checkpoint: a stored task, or a task group computed at query time.' })
 export class TaskScore implements Omit<ScoreRow, 'modelId' | 'step'> {
-  @Field(() => String)
+  @Field(() => String, { description: 'The task or task group.' })
   task!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The metric.' })
   metric!: string;
 
-  @Field(() => Number)
+  @Field(() => Number, { description: 'The value (for a group, the mean over its members present).' })
   value!: number;
 
   @Field(() => Number, { nullable: true, description: 'Standard error; for a group sqrt(Σ stderr²)/n.' })
@@ -23,31 +23,31 @@ export class TaskScore implements Omit<ScoreRow, 'modelId' | 'step'> {
 
 @ObjectType({ simpleResolvers: true, description: 'One point of a trajectory over training.' })
 export class TrajectoryPoint implements Omit<TrajectoryRow, 'modelId' | 'task' | 'metric'> {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The training step.' })
   step!: number;
 
-  @Field(() => SafeIntResolver, { nullable: true })
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Training tokens seen at this step.' })
   tokens!: number | null;
 
-  @Field(() => Number, { nullable: true })
+  @Field(() => Number, { nullable: true, description: 'step / the model’s final step (0–1).' })
   fraction!: number | null;
 
-  @Field(() => Number)
+  @Field(() => Number, { description: 'The value (for a group, the mean over its members present).' })
   value!: number;
 
-  @Field(() => Number, { nullable: true })
+  @Field(() => Number, { nullable: true, description: 'Standard error; for a group sqrt(Σ stderr²)/n.' })
   stderr!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Stored tasks the value covers: 1 for a task, the members present for a group.' })
   nTasks!: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A stored task with the metrics recorded for it.' })
 export class TaskInfo implements TaskInfoRow {
-  @Field(() => String)
+  @Field(() => String, { description: 'The task, as `task` arguments take it.' })
   task!: string;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Its metrics, as `metric` arguments take them.' })
   metrics!: string[];
 
   @Field(() => Int, { description: 'Models with at least one score for the task.' })
@@ -59,10 +59,10 @@ export class TaskInfo implements TaskInfoRow {
 
 @ObjectType({ simpleResolvers: true, description: 'A task group: an unweighted mean over member tasks, computed at query time.' })
 export class TaskGroupInfo implements TaskGroup {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group’s name, as `task` arguments take it.' })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What the group is.' })
   description!: string;
 
   @Field(() => [String], { description: 'SQL LIKE patterns (escape \\) selecting the member tasks.' })

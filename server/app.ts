@@ -1,12 +1,15 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createContext, type ApiLimits, type Context } from '../resolvers/context.js';
+import { ComputeAccess, defaultComputeAccess } from '../services/cells/computeAccess.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
+import { jobsByIds } from '../warehouse/jobsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
@@ -22,6 +25,7 @@ import { HeavyGate } from './heavyGate.js';
 import { availableParallelism } from 'node:os';
 import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
+import { mediaTypeStatusPlugin, noticesPlugin } from './responseStatus.js';
 import { cortexSchema } from './schema.js';
 import { FileAccess, importRoots } from '../services/fileAccess.js';
 import { UploadStore, type UploadOptions } from '../services/uploads.js';
@@ -59,12 +63,17 @@ export interface ServerOptions {
   readonly importRoots?: readonly string[];
   /** The staging folder of `POST /uploads` (absent: no uploads). */
   readonly uploads?: UploadOptions;
+  /**
+   * Browser origins allowed to call the API from other sites (CORS); empty or absent: none (the
+   * default), '*': any. Preflight requests are answered for these origins only.
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
  * The HTTP server: GraphQL at /graphql (POST, and GET for queries), GraphiQL at /, /healthz,
  * /metrics (Prometheus). Apollo's CSRF prevention stays on: browsers cannot send simple
- * cross-site requests.
+ * cross-site requests. CORS is off unless origins are allowed (`corsOrigins`).
  */
 export async function startServer(wh: Warehouse, options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
@@ -75,6 +84,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   const log = options.log ?? ((e: unknown) => logger.error({ err: e }, 'internal error'));
   const roots = importRoots(options.importRoots ?? []);
   const uploads = options.uploads ? new UploadStore(options.uploads) : null;
+  const access = new ComputeAccess(options.auth.compute ?? defaultComputeAccess(false), (ids) => jobsByIds(wh, ids));
   const apollo = new ApolloServer<Context>({
     schema,
     // The project's own shutdown (server/serve.ts) drains requests, requeues jobs and checkpoints
@@ -85,6 +95,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     plugins: [
       limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh), new HeavyGate(options.heavyConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2)))),
       metrics.plugin(logger),
+      noticesPlugin(),
+      mediaTypeStatusPlugin(),
       // Cache-control hints are unused here and its per-field hook costs ~1% of a large response.
       ApolloServerPluginCacheControlDisabled(),
     ],
@@ -96,6 +108,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
 
   const app = express();
   app.disable('x-powered-by');
+  if (options.corsOrigins?.length) app.use(corsAllowlist(options.corsOrigins));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', dataVersion: wh.dataVersion });
   });
@@ -146,7 +159,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
         const maxCost = principal.role ? options.auth.limits[principal.role].maxCost : options.limits.maxCost;
         const scope = res.locals.scope as RequestScope;
         return createContext(wh, { ...options.limits, maxCost }, {
-          principal, exportDir: options.exportDir, scheduler: options.scheduler, signal: scope.signal, extendDeadline: (ms) => scope.extendDeadline(ms),
+          principal, exportDir: options.exportDir, scheduler: options.scheduler, access, signal: scope.signal, extendDeadline: (ms) => scope.extendDeadline(ms),
+          onRefused: () => void (res.locals.refused = true),
           files: FileAccess.confined(roots, uploads, principal.keyId),
         });
       },
@@ -183,10 +197,26 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   };
 }
 
-/** A port in use or not allowed is the operator's mistake: a coded error saying what to change. */
+/** A port in use or not allowed is the operator’s mistake: a coded error saying what to change. */
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   if (error.code === 'EADDRINUSE') return new CortexError('BAD_USER_INPUT', `port ${port} on ${host} is in use: stop what holds it or choose another (--port, 0 picks a free one)`, { field: 'port' });
   if (error.code === 'EACCES') return new CortexError('BAD_USER_INPUT', `port ${port} on ${host} needs privileges this process lacks: choose a port above 1023 (--port)`, { field: 'port' });
   if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new CortexError('BAD_USER_INPUT', `cannot listen on ${host}: not an address of this machine (--host)`, { field: 'host' });
   return error;
+}
+
+/**
+ * CORS for an allowlist of origins (the `cors` package): a preflight from an allowed origin gets
+ * 204 with the methods and headers the API reads (JSON bodies, API keys, Apollo's CSRF header);
+ * other origins get no CORS headers, so their browsers refuse. No cookies are used (keys travel
+ * in headers), so credentials are not allowed.
+ */
+function corsAllowlist(origins: readonly string[]): express.RequestHandler {
+  const any = origins.includes('*');
+  return cors({
+    origin: any ? '*' : [...origins],
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'apollo-require-preflight', 'x-apollo-operation-name', 'accept'],
+    maxAge: 600,
+  });
 }

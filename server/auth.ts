@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthChecker } from 'type-graphql';
 import type { Context, Principal } from '../resolvers/context.js';
 import { verifyApiKey } from '../services/apiKeys.js';
+import { UNRESTRICTED_COMPUTE, type ComputeAccessConfig } from '../services/cells/computeAccess.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { requestError } from './httpErrors.js';
@@ -18,6 +19,8 @@ export interface AuthConfig {
   readonly limits: Readonly<Record<Role, RoleLimits>>;
   /** Refused requests (400, 401, 403, 413, 415, 429) allowed per client address and minute (default 120). */
   readonly refusedPerMinute?: number;
+  /** Who may start computations of missing cells, and their quotas (default: keys of any role, anonymous requests not). */
+  readonly compute?: ComputeAccessConfig;
 }
 
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
@@ -52,11 +55,15 @@ export async function authenticate(req: IncomingMessage, wh: Warehouse, config: 
   return { role: key.role, keyId: key.keyId, bucket: `key:${key.keyId}` };
 }
 
-/** type-graphql's check for `@Authorized(role)` fields: the principal's role must rank at least that high. */
+/**
+ * type-graphql's check for `@Authorized(role)` fields: the principal's role must rank at least
+ * that high. The same rule is applied to the whole operation before it runs (server/fieldRoles.ts),
+ * so a refusal is one 403 FORBIDDEN like a refused mutation's; this check is the second line.
+ */
 export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => roles.every((r) => hasRole(context.principal.role, r));
 
-/** Auth for in-process tools and tests: anonymous requests get `anonymousRole`, limits are generous. */
+/** Auth for in-process tools and tests: anonymous requests get `anonymousRole`, limits are generous, anyone may compute. */
 export function localAuth(anonymousRole: Role | null = 'admin', maxCost = 200_000): AuthConfig {
   const limits = { maxCost, requestsPerMinute: 1_000_000 };
-  return { anonymousRole, limits: { reader: limits, writer: limits, admin: limits }, refusedPerMinute: 1_000_000 };
+  return { anonymousRole, limits: { reader: limits, writer: limits, admin: limits }, refusedPerMinute: 1_000_000, compute: UNRESTRICTED_COMPUTE };
 }

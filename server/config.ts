@@ -5,6 +5,8 @@ import { badInput } from '../errors/CortexError.js';
 import { delimiter, dirname, join } from 'node:path';
 import { DEFAULT_WAREHOUSE } from '../services/paths.js';
 import { DOCUMENT_LIMITS } from './limits.js';
+import { COMPUTE_ROLES, defaultComputeAccess, parseComputeRoles, parseQuota, type ComputeRole, type Quota } from '../services/cells/computeAccess.js';
+import { defaultReaders } from '../warehouse/Warehouse.js';
 
 export interface ServerConfig {
   readonly db: string;
@@ -26,11 +28,26 @@ export interface ServerConfig {
   readonly importRoots: readonly string[];
   /** The staging folder of `POST /uploads`, its per-upload size limit, per-key quota and expiry. */
   readonly uploads: { readonly dir: string; readonly maxBytes: number; readonly quotaBytes: number; readonly ttlMs: number };
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  readonly corsOrigins: readonly string[];
+  /** How the warehouse is opened. */
+  readonly warehouse: WarehouseServing;
 }
+
+export interface WarehouseServing {
+  /** Reader connections (queries run concurrently on them). */
+  readonly readers: number;
+  /** Entries of the read-result cache (0: off). */
+  readonly cacheEntries: number;
+}
+
+export type ConfigFlag =
+  | 'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'maxAliases' | 'maxTokens' | 'deadline' | 'anonymous'
+  | 'computeRoles' | 'corsOrigin' | 'readers' | 'cacheEntries';
 
 /** Defaults, overridden by environment variables, overridden by flags. */
 export function resolveConfig(
-  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'maxAliases' | 'maxTokens' | 'deadline' | 'anonymous', string>> & { importRoot?: readonly string[] } = {},
+  flags: Partial<Record<Exclude<ConfigFlag, 'corsOrigin'>, string>> & { corsOrigin?: string | string[]; importRoot?: readonly string[] } = {},
   env = process.env,
 ): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
@@ -46,6 +63,11 @@ export function resolveConfig(
   // Anonymous read is on for the demo and off by default for real deployments.
   const anonymous = pick(flags.anonymous, 'CORTEXQL_ANONYMOUS', demo ? 'reader' : 'none');
   if (!(anonymous === 'none' || isRole(anonymous))) throw badInput(`anonymous access must be none, reader, writer or admin (got '${anonymous}')`);
+  const defaults = defaultComputeAccess(demo);
+  const quota = (role: ComputeRole) => {
+    const name = `CORTEXQL_QUOTA_${role.toUpperCase()}`;
+    return env[name] === undefined ? defaults.quotas[role] : parseQuota(env[name], name);
+  };
   return {
     db,
     host: pick(flags.host, 'CORTEXQL_HOST', '127.0.0.1'),
@@ -67,6 +89,10 @@ export function resolveConfig(
         admin: { maxCost: maxCost * 5, requestsPerMinute: int(pick(undefined, 'CORTEXQL_ADMIN_RPM', '6000'), 'admin rate', 1, 1e7) },
       },
       refusedPerMinute: int(pick(undefined, 'CORTEXQL_REFUSED_RPM', '120'), 'refused-request rate', 1, 1e7),
+      compute: {
+        roles: flags.computeRoles ?? env.CORTEXQL_COMPUTE_ROLES ? parseComputeRoles((flags.computeRoles ?? env.CORTEXQL_COMPUTE_ROLES)!) : defaults.roles,
+        quotas: Object.fromEntries(COMPUTE_ROLES.map((r) => [r, quota(r)])) as Record<ComputeRole, Quota | null>,
+      },
     },
     demo,
     exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
@@ -81,5 +107,21 @@ export function resolveConfig(
       quotaBytes: int(pick(undefined, 'CORTEXQL_UPLOAD_QUOTA_BYTES', String(2 ** 33)), 'upload quota bytes', 1, 2 ** 52),
       ttlMs: int(pick(undefined, 'CORTEXQL_UPLOAD_TTL_SECONDS', '3600'), 'upload TTL (seconds)', 1, 365 * 86_400) * 1000,
     },
+    corsOrigins: corsOrigins(flags.corsOrigin ?? env.CORTEXQL_CORS_ORIGINS),
+    warehouse: {
+      readers: int(pick(flags.readers, 'CORTEXQL_READERS', String(defaultReaders())), 'readers', 1, 256),
+      cacheEntries: int(pick(flags.cacheEntries, 'CORTEXQL_CACHE_ENTRIES', '256'), 'cache entries', 0, 1_000_000),
+    },
   };
+}
+
+/** `--cors-origin` (repeatable, or comma-separated) / CORTEXQL_CORS_ORIGINS: exact origins such as https://observablehq.com, or '*'. */
+function corsOrigins(value: string | readonly string[] | undefined): string[] {
+  const list = (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw badInput(`a CORS origin is '*' or scheme://host[:port] with nothing after it, e.g. https://observablehq.com (got '${origin}')`);
+    }
+  }
+  return [...new Set(list)];
 }

@@ -57,7 +57,8 @@ export function refusalLimiter(rates: RateLimiter, perMinute: number, metrics: S
       return refuse(res, 429, 'RATE_LIMITED', `too many refused requests from this address (limit ${perMinute} per minute); retry shortly`, metrics);
     }
     res.on('finish', () => {
-      if (REFUSED.has(res.statusCode)) rates.take(key, perMinute);
+      // A GraphQL request error answered 200 for an application/json client is still a refusal (server/responseStatus.ts).
+      if (REFUSED.has(res.statusCode) || res.locals.refused === true) rates.take(key, perMinute);
     });
     next();
   };

@@ -5,6 +5,7 @@ import type { ApiLimits, Context } from '../resolvers/context.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
 import { authError, hasRole } from './auth.js';
 import { analyzeOperation, type OperationAnalysis } from './cost/analyzeOperation.js';
+import { requiredRoles } from './fieldRoles.js';
 import { EMPTY_STATS, type CostStats } from './cost/costStats.js';
 import { introspectionListSizes } from './cost/introspectionPrices.js';
 import { checkSource, limitError } from './cost/sourceGuard.js';
@@ -45,9 +46,13 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
         async didResolveOperation({ request, document, schema, operation }) {
           const { principal } = contextValue;
           if (principal.role === null) throw authError('UNAUTHENTICATED', 'this server needs an API key (Authorization: Bearer <key>)');
+          const has = principal.keyId ? `role ${principal.role}` : `anonymous ${principal.role} access`;
           if (operation?.operation === 'mutation' && !hasRole(principal.role, 'writer')) {
-            throw authError('FORBIDDEN', `mutations need the writer or admin role; this request has ${principal.keyId ? `role ${principal.role}` : `anonymous ${principal.role} access`}`);
+            throw authError('FORBIDDEN', `mutations need the writer or admin role; this request has ${has}`);
           }
+          // Fields that need a role are refused before anything runs, with the same status and code as a mutation.
+          const denied = operation ? requiredRoles(schema, document, operation).find((r) => !hasRole(principal.role, r.role)) : undefined;
+          if (denied) throw authError('FORBIDDEN', `${denied.field} needs the ${denied.role} role; this request has ${has}`);
           if (!rates.take(principal.bucket, perMinute(principal.role))) {
             throw authError('RATE_LIMITED', `rate limit of ${perMinute(principal.role)} requests per minute exceeded; retry shortly`);
           }

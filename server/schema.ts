@@ -18,6 +18,15 @@ import { yieldingLists } from './yieldingLists.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
 
+/** The root types' descriptions (type-graphql builds Query and Mutation without one). */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) query.description = 'Reads: models, checkpoints, scores, brain and internal cells (computed on demand under a policy), comparisons, phases, jobs.';
+  if (mutation) mutation.description = 'Writes (writer role): imports, registrations, computations, bundles; API keys (admin role).';
+  return schema;
+}
+
 /**
  * The executable schema; built once per process (type-graphql metadata is global). Sorted, so
  * the checked-in schema.graphql is stable and arguments read in a sensible order (parameter
@@ -34,6 +43,7 @@ export function cortexSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
   })
     .then(describeCosts)
+    .then(describeRoots)
     .then(lexicographicSortSchema)
     .then(yieldingLists);
   return cached;

@@ -29,7 +29,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     const built = await ensureDemoWarehouse(config.db, bars.update).finally(bars.stop);
     if (built) console.log(`built the demo warehouse at ${config.db}`);
   }
-  const wh = await Warehouse.create({ path: config.db });
+  const wh = await Warehouse.create({ path: config.db, readers: config.warehouse.readers, cacheEntries: config.warehouse.cacheEntries });
   // With Redis, `cortexql worker` processes compute the jobs and this server writes their results.
   const executor = config.redisUrl ? await RedisExecutor.connect(config.redisUrl, { log: (e) => logger.warn({ err: e }, 'redis') }) : undefined;
   const scheduler = new Scheduler(wh, { executor });

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { z } from 'zod';
-import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
+import { CortexError, importFailed, notFound, type Problem } from '../errors/CortexError.js';
 import { readFailure } from '../formats/fileSource.js';
 import { parseJsonText } from '../formats/validation.js';
 import { FileAccess, type Resolved } from './fileAccess.js';
+import { requireDataset, requireModels } from './requireKnown.js';
 import { extractTar } from './safeTar.js';
 import {
   BUNDLE_TABLES,
@@ -65,6 +66,9 @@ export interface ExportResult {
  * version, row counts, sha256 of every file, the provenance of every run, and the lab.
  */
 export async function exportBundle(wh: Warehouse, options: ExportOptions): Promise<ExportResult> {
+  // A slice naming what does not exist is an error, never a silently smaller (or empty) bundle.
+  if (options.where.models) await requireModels(wh, options.where.models);
+  for (const dataset of options.where.datasets ?? []) await requireDataset(wh, dataset);
   const where: BundleWhere = {
     models: options.where.models ?? null,
     datasets: options.where.datasets ?? null,

@@ -1,11 +1,11 @@
 import { higherIsBetter, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
 import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
-import { badInput, notFound } from '../errors/CortexError.js';
-import { modelsByIds } from '../warehouse/modelsRepo.js';
+import { badInput } from '../errors/CortexError.js';
 import { trajectories, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { cpuPool } from './cpu/CpuPool.js';
-import { signalName, signalTrajectory, type SignalSpec } from './phases.js';
+import { modelSignalGaps, signalName, signalTrajectory, type CheckpointGap, type SignalCellAccess, type SignalSpec } from './phases.js';
+import { requireModels, requireTask } from './requireKnown.js';
 
 const MAX_COMPARED = 16;
 
@@ -39,6 +39,8 @@ export interface ComparisonExtremum {
 export interface ModelSeries {
   readonly modelId: string;
   readonly points: ComparisonPoint[];
+  /** Checkpoints a brain or internal signal lacks, and why (empty for a task). */
+  readonly gaps: CheckpointGap[];
   readonly best: ComparisonExtremum | null;
   readonly final: ComparisonExtremum | null;
 }
@@ -68,11 +70,15 @@ type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'valu
  * pairwise correlations, and each one's best and final value. Only points placed on the axis take
  * part (e.g. FRACTION needs a known final step); a model with none is an error.
  */
-export async function compareModels(wh: Warehouse, req: CompareModelsRequest, signal?: AbortSignal): Promise<TrajectoryComparison> {
+export async function compareModels(wh: Warehouse, req: CompareModelsRequest, access: SignalCellAccess, signal?: AbortSignal): Promise<TrajectoryComparison> {
   const ids = [...new Set(req.models)];
   if (ids.length < 1 || ids.length > MAX_COMPARED) throw badInput(`compare 1 to ${MAX_COMPARED} models (got ${ids.length})`, { argument: 'models' });
   if ((req.task === null) === (req.signal === null)) throw badInput('give either task or signal', { argument: 'task' });
   const { alignBy, signal: spec, metric } = req;
+  await requireModels(wh, ids);
+  if (req.task !== null) await requireTask(wh, req.task, metric);
+  // A brain or internal signal's missing cells go through the lazy path under the request's policy first.
+  const gaps = spec ? await Promise.all(ids.map((id) => modelSignalGaps(wh, access.cells, id, [spec], access.lazy))) : ids.map(() => []);
   const placed = await placedTrajectories(wh, ids, req);
   const label = spec ? signalName(spec) : req.task!;
 
@@ -100,6 +106,7 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest, si
     grid: result.grid ? [...result.grid] : null,
     series: result.series.map((s, i) => ({
       modelId: s.key,
+      gaps: gaps[i],
       points: [...s.x].map((x, idx) => ({
         x,
         step: stepAt(i, idx),
@@ -124,13 +131,6 @@ async function placedTrajectories(wh: Warehouse, ids: readonly string[], req: Co
   } else {
     const all = await trajectories(wh, ids, req.task!, req.metric, { from: range.from, to: range.to });
     rows = ids.map((id) => all.filter((r) => r.modelId === id));
-  }
-  // A model with rows exists; only an empty one needs the existence check (NOT_FOUND).
-  const empty = ids.filter((_, i) => rows[i].length === 0);
-  if (empty.length > 0) {
-    const known = new Set((await modelsByIds(wh, empty)).map((m) => m.modelId));
-    const unknown = empty.find((id) => !known.has(id));
-    if (unknown !== undefined) throw notFound('model', unknown);
   }
   return rows.map((r) => r.filter((p) => axisValue(p, req.alignBy) !== null));
 }

@@ -1,7 +1,7 @@
 import type { CheckpointPoint, DetectPhasesOptions, PhaseDetection, PhaseSignal } from '../compute/phases/detectPhases.js';
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
 import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
-import { badInput, notFound } from '../errors/CortexError.js';
+import { badInput, degenerate, notFound } from '../errors/CortexError.js';
 import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
 import { brainRows, internalRows, type BrainStatistic } from '../warehouse/brainScoresRepo.js';
 import { trajectories } from '../warehouse/taskScoresRepo.js';
@@ -10,7 +10,10 @@ import type { Warehouse } from '../warehouse/Warehouse.js';
 import { abortedError, cpuPool } from './cpu/CpuPool.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
 import { internalParamsHash } from './internal.js';
-import { bestLayerPerStep, onCheckpointAxis } from './trajectoryCells.js';
+import { bestLayerPerStep, meanPerStep, onCheckpointAxis } from './cells/cellRows.js';
+import type { CellPoint, CellService } from './cells/CellService.js';
+import type { CellState, LazyOptions } from './cells/cellStatus.js';
+import { requireModel, requireTask } from './requireKnown.js';
 
 /** What a phase signal is made of: a task (or task group), a brain score, or an internal metric. */
 export type SignalSpec =
@@ -58,18 +61,54 @@ async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promis
     return bestLayerPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
   }
   const rows = await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset));
-  return meanPerStep(rows.map((r) => ({ step: r.step, value: r.value })));
+  return meanPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
 }
 
-/** The mean over layers at each step, for a metric asked for without a layer. */
-function meanPerStep(rows: readonly { step: number; value: number | null }[]): SignalPoint[] {
-  const acc = new Map<number, { sum: number; n: number }>();
-  for (const { step, value } of rows) {
-    if (value === null) continue;
-    const a = acc.get(step) ?? { sum: 0, n: 0 };
-    acc.set(step, { sum: a.sum + value, n: a.n + 1 });
+/** A checkpoint a signal has no stored value for, and why: it takes no part in a detection or comparison. */
+export interface CheckpointGap extends CellState {
+  readonly signal: string;
+  readonly step: number;
+}
+
+/**
+ * The cells a signal needs, through the lazy path (services/cells/CellService.ts) under the
+ * request's policy: the checkpoints it lacks are started, waited for or explained there, and
+ * reported here as gaps. A TASK signal's task and metric are checked against the stored ones.
+ */
+export async function signalCells(wh: Warehouse, cells: CellService, modelId: string, spec: SignalSpec, lazy: LazyOptions): Promise<{ gaps: CheckpointGap[]; stored: number | null }> {
+  if (spec.kind === 'TASK') {
+    await requireTask(wh, spec.task, spec.metric);
+    return { gaps: [], stored: null };
   }
-  return [...acc].sort(([a], [b]) => a - b).map(([step, a]) => ({ step, value: a.sum / a.n }));
+  const points: CellPoint[] =
+    spec.kind === 'BRAIN'
+      ? await cells.brainTrajectory(modelId, {
+          datasetId: spec.dataset, roi: spec.roi, layer: spec.layer, subjectId: spec.subject, statistic: spec.statistic, paramsHash: spec.paramsHash ?? null,
+        }, lazy)
+      : await cells.internalTrajectory(modelId, { datasetId: spec.dataset, metric: spec.metric, layer: spec.layer }, lazy);
+  const signal = signalName(spec);
+  return {
+    gaps: points.filter((p) => p.status !== 'READY').map((p) => ({ signal, step: p.step, status: p.status, jobId: p.jobId, reason: p.reason })),
+    stored: points.filter((p) => p.status === 'READY' && p.value !== null).length,
+  };
+}
+
+/**
+ * Every signal's gaps for one model. A BRAIN or INTERNAL signal with no stored value at all
+ * cannot take part: DEGENERATE_INPUT, saying what its checkpoints are waiting for.
+ */
+export async function modelSignalGaps(wh: Warehouse, cells: CellService, modelId: string, specs: readonly SignalSpec[], lazy: LazyOptions): Promise<CheckpointGap[]> {
+  await requireModel(wh, modelId);
+  const results = await Promise.all(specs.map((s) => signalCells(wh, cells, modelId, s, lazy)));
+  results.forEach(({ gaps, stored }, i) => {
+    if (stored !== 0) return;
+    const counts = [...new Set(gaps.map((g) => g.status))].map((st) => `${gaps.filter((g) => g.status === st).length} ${st}`).join(', ');
+    const why = gaps[0]?.reason ? ` (${gaps[0].reason})` : '';
+    throw degenerate(`signal ${signalName(specs[i])} has no stored values for model '${modelId}' yet${gaps.length ? `: its checkpoints are ${counts}${why}; poll, or ask with policy WAIT` : ''}`, {
+      signal: signalName(specs[i]), model: modelId, gaps: gaps.length,
+    });
+  });
+  return results.flatMap((r) => r.gaps);
 }
 
 export interface SignalTrajectoryPoint {
@@ -204,9 +243,30 @@ function follow(entry: SharedDetection, signal: AbortSignal | undefined, forget:
   });
 }
 
+/** The lazy path of the request a detection serves, and its policy. */
+export interface SignalCellAccess {
+  readonly cells: CellService;
+  readonly lazy: LazyOptions;
+}
+
+/** Phases of one model under the request's cell policy: its signals' gaps first (starting or awaiting their cells), then the (cached) detection. */
+export async function phasesOfModel(
+  wh: Warehouse,
+  modelId: string,
+  specs: readonly SignalSpec[],
+  options: DetectPhasesOptions,
+  access: SignalCellAccess,
+  signal?: AbortSignal,
+): Promise<{ detection: PhaseDetection; gaps: CheckpointGap[] }> {
+  const gaps = await modelSignalGaps(wh, access.cells, modelId, specs, access.lazy);
+  return { detection: await detectModelPhases(wh, modelId, specs, options, signal), gaps };
+}
+
 export interface ModelPhases {
   readonly modelId: string;
   readonly detection: PhaseDetection;
+  /** Checkpoints the signals lack (see CheckpointGap). */
+  readonly gaps: CheckpointGap[];
   /** Breakpoints on the common axis (null where the checkpoint has no value on it). */
   readonly boundaries: (number | null)[];
 }
@@ -242,10 +302,12 @@ export async function compareModelPhases(
   modelIds: readonly string[],
   specs: readonly SignalSpec[],
   alignBy: TrainingAxis,
-  options: DetectPhasesOptions = {},
+  options: DetectPhasesOptions,
+  access: SignalCellAccess,
   signal?: AbortSignal,
 ): Promise<PhaseComparison> {
   if (modelIds.length < 2 || modelIds.length > 16) throw badInput(`compare 2 to 16 models (got ${modelIds.length})`, { argument: 'models' });
+  const gaps = await Promise.all(modelIds.map((id) => modelSignalGaps(wh, access.cells, id, specs, access.lazy)));
   const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs)));
   const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options, signal)));
   const axisOf = (p: CheckpointPoint) => axisValue(p, alignBy);
@@ -253,6 +315,7 @@ export async function compareModelPhases(
   const models = modelIds.map((modelId, i) => ({
     modelId,
     detection: detections[i],
+    gaps: gaps[i],
     boundaries: detections[i].breakpoints.map((b) => axisOf(inputs[i].points[b.index])),
   }));
 

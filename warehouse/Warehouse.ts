@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
 import { appendColumns, readFloat64Columns, type BulkColumn } from './bulk.js';
@@ -15,7 +16,7 @@ export interface WarehouseOptions {
   readonly path: string;
   /** Open without taking the writer lock; writes then fail. */
   readonly readOnly?: boolean;
-  /** Connections used for reads, so a long read does not queue behind another. */
+  /** Connections used for reads, so a long read does not queue behind another (default: one per CPU, at least 2). */
   readonly readers?: number;
   /** Entries in the read-result cache (0 disables it). */
   readonly cacheEntries?: number;
@@ -59,7 +60,7 @@ export class Warehouse {
   }
 
   static async create(options: WarehouseOptions): Promise<Warehouse> {
-    const { path, readOnly = false, readers = 2, cacheEntries = 256 } = options;
+    const { path, readOnly = false, readers = defaultReaders(), cacheEntries = 256 } = options;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const instance = await openInstance(path, readOnly);
     const writer = await instance.connect();
@@ -150,6 +151,11 @@ export class Warehouse {
     this.writer.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** One reader connection per CPU (at least 2): reads run in parallel up to the cores there are. */
+export function defaultReaders(): number {
+  return Math.max(2, availableParallelism());
 }
 
 async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {

@@ -1,10 +1,14 @@
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
-/** reader: queries. writer: queries and mutations (imports, computations). admin: everything, including API keys. */
+/**
+ * reader: queries. writer: queries and mutations (imports, computations). admin: everything,
+ * including API keys. Stored and given on the command line in lower case; the API's enum names
+ * are upper case like every other enum's.
+ */
 export const Role = {
-  reader: 'reader',
-  writer: 'writer',
-  admin: 'admin',
+  READER: 'reader',
+  WRITER: 'writer',
+  ADMIN: 'admin',
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 export const ROLES: readonly Role[] = Object.values(Role);

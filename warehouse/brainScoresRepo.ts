@@ -1,5 +1,6 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
+import type { SortOrder } from './ordering.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -101,8 +102,11 @@ export interface BrainRow {
   readonly nSignificant: number;
 }
 
-/** Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score field. */
-export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[]> {
+/**
+ * Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score
+ * field. `fresh` reads past the read cache (after a job was seen to finish).
+ */
+export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?: boolean } = {}): Promise<BrainRow[]> {
   const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.roi, q.paramsHash];
   const extra: string[] = [];
   if (q.subjectId != null) { extra.push('subject_id = ?'); params.push(q.subjectId); }
@@ -116,6 +120,7 @@ export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[
      WHERE list_contains(?, model_id) AND dataset_id = ? AND roi = ? AND params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')}
      GROUP BY model_id, step, layer ORDER BY model_id, step, layer`,
     params,
+    { cache: options.fresh !== true },
   );
 }
 
@@ -126,25 +131,45 @@ export interface VoxelScoreRow {
   readonly alpha: number | null;
   /** Rows matching the filter on all pages. */
   readonly total: number;
+  /** Where the row stands in the page order (see VoxelPageRequest.after). */
+  readonly position: number;
 }
 
-/** One page of voxel scores of a cell, in voxel order after `afterVoxel`, optionally one ROI and a minimum r. */
-export async function voxelScores(
-  wh: Warehouse,
-  cell: EncodingCell,
-  page: { afterVoxel: number; limit: number; roi: string | null; minR: number | null },
-): Promise<VoxelScoreRow[]> {
+/** What a cell's voxel scores can be sorted by: voxel index, or test r (undefined r last). */
+export const VoxelOrderField = { VOXEL: 'VOXEL', R: 'R' } as const;
+export type VoxelOrderField = (typeof VoxelOrderField)[keyof typeof VoxelOrderField];
+
+export interface VoxelPageRequest {
+  /** Rows after this position of the order: the voxel index in VOXEL order, the rank (1-based) in R order. */
+  readonly after: number;
+  readonly limit: number;
+  readonly roi: string | null;
+  readonly minR: number | null;
+  readonly order?: SortOrder<VoxelOrderField>;
+}
+
+/**
+ * One page of voxel scores of a cell, optionally one ROI and a minimum r, in voxel order (keyset
+ * on the voxel index) or by r (ties by voxel, keyset on the rank: a cell's scores do not change
+ * unless it is computed again). Rows carry `position`, the value `after` continues from.
+ */
+export async function voxelScores(wh: Warehouse, cell: EncodingCell, page: VoxelPageRequest): Promise<VoxelScoreRow[]> {
   const params: DuckDBValue[] = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
   let extra = '';
   if (page.roi != null) { extra += ' AND v.roi = ?'; params.push(page.roi); }
   if (page.minR != null) { extra += ' AND b.r >= ?'; params.push(page.minR); }
-  params.push(page.afterVoxel, page.limit + 1);
+  params.push(page.after, page.limit + 1);
+  const direction = page.order?.direction === 'DESC' ? 'DESC' : 'ASC';
+  const byR = page.order?.field === 'R';
+  const sort = byR ? `b.r ${direction} NULLS LAST, b.voxel` : `b.voxel ${direction}`;
+  const position = byR ? 'row_number() OVER (ORDER BY ' + sort + ')' : 'b.voxel';
+  const after = byR || direction === 'ASC' ? 'position > ?' : 'position < ?';
   return wh.all<VoxelScoreRow>(
     `SELECT * FROM (
-       SELECT b.voxel, v.roi, b.r, b.alpha, count(*) OVER () AS total FROM brain_scores b
+       SELECT b.voxel, v.roi, b.r, b.alpha, count(*) OVER () AS total, ${position} AS position FROM brain_scores b
        LEFT JOIN voxels v ON v.dataset_id = b.dataset_id AND v.subject_id = b.subject_id AND v.voxel = b.voxel
        WHERE b.model_id = ? AND b.step = ? AND b.layer = ? AND b.dataset_id = ? AND b.subject_id = ? AND b.params_hash = ? ${extra})
-     WHERE voxel > ? ORDER BY voxel LIMIT ?`,
+     WHERE ${after} ORDER BY position ${byR ? '' : direction} LIMIT ?`,
     params,
   );
 }
@@ -169,7 +194,14 @@ export async function writeInternalMetrics(tx: WriteTx, rows: readonly InternalM
   }
 }
 
-export async function internalRows(wh: Warehouse, modelIds: readonly string[], metric: string, layer: number | null, paramsHash: string): Promise<InternalMetricRow[]> {
+export async function internalRows(
+  wh: Warehouse,
+  modelIds: readonly string[],
+  metric: string,
+  layer: number | null,
+  paramsHash: string,
+  options: { fresh?: boolean } = {},
+): Promise<InternalMetricRow[]> {
   const params: DuckDBValue[] = [listValue([...modelIds]), metric, paramsHash];
   if (layer != null) params.push(layer);
   return wh.all<InternalMetricRow>(
@@ -177,5 +209,6 @@ export async function internalRows(wh: Warehouse, modelIds: readonly string[], m
      WHERE list_contains(?, model_id) AND metric = ? AND params_hash = ? ${layer != null ? "AND layer = ?" : ""}
      ORDER BY model_id, step, layer`,
     params,
+    { cache: options.fresh !== true },
   );
 }

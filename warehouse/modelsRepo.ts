@@ -1,4 +1,5 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { SortDirection, SortOrder } from './ordering.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 export interface ModelRow {
@@ -50,21 +51,32 @@ function modelWhere(filter: ModelFilter, params: DuckDBValue[]): string {
   return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
 }
 
-/** One page of models ordered by id, after the id `afterId`; fetches `limit + 1` to tell if more follow. */
+/** What `models` can be sorted by: the id (the model's name) or its parameter count (unknown counts last). */
+export const ModelOrderField = { ID: 'ID', PARAMS: 'PARAMS' } as const;
+export type ModelOrderField = (typeof ModelOrderField)[keyof typeof ModelOrderField];
+
+const MODEL_ORDER: Record<ModelOrderField, string> = { ID: 'model_id', PARAMS: 'params' };
+
+/**
+ * One page of models in the given order (ties by id), after the model `afterId`; fetches
+ * `limit + 1` to tell if more follow. The cursor is a model id, placed by its row in the same
+ * order, so a page boundary holds while models are added elsewhere in the list.
+ */
 export async function listModels(
   wh: Warehouse,
   filter: ModelFilter,
   afterId: string | null,
   limit: number,
+  order: SortOrder<ModelOrderField> = { field: 'ID', direction: 'ASC' },
 ): Promise<{ rows: ModelRow[]; totalCount: number }> {
   const params: DuckDBValue[] = [];
   const where = modelWhere(filter, params);
-  const pageWhere = afterId === null ? where : `${where ? `${where} AND` : 'WHERE'} model_id > ?`;
-  const pageParams = afterId === null ? params : [...params, afterId];
+  const direction = order.direction === 'DESC' ? 'DESC' : 'ASC';
+  const sort = `${MODEL_ORDER[order.field]} ${direction} NULLS LAST, model_id ${direction}`;
   const rows = await wh.all<ModelRow & { totalCount: number }>(
-    `SELECT ${MODEL_COLUMNS}, (SELECT count(*) FROM models ${where}) AS "totalCount"
-     FROM models ${pageWhere} ORDER BY model_id LIMIT ?`,
-    [...params, ...pageParams, limit + 1],
+    `WITH ranked AS (SELECT ${MODEL_COLUMNS}, row_number() OVER (ORDER BY ${sort}) AS rn, count(*) OVER () AS "totalCount" FROM models ${where})
+     SELECT * EXCLUDE (rn) FROM ranked WHERE rn > coalesce((SELECT rn FROM ranked WHERE "modelId" = ?), 0) ORDER BY rn LIMIT ?`,
+    [...params, afterId, limit + 1],
   );
   const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0].n;
   return { rows: rows.map(({ totalCount: _, ...m }) => m), totalCount };
@@ -74,22 +86,31 @@ export async function modelsByIds(wh: Warehouse, ids: readonly string[]): Promis
   return wh.all<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE list_contains(?, model_id)`, [listValue([...ids])]);
 }
 
+/** What checkpoints can be sorted by. */
+export const CheckpointOrderField = { STEP: 'STEP' } as const;
+export type CheckpointOrderField = (typeof CheckpointOrderField)[keyof typeof CheckpointOrderField];
+
 export interface CheckpointPage {
   readonly stepFrom?: number;
   readonly stepTo?: number;
+  /** The last step of the previous page (in `direction`). */
   readonly afterStep?: number;
   readonly limit: number;
+  /** Step order (default ascending). */
+  readonly direction?: SortDirection;
 }
 
 /**
  * Checkpoints of many models in one statement (the DataLoader batch): per model, steps in the
- * range after `afterStep`, at most `limit + 1` of them, plus each model's total in the range.
+ * range after `afterStep` in step order (descending when asked), at most `limit + 1` of them,
+ * plus each model's total in the range.
  */
 export async function checkpointsOfModels(
   wh: Warehouse,
   modelIds: readonly string[],
   page: CheckpointPage,
 ): Promise<(CheckpointRow & { totalCount: number })[]> {
+  const descending = page.direction === 'DESC';
   return wh.all(
     `WITH c AS (
        SELECT c.model_id AS "modelId", c.step, c.tokens,
@@ -100,10 +121,10 @@ export async function checkpointsOfModels(
               count(*) OVER (PARTITION BY c.model_id) AS "totalCount"
        FROM checkpoints c JOIN models m USING (model_id)
        WHERE list_contains(?, c.model_id) AND c.step BETWEEN ? AND ?)
-     SELECT * FROM (
-       SELECT *, row_number() OVER (PARTITION BY "modelId" ORDER BY step) AS rn FROM c WHERE step > ?)
-     WHERE rn <= ? ORDER BY "modelId", step`,
-    [listValue([...modelIds]), page.stepFrom ?? -1, page.stepTo ?? 2_147_483_647, page.afterStep ?? -1, page.limit + 1],
+     SELECT * EXCLUDE (rn) FROM (
+       SELECT *, row_number() OVER (PARTITION BY "modelId" ORDER BY step ${descending ? 'DESC' : ''}) AS rn FROM c WHERE step ${descending ? '<' : '>'} ?)
+     WHERE rn <= ? ORDER BY "modelId", step ${descending ? 'DESC' : ''}`,
+    [listValue([...modelIds]), page.stepFrom ?? -1, page.stepTo ?? 2_147_483_647, page.afterStep ?? (descending ? 2_147_483_647 : -1), page.limit + 1],
   );
 }
 

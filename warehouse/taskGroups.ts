@@ -50,3 +50,22 @@ export function taskPatterns(name: string): readonly string[] {
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/** The tasks among `tasks` that a group's LIKE patterns select (the same rule as the SQL join). */
+export function groupMembers(group: TaskGroup, tasks: readonly string[]): string[] {
+  const patterns = group.patterns.map(likeToRegExp);
+  return tasks.filter((t) => patterns.some((p) => p.test(t)));
+}
+
+/** A LIKE pattern with escape character '\\' as a whole-string RegExp: % is any run, _ any one character. */
+function likeToRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) out += literal(pattern[++i]);
+    else out += c === '%' ? '.*' : c === '_' ? '.' : literal(c);
+  }
+  return new RegExp(`^${out}$`, 's');
+}
+
+const literal = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

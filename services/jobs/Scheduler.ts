@@ -3,7 +3,7 @@ import { notFound } from '../../errors/CortexError.js';
 import { insertJobIfAbsent, jobsByIds, unfinishedJobs, updateJob, type JobPatch, type JobRow } from '../../warehouse/jobsRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { unscoped } from '../../warehouse/statementScope.js';
-import { comparedStep, loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
+import { comparedStep, jobCellsStored, loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
 import type { JobExecutor, JobHost, JobSetback, StartedJob } from './JobExecutor.js';
 import { cellKey, jobIdFor, type JobSpec } from './jobSpec.js';
 import { ThreadExecutor, type ThreadExecutorOptions } from './ThreadExecutor.js';
@@ -17,6 +17,15 @@ export interface SchedulerOptions extends ThreadExecutorOptions {
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+export interface SubmitOptions {
+  /** Higher runs first (interactive requests use 10). */
+  readonly priority?: number;
+  /** Queue a FAILED job again. */
+  readonly retryFailed?: boolean;
+  /** Queue a SUCCEEDED job again although its cells are stored: they are replaced (writers, through computeCells). */
+  readonly recompute?: boolean;
+}
 
 /**
  * The job queue for lazily computed cells. Jobs live in the warehouse's `jobs` table (so a
@@ -51,10 +60,11 @@ export class Scheduler implements JobHost {
 
   /**
    * Queues the job computing `spec`'s cells unless it is queued or running already. A FAILED job
-   * stays failed unless `retryFailed`; a finished job is queued again (its cells were asked for,
-   * so they are missing again, e.g. after a dataset was re-imported).
+   * stays failed unless `retryFailed`. A SUCCEEDED job whose cells are stored is never queued
+   * again — its cells are computed once — unless `recompute` (an explicit `computeCells`); one
+   * whose cells are gone (e.g. its dataset was re-imported) is queued again.
    */
-  submit(spec: JobSpec, options: { priority?: number; retryFailed?: boolean } = {}): Promise<JobRow> {
+  submit(spec: JobSpec, options: SubmitOptions = {}): Promise<JobRow> {
     const id = jobIdFor(spec);
     const pending = this.submitting.get(id);
     if (pending) return pending;
@@ -63,11 +73,12 @@ export class Scheduler implements JobHost {
     return p;
   }
 
-  private async submitOnce(id: string, spec: JobSpec, options: { priority?: number; retryFailed?: boolean }): Promise<JobRow> {
+  private async submitOnce(id: string, spec: JobSpec, options: SubmitOptions): Promise<JobRow> {
     const priority = options.priority ?? 0;
     await this.wh.write((tx) => insertJobIfAbsent(tx, { jobId: id, cellKey: cellKey(spec), kind: spec.kind, priority, specJson: JSON.stringify(spec) }), { dataChange: false });
     const job = await this.job(id);
     if (job.status === 'FAILED' && !options.retryFailed) return job;
+    if (job.status === 'SUCCEEDED' && !options.recompute && (await jobCellsStored(this.wh, spec))) return job;
     const where = await this.executor.state(id);
     if (where === null) {
       // The table is updated first: once queued, the job may start at once.
@@ -81,7 +92,10 @@ export class Scheduler implements JobHost {
     return this.job(id);
   }
 
-  /** Re-queues jobs a previous process left QUEUED or RUNNING (a RUNNING one wrote nothing: writes are atomic). */
+  /**
+   * Re-queues jobs a previous process left QUEUED or RUNNING (a RUNNING one wrote nothing: writes
+   * are atomic). The interrupted run is not an attempt: attempts count failures.
+   */
   async resume(): Promise<number> {
     const jobs = await unfinishedJobs(this.wh);
     for (const job of jobs) {
@@ -139,9 +153,9 @@ export class Scheduler implements JobHost {
     const [job] = await jobsByIds(this.wh, [id]);
     if (!job || TERMINAL.has(job.status) || this.completing.has(id)) return null;
     this.started++;
-    const attempt = job.attempts + 1;
-    await this.patch(id, { status: 'RUNNING', started: true, attempts: attempt, progress: 0, cellsDone: 0 });
-    return { id, spec: JSON.parse(job.specJson) as JobSpec, attempt };
+    // Attempts count failures (settle): a run stopped by a crash, a shutdown or a lost worker is not one.
+    await this.patch(id, { status: 'RUNNING', started: true, progress: 0, cellsDone: 0 });
+    return { id, spec: JSON.parse(job.specJson) as JobSpec, attempt: job.attempts + 1 };
   }
 
   inputs(job: StartedJob): Promise<JobInputs> {
@@ -187,14 +201,14 @@ export class Scheduler implements JobHost {
     if (!job || TERMINAL.has(job.status) || this.completing.has(id)) return;
     switch (setback.kind) {
       case 'failed':
-        return this.finish(id, { status: 'FAILED', error: setback.error });
+        return this.finish(id, { status: 'FAILED', error: setback.error, attempts: job.attempts + 1 });
       case 'retrying':
-        return this.patch(id, { status: 'QUEUED', error: setback.error });
+        return this.patch(id, { status: 'QUEUED', error: setback.error, attempts: job.attempts + 1 });
       case 'cancelled':
         return this.finish(id, { status: 'CANCELLED', error: 'cancelled' });
       case 'interrupted':
-        // Stopped by a shutdown, not failed: the attempt it began is given back.
-        return this.finish(id, { status: 'QUEUED', progress: 0, cellsDone: 0, attempts: Math.max(0, job.attempts - 1) });
+        // Stopped by a shutdown, not failed: no attempt is counted.
+        return this.finish(id, { status: 'QUEUED', progress: 0, cellsDone: 0 });
     }
   }
 

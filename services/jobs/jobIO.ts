@@ -1,13 +1,14 @@
 import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js';
 import type { InternalCellResult } from '../../compute/internal/internalCells.js';
 import { isCortexError } from '../../errors/CortexError.js';
+import { storedCellSteps } from '../../warehouse/discoveryRepo.js';
 import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
 import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
 import { extractFeatures, hasArtifact } from '../features.js';
 import { loadInternalInputs, writeInternalResults } from '../internal.js';
 import type { FitRequest } from './fitWorker.js';
-import type { JobSpec } from './jobSpec.js';
+import { jobParamsHash, type JobSpec } from './jobSpec.js';
 
 /** What a fit returns: encoding cells for an encoding job, metric values for an internal job. */
 export type FitResult =
@@ -67,4 +68,10 @@ export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitRes
 /** Errors that trying again cannot fix: bad inputs, missing data, degenerate maths. */
 export function isFinalError(error: unknown): boolean {
   return isCortexError(error) && ['BAD_USER_INPUT', 'NOT_FOUND', 'DEGENERATE_INPUT'].includes(error.code);
+}
+
+/** Whether the cells a job computes are stored (read fresh: a job seen to succeed must have its cells seen too). */
+export async function jobCellsStored(wh: Warehouse, spec: JobSpec): Promise<boolean> {
+  const steps = await storedCellSteps(wh, spec.kind, { modelId: spec.modelId, datasetId: spec.datasetId, paramsHash: jobParamsHash(spec), steps: [spec.step] }, { fresh: true });
+  return steps.length > 0;
 }

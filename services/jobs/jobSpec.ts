@@ -21,8 +21,12 @@ export function internalJob(modelId: string, step: number, datasetId: string): J
 
 /** The cells a job produces, as one key: kind, model@step, dataset, params hash. */
 export function cellKey(spec: JobSpec): string {
-  const hash = spec.kind === 'encoding' ? paramsHash(spec.params) : internalParamsHash(spec.datasetId);
-  return `${spec.kind}:${spec.modelId}@${spec.step}:${spec.datasetId}:${hash}`;
+  return `${spec.kind}:${spec.modelId}@${spec.step}:${spec.datasetId}:${jobParamsHash(spec)}`;
+}
+
+/** The params hash of the cells a job writes. */
+export function jobParamsHash(spec: JobSpec): string {
+  return spec.kind === 'encoding' ? paramsHash(spec.params) : internalParamsHash(spec.datasetId);
 }
 
 /** Job ids derive from the cell key, so the same cells asked for twice are one job (here or in Redis). */

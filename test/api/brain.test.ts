@@ -62,7 +62,6 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
       checkpoints(first: 5) { nodes { step
         best: brainScore(dataset: "synth") { value status layer nSubjects nVoxels nSignificant reason }
         l0: brainScore(dataset: "synth", layer: 0, roi: "PC") { value status layer }
-        missing: brainScore(dataset: "other") { value status reason }
         layerProfile(dataset: "synth") { layer value } } }
       brainTrajectory(dataset: "synth") { step tokens value layer } } }`);
     expect(q.body.errors).toBeUndefined();
@@ -71,7 +70,6 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     expect(c100.best.nSignificant).toBeGreaterThanOrEqual(29);
     expect(c100.l0.status).toBe('READY');
     expect(c100.l0.value).toBeLessThan(0.3);
-    expect(c100.missing).toEqual({ value: null, status: 'NEVER', reason: "no features of tiny@100 for dataset 'other' and no ONNX checkpoint to compute them from" });
     expect(c100.layerProfile.map((l: { layer: number }) => l.layer)).toEqual([0, 1]);
     expect(c10.layerProfile.map((l: { layer: number }) => l.layer)).toEqual([1]);
     // Whole-brain mean over voxels with a defined r, from the voxel scores themselves.

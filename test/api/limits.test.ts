@@ -42,12 +42,14 @@ describe('limits and errors: enforced before execution, always with a code, neve
       { message: "'first' must be between 1 and 100 (got 101)", locations: [{ line: 1, column: 3 }], path: ['models'], extensions: { code: 'BAD_USER_INPUT', argument: 'first', max: 100 } },
     ]);
     const missing = await t.gql(`{ models { totalCount } }`);
-    expect(missing.status).toBe(400);
+    // GraphQL over HTTP: a request error is 200 for application/json (the default), 400 for application/graphql-response+json.
+    expect(missing.status).toBe(200);
+    expect((await t.gql(`{ models { totalCount } }`, {}, { accept: 'application/graphql-response+json' })).status).toBe(400);
     expect(missing.body.errors?.[0]).toMatchObject({ message: 'Field "models" argument "first" of type "Int!" is required, but it was not provided.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
 
   it('answers malformed GraphQL, unknown fields, bad variables and bad JSON with codes', async () => {
-    const parse = await t.gql(`{ models(first: 1) { nodes { id }`);
+    const parse = await t.gql(`{ models(first: 1) { nodes { id }`, {}, { accept: 'application/graphql-response+json' });
     expect(parse.status).toBe(400);
     expect(parse.body.errors?.[0]).toEqual({ message: 'Syntax Error: Expected Name, found <EOF>.', locations: [{ line: 1, column: 34 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
     const unknownField = await t.gql(`{ models(first: 1) { nodes { weight } } }`);
@@ -60,10 +62,15 @@ describe('limits and errors: enforced before execution, always with a code, neve
   });
 
   it('answers unknown ids with NOT_FOUND and bad cursors with BAD_USER_INPUT', async () => {
-    const missing = await t.gql(`{ model(id: "pythia-13b") { id } }`);
+    // A root lookup is nullable: the error is in `errors`, and the sibling fields still answer.
+    const missing = await t.gql(`{ model(id: "pythia-13b") { id } models(first: 1) { totalCount } }`);
+    const known = ['pythia-160m', 'pythia-160m-deduped', 'pythia-1b-deduped', 'pythia-410m', 'pythia-410m-deduped', 'pythia-70m', 'pythia-70m-deduped'];
     expect(missing.body).toEqual({
-      data: null,
-      errors: [{ message: "model 'pythia-13b' does not exist", locations: [{ line: 1, column: 3 }], path: ['model'], extensions: { code: 'NOT_FOUND', what: 'model', id: 'pythia-13b' } }],
+      data: { model: null, models: { totalCount: 7 } },
+      errors: [{
+        message: "model 'pythia-13b' does not exist; did you mean 'pythia-70m' or 'pythia-160m' or 'pythia-410m'?", locations: [{ line: 1, column: 3 }], path: ['model'],
+        extensions: { code: 'NOT_FOUND', what: 'model', id: 'pythia-13b', didYouMean: ['pythia-70m', 'pythia-160m', 'pythia-410m'], known },
+      }],
     });
     const cursor = await t.gql(`{ models(first: 1, after: "bm90LWEtY3Vyc29y") { totalCount } }`);
     expect(cursor.body.errors?.[0]).toMatchObject({ message: "'after' is not a model cursor from this API", extensions: { code: 'BAD_USER_INPUT' } });

@@ -29,7 +29,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   options: {
-    limits?: Partial<ApiLimits>; withPythia?: boolean; db?: string; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string;
+    limits?: Partial<ApiLimits>; withPythia?: boolean; db?: string; auth?: AuthConfig; scheduler?: boolean; redisUrl?: string; corsOrigins?: string[];
     /** Folders mutations may read by path (default none: paths are refused, as on a fresh server). */
     importRoots?: readonly string[];
     maxUploadBytes?: number;
@@ -49,7 +49,7 @@ export async function startTestServer(
   const scheduler = options.scheduler ? new Scheduler(wh, { workers: 1, executor }) : undefined;
   const uploadDir = join(tmp.dir, 'uploads');
   const server = await startServer(wh, {
-    host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler,
+    host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler, corsOrigins: options.corsOrigins,
     importRoots: options.importRoots, uploads: { dir: uploadDir, maxBytes: options.maxUploadBytes ?? 64 * 2 ** 20, ttlMs: 3_600_000 },
   });
   return {

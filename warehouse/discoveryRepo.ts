@@ -1,0 +1,138 @@
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { Warehouse } from './Warehouse.js';
+
+/**
+ * What exists in the warehouse, for discovery fields (Dataset.rois, Model.layers, Model.tasks)
+ * and for checking a request's arguments before anything is computed: a typo is answered with
+ * the names there are, never with an empty result or a computation that cannot succeed. Small
+ * reads, cached until the next committed write like every read.
+ */
+
+export interface RoiInfo {
+  readonly name: string;
+  /** Voxels carrying the label, summed over the dataset's subjects. */
+  readonly nVoxels: number;
+}
+
+export interface DatasetRunSummary {
+  readonly id: string;
+  readonly split: 'train' | 'test';
+  readonly nTrs: number;
+  readonly nWords: number;
+}
+
+export interface DatasetCatalog {
+  readonly id: string;
+  readonly trSeconds: number;
+  readonly subjects: readonly string[];
+  /** Labels in voxel order of first use are not meaningful: sorted by name. */
+  readonly rois: readonly RoiInfo[];
+  readonly runs: readonly DatasetRunSummary[];
+}
+
+/** A dataset's subjects, ROI labels (with their voxel counts), runs and TR; null when there is no such dataset. */
+export async function datasetCatalog(wh: Warehouse, datasetId: string): Promise<DatasetCatalog | null> {
+  const [dataset] = await wh.all<{ tr: number }>('SELECT tr_seconds AS tr FROM datasets WHERE dataset_id = ?', [datasetId]);
+  if (!dataset) return null;
+  const [subjects, rois, runs] = await Promise.all([
+    wh.all<{ id: string }>('SELECT subject_id AS id FROM subjects WHERE dataset_id = ? ORDER BY subject_id', [datasetId]),
+    wh.all<RoiInfo>(
+      `SELECT roi AS name, count(*)::INTEGER AS "nVoxels" FROM voxels WHERE dataset_id = ? AND roi IS NOT NULL GROUP BY roi ORDER BY roi`,
+      [datasetId],
+    ),
+    wh.all<DatasetRunSummary>(
+      `SELECT r.run_id AS id, r.split, r.n_trs AS "nTrs", (SELECT count(*) FROM stimulus_words w WHERE w.dataset_id = r.dataset_id AND w.run_id = r.run_id)::INTEGER AS "nWords"
+       FROM fmri_runs r WHERE r.dataset_id = ? ORDER BY r.ord`,
+      [datasetId],
+    ),
+  ]);
+  return { id: datasetId, trSeconds: dataset.tr, subjects: subjects.map((s) => s.id), rois, runs };
+}
+
+/** Voxels per subject of a dataset (the whole brain, ROI "all"). */
+export async function datasetVoxelCount(wh: Warehouse, datasetId: string): Promise<number> {
+  const [row] = await wh.all<{ n: number | null }>('SELECT sum(n_voxels)::INTEGER AS n FROM subjects WHERE dataset_id = ?', [datasetId]);
+  return row?.n ?? 0;
+}
+
+export async function datasetIds(wh: Warehouse): Promise<string[]> {
+  return (await wh.all<{ id: string }>('SELECT dataset_id AS id FROM datasets ORDER BY 1')).map((r) => r.id);
+}
+
+export async function modelIds(wh: Warehouse): Promise<string[]> {
+  return (await wh.all<{ id: string }>('SELECT model_id AS id FROM models ORDER BY 1')).map((r) => r.id);
+}
+
+/** The steps of a model's checkpoints, in order. */
+export async function checkpointSteps(wh: Warehouse, modelId: string): Promise<number[]> {
+  return (await wh.all<{ step: number }>('SELECT step FROM checkpoints WHERE model_id = ? ORDER BY step', [modelId])).map((r) => r.step);
+}
+
+/**
+ * A model's layers: 0 (the embedding output) to n_layers when the model says how many blocks it
+ * has, and every layer with features, brain scores or internal metrics.
+ */
+export async function modelLayers(wh: Warehouse, modelId: string): Promise<number[]> {
+  const rows = await wh.all<{ layer: number }>(
+    `SELECT DISTINCT layer FROM (
+       SELECT unnest(range(0, n_layers + 1))::INTEGER AS layer FROM models WHERE model_id = ? AND n_layers IS NOT NULL
+       UNION ALL SELECT DISTINCT layer FROM word_features WHERE model_id = ?
+       UNION ALL SELECT DISTINCT layer FROM brain_score_summary WHERE model_id = ?
+       UNION ALL SELECT DISTINCT layer FROM internal_metrics WHERE model_id = ?)
+     ORDER BY layer`,
+    [modelId, modelId, modelId, modelId],
+  );
+  return rows.map((r) => r.layer);
+}
+
+export interface TaskMetrics {
+  readonly name: string;
+  readonly metrics: string[];
+}
+
+/** Stored tasks (of some models, or of all) with their metrics, by name. */
+export async function taskMetrics(wh: Warehouse, modelIds?: readonly string[]): Promise<TaskMetrics[]> {
+  const params: DuckDBValue[] = modelIds ? [listValue([...modelIds])] : [];
+  return wh.all<TaskMetrics>(
+    `SELECT task AS name, list_sort(list_distinct(list(metric))) AS metrics FROM task_scores
+     ${modelIds ? 'WHERE list_contains(?, model_id)' : ''} GROUP BY task ORDER BY task`,
+    params,
+  );
+}
+
+/** What a lazily computed cell is: brain scores (per dataset and parameters) or internal metrics (per parameters). */
+export type StoredCellKind = 'encoding' | 'internal';
+
+/**
+ * The steps of a model with stored cells of one kind: brain-score summaries of (dataset, params
+ * hash), or internal metrics of a params hash (which names the dataset). `fresh` reads past the
+ * read cache — after a job was seen to succeed, its cells must be seen too.
+ */
+export async function storedCellSteps(
+  wh: Warehouse,
+  kind: StoredCellKind,
+  cell: { modelId: string; datasetId: string; paramsHash: string; steps?: readonly number[] },
+  options: { fresh?: boolean } = {},
+): Promise<number[]> {
+  const params: DuckDBValue[] = [cell.modelId, cell.paramsHash];
+  const steps = cell.steps ? ' AND list_contains(?, step)' : '';
+  const sql =
+    kind === 'encoding'
+      ? `SELECT DISTINCT step FROM brain_score_summary WHERE model_id = ? AND params_hash = ? AND dataset_id = ?${steps} ORDER BY step`
+      : `SELECT DISTINCT step FROM internal_metrics WHERE model_id = ? AND params_hash = ?${steps} ORDER BY step`;
+  if (kind === 'encoding') params.push(cell.datasetId);
+  if (cell.steps) params.push(listValue([...cell.steps]));
+  return (await wh.all<{ step: number }>(sql, params, { cache: options.fresh !== true })).map((r) => r.step);
+}
+
+/** The steps of a model whose cells can be computed for a dataset: word features stored, or an ONNX checkpoint (and tokenizer) to extract them from. */
+export async function computableSteps(wh: Warehouse, modelId: string, datasetId: string): Promise<number[]> {
+  const rows = await wh.all<{ step: number }>(
+    `SELECT step FROM word_features WHERE model_id = ? AND dataset_id = ?
+     UNION SELECT c.step FROM checkpoints c JOIN models m USING (model_id)
+       WHERE c.model_id = ? AND c.artifact_uri IS NOT NULL AND m.tokenizer_uri IS NOT NULL
+     ORDER BY step`,
+    [modelId, datasetId, modelId],
+  );
+  return rows.map((r) => r.step);
+}
