@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { badInput } from '../errors/CortexError.js';
-import { resolveConfig } from '../server/config.js';
 import { int } from './options.js';
 
 /** `cortexql serve` and `cortexql worker`: the API server, and a compute worker fed by Redis. */
@@ -29,6 +28,7 @@ export function serveCommands(program: Command): void {
     .option('--cache-entries <n>', 'entries of the read-result cache, 0 = off (env CORTEXQL_CACHE_ENTRIES; default 256)')
     .action(async (opts) => {
       const { serve } = await import('../server/serve.js');
+      const { resolveConfig } = await import('../server/config.js');
       await serve(resolveConfig(opts));
     });
 

@@ -9,6 +9,7 @@ import { ensureDemoWarehouse } from './demo.js';
 import { mountStatic } from './staticRoutes.js';
 import { createLogger } from './observability.js';
 import { closeCpuPool } from '../services/cpu/CpuPool.js';
+import { removeServerFile, writeServerFile } from '../services/serverFile.js';
 
 /** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are closed. */
 const DRAIN_MS = 30_000;
@@ -51,6 +52,7 @@ export async function serve(config: ServerConfig): Promise<void> {
       await closeCpuPool();
       await wh.checkpoint();
       wh.close();
+      removeServerFile(config.db);
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -60,6 +62,8 @@ export async function serve(config: ServerConfig): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // CLI commands that find the warehouse held by this process go through this URL (cli/warehouseCommand.ts).
+  writeServerFile(config.db, server.url);
   const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
   console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access})`);
 }

@@ -1,34 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../services/paths.js';
 import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
+import { SERVER_MAIN, startServerProcess, stopServerProcess } from '../helpers/serverProcess.js';
 
-const MAIN = join(PACKAGE_ROOT, 'dist', 'server', 'main.js');
-
-/** Starts the built server (what `npm start` runs) and resolves with its URL and output. */
-function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /ready at (http:\/\/\S+?)\/? /.exec(output);
-      if (m) resolve({ child, url: m[1], output: () => output });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+const MAIN = SERVER_MAIN;
+const stop = stopServerProcess;
 
 describe('npm start: the server entry builds the demo warehouse on first run and reuses it', { timeout: 240_000 }, () => {
   const tmp = tempDir();
