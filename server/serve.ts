@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { progressBars } from './progress.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
 import { startServer } from './app.js';
 import type { ServerConfig } from './config.js';
-import { ensureDemoWarehouse } from './demo.js';
+import { DEMO_PYTHIA_EVALS, DemoStudyBuild, demoStudyPending, markDemoStudyPending } from './demo.js';
+import { importDemoEvals } from '../services/demo.js';
 import { mountStatic } from './staticRoutes.js';
 import { createLogger } from './observability.js';
 import { closeCpuPool } from '../services/cpu/CpuPool.js';
@@ -24,20 +24,24 @@ const DRAIN_MS = 30_000;
  */
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger();
-  if (config.demo) {
-    if (!existsSync(config.db)) console.log(`first run: building the demo warehouse at ${config.db} (Pythia evals + the simulated study through the full pipeline; 2–3 minutes)…`);
-    const bars = progressBars();
-    const built = await ensureDemoWarehouse(config.db, bars.update).finally(bars.stop);
-    if (built) console.log(`built the demo warehouse at ${config.db}`);
-  }
+  // A first start imports the Pythia evals (seconds), serves them, and builds the simulated study
+  // in the background (minutes; progress at /healthz); a start after an interrupted one resumes it.
+  const studyPending = config.demo && demoStudyPending(config.db);
   const wh = await Warehouse.create({ path: config.db, readers: config.warehouse.readers, cacheEntries: config.warehouse.cacheEntries });
+  if (studyPending) {
+    markDemoStudyPending(config.db);
+    console.log(`building the demo warehouse at ${config.db}: the Pythia evals now, the simulated study in the background once the server is listening (progress at /healthz)`);
+    const bars = progressBars();
+    await importDemoEvals(wh, { pythiaEvals: DEMO_PYTHIA_EVALS, onProgress: bars.update }).finally(bars.stop);
+  }
+  let demo: DemoStudyBuild | null = null;
   // With Redis, `cortexql worker` processes compute the jobs and this server writes their results.
   const executor = config.redisUrl ? await RedisExecutor.connect(config.redisUrl, { log: (e) => logger.warn({ err: e }, 'redis') }) : undefined;
   const scheduler = new Scheduler(wh, { executor });
   if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, 'jobs go to the Redis queue for cortexql workers');
   const resumed = await scheduler.resume();
   if (resumed) logger.info({ jobs: resumed }, 'resumed unfinished jobs');
-  const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler });
+  const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler, health: () => (demo ? { demo: demo.current() } : {}) });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -48,7 +52,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     logger.info({ signal }, 'shutting down: draining in-flight requests, requeueing running jobs');
     try {
       // Running jobs are stopped at once (requeued, resumed at the next start); requests get DRAIN_MS.
-      await Promise.all([server.close(DRAIN_MS), scheduler.close()]);
+      await Promise.all([server.close(DRAIN_MS), scheduler.close(), demo?.stop()]);
       await closeCpuPool();
       await wh.checkpoint();
       wh.close();
@@ -66,6 +70,10 @@ export async function serve(config: ServerConfig): Promise<void> {
   writeServerFile(config.db, server.url);
   const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
   console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access})`);
+  if (studyPending) {
+    demo = new DemoStudyBuild(wh, config.db, logger);
+    console.log(`serving the Pythia evals; the simulated study (sim-tinygpt, sim-narratives) is building: ${server.url}healthz shows how far`);
+  }
 }
 
 /** The URL without its password, for logs. */

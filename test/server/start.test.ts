@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SERVER_MAIN, startServerProcess, stopServerProcess } from '../helpers/serverProcess.js';
@@ -8,29 +8,50 @@ import { SERVER_MAIN, startServerProcess, stopServerProcess } from '../helpers/s
 const MAIN = SERVER_MAIN;
 const stop = stopServerProcess;
 
-describe('npm start: the server entry builds the demo warehouse on first run and reuses it', { timeout: 240_000 }, () => {
+/** /healthz until the demo study's build is no longer running. */
+async function demoSettled(url: string): Promise<{ demo?: { state: string } }> {
+  for (;;) {
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { demo?: { state: string } };
+    if (health.demo?.state !== 'building') return health;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const modelCount = async (url: string) => {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ models(first: 10) { totalCount nodes { id } } }' }) });
+  return ((await res.json()) as { data: { models: { totalCount: number; nodes: { id: string }[] } } }).data.models;
+};
+
+describe('npm start: the server entry serves at once on first run, builds the demo study in the background, and reuses it', { timeout: 400_000 }, () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  itWith(fileRequirement(MAIN, 'the build (npm run build): dist/server/main.js'), 'serves the real Pythia evals from a freshly built demo warehouse, then restarts on it', async () => {
+  itWith(fileRequirement(MAIN, 'the build (npm run build): dist/server/main.js'), 'serves the real Pythia evals while the study builds (progress at /healthz), resumes an interrupted build, then restarts on it', async () => {
     const db = join(tmp.dir, 'demo.duckdb');
     // A small simulated study keeps this test quick; the full-size demo is the same code.
     const env = { CORTEXQL_DB: db, CORTEXQL_DEMO: '1', CORTEXQL_DEMO_SCALE: '0.1', CORTEXQL_PORT: '0', CORTEXQL_HOST: '127.0.0.1' };
     const first = await startServerProcess(env);
-    expect(first.output()).toContain(`built the demo warehouse at ${db}`);
-    const res = await fetch(`${first.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ models(first: 10) { totalCount } }' }),
-    });
-    expect(await res.json()).toEqual({ data: { models: { totalCount: 8 } } }); // 7 Pythia + the simulated model
-    const dashboard = await fetch(`${first.url}/dashboard/`);
-    expect(await dashboard.text()).toContain('<title>cortexql dashboard</title>');
+    expect(first.output()).toContain(`building the demo warehouse at ${db}`);
+    // Listening before the study exists: the Pythia models answer, /healthz says how far the build is.
+    const early = await modelCount(first.url);
+    expect(early.nodes.map((m) => m.id)).toEqual(expect.arrayContaining(['pythia-70m', 'pythia-1b-deduped']));
+    expect(await (await fetch(`${first.url}/healthz`)).json()).toMatchObject({ status: 'ok', demo: { state: 'building', stage: expect.any(String) } });
+    // Stopped mid-build: it shuts down cleanly and the next start builds the study again.
     expect(await stop(first.child)).toBe(0);
-    expect(existsSync(`${db}.building`)).toBe(false);
+    expect(existsSync(`${db}.demo-pending`)).toBe(true);
+
+    const resumed = await startServerProcess(env);
+    expect(resumed.output()).toContain(`building the demo warehouse at ${db}`);
+    expect(await demoSettled(resumed.url)).toMatchObject({ demo: { state: 'ready', stage: null } });
+    expect((await modelCount(resumed.url)).totalCount).toBe(8); // 7 Pythia + the simulated model
+    const dashboard = await fetch(`${resumed.url}/dashboard/`);
+    expect(await dashboard.text()).toContain('<title>cortexql dashboard</title>');
+    expect(await stop(resumed.child)).toBe(0);
+    expect(existsSync(`${db}.demo-pending`)).toBe(false);
 
     const second = await startServerProcess(env);
-    expect(second.output()).not.toContain('built the demo warehouse');
+    expect(second.output()).not.toContain('building the demo warehouse');
+    expect(await (await fetch(`${second.url}/healthz`)).json()).not.toHaveProperty('demo');
     // Graceful shutdown: a request in flight when SIGTERM arrives still gets its answer.
     const slow = fetch(`${second.url}/graphql`, {
       method: 'POST',
