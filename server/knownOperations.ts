@@ -11,11 +11,17 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   'DashboardComparePhases',
   'DashboardLayerProfiles',
   'DashboardPhases',
-  // examples/python/cortexql_client.py
+  // clients/python/cortexql
   'Trajectories',
   'Compare',
   'Phases',
   'Brain',
+  'Internal',
+  'Models',
+  'Tasks',
+  'Datasets',
+  'Rois',
+  'Jobs',
   // cli/ (commands that go through a running server)
   'CliCreateKey',
   'CliRevokeKey',
