@@ -36,6 +36,8 @@ describe('npm start: the server entry serves at once on first run, builds the de
     const early = await modelCount(first.url);
     expect(early.nodes.map((m) => m.id)).toEqual(expect.arrayContaining(['pythia-70m', 'pythia-1b-deduped']));
     expect(await (await fetch(`${first.url}/healthz`)).json()).toMatchObject({ status: 'ok', demo: { state: 'building', stage: expect.any(String) } });
+    // GraphiQL's page shows the same progress while it lasts.
+    expect(await (await fetch(`${first.url}/`, { headers: { accept: 'text/html' } })).text()).toMatch(/<div id="demo-progress" hidden><\/div>[\s\S]*fetch\('\/healthz'\)/);
     // Stopped mid-build: it shuts down cleanly and the next start builds the study again.
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(`${db}.demo-pending`)).toBe(true);
