@@ -8,8 +8,10 @@ import { CortexError, importFailed, notFound, type Problem } from '../errors/Cor
 import {
   BUNDLE_TABLES,
   bundleTables,
+  dropStaged,
   exportTableSlice,
   findConflicts,
+  mapBundleCells,
   mergeStaged,
   runsOfSlice,
   stageParquet,
@@ -163,7 +165,10 @@ async function mergeBundle(wh: Warehouse, folder: string, m: BundleManifest): Pr
       if (problem) problems.push({ where: f.file, message: problem });
       staged.push(s);
     }
+    const hasCells = staged.some((s) => s.spec.table === 'cells');
+    for (const s of staged) if (s.spec.viaCell && !hasCells) problems.push({ where: `${s.spec.table}.parquet`, message: 'its cells are not in the bundle (cells.parquet)' });
     if (problems.length) throw importFailed(problems);
+    if (hasCells) await mapBundleCells(tx);
     const conflicts: Conflict[] = [];
     for (const s of staged) conflicts.push(...(await findConflicts(tx, s, 50 - conflicts.length)));
     if (conflicts.length) {
@@ -175,6 +180,7 @@ async function mergeBundle(wh: Warehouse, folder: string, m: BundleManifest): Pr
     }
     const tables = [];
     for (const s of staged) tables.push({ table: s.spec.table, ...(await mergeStaged(tx, s)) });
+    await dropStaged(tx, staged);
     return { id: m.id, lab: m.lab, tables };
   });
 }

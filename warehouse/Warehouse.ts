@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
 import { appendColumns, readFloat64Columns, type BulkColumn } from './bulk.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, type MigrationOptions } from './migrations.js';
 import { Mutex } from './Mutex.js';
 
 export type SqlParams = readonly DuckDBValue[];
@@ -18,14 +18,19 @@ export interface WarehouseOptions {
   readonly readers?: number;
   /** Entries in the read-result cache (0 disables it). */
   readonly cacheEntries?: number;
+  /** Batch size and progress of long migrations (migration 8 converts voxel scores in batches). */
+  readonly migration?: MigrationOptions;
 }
 
 /** What a write transaction may do: the same statements, on the single writer connection. */
 export interface WriteTx {
   run(sql: string, params?: SqlParams): Promise<void>;
   all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
-  /** Bulk-appends typed-array columns (all of the table's columns, in order). */
-  append(table: string, columns: readonly BulkColumn[]): Promise<number>;
+  /**
+   * Bulk-appends typed-array columns (all of the table's columns, in order); several parts
+   * (each its own equal-length columns) go through one appender.
+   */
+  append(table: string, ...parts: (readonly BulkColumn[])[]): Promise<number>;
 }
 
 /**
@@ -65,7 +70,14 @@ export class Warehouse {
     const readerConnections: DuckDBConnection[] = [];
     for (let i = 0; i < readers; i++) readerConnections.push(await instance.connect());
     const warehouse = new Warehouse(path, readOnly, instance, writer, readerConnections, cacheEntries);
-    if (!readOnly) await applyMigrations(warehouse);
+    if (!readOnly) {
+      try {
+        await applyMigrations(warehouse, options.migration);
+      } catch (error) {
+        warehouse.close();
+        throw error;
+      }
+    }
     return warehouse;
   }
 
@@ -105,9 +117,9 @@ export class Warehouse {
     if (this.readOnly) throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} is open read-only`);
     return this.writeLock.run(async () => {
       const tx: WriteTx = {
-        append: (table, columns) => {
+        append: (table, ...parts) => {
           this.statementCount++;
-          return appendColumns(this.writer, table, columns);
+          return appendColumns(this.writer, table, ...parts);
         },
         run: async (sql, params = []) => {
           this.statementCount++;

@@ -1,5 +1,8 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
+import { CortexError } from '../errors/CortexError.js';
+import { rampTo, type BulkColumn } from './bulk.js';
+import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -34,10 +37,78 @@ export async function insertRun(tx: WriteTx, run: RunRecord): Promise<void> {
   );
 }
 
+export interface EncodingCellScores {
+  readonly cell: EncodingCell;
+  /** Test r per voxel, in voxel order (NaN: undefined). */
+  readonly r: Float32Array;
+  /** Chosen ridge penalty per voxel (NaN: none). */
+  readonly alpha: Float32Array;
+  readonly summaries: readonly SummaryRow[];
+}
+
+/** The natural key of a cell, as one string. */
+const cellKey = (c: EncodingCell) => JSON.stringify([c.modelId, c.step, c.layer, c.datasetId, c.subjectId, c.paramsHash]);
+
 /**
- * Replaces one cell's voxel scores and ROI summaries (same params hash) inside the caller's
- * transaction: voxel rows through the DataChunk appender, in voxel order.
+ * Writes encoding cells (voxel scores and ROI summaries) inside the caller's transaction, in a
+ * handful of statements whatever their number. A cell stored before with the same key (same
+ * params hash) is replaced: its rows are deleted by cell_id, and the new scores get a new
+ * cell_id — ids are never reused, so the voxel table stays in (cell_id, voxel) order. Voxel rows
+ * go through one DataChunk appender from typed arrays only. Returns the new cell ids.
  */
+export async function writeEncodingCells(tx: WriteTx, runId: string, cells: readonly EncodingCellScores[]): Promise<number[]> {
+  if (cells.length === 0) return [];
+  const keys = new Set(cells.map((c) => cellKey(c.cell)));
+  if (keys.size !== cells.length) throw new CortexError('INTERNAL', 'writeEncodingCells: the same cell twice in one write');
+  const distinct = <T>(f: (c: EncodingCell) => T) => listValue([...new Set(cells.map((c) => f(c.cell)))] as DuckDBValue[]);
+  const candidates = await tx.all<{ cell_id: number; model_id: string; step: number; layer: number; dataset_id: string; subject_id: string; params_hash: string }>(
+    `SELECT cell_id, model_id, step, layer, dataset_id, subject_id, params_hash FROM cells
+     WHERE list_contains(?::VARCHAR[], model_id) AND list_contains(?::INTEGER[], step) AND list_contains(?::VARCHAR[], dataset_id)
+       AND list_contains(?::VARCHAR[], params_hash)`,
+    [distinct((c) => c.modelId), distinct((c) => c.step), distinct((c) => c.datasetId), distinct((c) => c.paramsHash)],
+  );
+  const replaced = candidates
+    .filter((c) => keys.has(cellKey({ modelId: c.model_id, step: c.step, layer: c.layer, datasetId: c.dataset_id, subjectId: c.subject_id, paramsHash: c.params_hash })))
+    .map((c) => c.cell_id);
+  await deleteCellIds(tx, replaced);
+  const ids = (await tx.all<{ id: number }>("SELECT nextval('cell_ids')::INTEGER AS id FROM range(?)", [cells.length])).map((r) => r.id).sort((a, b) => a - b);
+  const encoded = cells.map((c) => {
+    if (c.alpha.length !== c.r.length) throw new CortexError('INTERNAL', `writeEncodingCells: ${c.r.length} r values, ${c.alpha.length} alphas`);
+    return dictionaryEncode(c.alpha);
+  });
+  const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::REAL[])';
+  await tx.run(
+    `INSERT INTO cells (cell_id, model_id, step, layer, dataset_id, subject_id, params_hash, run_id, n_voxels, alphas) VALUES ${cells.map(() => row).join(', ')}`,
+    cells.flatMap(({ cell, r }, i) => [
+      // A list's item type is inferred from its first value (10 → INTEGER), so the floats go as
+      // text; each float32 prints as its exact double and casts back to the same REAL.
+      ids[i]!, cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash, runId, r.length, `[${encoded[i]!.dictionary.join(', ')}]`,
+    ]),
+  );
+  await tx.append(
+    'brain_scores',
+    ...cells.map(({ r }, i): BulkColumn[] => [
+      { type: 'INTEGER', constant: ids[i]! },
+      { type: 'INTEGER', values: rampTo(r.length) },
+      { type: 'REAL', values: r },
+      { type: 'USMALLINT', values: encoded[i]!.codes, nullValue: NULL_CODE },
+    ]),
+  );
+  const summaries = cells.flatMap((c, i) => c.summaries.map((s) => ({ id: ids[i]!, s })));
+  const num = (f: (s: SummaryRow) => number | null) => Float64Array.from(summaries, ({ s }) => f(s) ?? NaN);
+  await tx.append('brain_score_summary', [
+    { type: 'INTEGER', values: Int32Array.from(summaries, (x) => x.id) },
+    { type: 'VARCHAR', values: summaries.map(({ s }) => s.roi) },
+    { type: 'DOUBLE', values: num((s) => s.meanR) },
+    { type: 'DOUBLE', values: num((s) => s.medianR) },
+    { type: 'DOUBLE', values: num((s) => s.topMeanR) },
+    { type: 'INTEGER', values: Int32Array.from(summaries, ({ s }) => s.nVoxels) },
+    { type: 'INTEGER', values: Int32Array.from(summaries, ({ s }) => s.nSignificant) },
+  ]);
+  return ids;
+}
+
+/** One cell: see writeEncodingCells. */
 export async function writeEncodingCell(
   tx: WriteTx,
   cell: EncodingCell,
@@ -45,30 +116,40 @@ export async function writeEncodingCell(
   r: Float32Array,
   alpha: Float32Array,
   summaries: readonly SummaryRow[],
-): Promise<void> {
-  const key = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
-  const where = 'model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?';
-  await tx.run(`DELETE FROM brain_scores WHERE ${where}`, key);
-  await tx.run(`DELETE FROM brain_score_summary WHERE ${where}`, key);
-  const n = r.length;
-  await tx.append('brain_scores', [
-    { type: 'VARCHAR', constant: cell.modelId },
-    { type: 'INTEGER', values: new Int32Array(n).fill(cell.step) },
-    { type: 'SMALLINT', values: new Int16Array(n).fill(cell.layer) },
-    { type: 'VARCHAR', constant: cell.datasetId },
-    { type: 'VARCHAR', constant: cell.subjectId },
-    { type: 'INTEGER', values: Int32Array.from({ length: n }, (_, i) => i) },
-    { type: 'REAL', values: r },
-    { type: 'REAL', values: alpha },
-    { type: 'VARCHAR', constant: runId },
-    { type: 'VARCHAR', constant: cell.paramsHash },
-  ]);
-  for (const s of summaries) {
-    await tx.run(
-      `INSERT INTO brain_score_summary (model_id, step, layer, dataset_id, subject_id, roi, mean_r, median_r, top_mean_r, n_voxels, n_significant, run_id, params_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, s.roi, s.meanR, s.medianR, s.topMeanR, s.nVoxels, s.nSignificant, runId, cell.paramsHash],
-    );
+): Promise<number> {
+  const [id] = await writeEncodingCells(tx, runId, [{ cell, r, alpha, summaries }]);
+  return id!;
+}
+
+/** Which stored cells to remove (every given field must match). */
+export interface CellFilter {
+  readonly modelId?: string;
+  readonly step?: number;
+  readonly datasetId?: string;
+}
+
+/** Removes cells with their voxel scores and summaries; returns how many cells. */
+export async function deleteCells(tx: WriteTx, filter: CellFilter): Promise<number> {
+  const where: string[] = ['TRUE'];
+  const params: DuckDBValue[] = [];
+  if (filter.modelId !== undefined) { where.push('model_id = ?'); params.push(filter.modelId); }
+  if (filter.step !== undefined) { where.push('step = ?'); params.push(filter.step); }
+  if (filter.datasetId !== undefined) { where.push('dataset_id = ?'); params.push(filter.datasetId); }
+  const ids = (await tx.all<{ cell_id: number }>(`SELECT cell_id FROM cells WHERE ${where.join(' AND ')}`, params)).map((r) => r.cell_id);
+  await deleteCellIds(tx, ids);
+  return ids.length;
+}
+
+/**
+ * Deletes cells by id. The ids are inlined as integer literals (never user text) so DuckDB
+ * prunes brain_scores by its zone maps to the row groups holding them.
+ */
+async function deleteCellIds(tx: WriteTx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  if (!ids.every(Number.isSafeInteger)) throw new CortexError('INTERNAL', 'deleteCellIds: a cell id is not an integer');
+  for (let i = 0; i < ids.length; i += 1000) {
+    const list = ids.slice(i, i + 1000).join(', ');
+    for (const table of ['brain_scores', 'brain_score_summary', 'cells']) await tx.run(`DELETE FROM ${table} WHERE cell_id IN (${list})`);
   }
 }
 
@@ -101,18 +182,20 @@ export interface BrainRow {
 
 /** Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score field. */
 export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[]> {
-  const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.roi, q.paramsHash];
+  const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.paramsHash];
   const extra: string[] = [];
-  if (q.subjectId != null) { extra.push('subject_id = ?'); params.push(q.subjectId); }
-  if (q.layer != null) { extra.push('layer = ?'); params.push(q.layer); }
-  if (q.steps) { extra.push('list_contains(?, step)'); params.push(listValue([...q.steps])); }
+  if (q.subjectId != null) { extra.push('c.subject_id = ?'); params.push(q.subjectId); }
+  if (q.layer != null) { extra.push('c.layer = ?'); params.push(q.layer); }
+  if (q.steps) { extra.push('list_contains(?, c.step)'); params.push(listValue([...q.steps])); }
+  params.push(q.roi);
   const stat = q.statistic ?? 'mean_r';
+  // Summaries are precomputed per cell and ROI: a trajectory never reads voxel rows.
   return wh.all<BrainRow>(
-    `SELECT model_id AS "modelId", step, layer, avg(${stat}) AS value, count(*)::INTEGER AS "nSubjects",
-            sum(n_voxels)::INTEGER AS "nVoxels", sum(n_significant)::INTEGER AS "nSignificant"
-     FROM brain_score_summary
-     WHERE list_contains(?, model_id) AND dataset_id = ? AND roi = ? AND params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')}
-     GROUP BY model_id, step, layer ORDER BY model_id, step, layer`,
+    `SELECT c.model_id AS "modelId", c.step, c.layer, avg(s.${stat}) AS value, count(*)::INTEGER AS "nSubjects",
+            sum(s.n_voxels)::INTEGER AS "nVoxels", sum(s.n_significant)::INTEGER AS "nSignificant"
+     FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
+     WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?
+     GROUP BY c.model_id, c.step, c.layer ORDER BY c.model_id, c.step, c.layer`,
     params,
   );
 }
@@ -132,16 +215,19 @@ export async function voxelScores(
   cell: EncodingCell,
   page: { afterVoxel: number; limit: number; roi: string | null; minR: number | null },
 ): Promise<VoxelScoreRow[]> {
-  const params: DuckDBValue[] = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
+  const params: DuckDBValue[] = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash, cell.datasetId, cell.subjectId];
   let extra = '';
   if (page.roi != null) { extra += ' AND v.roi = ?'; params.push(page.roi); }
   if (page.minR != null) { extra += ' AND b.r >= ?'; params.push(page.minR); }
   params.push(page.afterVoxel, page.limit + 1);
   return wh.all<VoxelScoreRow>(
-    `SELECT * FROM (
-       SELECT b.voxel, v.roi, b.r, b.alpha, count(*) OVER () AS total FROM brain_scores b
-       LEFT JOIN voxels v ON v.dataset_id = b.dataset_id AND v.subject_id = b.subject_id AND v.voxel = b.voxel
-       WHERE b.model_id = ? AND b.step = ? AND b.layer = ? AND b.dataset_id = ? AND b.subject_id = ? AND b.params_hash = ? ${extra})
+    `WITH c AS (SELECT cell_id, alphas FROM cells
+                WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?)
+     SELECT * FROM (
+       SELECT b.voxel, v.roi, b.r, c.alphas[b.alpha_index + 1] AS alpha, count(*) OVER () AS total
+       FROM c JOIN brain_scores b ON b.cell_id = c.cell_id
+       LEFT JOIN voxels v ON v.dataset_id = ? AND v.subject_id = ? AND v.voxel = b.voxel
+       WHERE TRUE ${extra})
      WHERE voxel > ? ORDER BY voxel LIMIT ?`,
     params,
   );

@@ -4,8 +4,10 @@ import {
   FLOAT,
   INTEGER,
   SMALLINT,
+  USMALLINT,
   VARCHAR,
   DuckDBDataChunk,
+  type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
@@ -18,12 +20,17 @@ import { bindTypes } from './Warehouse.js';
  * ~2 M rows/s; copying whole vectors runs at ~13 M rows/s in and ~40 M rows/s out here.
  */
 
-/** A column to append: numeric columns from typed arrays (NaN becomes NULL), strings as one value per row or one constant. */
+/**
+ * A column to append: numeric columns from typed arrays (NaN becomes NULL; for USMALLINT the
+ * value `nullValue` does), an INTEGER or string constant, or strings one value per row.
+ */
 export type BulkColumn =
   | { readonly type: 'DOUBLE'; readonly values: Float64Array }
   | { readonly type: 'REAL'; readonly values: Float32Array }
   | { readonly type: 'INTEGER'; readonly values: Int32Array }
+  | { readonly type: 'INTEGER'; readonly constant: number }
   | { readonly type: 'SMALLINT'; readonly values: Int16Array }
+  | { readonly type: 'USMALLINT'; readonly values: Uint16Array; readonly nullValue?: number }
   | { readonly type: 'VARCHAR'; readonly values: readonly (string | null)[] }
   | { readonly type: 'VARCHAR'; readonly constant: string };
 
@@ -32,6 +39,7 @@ const DUCK_TYPES: Record<BulkColumn['type'], DuckDBType> = {
   REAL: FLOAT,
   INTEGER,
   SMALLINT,
+  USMALLINT,
   VARCHAR,
 };
 
@@ -39,37 +47,63 @@ function columnLength(column: BulkColumn): number | null {
   return 'constant' in column ? null : column.values.length;
 }
 
+let ramp = new Int32Array(0);
+
+/** 0, 1, …, n − 1 (a shared buffer: callers must not write to it). */
+export function rampTo(n: number): Int32Array {
+  if (ramp.length < n) ramp = Int32Array.from({ length: Math.max(n, 2 * ramp.length) }, (_, i) => i);
+  return ramp.subarray(0, n);
+}
+
 /**
- * Appends `columns` (in the table's column order, all of it) to `table` through a DataChunk
- * appender on `connection`. Run it inside the caller's write transaction so a failure leaves
- * nothing behind.
+ * Appends `parts` (each the table's columns, in order, all of it) to `table` through one
+ * DataChunk appender on `connection`. Run it inside the caller's write transaction so a
+ * failure leaves nothing behind. Returns the rows appended.
  */
 export async function appendColumns(
   connection: DuckDBConnection,
   table: string,
-  columns: readonly BulkColumn[],
+  ...parts: (readonly BulkColumn[])[]
 ): Promise<number> {
+  const appender = await connection.createAppender(table);
+  let total = 0;
+  try {
+    for (const columns of parts) total += appendPart(appender, table, columns);
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  return total;
+}
+
+function appendPart(appender: DuckDBAppender, table: string, columns: readonly BulkColumn[]): number {
   const lengths = columns.map(columnLength).filter((n): n is number => n !== null);
   const rowCount = lengths[0] ?? 0;
   if (lengths.some((n) => n !== rowCount)) {
     throw new CortexError('INTERNAL', `appendColumns(${table}): columns differ in length (${lengths.join(', ')})`);
   }
-  const appender = await connection.createAppender(table);
   const chunkSize = duckdb.vector_size();
   const chunk = DuckDBDataChunk.create(columns.map((c) => DUCK_TYPES[c.type]), chunkSize);
-  try {
-    for (let start = 0; start < rowCount; start += chunkSize) {
-      const n = Math.min(chunkSize, rowCount - start);
-      chunk.reset();
-      chunk.rowCount = n;
-      columns.forEach((column, i) => fillVector(chunk, i, column, start, n));
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
+  // A numeric constant is copied from one filled vector-sized buffer, never one per row.
+  const constants = columns.map((c) => (c.type === 'INTEGER' && 'constant' in c ? new Int32Array(chunkSize).fill(c.constant) : null));
+  for (let start = 0; start < rowCount; start += chunkSize) {
+    const n = Math.min(chunkSize, rowCount - start);
+    chunk.reset();
+    chunk.rowCount = n;
+    columns.forEach((column, i) => {
+      const constant = constants[i];
+      if (constant) copyToVector(chunk, i, constant.subarray(0, n));
+      else fillVector(chunk, i, column, start, n);
+    });
+    appender.appendDataChunk(chunk);
   }
   return rowCount;
+}
+
+function copyToVector(chunk: DuckDBDataChunk, index: number, values: ArrayBufferView): duckdb.Vector {
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, index);
+  duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
+  return vector;
 }
 
 function fillVector(chunk: DuckDBDataChunk, index: number, column: BulkColumn, start: number, n: number): void {
@@ -79,20 +113,27 @@ function fillVector(chunk: DuckDBDataChunk, index: number, column: BulkColumn, s
     chunk.setColumnValues(index, values);
     return;
   }
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, index);
+  if ('constant' in column) throw new CortexError('INTERNAL', 'numeric constants are filled by appendColumns');
   const slice = column.values.subarray(start, start + n);
-  duckdb.copy_data_to_vector(vector, 0, slice.buffer as ArrayBuffer, slice.byteOffset, slice.byteLength);
-  if (column.type === 'DOUBLE' || column.type === 'REAL') setNaNsInvalid(vector, slice as Float32Array | Float64Array);
+  const vector = copyToVector(chunk, index, slice);
+  if (column.type === 'DOUBLE' || column.type === 'REAL') setInvalid(vector, slice, (v) => v !== v);
+  else if (column.type === 'USMALLINT' && column.nullValue !== undefined) {
+    const nullValue = column.nullValue;
+    setInvalid(vector, slice, (v) => v === nullValue);
+  }
 }
 
-/** NaN in a float column means "undefined score": store SQL NULL, never NaN. */
-function setNaNsInvalid(vector: duckdb.Vector, values: Float32Array | Float64Array): void {
+/**
+ * Marks the rows where `isNull` holds as SQL NULL: NaN in a float column means "undefined
+ * score", never a stored NaN.
+ */
+function setInvalid(vector: duckdb.Vector, values: ArrayLike<number>, isNull: (v: number) => boolean): void {
   let any = false;
-  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) { any = true; break; }
+  for (let i = 0; i < values.length; i++) if (isNull(values[i]!)) { any = true; break; }
   if (!any) return;
   const words = Math.ceil(values.length / 64);
   const mask = new Uint8Array(words * 8).fill(0xff);
-  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >> 3]! &= ~(1 << (i & 7));
+  for (let i = 0; i < values.length; i++) if (isNull(values[i]!)) mask[i >> 3]! &= ~(1 << (i & 7));
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
 }

@@ -1,6 +1,7 @@
 import { blobValue } from '@duckdb/node-api';
 import { badInput, notFound } from '../errors/CortexError.js';
 import type { ParsedFmriDataset, StimulusWord } from './ingest/fmriManifest.js';
+import { deleteCells } from './brainScoresRepo.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** float32 matrix ↔ BLOB (little-endian, row-major). */
@@ -22,7 +23,7 @@ export interface FmriImportReport {
   readonly replacedScores: number;
 }
 
-const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'brain_score_summary', 'brain_scores', 'word_features'];
+const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'word_features'];
 
 /**
  * Writes a validated dataset in one transaction. Re-importing a dataset id replaces it whole,
@@ -31,7 +32,10 @@ const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels
 export async function writeFmriDataset(wh: Warehouse, d: ParsedFmriDataset): Promise<FmriImportReport> {
   const id = d.dataset.id;
   return wh.write(async (tx) => {
-    const [{ n: replacedScores }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM brain_score_summary WHERE dataset_id = ?', [id]);
+    const [{ n: replacedScores }] = await tx.all<{ n: number }>(
+      'SELECT count(*) AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ?)', [id],
+    );
+    await deleteCells(tx, { datasetId: id });
     for (const table of DATASET_TABLES) await tx.run(`DELETE FROM ${table} WHERE dataset_id = ?`, [id]);
     await tx.run('DELETE FROM datasets WHERE dataset_id = ?', [id]);
     await tx.run('INSERT INTO datasets (dataset_id, name, language, tr_seconds, description, source) VALUES (?, ?, ?, ?, ?, ?)', [

@@ -98,7 +98,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
   });
 
   it('replaces a cell recomputed with the same parameters and keeps cells of other parameters', async () => {
-    const count = () => t.wh.all<{ n: number; hashes: number }>("SELECT count(*) AS n, count(DISTINCT params_hash) AS hashes FROM brain_scores WHERE step = 100 AND layer = 1");
+    const count = () => t.wh.all<{ n: number; hashes: number }>("SELECT count(*) AS n, count(DISTINCT params_hash) AS hashes FROM brain_scores JOIN cells USING (cell_id) WHERE step = 100 AND layer = 1");
     const before = await count();
     await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1] }) { cells } }`);
     expect(await count()).toEqual(before);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteCells } from '../../warehouse/brainScoresRepo.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -77,8 +78,7 @@ describe('lazy computation of missing cells', () => {
   });
 
   it('computeCells precomputes in bulk, jobs() lists them, cancelJob cancels a queued job', async () => {
-    await t.wh.write((tx) => tx.run("DELETE FROM brain_score_summary WHERE step = 300"));
-    await t.wh.write((tx) => tx.run("DELETE FROM brain_scores WHERE step = 300"));
+    await t.wh.write((tx) => deleteCells(tx, { step: 300 }));
     const c = await t.gql(`mutation { computeCells(request: { kind: ENCODING, models: ["tiny"], dataset: "synth", params: { folds: 3 } }) { id status step } }`);
     expect(c.body.data.computeCells.map((j: { step: number }) => j.step)).toEqual([100, 200, 300]);
     const last = c.body.data.computeCells[2];

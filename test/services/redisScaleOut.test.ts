@@ -126,7 +126,7 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
     expect(t.scheduler!.started).toBe(1);
     expect(await score('NEVER', 100)).toMatchObject({ status: 'READY', layer: 1, jobId: null });
     expect((await score('NEVER', 100)).value).toBeGreaterThan(0.5);
-    expect(await t.wh.all('SELECT count(*) AS n FROM brain_scores WHERE step = 100', [], { cache: false })).toEqual([{ n: 2 * VOXELS }]);
+    expect(await t.wh.all('SELECT count(*) AS n FROM brain_scores JOIN cells USING (cell_id) WHERE step = 100', [], { cache: false })).toEqual([{ n: 2 * VOXELS }]);
   });
 
   it('several queued jobs are shared by both workers; progress and device reach the jobs table', async () => {
@@ -175,9 +175,9 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
     const done = await t.scheduler!.wait(job.jobId, 30_000);
     const survivor = victim === 'worker-a' ? 'worker-b' : 'worker-a';
     expect(done, logs()).toMatchObject({ status: 'SUCCEEDED', attempts: 2, device: expect.stringMatching(new RegExp(` @${survivor}$`)) });
-    expect(await t.wh.all('SELECT count(*) AS n FROM brain_scores WHERE step = 600', [], { cache: false })).toEqual([{ n: 2 * VOXELS }]);
-    const summaries = await t.wh.all<{ n: number }>('SELECT count(*) AS n FROM brain_score_summary WHERE step = ? GROUP BY step', [500], { cache: false });
-    expect(await t.wh.all('SELECT count(*) AS n FROM brain_score_summary WHERE step = 600', [], { cache: false })).toEqual(summaries);
+    expect(await t.wh.all('SELECT count(*) AS n FROM brain_scores JOIN cells USING (cell_id) WHERE step = 600', [], { cache: false })).toEqual([{ n: 2 * VOXELS }]);
+    const summaries = await t.wh.all<{ n: number }>('SELECT count(*) AS n FROM brain_score_summary JOIN cells USING (cell_id) WHERE step = ? GROUP BY step', [500], { cache: false });
+    expect(await t.wh.all('SELECT count(*) AS n FROM brain_score_summary JOIN cells USING (cell_id) WHERE step = 600', [], { cache: false })).toEqual(summaries);
     // One `runs` row per job: nothing was written twice, nothing half.
     expect(await t.wh.all("SELECT count(*) AS n FROM runs WHERE kind = 'encoding'", [], { cache: false })).toEqual([{ n: STEPS.length }]);
     expect(await score('NEVER', 600)).toMatchObject({ status: 'READY', layer: 1 });

@@ -7,7 +7,7 @@ import { Warehouse } from '../../warehouse/Warehouse.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const TABLES = [
-  'brain_score_summary', 'brain_scores', 'checkpoints', 'datasets', 'internal_metrics', 'jobs',
+  'brain_score_summary', 'brain_scores', 'cells', 'checkpoints', 'datasets', 'internal_metrics', 'jobs',
   'models', 'runs', 'schema_migrations', 'subjects', 'task_scores', 'voxels',
 ];
 
@@ -79,25 +79,33 @@ describe('Warehouse', () => {
     wh.close();
   });
 
-  it('bulk-appends typed arrays (NaN → NULL) and reads them back as typed arrays', async () => {
+  it('bulk-appends typed arrays (NaN → NULL, constants, several parts) and reads them back as typed arrays', async () => {
     const wh = await Warehouse.create({ path: ':memory:' });
     const n = 5000; // more than one DataChunk (2048 rows)
     const voxel = Int32Array.from({ length: n }, (_, i) => i);
     const r = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? NaN : i / n));
-    await wh.write((tx) =>
-      tx.append('brain_scores', [
-        { type: 'VARCHAR', constant: 'm' },
-        { type: 'INTEGER', values: new Int32Array(n).fill(10) },
-        { type: 'SMALLINT', values: new Int16Array(n).fill(3) },
-        { type: 'VARCHAR', constant: 'd' },
-        { type: 'VARCHAR', values: Array.from({ length: n }, (_, i) => `s${i % 2}`) },
-        { type: 'INTEGER', values: voxel },
-        { type: 'REAL', values: r },
-        { type: 'REAL', values: new Float32Array(n).fill(100) },
-        { type: 'VARCHAR', constant: 'run-1' },
-        { type: 'VARCHAR', constant: 'params-1' },
-      ]),
+    const appended = await wh.write((tx) =>
+      tx.append(
+        'brain_scores',
+        [
+          { type: 'INTEGER', constant: 7 },
+          { type: 'INTEGER', values: voxel.subarray(0, 3000) },
+          { type: 'REAL', values: r.subarray(0, 3000) },
+          { type: 'USMALLINT', values: new Uint16Array(3000).fill(2), nullValue: 2 },
+        ],
+        [
+          { type: 'INTEGER', values: new Int32Array(n - 3000).fill(8) },
+          { type: 'INTEGER', values: voxel.subarray(3000) },
+          { type: 'REAL', values: r.subarray(3000) },
+          { type: 'USMALLINT', values: new Uint16Array(n - 3000).fill(1), nullValue: 2 },
+        ],
+      ),
     );
+    expect(appended).toBe(n);
+    expect(await wh.all('SELECT cell_id, count(*) AS n, count(alpha_index) AS alphas, min(voxel) AS lo FROM brain_scores GROUP BY 1 ORDER BY 1')).toEqual([
+      { cell_id: 7, n: 3000, alphas: 0, lo: 0 },
+      { cell_id: 8, n: n - 3000, alphas: n - 3000, lo: 3000 },
+    ]);
     const { columns, rowCount, names } = await wh.readColumns('SELECT voxel::DOUBLE AS voxel, r::DOUBLE AS r FROM brain_scores ORDER BY voxel');
     expect(names).toEqual(['voxel', 'r']);
     expect(rowCount).toBe(n);
