@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../server/processDefaults.js';
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';

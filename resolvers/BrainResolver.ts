@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
 import { internalParamsHash } from '../services/internal.js';
 import { bestLayerPerStep, lazyPolicy, onCheckpointAxis, trajectoryCells } from '../services/trajectoryCells.js';
@@ -8,12 +9,12 @@ import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { connectionComplexity } from '../schema/connection.js';
 import { Model } from '../schema/Model.type.js';
 import { BrainStatistic } from '../schema/Phases.type.js';
-import { brainRows, internalRows, voxelScores } from '../warehouse/brainScoresRepo.js';
+import { brainRows, internalRows, storedCell, voxelScores } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, listDatasetIds } from '../warehouse/fmriRepo.js';
 import { encodingJob, internalJob } from '../services/jobs/jobSpec.js';
 import { CellPolicy } from '../schema/Job.type.js';
 import type { Context } from './context.js';
-import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
+import { checkFirst, decodeCursor, encodeCursor, selectsField, toPage } from './pagination.js';
 
 @Resolver(() => Checkpoint)
 export class CheckpointBrainResolver {
@@ -102,6 +103,7 @@ export class BrainQueryResolver {
   @Query(() => VoxelScoreConnection, { description: 'Per-voxel scores of one cell (model, step, layer, dataset, subject), in voxel order.', complexity: connectionComplexity })
   async voxelScores(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('model', () => ID) model: string,
     @Arg('step', () => Int) step: number,
     @Arg('layer', () => Int) layer: number,
@@ -114,11 +116,13 @@ export class BrainQueryResolver {
     @Arg('paramsHash', () => String, { nullable: true }) paramsHash: string | null,
   ): Promise<VoxelScoreConnection> {
     const limit = checkFirst(first, ctx.limits.maxPageSize);
-    const cell = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
+    const key = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const afterVoxel = Number(decodeCursor('voxel', after) ?? -1);
-    const rows = await voxelScores(ctx.wh, cell, { afterVoxel, limit, roi, minR });
-    const page = toPage(rows, limit, (r) => encodeCursor('voxel', r.voxel), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
-    return { ...page, totalCount: rows[0]?.total ?? 0 };
+    const cell = await storedCell(ctx.wh, key);
+    if (!cell) return { ...toPage([], limit, () => '', (n: never) => n), totalCount: 0 };
+    // The count needs the whole cell, not just what follows the cursor: only when asked for.
+    const { rows, total } = await voxelScores(ctx.wh, cell, key, { afterVoxel, limit, roi, minR, withTotal: selectsField(info, 'totalCount') });
+    return { ...toPage(rows, limit, (r) => encodeCursor('voxel', r.voxel), (r) => r), totalCount: total ?? 0 };
   }
 
   @Query(() => [Dataset], { description: 'The fMRI datasets in the warehouse.' })

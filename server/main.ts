@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `npm start`: the server on its defaults (flags and env as for `cortexql serve`). */
+import './processDefaults.js';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { isCortexError } from '../errors/CortexError.js';

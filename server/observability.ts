@@ -9,6 +9,9 @@ function codeOf(error: unknown): string | undefined {
   return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
+/** Requests slower than this are logged at info level (others at debug). */
+const SLOW_REQUEST_SECONDS = 1;
+
 /** Structured JSON logs (pino); `CORTEXQL_LOG_LEVEL` sets the level (default info, silent in tests). */
 export function createLogger(level = process.env.CORTEXQL_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info')): Logger {
   return pino({ name: 'cortexql', level });
@@ -55,7 +58,7 @@ export class ServerMetrics {
     });
   }
 
-  /** Apollo plugin: times each request by operation and counts errors by code; logs slow or failed ones. */
+  /** Apollo plugin: times each request by operation and counts errors by code; logs slow or failed ones at info, all at debug. */
   plugin(log: Logger): ApolloServerPlugin {
     const metrics = this;
     return {
@@ -71,7 +74,10 @@ export class ServerMetrics {
             const labels = { operation: operationName ?? '(anonymous)', type: operation?.operation ?? 'unknown' };
             metrics.requestSeconds.observe(labels, seconds);
             for (const code of codes) metrics.errors.inc({ code });
-            log.info({ ...labels, ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
+            // One line per request only at debug: at info level, logging every request costs
+            // more than serving a cached one. Slow and failed requests are logged at info.
+            const level = codes.length > 0 || seconds >= SLOW_REQUEST_SECONDS ? 'info' : 'debug';
+            log[level]({ ...labels, ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
           },
         };
       },

@@ -1,10 +1,12 @@
-import { DuckDBInstance, DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
-import { appendColumns, readFloat64Columns, type BulkColumn } from './bulk.js';
+import { appendColumns, bulkScanFunction, float64Columns, typedColumns, type BulkColumn } from './bulk.js';
 import { applyMigrations, type MigrationOptions } from './migrations.js';
 import { Mutex } from './Mutex.js';
+import { Reader, ReaderPool, rowObjects } from './ReaderPool.js';
 
 export type SqlParams = readonly DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -14,7 +16,7 @@ export interface WarehouseOptions {
   readonly path: string;
   /** Open without taking the writer lock; writes then fail. */
   readonly readOnly?: boolean;
-  /** Connections used for reads, so a long read does not queue behind another. */
+  /** Connections used for reads, so a long read does not queue behind another (default: one per CPU, at least 2). */
   readonly readers?: number;
   /** Entries in the read-result cache (0 disables it). */
   readonly cacheEntries?: number;
@@ -43,12 +45,19 @@ export class Warehouse {
   statementCount = 0;
   /** Bumped by every committed write; caches key on it so new data invalidates them. */
   dataVersion = 0;
+  /**
+   * Bumped before and after every commit, bookkeeping included (odd: a commit is in flight). A
+   * prepared read statement lasts one even version (see Reader), and a read that overlapped a
+   * commit runs again, so no plan made before a commit executes on the data after it.
+   */
+  private writeVersion = 0;
+  private commitDone: Promise<void> = Promise.resolve();
 
   /** Cache hits served without a statement; for benchmarks and tests. */
   cacheHits = 0;
 
   private readonly writeLock = new Mutex();
-  private nextReader = 0;
+  private bulkScan: unknown;
   private readonly cache: ReadCache;
 
   private constructor(
@@ -56,20 +65,29 @@ export class Warehouse {
     readonly readOnly: boolean,
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly readers: DuckDBConnection[],
+    private readonly readers: ReaderPool,
     cacheEntries: number,
   ) {
     this.cache = new ReadCache(cacheEntries);
   }
 
+  /** Reader connections (queries run on them concurrently). */
+  get readerCount(): number {
+    return this.readers.size;
+  }
+
   static async create(options: WarehouseOptions): Promise<Warehouse> {
-    const { path, readOnly = false, readers = 2, cacheEntries = 256 } = options;
+    const { path, readOnly = false, readers = defaultReaders(), cacheEntries = 256 } = options;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const instance = await openInstance(path, readOnly);
     const writer = await instance.connect();
-    const readerConnections: DuckDBConnection[] = [];
-    for (let i = 0; i < readers; i++) readerConnections.push(await instance.connect());
-    const warehouse = new Warehouse(path, readOnly, instance, writer, readerConnections, cacheEntries);
+    // Kept reachable for the instance's lifetime: DuckDB calls back into it on every bulk append.
+    const bulkScan = bulkScanFunction();
+    writer.registerTableFunction(bulkScan);
+    const readerConnections: Reader[] = [];
+    for (let i = 0; i < Math.max(1, readers); i++) readerConnections.push(new Reader(await instance.connect()));
+    const warehouse = new Warehouse(path, readOnly, instance, writer, new ReaderPool(readerConnections), cacheEntries);
+    warehouse.bulkScan = bulkScan;
     if (!readOnly) {
       try {
         await applyMigrations(warehouse, options.migration);
@@ -94,19 +112,63 @@ export class Warehouse {
       return hit as T[];
     }
     const version = this.dataVersion;
-    const rows = await readRows<T>(this.pickReader(), sql, params, this);
+    const rows = await this.read(sql, params, (result) => rowObjects<T>(result));
     if (key !== null) this.cache.set(key, version, rows);
     return rows;
   }
 
   /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
   async readColumns(sql: string, params: SqlParams = []): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
-    this.statementCount++;
-    return readFloat64Columns(this.pickReader(), sql, params);
+    return this.read(sql, params, float64Columns);
   }
 
-  private pickReader(): DuckDBConnection {
-    return this.readers[this.nextReader++ % this.readers.length] ?? this.writer;
+  /** Reads numeric columns into typed arrays of their own type (see bulk.typedColumns). */
+  async readTyped(sql: string, params: SqlParams = []): Promise<ReturnType<typeof typedColumns>> {
+    return this.read(sql, params, typedColumns);
+  }
+
+  /**
+   * A small value derived from the data (a subject's voxel → ROI map), computed once per data
+   * version and kept in a bounded LRU. Not a result cache: it stays on with `cacheEntries: 0`.
+   */
+  async derived<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const version = this.dataVersion;
+    const hit = this.derivedValues.get(key);
+    if (hit && hit.version === version) {
+      this.derivedValues.delete(key);
+      this.derivedValues.set(key, hit);
+      return hit.value as Promise<T>;
+    }
+    const value = compute();
+    this.derivedValues.set(key, { version, value });
+    if (this.derivedValues.size > 64) this.derivedValues.delete(this.derivedValues.keys().next().value!);
+    value.catch(() => this.derivedValues.delete(key));
+    return value;
+  }
+
+  private readonly derivedValues = new Map<string, { version: number; value: Promise<unknown> }>();
+
+  private async read<R>(sql: string, params: SqlParams, convert: (result: DuckDBMaterializedResult) => R): Promise<R> {
+    for (;;) {
+      while (this.writeVersion % 2 === 1) await this.commitDone;
+      const version = this.writeVersion;
+      this.statementCount++;
+      const result = await this.readers.use((r) => r.run(sql, params, bindTypes(params), version));
+      if (this.writeVersion === version) return convert(result);
+    }
+  }
+
+  private async commit(): Promise<void> {
+    let done!: () => void;
+    this.commitDone = new Promise((resolve) => (done = resolve));
+    this.writeVersion++;
+    try {
+      this.statementCount++;
+      await this.writer.run('COMMIT');
+    } finally {
+      this.writeVersion++;
+      done();
+    }
   }
 
   /**
@@ -125,12 +187,15 @@ export class Warehouse {
           this.statementCount++;
           await this.writer.run(sql, params as DuckDBValue[], bindTypes(params));
         },
-        all: (sql, params = []) => readRows(this.writer, sql, params, this),
+        all: async <R>(sql: string, params: SqlParams = []) => {
+          this.statementCount++;
+          return rowObjects<R>(await this.writer.run(sql, params as DuckDBValue[], bindTypes(params)));
+        },
       };
       await tx.run('BEGIN TRANSACTION');
       try {
         const result = await work(tx);
-        await tx.run('COMMIT');
+        await this.commit();
         // Bookkeeping writes (job progress) pass dataChange: false so they keep read caches valid.
         if (options.dataChange !== false) this.dataVersion++;
         return result;
@@ -155,7 +220,7 @@ export class Warehouse {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.readers) c.closeSync();
+    this.readers.close();
     this.writer.closeSync();
     this.instance.closeSync();
   }
@@ -177,12 +242,6 @@ async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInst
     }
     throw new CortexError('WAREHOUSE_ERROR', `cannot open warehouse ${path}: ${message}`, { path }, { cause: error });
   }
-}
-
-async function readRows<T>(connection: DuckDBConnection, sql: string, params: SqlParams, owner: Warehouse): Promise<T[]> {
-  owner.statementCount++;
-  const reader = await connection.runAndReadAll(sql, params as DuckDBValue[], bindTypes(params));
-  return reader.getRowObjectsJS().map((row) => normaliseRow(row) as T);
 }
 
 /**
@@ -227,11 +286,7 @@ export function bindTypes(params: SqlParams): DuckDBType[] | undefined {
   return params.map((p) => (p instanceof DuckDBListValue && p.items.length === 0 ? LIST(VARCHAR) : undefined)) as DuckDBType[];
 }
 
-/** BIGINT columns come back as bigint; every count and token number here fits a double exactly. */
-function normaliseRow(row: Record<string, unknown>): Row {
-  for (const key of Object.keys(row)) {
-    const v = row[key];
-    if (typeof v === 'bigint') row[key] = Number(v);
-  }
-  return row;
+/** One reader connection per CPU (at least 2): reads run in parallel up to the cores there are. */
+export function defaultReaders(): number {
+  return Math.max(2, availableParallelism());
 }

@@ -1,7 +1,7 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
 import { CortexError } from '../errors/CortexError.js';
-import { rampTo, type BulkColumn } from './bulk.js';
+import { rampTo, type BulkColumn, type TypedColumn } from './bulk.js';
 import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
@@ -126,6 +126,7 @@ export interface CellFilter {
   readonly modelId?: string;
   readonly step?: number;
   readonly datasetId?: string;
+  readonly paramsHash?: string;
 }
 
 /** Removes cells with their voxel scores and summaries; returns how many cells. */
@@ -135,6 +136,7 @@ export async function deleteCells(tx: WriteTx, filter: CellFilter): Promise<numb
   if (filter.modelId !== undefined) { where.push('model_id = ?'); params.push(filter.modelId); }
   if (filter.step !== undefined) { where.push('step = ?'); params.push(filter.step); }
   if (filter.datasetId !== undefined) { where.push('dataset_id = ?'); params.push(filter.datasetId); }
+  if (filter.paramsHash !== undefined) { where.push('params_hash = ?'); params.push(filter.paramsHash); }
   const ids = (await tx.all<{ cell_id: number }>(`SELECT cell_id FROM cells WHERE ${where.join(' AND ')}`, params)).map((r) => r.cell_id);
   await deleteCellIds(tx, ids);
   return ids.length;
@@ -180,7 +182,12 @@ export interface BrainRow {
   readonly nSignificant: number;
 }
 
-/** Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score field. */
+/**
+ * Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score
+ * field. Summaries are precomputed per cell and ROI, so a trajectory never reads voxel rows; the
+ * average over subjects and the ordering happen here (a few thousand rows at most), since an
+ * SQL GROUP BY and ORDER BY cost DuckDB more to set up than the whole scan.
+ */
 export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[]> {
   const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.paramsHash];
   const extra: string[] = [];
@@ -189,15 +196,50 @@ export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[
   if (q.steps) { extra.push('list_contains(?, c.step)'); params.push(listValue([...q.steps])); }
   params.push(q.roi);
   const stat = q.statistic ?? 'mean_r';
-  // Summaries are precomputed per cell and ROI: a trajectory never reads voxel rows.
-  return wh.all<BrainRow>(
-    `SELECT c.model_id AS "modelId", c.step, c.layer, avg(s.${stat}) AS value, count(*)::INTEGER AS "nSubjects",
-            sum(s.n_voxels)::INTEGER AS "nVoxels", sum(s.n_significant)::INTEGER AS "nSignificant"
+  const rows = await wh.all<{ m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null }>(
+    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${stat} AS v, s.n_voxels AS nv, s.n_significant AS ns
      FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
-     WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?
-     GROUP BY c.model_id, c.step, c.layer ORDER BY c.model_id, c.step, c.layer`,
+     WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?`,
     params,
   );
+  const sorted = [...rows].sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : a.step - b.step || a.layer - b.layer || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0)));
+  const out: BrainRow[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i]!;
+    let [sum, values, n, nVoxels, nSignificant] = [0, 0, 0, 0, 0];
+    for (; i < sorted.length && sorted[i]!.m === first.m && sorted[i]!.step === first.step && sorted[i]!.layer === first.layer; i++) {
+      const row = sorted[i]!;
+      n++;
+      if (row.v !== null) { sum += row.v; values++; }
+      nVoxels += row.nv ?? 0;
+      nSignificant += row.ns ?? 0;
+    }
+    out.push({ modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant });
+  }
+  return out;
+}
+
+/** A stored cell: its id and what reading its voxel rows needs. */
+export interface StoredCell {
+  readonly cellId: number;
+  /** The penalty dictionary: alpha = alphas[alpha_index]. */
+  readonly alphas: readonly number[];
+  readonly nVoxels: number;
+}
+
+/** The stored cell with this key, or null. */
+export async function storedCell(wh: Warehouse, cell: EncodingCell): Promise<StoredCell | null> {
+  const [row] = await wh.all<StoredCell>(
+    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels" FROM cells
+     WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
+    [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
+  );
+  return row ?? null;
+}
+
+export interface VoxelFilter {
+  readonly roi: string | null;
+  readonly minR: number | null;
 }
 
 export interface VoxelScoreRow {
@@ -205,32 +247,87 @@ export interface VoxelScoreRow {
   readonly roi: string | null;
   readonly r: number | null;
   readonly alpha: number | null;
-  /** Rows matching the filter on all pages. */
-  readonly total: number;
 }
 
-/** One page of voxel scores of a cell, in voxel order after `afterVoxel`, optionally one ROI and a minimum r. */
+export interface VoxelPage {
+  /** Up to `limit + 1` rows after `afterVoxel`, in voxel order (the extra one: more follow). */
+  readonly rows: VoxelScoreRow[];
+  /** Rows matching the filter on all pages (null when not asked for). */
+  readonly total: number | null;
+}
+
+interface SubjectRois {
+  readonly labels: readonly string[];
+  /** Per voxel: its index in `labels`, or NULL_CODE (no ROI). */
+  readonly codes: Uint16Array;
+}
+
+/** A subject's voxel → ROI label map, derived once per data version (labels are few, voxels ~10^5). */
+function subjectRois(wh: Warehouse, datasetId: string, subjectId: string): Promise<SubjectRois> {
+  return wh.derived(`rois\u0000${datasetId}\u0000${subjectId}`, async () => {
+    const rows = await wh.all<{ voxel: number; roi: string | null }>(
+      'SELECT voxel, roi FROM voxels WHERE dataset_id = ? AND subject_id = ?', [datasetId, subjectId], { cache: false },
+    );
+    const labels: string[] = [];
+    const index = new Map<string, number>();
+    const codes = new Uint16Array(rows.reduce((n, r) => Math.max(n, r.voxel + 1), 0)).fill(NULL_CODE);
+    for (const { voxel, roi } of rows) {
+      if (roi === null) continue;
+      let code = index.get(roi);
+      if (code === undefined) index.set(roi, (code = labels.push(roi) - 1));
+      codes[voxel] = code;
+    }
+    return { labels, codes };
+  });
+}
+
+/**
+ * A page of a cell's voxel scores in voxel order after `afterVoxel`, filtered by ROI and minimum
+ * r, with the count over all pages when asked for. The cell's rows are one zone-map-pruned
+ * cell_id range read as typed arrays (~10^5 rows, a millisecond or two); ROI and filters apply
+ * here, so the request never joins voxel rows with the string-keyed voxels table and never
+ * sorts in SQL. Keyset on voxel: a deep page costs what the first does.
+ */
 export async function voxelScores(
   wh: Warehouse,
-  cell: EncodingCell,
-  page: { afterVoxel: number; limit: number; roi: string | null; minR: number | null },
-): Promise<VoxelScoreRow[]> {
-  const params: DuckDBValue[] = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash, cell.datasetId, cell.subjectId];
-  let extra = '';
-  if (page.roi != null) { extra += ' AND v.roi = ?'; params.push(page.roi); }
-  if (page.minR != null) { extra += ' AND b.r >= ?'; params.push(page.minR); }
-  params.push(page.afterVoxel, page.limit + 1);
-  return wh.all<VoxelScoreRow>(
-    `WITH c AS (SELECT cell_id, alphas FROM cells
-                WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?)
-     SELECT * FROM (
-       SELECT b.voxel, v.roi, b.r, c.alphas[b.alpha_index + 1] AS alpha, count(*) OVER () AS total
-       FROM c JOIN brain_scores b ON b.cell_id = c.cell_id
-       LEFT JOIN voxels v ON v.dataset_id = ? AND v.subject_id = ? AND v.voxel = b.voxel
-       WHERE TRUE ${extra})
-     WHERE voxel > ? ORDER BY voxel LIMIT ?`,
-    params,
-  );
+  cell: StoredCell,
+  key: EncodingCell,
+  page: VoxelFilter & { afterVoxel: number; limit: number; withTotal: boolean },
+): Promise<VoxelPage> {
+  const [read, rois] = await Promise.all([
+    wh.readTyped(
+      `SELECT voxel, r, alpha_index FROM brain_scores WHERE cell_id = ?${page.withTotal ? '' : ' AND voxel > ?'}`,
+      page.withTotal ? [cell.cellId] : [cell.cellId, page.afterVoxel],
+    ),
+    subjectRois(wh, key.datasetId, key.subjectId),
+  ]);
+  const [voxel, r, alpha] = read.columns as [TypedColumn<Int32Array>, TypedColumn<Float32Array>, TypedColumn<Uint16Array>];
+  const order = voxelOrder(voxel.values);
+  const roiCode = page.roi == null ? -1 : rois.labels.indexOf(page.roi);
+  const rows: VoxelScoreRow[] = [];
+  let total = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const v = voxel.values[i]!;
+    const code = v < rois.codes.length ? rois.codes[v]! : NULL_CODE;
+    if (page.roi != null && code !== roiCode) continue;
+    const rNull = r.nulls?.[i] === 1;
+    if (page.minR != null && (rNull || !(r.values[i]! >= page.minR))) continue;
+    total++;
+    if (v <= page.afterVoxel || rows.length > page.limit) continue;
+    const a = alpha.nulls?.[i] === 1 ? null : cell.alphas[alpha.values[i]!] ?? null;
+    rows.push({ voxel: v, roi: code === NULL_CODE ? null : rois.labels[code]!, r: rNull ? null : r.values[i]!, alpha: a });
+  }
+  return { rows, total: page.withTotal ? total : null };
+}
+
+/** Row indices in voxel order: the identity when the scan returned them in order (it does: they were appended so). */
+function voxelOrder(voxel: Int32Array): Uint32Array {
+  const order = Uint32Array.from({ length: voxel.length }, (_, i) => i);
+  for (let i = 1; i < voxel.length; i++) {
+    if (voxel[i]! < voxel[i - 1]!) return order.sort((a, b) => voxel[a]! - voxel[b]!);
+  }
+  return order;
 }
 
 export interface InternalMetricRow {

@@ -56,6 +56,26 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     expect(run).toEqual([{ kind: 'encoding', device: c.body.data.computeEncoding.device }]);
   });
 
+  it('pages a cell by cursor with ROI and minimum-r filters: pages join up to the filtered set that totalCount counts', async () => {
+    const q = `query($after: String) { voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 3, after: $after, roi: "AC", minR: 0.5) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { voxel roi r } } }`;
+    const all = (await t.gql(`{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 500) { nodes { voxel roi r } } }`)).body.data.voxelScores.nodes;
+    const expected = all.filter((n: { roi: string; r: number | null }) => n.roi === 'AC' && n.r !== null && n.r >= 0.5);
+    expect(expected.length).toBeGreaterThan(3);
+    const seen = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = (await t.gql(q, { after })).body.data.voxelScores;
+      expect(page.totalCount).toBe(expected.length);
+      seen.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expected);
+    const missing = await t.gql(`{ voxelScores(model: "tiny", step: 999, layer: 1, dataset: "synth", subject: "S01", first: 5) { totalCount nodes { voxel } } }`);
+    expect(missing.body.data.voxelScores).toEqual({ totalCount: 0, nodes: [] });
+  });
+
   it('summarises per ROI and whole brain, with the best layer, layer profile and trajectory', async () => {
     await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 10, dataset: "synth", layers: [1] }) { cells } }`);
     const q = await t.gql(`{ model(id: "tiny") {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
+import { writeEncodingCell } from '../../warehouse/brainScoresRepo.js';
 import { MIGRATIONS } from '../../warehouse/migrations.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -115,6 +116,21 @@ describe('Warehouse', () => {
       else expect(columns[1]![i]).toBe(Math.fround(i / n));
     }
     expect(await wh.all('SELECT count(*) AS n FROM brain_scores WHERE r IS NULL')).toEqual([{ n: Math.ceil(n / 7) }]);
+    wh.close();
+  });
+
+  it('never reuses a read plan across a commit: a repeated read sees the cell a write replaced', async () => {
+    // DuckDB bakes table statistics into a prepared plan (here the cell_id range of the join),
+    // so a statement prepared before a commit can miss rows written by it.
+    const wh = await Warehouse.create({ path: join(tmp.dir, 'plans.duckdb'), cacheEntries: 0 });
+    const cell = { modelId: 'm', step: 1, layer: 2, datasetId: 'd', subjectId: 's', paramsHash: 'h' };
+    const write = () => wh.write((tx) => writeEncodingCell(tx, cell, 'run', Float32Array.of(0.1, 0.2), Float32Array.of(1, 1), []));
+    const count = () => wh.all('SELECT count(*) AS n FROM brain_scores JOIN cells USING (cell_id) WHERE step = ? AND layer = ?', [1, 2]);
+    await write();
+    expect(await count()).toEqual([{ n: 2 }]);
+    expect(await count()).toEqual([{ n: 2 }]);
+    await write();
+    expect(await count()).toEqual([{ n: 2 }]);
     wh.close();
   });
 

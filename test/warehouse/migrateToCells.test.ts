@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
-import { brainRows, voxelScores, writeEncodingCell } from '../../warehouse/brainScoresRepo.js';
+import { brainRows, storedCell, voxelScores, writeEncodingCell } from '../../warehouse/brainScoresRepo.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildVersion7Warehouse, NEW_SCORES, NEW_SUMMARIES, OLD_SCORES, OLD_SUMMARIES, type OldCell } from '../helpers/version7Warehouse.js';
@@ -49,10 +49,13 @@ describe('migration 8: string-keyed voxel scores → cells + integer-keyed fact 
       expect(tables).toEqual([]);
       // A cell's voxels are one contiguous cell_id, in voxel order; readers see them as before (a page reads one row more than it returns).
       const cell = { modelId: 'm-b', step: 200, layer: 2, datasetId: 'ds', subjectId: 's2', paramsHash: DEFAULT_ENCODING_HASH };
-      const page = await voxelScores(wh, cell, { afterVoxel: 10, limit: 3, roi: null, minR: null });
+      const stored = (await storedCell(wh, cell))!;
+      const { rows: page, total } = await voxelScores(wh, stored, cell, { afterVoxel: 10, limit: 3, roi: null, minR: null, withTotal: true });
       const old = scores.filter((s) => s.model_id === 'm-b' && s.step === 200 && s.layer === 2 && s.subject_id === 's2' && (s.voxel as number) > 10).slice(0, 3);
       expect(page.slice(0, 3).map(({ voxel, r, alpha }) => ({ voxel, r, alpha }))).toEqual(old.map(({ voxel, r, alpha }) => ({ voxel, r, alpha })));
-      expect(page[0]!.total).toBe(314);
+      expect(total).toBe(314);
+      const filtered = await voxelScores(wh, stored, cell, { afterVoxel: -1, limit: 3, roi: null, minR: -1, withTotal: true });
+      expect(filtered.total).toBe(314 - 29); // r NULL at v ≡ 3 (mod 11)
       const rows = await brainRows(wh, { modelIds: ['only-summary'], datasetId: 'ds', roi: 'all', paramsHash: 'h', subjectId: null, layer: null });
       expect(rows).toEqual([{ modelId: 'only-summary', step: 5, layer: 3, value: 0.25, nSubjects: 1, nVoxels: 100, nSignificant: 10 }]);
       // New cells continue the sequence; replacing one gives it a new id and removes the old rows.
