@@ -20,6 +20,7 @@ import { importEvalsFromPath } from '../warehouse/importEvals.js';
 import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
 import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
+import { exportParquet } from '../warehouse/parquetExport.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { progressBars } from './progress.js';
 
@@ -57,8 +58,35 @@ program
   .option('--max-cost <n>', 'query cost ceiling (env CORTEXQL_MAX_COST)')
   .option('--max-depth <n>', 'query depth ceiling (env CORTEXQL_MAX_DEPTH)')
   .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
+  .option('--readers <n>', 'reader connections (env CORTEXQL_READERS, default one per CPU, at least 2)')
+  .option('--cache-entries <n>', 'entries of the read-result cache, 0 = off (env CORTEXQL_CACHE_ENTRIES, default 256)')
+  .option('--read-only', 'a read replica: open --db read-only and reopen it when a publisher replaces it (env CORTEXQL_READ_ONLY=1)')
+  .option('--watch-interval <ms>', 'replica: how often to look for a new published file (env CORTEXQL_WATCH_INTERVAL, default 1000)')
+  .option('--parquet <dir>', 'serve a Parquet export folder (cortexql export-parquet) read-only instead of --db (env CORTEXQL_PARQUET)')
+  .option('--publish <file>', 'writer: publish the warehouse to this file for replicas, atomically, after changes (env CORTEXQL_PUBLISH)')
+  .option('--publish-every <s>', 'writer: at most this often (env CORTEXQL_PUBLISH_EVERY, default 10)')
   .action(async (opts) => {
     await serve(resolveConfig(opts));
+  });
+
+program
+  .command('publish')
+  .description('copy the warehouse atomically to a file that read replicas (cortexql serve --read-only) serve and reopen')
+  .requiredOption('--to <file>', 'the published file')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const r = await withWarehouse(opts.db, (wh) => wh.publish(opts.to));
+    console.log(`published ${opts.to}: ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${(r.ms / 1000).toFixed(1)} s`);
+  });
+
+program
+  .command('export-parquet')
+  .description('write every table as Parquet (big tables Hive-partitioned model=…/dataset=…/) + manifest.json; serve it with serve --parquet')
+  .requiredOption('--out <dir>', 'an empty or new folder')
+  .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+  .action(async (opts) => {
+    const m = await withWarehouse(opts.db, (wh) => exportParquet(wh, opts.out));
+    for (const t of m.tables) console.log(`${t.path.padEnd(28)} ${String(t.rows).padStart(12)} rows ${(t.bytes / 2 ** 20).toFixed(1).padStart(9)} MiB${t.partitions.length ? `  (${t.partitions.map((p) => `${p}=…`).join('/')})` : ''}`);
   });
 
 program

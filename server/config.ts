@@ -4,6 +4,7 @@ import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
 import { dirname, join } from 'node:path';
 import { DEFAULT_WAREHOUSE } from '../services/paths.js';
+import { defaultReaders } from '../warehouse/Warehouse.js';
 
 export interface ServerConfig {
   readonly db: string;
@@ -17,11 +18,31 @@ export interface ServerConfig {
   readonly exportDir: string;
   /** Redis for the job queue (BullMQ): jobs go to `cortexql worker` processes; null: computed in-process. */
   readonly redisUrl: string | null;
+  /** How the warehouse is opened and shared (docs/scaling.md). */
+  readonly warehouse: WarehouseServing;
 }
+
+export interface WarehouseServing {
+  /** Reader connections (queries run concurrently on them). */
+  readonly readers: number;
+  /** Entries of the read-result cache (0: off). */
+  readonly cacheEntries: number;
+  /** A read replica: open `db` read-only and reopen it when a publisher replaces it. */
+  readonly readOnly: boolean;
+  /** Serve this Parquet export folder read-only instead of a DuckDB file. */
+  readonly parquet: string | null;
+  /** Writer: publish the warehouse to this file for replicas (atomically, after changes). */
+  readonly publish: string | null;
+  readonly publishEverySeconds: number;
+  /** Replica: how often to look for a newly published file. */
+  readonly watchIntervalMs: number;
+}
+
+type Flag = 'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'anonymous' | 'readers' | 'cacheEntries' | 'parquet' | 'publish' | 'publishEvery' | 'watchInterval';
 
 /** Defaults, overridden by environment variables, overridden by flags. */
 export function resolveConfig(
-  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'anonymous', string>> = {},
+  flags: Partial<Record<Flag, string>> & { readOnly?: boolean } = {},
   env = process.env,
 ): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
@@ -31,7 +52,13 @@ export function resolveConfig(
     return n;
   };
   const db = pick(flags.db, 'CORTEXQL_DB', DEFAULT_WAREHOUSE);
-  const demo = db === DEFAULT_WAREHOUSE || env.CORTEXQL_DEMO === '1';
+  const parquet = flags.parquet ?? env.CORTEXQL_PARQUET ?? null;
+  const readOnly = flags.readOnly === true || env.CORTEXQL_READ_ONLY === '1';
+  const publish = flags.publish ?? env.CORTEXQL_PUBLISH ?? null;
+  if (readOnly && parquet) throw badInput('give --read-only (a published DuckDB file) or --parquet (an export folder), not both');
+  if (publish && (readOnly || parquet)) throw badInput('--publish needs the writer: not with --read-only or --parquet');
+  // Replicas serve what is there: the demo is built only by a writer.
+  const demo = !readOnly && !parquet && (db === DEFAULT_WAREHOUSE || env.CORTEXQL_DEMO === '1');
   const maxCost = int(pick(flags.maxCost, 'CORTEXQL_MAX_COST', '200000'), 'max cost', 1, 1e9);
   // Anonymous read is on for the demo and off by default for real deployments.
   const anonymous = pick(flags.anonymous, 'CORTEXQL_ANONYMOUS', demo ? 'reader' : 'none');
@@ -56,5 +83,14 @@ export function resolveConfig(
     demo,
     exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
     redisUrl: env.CORTEXQL_REDIS_URL || env.REDIS_URL || null,
+    warehouse: {
+      readers: int(pick(flags.readers, 'CORTEXQL_READERS', String(defaultReaders())), 'readers', 1, 256),
+      cacheEntries: int(pick(flags.cacheEntries, 'CORTEXQL_CACHE_ENTRIES', '256'), 'cache entries', 0, 1_000_000),
+      readOnly,
+      parquet,
+      publish,
+      publishEverySeconds: int(pick(flags.publishEvery, 'CORTEXQL_PUBLISH_EVERY', '10'), 'publish interval (s)', 1, 86_400),
+      watchIntervalMs: int(pick(flags.watchInterval, 'CORTEXQL_WATCH_INTERVAL', '1000'), 'watch interval (ms)', 10, 3_600_000),
+    },
   };
 }

@@ -14,6 +14,13 @@ const opts = new Command('cortexql-server')
   .option('--max-cost <n>')
   .option('--max-depth <n>')
   .option('--anonymous <role>')
+  .option('--readers <n>')
+  .option('--cache-entries <n>')
+  .option('--read-only')
+  .option('--watch-interval <ms>')
+  .option('--parquet <dir>')
+  .option('--publish <file>')
+  .option('--publish-every <s>')
   .parse()
   .opts();
 

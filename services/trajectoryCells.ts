@@ -60,8 +60,9 @@ export async function trajectoryCells(
   states: MissingCells,
   policy: CellPolicy,
 ): Promise<CellPoint[]> {
-  const stored = await read();
-  const computable = new Set([...(await featureSteps(wh, modelId, datasetId)), ...(await artifactSteps(wh, modelId))]);
+  // Independent reads: they run at once on the reader connections.
+  const [stored, features, artifacts] = await Promise.all([read(), featureSteps(wh, modelId, datasetId), artifactSteps(wh, modelId)]);
+  const computable = new Set([...features, ...artifacts]);
   const missing = [...computable].filter((step) => !stored.some((p) => p.step === step));
   const pending = await Promise.all(missing.map(async (step) => ({ step, value: null, layer: null, ...(await states.state(specFor(step))) })));
   const fresh = policy === 'WAIT' && pending.length > 0 ? new Map((await read()).map((p) => [p.step, p])) : null;

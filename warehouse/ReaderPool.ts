@@ -101,7 +101,16 @@ export class ReaderPool {
       const next = this.waiting.shift();
       if (next) next(reader);
       else this.idle.push(reader);
+      if (this.idle.length === this.readers.length) for (const resolve of this.onDrained.splice(0)) resolve();
     }
+  }
+
+  private readonly onDrained: (() => void)[] = [];
+
+  /** Resolves once no reader is in use (at once if none is). */
+  drained(): Promise<void> {
+    if (this.idle.length === this.readers.length) return Promise.resolve();
+    return new Promise((resolve) => this.onDrained.push(resolve));
   }
 
   close(): void {

@@ -1,12 +1,14 @@
-import { DuckDBInstance, DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
-import { appendColumns, bulkScanFunction, float64Columns, typedColumns, type BulkColumn } from './bulk.js';
-import { applyMigrations, type MigrationOptions } from './migrations.js';
+import { appendColumns, float64Columns, typedColumns, type BulkColumn } from './bulk.js';
+import { closeConnections, openConnections, type Connections } from './connections.js';
+import { applyMigrations, schemaVersion, type MigrationOptions } from './migrations.js';
 import { Mutex } from './Mutex.js';
-import { Reader, ReaderPool, rowObjects } from './ReaderPool.js';
+import { copyFileAtomically } from './publish.js';
+import { type ReaderPool, rowObjects } from './ReaderPool.js';
 
 export type SqlParams = readonly DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -22,6 +24,11 @@ export interface WarehouseOptions {
   readonly cacheEntries?: number;
   /** Batch size and progress of long migrations (migration 8 converts voxel scores in batches). */
   readonly migration?: MigrationOptions;
+  /**
+   * Serve a Parquet export (the folder `exportParquet` writes) instead of a DuckDB file: an
+   * in-memory DuckDB whose tables are views over the files; read-only. `path` names the folder.
+   */
+  readonly parquet?: boolean;
 }
 
 /** What a write transaction may do: the same statements, on the single writer connection. */
@@ -57,18 +64,24 @@ export class Warehouse {
   cacheHits = 0;
 
   private readonly writeLock = new Mutex();
-  private bulkScan: unknown;
   private readonly cache: ReadCache;
 
   private constructor(
     readonly path: string,
     readonly readOnly: boolean,
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection,
-    private readonly readers: ReaderPool,
+    private readonly options: WarehouseOptions,
+    private connections: Connections,
     cacheEntries: number,
   ) {
     this.cache = new ReadCache(cacheEntries);
+  }
+
+  private get writer(): DuckDBConnection {
+    return this.connections.writer;
+  }
+
+  private get readers(): ReaderPool {
+    return this.connections.readers;
   }
 
   /** Reader connections (queries run on them concurrently). */
@@ -77,18 +90,19 @@ export class Warehouse {
   }
 
   static async create(options: WarehouseOptions): Promise<Warehouse> {
-    const { path, readOnly = false, readers = defaultReaders(), cacheEntries = 256 } = options;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const instance = await openInstance(path, readOnly);
-    const writer = await instance.connect();
-    // Kept reachable for the instance's lifetime: DuckDB calls back into it on every bulk append.
-    const bulkScan = bulkScanFunction();
-    writer.registerTableFunction(bulkScan);
-    const readerConnections: Reader[] = [];
-    for (let i = 0; i < Math.max(1, readers); i++) readerConnections.push(new Reader(await instance.connect()));
-    const warehouse = new Warehouse(path, readOnly, instance, writer, new ReaderPool(readerConnections), cacheEntries);
-    warehouse.bulkScan = bulkScan;
-    if (!readOnly) {
+    const { path, parquet = false, readers = defaultReaders(), cacheEntries = 256 } = options;
+    const readOnly = options.readOnly === true || parquet;
+    if (path !== ':memory:' && !parquet) mkdirSync(dirname(path), { recursive: true });
+    const connections = await openConnections({ path, parquet, readOnly, readers });
+    const warehouse = new Warehouse(path, readOnly, options, connections, cacheEntries);
+    if (readOnly) {
+      try {
+        await checkSchemaVersion(warehouse);
+      } catch (error) {
+        warehouse.close();
+        throw error;
+      }
+    } else {
       try {
         await applyMigrations(warehouse, options.migration);
       } catch (error) {
@@ -176,7 +190,9 @@ export class Warehouse {
    * Callers that only touch tables never read through the cache (jobs) pass dataChange: false.
    */
   async write<T>(work: (tx: WriteTx) => Promise<T>, options: { dataChange?: boolean } = {}): Promise<T> {
-    if (this.readOnly) throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} is open read-only`);
+    if (this.readOnly) {
+      throw new CortexError('WAREHOUSE_ERROR', 'this server has its warehouse read-only (a replica or a Parquet export): write through the writer', { readOnly: true });
+    }
     return this.writeLock.run(async () => {
       const tx: WriteTx = {
         append: (table, ...parts) => {
@@ -206,6 +222,43 @@ export class Warehouse {
     });
   }
 
+  /**
+   * Read-only: opens the file anew (a publisher replaced it) and swaps the new connections in.
+   * Reads in flight finish on the old ones, which close once idle; caches start over.
+   */
+  async reopen(): Promise<void> {
+    if (!this.readOnly || this.options.parquet) throw new CortexError('INTERNAL', 'reopen: only a read-only warehouse file reopens');
+    const next = await openConnections({ path: this.path, parquet: false, readOnly: true, readers: this.readers.size });
+    const old = this.connections;
+    this.connections = next;
+    this.dataVersion++;
+    this.writeVersion += 2;
+    try {
+      await checkSchemaVersion(this);
+    } catch (error) {
+      this.connections = old;
+      void next.readers.drained().then(() => closeConnections(next));
+      throw error;
+    }
+    void old.readers.drained().then(() => closeConnections(old));
+  }
+
+  /**
+   * Publishes the warehouse for read replicas: checkpoints, then copies the file to `target`
+   * atomically (a temporary file in the same folder, fsync, rename), holding the write lock so
+   * no write lands mid-copy (reads go on). Replicas watching `target` reopen it.
+   */
+  async publish(target: string): Promise<{ bytes: number; ms: number }> {
+    if (this.readOnly || this.path === ':memory:') throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} cannot be published: it is read-only or in memory`);
+    return this.writeLock.run(async () => {
+      const t0 = performance.now();
+      this.statementCount++;
+      await this.writer.run('CHECKPOINT');
+      const bytes = await copyFileAtomically(this.path, target);
+      return { bytes, ms: performance.now() - t0 };
+    });
+  }
+
   /** Writes the WAL into the database file (outside any transaction, under the write lock). */
   async checkpoint(): Promise<void> {
     await this.writeLock.run(async () => {
@@ -220,27 +273,20 @@ export class Warehouse {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.readers.close();
-    this.writer.closeSync();
-    this.instance.closeSync();
+    closeConnections(this.connections);
   }
 }
 
-async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
-  try {
-    return await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
-    if (lock) {
-      throw new CortexError(
-        'WAREHOUSE_LOCKED',
-        `warehouse ${path} is already open for writing by another process (PID ${lock[2]}); ` +
-          'DuckDB allows one writer: stop that process, or open this one read-only',
-        { path, pid: Number(lock[2]) },
-      );
-    }
-    throw new CortexError('WAREHOUSE_ERROR', `cannot open warehouse ${path}: ${message}`, { path }, { cause: error });
+/** A read-only warehouse must have been written by this version's migrations. */
+async function checkSchemaVersion(wh: Warehouse): Promise<void> {
+  const [row] = await wh.all<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations', [], { cache: false }).catch(() => [{ v: null }]);
+  if (row?.v !== schemaVersion()) {
+    throw new CortexError(
+      'WAREHOUSE_ERROR',
+      `warehouse ${wh.path} has schema version ${row?.v ?? 'none'}, this server reads version ${schemaVersion()}: ` +
+        'open it once for writing with this version (it migrates), then publish or export it again',
+      { path: wh.path, schemaVersion: row?.v ?? null, expected: schemaVersion() },
+    );
   }
 }
 

@@ -302,32 +302,37 @@ export async function voxelScores(
     subjectRois(wh, key.datasetId, key.subjectId),
   ]);
   const [voxel, r, alpha] = read.columns as [TypedColumn<Int32Array>, TypedColumn<Float32Array>, TypedColumn<Uint16Array>];
-  const order = voxelOrder(voxel.values);
+  const [vox, rv, av, an, codes] = [voxel.values, r.values, alpha.values, alpha.nulls, rois.codes];
+  const order = voxelOrder(vox);
   const roiCode = page.roi == null ? -1 : rois.labels.indexOf(page.roi);
+  if (page.roi != null && roiCode < 0) return { rows: [], total: page.withTotal ? 0 : null };
+  const minR = page.minR ?? -Infinity;
   const rows: VoxelScoreRow[] = [];
   let total = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    const v = voxel.values[i]!;
-    const code = v < rois.codes.length ? rois.codes[v]! : NULL_CODE;
-    if (page.roi != null && code !== roiCode) continue;
-    const rNull = r.nulls?.[i] === 1;
-    if (page.minR != null && (rNull || !(r.values[i]! >= page.minR))) continue;
+  // One pass over the cell (~10^5 rows): NaN (NULL) r never passes a minR filter.
+  for (let k = 0; k < vox.length; k++) {
+    const i = order === null ? k : order[k]!;
+    const v = vox[i]!;
+    const code = v < codes.length ? codes[v]! : NULL_CODE;
+    if (roiCode >= 0 && code !== roiCode) continue;
+    const x = rv[i]!;
+    if (page.minR != null && !(x >= minR)) continue;
     total++;
     if (v <= page.afterVoxel || rows.length > page.limit) continue;
-    const a = alpha.nulls?.[i] === 1 ? null : cell.alphas[alpha.values[i]!] ?? null;
-    rows.push({ voxel: v, roi: code === NULL_CODE ? null : rois.labels[code]!, r: rNull ? null : r.values[i]!, alpha: a });
+    rows.push({
+      voxel: v, roi: code === NULL_CODE ? null : rois.labels[code]!, r: x === x ? x : null,
+      alpha: an?.[i] === 1 ? null : cell.alphas[av[i]!] ?? null,
+    });
   }
   return { rows, total: page.withTotal ? total : null };
 }
 
-/** Row indices in voxel order: the identity when the scan returned them in order (it does: they were appended so). */
-function voxelOrder(voxel: Int32Array): Uint32Array {
-  const order = Uint32Array.from({ length: voxel.length }, (_, i) => i);
+/** Row indices in voxel order, or null when the scan returned them in order (it does: they were appended so). */
+function voxelOrder(voxel: Int32Array): Uint32Array | null {
   for (let i = 1; i < voxel.length; i++) {
-    if (voxel[i]! < voxel[i - 1]!) return order.sort((a, b) => voxel[a]! - voxel[b]!);
+    if (voxel[i]! < voxel[i - 1]!) return Uint32Array.from(voxel.keys()).sort((a, b) => voxel[a]! - voxel[b]!);
   }
-  return order;
+  return null;
 }
 
 export interface InternalMetricRow {

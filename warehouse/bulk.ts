@@ -192,9 +192,8 @@ export function float64Columns(result: DuckDBMaterializedResult): { names: strin
   return {
     names,
     rowCount,
-    columns: columns.map(({ values, nulls }, i) => {
+    columns: columns.map(({ values }, i) => {
       if (!(values instanceof Float64Array)) throw new CortexError('INTERNAL', `float64Columns: column ${names[i]} is not DOUBLE`);
-      if (nulls) nulls.forEach((isNull, r) => { if (isNull) values[r] = NaN; });
       return values;
     }),
   };
@@ -216,7 +215,8 @@ const TYPED: Partial<Record<DuckDBTypeId, { bytes: number; make: (b: ArrayBuffer
 
 /**
  * Numeric columns of a materialised result as typed arrays of their own type (INTEGER →
- * Int32Array, REAL → Float32Array, …), copied vector by vector, with a NULL mask per column.
+ * Int32Array, REAL → Float32Array, …), copied vector by vector, with a NULL mask per column
+ * (float columns also hold NaN where NULL).
  */
 export function typedColumns(result: DuckDBMaterializedResult): { names: string[]; rowCount: number; columns: TypedColumn<Float32Array | Float64Array | Int32Array | Int16Array | Uint16Array>[] } {
   const names = result.columnNames();
@@ -239,9 +239,12 @@ export function typedColumns(result: DuckDBMaterializedResult): { names: string[
       new Uint8Array(columns[i]!.values.buffer, offset * k.bytes, n * k.bytes).set(bytes.subarray(0, n * k.bytes));
       const validity = duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8);
       if (validity && validity.byteLength > 0) {
+        const column = columns[i]!;
+        const float = column.values instanceof Float32Array || column.values instanceof Float64Array;
         for (let r = 0; r < n; r++) {
           if (validity[r >> 3]! & (1 << (r & 7))) continue;
-          (columns[i]!.nulls ??= new Uint8Array(rowCount))[offset + r] = 1;
+          (column.nulls ??= new Uint8Array(rowCount))[offset + r] = 1;
+          if (float) column.values[offset + r] = NaN;
         }
       }
     });
