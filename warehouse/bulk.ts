@@ -161,26 +161,24 @@ function fillVector(chunk: DuckDBDataChunk, index: number, column: BulkColumn, s
   if ('constant' in column) throw new CortexError('INTERNAL', 'numeric constants are filled by appendColumns');
   const slice = column.values.subarray(start, start + n);
   const vector = copyToVector(chunk, index, slice);
-  if (column.type === 'DOUBLE' || column.type === 'REAL') setInvalid(vector, slice, (v) => v !== v);
-  else if (column.type === 'USMALLINT' && column.nullValue !== undefined) {
-    const nullValue = column.nullValue;
-    setInvalid(vector, slice, (v) => v === nullValue);
+  // NaN in a float column means "undefined score": stored as SQL NULL, never as NaN.
+  const nulls = column.type === 'DOUBLE' || column.type === 'REAL' ? firstNaN(slice as Float32Array | Float64Array)
+    : column.type === 'USMALLINT' && column.nullValue !== undefined ? slice.indexOf(column.nullValue) : -1;
+  if (nulls < 0) return;
+  const mask = new Uint8Array(Math.ceil(n / 64) * 8).fill(0xff);
+  const nullValue = column.type === 'USMALLINT' ? column.nullValue : undefined;
+  for (let i = nulls; i < n; i++) {
+    const v = slice[i]!;
+    if (nullValue === undefined ? v !== v : v === nullValue) mask[i >> 3]! &= ~(1 << (i & 7));
   }
-}
-
-/**
- * Marks the rows where `isNull` holds as SQL NULL: NaN in a float column means "undefined
- * score", never a stored NaN.
- */
-function setInvalid(vector: duckdb.Vector, values: ArrayLike<number>, isNull: (v: number) => boolean): void {
-  let any = false;
-  for (let i = 0; i < values.length; i++) if (isNull(values[i]!)) { any = true; break; }
-  if (!any) return;
-  const words = Math.ceil(values.length / 64);
-  const mask = new Uint8Array(words * 8).fill(0xff);
-  for (let i = 0; i < values.length; i++) if (isNull(values[i]!)) mask[i >> 3]! &= ~(1 << (i & 7));
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
+}
+
+/** Index of the first NaN, or −1 (a plain loop: this runs on every appended vector). */
+function firstNaN(values: Float32Array | Float64Array): number {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return i;
+  return -1;
 }
 
 /**
