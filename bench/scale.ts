@@ -5,7 +5,7 @@
  * (voxelScores first page with roi + minR, a page deep into a cell by cursor, brainTrajectory
  * of the best layer over all checkpoints, layerProfile), replacing a cell, peak RSS.
  *
- *   npm run bench:scale -- --sizes 1e7,1e8,1e9 [--dir bench/out/scale] [--runs 100] [--keep]
+ *   npm run bench:scale -- --sizes 1e7,1e8,1e9 [--dir bench/out/scale] [--runs 100] [--memory-limit 3GB] [--keep]
  *
  * The numbers are synthetic (r = planted layer/step curve + noise; penalties from a 10-value
  * grid; summaries from one pass per ROI): computing them is timed apart from writing them.
@@ -47,12 +47,13 @@ async function main(): Promise<void> {
       dir: { type: 'string', default: 'bench/out/scale' },
       runs: { type: 'string', default: '100' },
       keep: { type: 'boolean', default: false },
+      'memory-limit': { type: 'string', default: '3GB' },
       probe: { type: 'string' },
     },
   });
   if (values.probe) {
     // Child mode: the serving process measured at one size.
-    console.log(JSON.stringify(await probe(values.probe, Number(values.runs))));
+    console.log(JSON.stringify(await probe(values.probe, Number(values.runs), values['memory-limit'])));
     return;
   }
   const sizes = values.sizes.split(',').map(Number).sort((a, b) => a - b);
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
   console.log(`bench/scale — ${SHAPE.models} models × checkpoints × ${SHAPE.layers} layers × ${SHAPE.subjects} subjects × ${SHAPE.voxels} voxels; ` +
     `one job (one transaction) = ${SHAPE.layers * SHAPE.subjects} cells = ${ROWS_PER_JOB.toLocaleString()} rows; warehouse ${path}`);
   const results: { build: BuildFigures; probe: ProbeResult }[] = [];
-  let wh = await Warehouse.create({ path, cacheEntries: 0 });
+  const memoryLimit = values['memory-limit'];
+  let wh = await Warehouse.create({ path, cacheEntries: 0, memoryLimit });
   await setUp(wh, Math.ceil(sizes.at(-1)! / ROWS_PER_JOB));
   let job = 0;
   let writeSeconds = 0;
@@ -102,9 +104,9 @@ async function main(): Promise<void> {
     };
     wh.close();
     process.stderr.write(`  probing ${rows.toLocaleString()} rows in a fresh serving process…\n`);
-    results.push({ build, probe: await runProbe(path, Number(values.runs)) });
+    results.push({ build, probe: await runProbe(path, Number(values.runs), memoryLimit) });
     printTable(results);
-    wh = await Warehouse.create({ path, cacheEntries: 0 });
+    wh = await Warehouse.create({ path, cacheEntries: 0, memoryLimit });
   }
   wh.close();
   if (!values.keep) for (const f of [path, `${path}.wal`]) rmSync(f, { force: true });
@@ -166,10 +168,10 @@ function summaries(r: Float32Array): RoiSummary[] {
   });
 }
 
-function runProbe(path: string, runs: number): Promise<ProbeResult> {
+function runProbe(path: string, runs: number, memoryLimit: string): Promise<ProbeResult> {
   const script = fileURLToPath(import.meta.url);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, '--probe', path, '--runs', String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, '--probe', path, '--runs', String(runs), '--memory-limit', memoryLimit], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`probe exited with ${code}`))));
@@ -203,7 +205,7 @@ function printTable(results: readonly { build: BuildFigures; probe: ProbeResult 
   console.log('');
   console.log(line(['', 'goal (10^9)', ...results.map((r) => `${r.build.rows.toExponential(0)} rows`)]));
   for (const [label, goal, f] of rows.slice(1)) console.log(line([label, goal, ...results.map(f)]));
-  console.log(`  Queries: GraphQL over HTTP, read cache off, a random cell per request, ${results[0]!.probe.runs} runs each;`);
+  console.log(`  Queries: GraphQL over HTTP, read cache off, a random cell per request, ${results[0]!.probe.runs} runs each; DuckDB memory limit ${results[0]!.probe.memoryLimit};`);
   console.log(`  "p50 / p95 (cpu)": wall ms, and the serving process's CPU ms per request (steadier on a busy machine). Machine: ${results.map((r) => r.probe.machine).join('; ')}.`);
 }
 

@@ -31,6 +31,7 @@ export interface ProbeResult {
   readonly appendOnly: Times;
   readonly voxelAfterReplace: Times;
   readonly rssMb: number;
+  readonly memoryLimit: string;
 }
 
 const VOXEL_PAGE = `query($m: ID!, $s: Int!, $l: Int!, $d: ID!, $subj: String!, $after: String, $roi: String, $minR: Float) {
@@ -44,9 +45,9 @@ const LAYER_PROFILE = `query($m: ID!, $d: ID!, $s: Int!) { model(id: $m) { check
  * over HTTP with the read cache off, and times each query on distinct random cells; then
  * replaces cells through the write path and reads them again.
  */
-export async function probe(path: string, runs: number): Promise<ProbeResult> {
+export async function probe(path: string, runs: number, memoryLimit: string): Promise<ProbeResult> {
   const t0 = performance.now();
-  const wh = await Warehouse.create({ path, cacheEntries: 0 });
+  const wh = await Warehouse.create({ path, cacheEntries: 0, memoryLimit });
   const openMs = performance.now() - t0;
   const [{ jobs }] = await wh.all<{ jobs: number }>('SELECT count(DISTINCT (model_id, step)) AS jobs FROM cells');
   const limits = { maxCost: 1e9, maxDepth: 12, maxPageSize: 500 };
@@ -122,6 +123,6 @@ export async function probe(path: string, runs: number): Promise<ProbeResult> {
   wh.close();
   return {
     runs, machine: `${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`, openMs, voxelFirst, voxelDeep, trajectory, trajectoryPoints, layerProfile,
-    replace, appendOnly, voxelAfterReplace, rssMb: process.resourceUsage().maxRSS / 1024,
+    replace, appendOnly, voxelAfterReplace, rssMb: process.resourceUsage().maxRSS / 1024, memoryLimit,
   };
 }

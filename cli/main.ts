@@ -65,6 +65,7 @@ program
   .option('--parquet <dir>', 'serve a Parquet export folder (cortexql export-parquet) read-only instead of --db (env CORTEXQL_PARQUET)')
   .option('--publish <file>', 'writer: publish the warehouse to this file for replicas, atomically, after changes (env CORTEXQL_PUBLISH)')
   .option('--publish-every <s>', 'writer: at most this often (env CORTEXQL_PUBLISH_EVERY, default 10)')
+  .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 2GB (env CORTEXQL_MEMORY_LIMIT, default 80% of RAM)")
   .action(async (opts) => {
     await serve(resolveConfig(opts));
   });

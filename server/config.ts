@@ -36,9 +36,11 @@ export interface WarehouseServing {
   readonly publishEverySeconds: number;
   /** Replica: how often to look for a newly published file. */
   readonly watchIntervalMs: number;
+  /** DuckDB's memory limit ('2GB'; null: DuckDB's default, 80% of RAM). */
+  readonly memoryLimit: string | null;
 }
 
-type Flag = 'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'anonymous' | 'readers' | 'cacheEntries' | 'parquet' | 'publish' | 'publishEvery' | 'watchInterval';
+type Flag = 'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'anonymous' | 'readers' | 'cacheEntries' | 'parquet' | 'publish' | 'publishEvery' | 'watchInterval' | 'memoryLimit';
 
 /** Defaults, overridden by environment variables, overridden by flags. */
 export function resolveConfig(
@@ -91,6 +93,13 @@ export function resolveConfig(
       publish,
       publishEverySeconds: int(pick(flags.publishEvery, 'CORTEXQL_PUBLISH_EVERY', '10'), 'publish interval (s)', 1, 86_400),
       watchIntervalMs: int(pick(flags.watchInterval, 'CORTEXQL_WATCH_INTERVAL', '1000'), 'watch interval (ms)', 10, 3_600_000),
+      memoryLimit: memoryLimit(flags.memoryLimit ?? env.CORTEXQL_MEMORY_LIMIT ?? null),
     },
   };
+}
+
+function memoryLimit(text: string | null): string | null {
+  if (text === null) return null;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(text)) throw badInput(`memory limit must be a size such as 2GB or 512MiB (got '${text}')`);
+  return text;
 }

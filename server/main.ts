@@ -21,6 +21,7 @@ const opts = new Command('cortexql-server')
   .option('--parquet <dir>')
   .option('--publish <file>')
   .option('--publish-every <s>')
+  .option('--memory-limit <size>')
   .parse()
   .opts();
 

@@ -28,7 +28,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   const serving = config.warehouse;
   const wh = await Warehouse.create({
     path: serving.parquet ?? config.db, readOnly: serving.readOnly, parquet: serving.parquet !== null,
-    readers: serving.readers, cacheEntries: serving.cacheEntries,
+    readers: serving.readers, cacheEntries: serving.cacheEntries, memoryLimit: serving.memoryLimit ?? undefined,
   });
   // A replica computes nothing (it cannot write): missing cells stay MISSING there.
   const scheduler = wh.readOnly ? undefined : await startScheduler(wh, config, logger);

@@ -29,6 +29,8 @@ export interface WarehouseOptions {
    * in-memory DuckDB whose tables are views over the files; read-only. `path` names the folder.
    */
   readonly parquet?: boolean;
+  /** DuckDB's memory limit, e.g. '2GB' (default DuckDB's: 80% of RAM). Bounds the buffer pool, hence RSS. */
+  readonly memoryLimit?: string;
 }
 
 /** What a write transaction may do: the same statements, on the single writer connection. */
@@ -93,7 +95,7 @@ export class Warehouse {
     const { path, parquet = false, readers = defaultReaders(), cacheEntries = 256 } = options;
     const readOnly = options.readOnly === true || parquet;
     if (path !== ':memory:' && !parquet) mkdirSync(dirname(path), { recursive: true });
-    const connections = await openConnections({ path, parquet, readOnly, readers });
+    const connections = await openConnections({ path, parquet, readOnly, readers, memoryLimit: options.memoryLimit });
     const warehouse = new Warehouse(path, readOnly, options, connections, cacheEntries);
     if (readOnly) {
       try {
@@ -228,7 +230,7 @@ export class Warehouse {
    */
   async reopen(): Promise<void> {
     if (!this.readOnly || this.options.parquet) throw new CortexError('INTERNAL', 'reopen: only a read-only warehouse file reopens');
-    const next = await openConnections({ path: this.path, parquet: false, readOnly: true, readers: this.readers.size });
+    const next = await openConnections({ path: this.path, parquet: false, readOnly: true, readers: this.readers.size, memoryLimit: this.options.memoryLimit });
     const old = this.connections;
     this.connections = next;
     this.dataVersion++;
