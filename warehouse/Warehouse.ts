@@ -127,11 +127,22 @@ export class Warehouse {
       this.cacheHits++;
       return hit as T[];
     }
+    // Identical reads in flight at once share one execution (with the cache off too): a burst
+    // of clients asking the same thing costs DuckDB one query. Nothing outlives the read.
+    const flight = options.cache === false ? null : `${this.writeVersion}\u0000${key ?? ReadCache.keyOf(sql, params)}`;
+    const shared = flight === null ? undefined : this.inFlight.get(flight);
+    if (shared) return shared as Promise<T[]>;
     const version = this.dataVersion;
-    const rows = await this.read(sql, params, (result) => rowObjects<T>(result));
-    if (key !== null) this.cache.set(key, version, rows);
+    const rows = this.read(sql, params, (result) => rowObjects<T>(result));
+    if (flight !== null) {
+      this.inFlight.set(flight, rows);
+      void rows.finally(() => this.inFlight.delete(flight)).catch(() => undefined);
+    }
+    if (key !== null) this.cache.set(key, version, await rows);
     return rows;
   }
+
+  private readonly inFlight = new Map<string, Promise<unknown[]>>();
 
   /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
   async readColumns(sql: string, params: SqlParams = []): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
@@ -302,7 +313,10 @@ class ReadCache {
   constructor(private readonly capacity: number, private readonly maxRows = 20_000) {}
 
   key(sql: string, params: SqlParams): string | null {
-    if (this.capacity === 0) return null;
+    return this.capacity === 0 ? null : ReadCache.keyOf(sql, params);
+  }
+
+  static keyOf(sql: string, params: SqlParams): string {
     return `${sql}\u0000${JSON.stringify(params, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
   }
 

@@ -80,6 +80,18 @@ describe('Warehouse', () => {
     wh.close();
   });
 
+  it('runs identical reads in flight at once as one statement, with the cache off too', async () => {
+    const wh = await Warehouse.create({ path: ':memory:', cacheEntries: 0 });
+    await wh.write((tx) => tx.run("INSERT INTO models (model_id) VALUES ('m1'), ('m2')"));
+    const read = () => wh.all<{ n: number }>('SELECT count(*) AS n FROM models WHERE model_id LIKE ?', ['m%']);
+    const before = wh.statementCount;
+    expect(await Promise.all([read(), read(), read()])).toEqual([[{ n: 2 }], [{ n: 2 }], [{ n: 2 }]]);
+    expect(wh.statementCount - before).toBe(1);
+    expect(await read()).toEqual([{ n: 2 }]);
+    expect(wh.statementCount - before).toBe(2);
+    wh.close();
+  });
+
   it('bulk-appends typed arrays (NaN → NULL, constants, several parts) and reads them back as typed arrays', async () => {
     const wh = await Warehouse.create({ path: ':memory:' });
     const n = 5000; // more than one DataChunk (2048 rows)
