@@ -23,9 +23,9 @@ import { createLogger } from '../server/observability.js';
 import { encodingParams, loadEncodingInputs, writeEncodingResults } from '../services/encoding.js';
 import { encodingJob, jobIdFor } from '../services/jobs/jobSpec.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
-import { writeSyntheticFmri } from '../test/helpers/syntheticFmri.js';
-import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
-import { registerModel } from '../warehouse/registry.js';
+import { writeSyntheticFmri } from './syntheticFmri.js';
+import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
+import { registerModel } from '../services/registry.js';
 import { deleteCells } from '../warehouse/brainScoresRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile } from './stats.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       const started = new Date();
       const inputs = await loadEncodingInputs(wh, req);
       const result = await fitEncodingCells(inputs, encodingParams());
-      await writeEncodingResults(wh, req, encodingParams(), result, started);
+      await wh.write((tx) => writeEncodingResults(tx, req, encodingParams(), result, started));
     };
     const lazy = async () => {
       const score = (await gql(SCORE('WAIT'))).model.checkpoints.nodes[0].brainScore;
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       // Sample only while the job is RUNNING (its fit is on the worker thread).
       for (;;) {
         const [job] = await wh.all<{ status: string }>('SELECT status FROM jobs WHERE job_id = ?', [id], { cache: false });
-        if (job!.status === 'RUNNING') break;
+        if (job.status === 'RUNNING') break;
         await new Promise((r) => setTimeout(r, 2));
       }
       const waiting = scheduler.wait(id, 600_000);

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../server/app.js';
 import { localAuth } from '../server/auth.js';
 import { SHIPPED_DATA } from '../services/paths.js';
-import { importEvalsFromPath } from '../warehouse/importEvals.js';
+import { importEvalsFromPath } from '../services/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile } from './stats.js';
 
@@ -68,7 +68,7 @@ function startChild(path: string, cacheEntries: number): Promise<Child> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', path, '--cache-entries', String(cacheEntries)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: ((line: string) => void)[] = [];
   let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buffered += d.toString();
     for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
       const line = buffered.slice(0, i);
@@ -83,10 +83,10 @@ function startChild(path: string, cacheEntries: number): Promise<Child> {
       ...JSON.parse(line),
       cpuMs: async () => {
         const answer = nextLine();
-        child.stdin!.write('cpu\n');
+        child.stdin.write('cpu\n');
         return JSON.parse(await answer).cpuMs;
       },
-      stop: () => child.stdin!.end(),
+      stop: () => child.stdin.end(),
     }));
   });
 }
@@ -140,14 +140,14 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await fn();
       if (i < warmup) continue;
-      times[k]!.push(performance.now() - t0);
+      times[k].push(performance.now() - t0);
       if (fn === directRows) {
         const c = process.cpuUsage(c0);
         directCpu += (c.user + c.system) / 1000;
       }
     }
   }
-  const cpuPer = [((await cached.cpuMs()) - serverCpu[0]!) / runs, ((await uncached.cpuMs()) - serverCpu[1]!) / runs, directCpu / runs];
+  const cpuPer = [((await cached.cpuMs()) - serverCpu[0]) / runs, ((await uncached.cpuMs()) - serverCpu[1]) / runs, directCpu / runs];
   const [api, apiUncached, sql] = times.map((t) => t.sort((a, b) => a - b)) as [number[], number[], number[]];
   const ratio = percentile(api, 50) / percentile(sql, 50);
   const ratioUncached = percentile(apiUncached, 50) / percentile(sql, 50);
@@ -180,11 +180,11 @@ async function main(): Promise<void> {
   const distinctBody = () => JSON.stringify({ query: QUERY.replace('"lambada_openai"', '$task').replace('query($models: [ID!]!)', 'query($models: [ID!]!, $task: String!)'), variables: { models: MODELS, task: tasks[next++ % tasks.length] } });
   const loadDistinct = await load(postTo(uncached.endpoint, distinctBody));
 
-  console.log(`bench/query — compareModels(7 Pythia models, lambada_openai acc, alignBy: TOKENS): ${apiPoints} points; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`  API over HTTP (read cache on)   p50 ${fmt(percentile(api, 50))}  p95 ${fmt(percentile(api, 95))}  server CPU ${fmt(cpuPer[0]!)}/request  (${runs} requests, interleaved with the two below)`);
-  console.log(`  API over HTTP (read cache off)  p50 ${fmt(percentile(apiUncached, 50))}  p95 ${fmt(percentile(apiUncached, 95))}  server CPU ${fmt(cpuPer[1]!)}/request  (${uncached.readers} reader connections)`);
-  console.log(`  direct DuckDB SQL (same rows)   p50 ${fmt(percentile(sql, 50))}  p95 ${fmt(percentile(sql, 95))}  CPU ${fmt(cpuPer[2]!)}/query`);
-  console.log(`  ratio API / direct (p50): ${ratio.toFixed(2)}× with the cache, ${ratioUncached.toFixed(2)}× without  (goal ≤ 1.2×); in CPU: ${(cpuPer[0]! / cpuPer[2]!).toFixed(2)}× and ${(cpuPer[1]! / cpuPer[2]!).toFixed(2)}×`);
+  console.log(`bench/query — compareModels(7 Pythia models, lambada_openai acc, alignBy: TOKENS): ${apiPoints} points; ${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}`);
+  console.log(`  API over HTTP (read cache on)   p50 ${fmt(percentile(api, 50))}  p95 ${fmt(percentile(api, 95))}  server CPU ${fmt(cpuPer[0])}/request  (${runs} requests, interleaved with the two below)`);
+  console.log(`  API over HTTP (read cache off)  p50 ${fmt(percentile(apiUncached, 50))}  p95 ${fmt(percentile(apiUncached, 95))}  server CPU ${fmt(cpuPer[1])}/request  (${uncached.readers} reader connections)`);
+  console.log(`  direct DuckDB SQL (same rows)   p50 ${fmt(percentile(sql, 50))}  p95 ${fmt(percentile(sql, 95))}  CPU ${fmt(cpuPer[2])}/query`);
+  console.log(`  ratio API / direct (p50): ${ratio.toFixed(2)}× with the cache, ${ratioUncached.toFixed(2)}× without  (goal ≤ 1.2×); in CPU: ${(cpuPer[0] / cpuPer[2]).toFixed(2)}× and ${(cpuPer[1] / cpuPer[2]).toFixed(2)}×`);
   console.log(`  ${clients} concurrent clients for ${seconds} s: ${loadCached.rate.toFixed(0)} requests/s cached, ${loadUncached.rate.toFixed(0)} uncached ` +
     `(${((100 * loadUncached.rate) / loadCached.rate).toFixed(0)}%, goal ≥ 60%; identical reads in flight share one execution); errors ${loadCached.errors} + ${loadUncached.errors} (goal 0)`);
   console.log(`  … uncached, a different task per request (${tasks.length} tasks): ${loadDistinct.rate.toFixed(0)} requests/s ` +

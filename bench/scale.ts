@@ -21,7 +21,7 @@ import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
 import { createRng } from '../compute/random.js';
 import { encodingParams, writeEncodingResults } from '../services/encoding.js';
 import { writeFmriDataset } from '../warehouse/fmriRepo.js';
-import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import { registerCheckpoints, registerModel } from '../services/registry.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { probe, type ProbeResult } from './scaleProbe.js';
 import { DATASET, jobCell, modelId, roiOf, ROWS_PER_JOB, SHAPE, stepOf, subjectId } from './scaleShape.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       const { model, checkpoint } = jobCell(job);
       const w0 = performance.now();
       const cpu0 = process.cpuUsage();
-      await writeEncodingResults(wh, { modelId: modelId(model), step: stepOf(checkpoint), datasetId: DATASET }, encodingParams(), { cells, device: 'synthetic' }, new Date());
+      await wh.write((tx) => writeEncodingResults(tx, { modelId: modelId(model), step: stepOf(checkpoint), datasetId: DATASET }, encodingParams(), { cells, device: 'synthetic' }, new Date()));
       const cpu = process.cpuUsage(cpu0);
       writeSeconds += (performance.now() - w0) / 1000;
       writeCpu += (cpu.user + cpu.system) / 1e6;
@@ -121,14 +121,14 @@ async function setUp(wh: Warehouse, jobs: number): Promise<void> {
   }
   const words = Array.from({ length: 20 }, (_, i) => ({ word: `w${i}`, onset: i, offset: i + 0.5 }));
   const roi = Array.from({ length: SHAPE.voxels }, (_, v) => roiOf(v));
-  await writeFmriDataset(wh, {
+  await wh.write((tx) => writeFmriDataset(tx, {
     dataset: { id: DATASET, trSeconds: 2 },
     runs: [{ id: 'train-1', split: 'train', nTrs: 4, words }, { id: 'test-1', split: 'test', nTrs: 4, words }],
     subjects: Array.from({ length: SHAPE.subjects }, (_, s) => ({
       id: subjectId(s), nVoxels: SHAPE.voxels, roi, coords: new Float32Array(SHAPE.voxels * 3),
       responses: ['train-1', 'test-1'].map((runId) => ({ runId, presentation: 0, matrix: new Float32Array(4 * SHAPE.voxels) })),
     })),
-  } as Parameters<typeof writeFmriDataset>[1]);
+  } as Parameters<typeof writeFmriDataset>[1]));
 }
 
 /** One job's cells: r = a planted curve over layer and checkpoint plus noise; penalties from the grid. */
@@ -144,7 +144,7 @@ function syntheticJob(job: number): EncodingCellResult[] {
       for (let v = 0; v < SHAPE.voxels; v++) {
         const u = rng();
         r[v] = v % 211 === 0 ? NaN : base * (1 + (v % SHAPE.rois) / 10) + 0.1 * (u + rng() - 1);
-        alpha[v] = ALPHAS[Math.floor(u * 1e6) % ALPHAS.length]!;
+        alpha[v] = ALPHAS[Math.floor(u * 1e6) % ALPHAS.length];
       }
       cells.push({ layer, subjectId: subjectId(s), r, alpha, summaries: summaries(r) });
     }
@@ -158,13 +158,13 @@ function summaries(r: Float32Array): RoiSummary[] {
   const n = new Int32Array(SHAPE.rois + 1);
   const sig = new Int32Array(SHAPE.rois + 1);
   for (let v = 0; v < r.length; v++) {
-    const x = r[v]!;
+    const x = r[v];
     if (x !== x) continue;
-    for (const k of [v % SHAPE.rois, SHAPE.rois]) { sum[k]! += x; n[k]!++; if (x > 0.1) sig[k]!++; }
+    for (const k of [v % SHAPE.rois, SHAPE.rois]) { sum[k] += x; n[k]++; if (x > 0.1) sig[k]++; }
   }
   return Array.from({ length: SHAPE.rois + 1 }, (_, k) => {
-    const mean = n[k]! ? sum[k]! / n[k]! : null;
-    return { roi: k === SHAPE.rois ? 'all' : `R${k}`, meanR: mean, medianR: mean, topMeanR: mean, nVoxels: k === SHAPE.rois ? r.length : r.length / SHAPE.rois, nSignificant: sig[k]! };
+    const mean = n[k] ? sum[k] / n[k] : null;
+    return { roi: k === SHAPE.rois ? 'all' : `R${k}`, meanR: mean, medianR: mean, topMeanR: mean, nVoxels: k === SHAPE.rois ? r.length : r.length / SHAPE.rois, nSignificant: sig[k] };
   });
 }
 
@@ -201,11 +201,11 @@ function printTable(results: readonly { build: BuildFigures; probe: ProbeResult 
     ['peak RSS ingest process', '', (r) => `${(r.build.ingestRssMb / 1024).toFixed(2)} GB`],
   ];
   const widths = [44, 15, ...results.map(() => 22)];
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' ');
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' ');
   console.log('');
   console.log(line(['', 'goal (10^9)', ...results.map((r) => `${r.build.rows.toExponential(0)} rows`)]));
   for (const [label, goal, f] of rows.slice(1)) console.log(line([label, goal, ...results.map(f)]));
-  console.log(`  Queries: GraphQL over HTTP, read cache off, a random cell per request, ${results[0]!.probe.runs} runs each; DuckDB memory limit ${results[0]!.probe.memoryLimit};`);
+  console.log(`  Queries: GraphQL over HTTP, read cache off, a random cell per request, ${results[0].probe.runs} runs each; DuckDB memory limit ${results[0].probe.memoryLimit};`);
   console.log(`  "p50 / p95 (cpu)": wall ms, and the serving process's CPU ms per request (steadier on a busy machine). Machine: ${results.map((r) => r.probe.machine).join('; ')}.`);
 }
 

@@ -104,7 +104,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
   const writeOne = async (c: ReturnType<typeof randomCell>, params: ReturnType<typeof encodingParams>) => {
     const r = Float32Array.from({ length: SHAPE.voxels }, () => rng() * 0.3);
     const cell: EncodingCellResult = { layer: c.l, subjectId: c.subj, r, alpha: new Float32Array(SHAPE.voxels).fill(10), summaries: [] };
-    await writeEncodingResults(wh, { modelId: c.m, step: c.s, datasetId: DATASET }, params, { cells: [cell], device: 'synthetic' }, new Date());
+    await wh.write((tx) => writeEncodingResults(tx, { modelId: c.m, step: c.s, datasetId: DATASET }, params, { cells: [cell], device: 'synthetic' }, new Date()));
   };
   const writes = Math.min(20, runs);
   const replace = await time(async () => {
@@ -116,13 +116,13 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
   const appendOnly = await time(() => writeOne(randomCell(), otherParams), writes);
   await wh.write((tx) => deleteCells(tx, { paramsHash: paramsHash(otherParams) }));
   const voxelAfterReplace = await time(async () => {
-    await gql(VOXEL_PAGE, { ...replaced[randInt(rng, replaced.length)]!, roi: 'R1', minR: 0 });
+    await gql(VOXEL_PAGE, { ...replaced[randInt(rng, replaced.length)], roi: 'R1', minR: 0 });
   });
 
   await server.close();
   wh.close();
   return {
-    runs, machine: `${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`, openMs, voxelFirst, voxelDeep, trajectory, trajectoryPoints, layerProfile,
+    runs, machine: `${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}`, openMs, voxelFirst, voxelDeep, trajectory, trajectoryPoints, layerProfile,
     replace, appendOnly, voxelAfterReplace, rssMb: process.resourceUsage().maxRSS / 1024, memoryLimit,
   };
 }

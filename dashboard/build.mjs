@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the dashboard into dist/dashboard/ (index.html, app.js, app.css): type-checks
-// dashboard/src with its own tsconfig (DOM types), then bundles it and uPlot with esbuild.
+// dashboard/src with its own tsconfig (DOM types; `npm run build` does that in scripts/compile.mjs
+// and passes --no-check), then bundles it and uPlot with esbuild.
 // Nothing is fetched at run time: the page loads these three files and talks to /graphql.
 // Usage: node dashboard/build.mjs [--no-check] [--outdir DIR]   (default dist/dashboard)
 import { execFileSync } from 'node:child_process';

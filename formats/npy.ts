@@ -36,7 +36,7 @@ const CTORS: Record<NpyDtype, { new (buffer: ArrayBuffer): NpyData; BYTES_PER_EL
 /** Parses an .npy file; throws an Error whose message says what is wrong (callers add the file name). */
 export function readNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not an .npy file (bad magic string)');
-  const major = bytes[6]!;
+  const major = bytes[6];
   if (major < 1 || major > 3) throw new Error(`unsupported .npy format version ${major}.${bytes[7]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -79,16 +79,16 @@ function fortranToC(data: NpyData, shape: readonly number[]): NpyData {
   const cStrides = new Array<number>(rank);
   const fStrides = new Array<number>(rank);
   cStrides[rank - 1] = 1;
-  for (let d = rank - 2; d >= 0; d--) cStrides[d] = cStrides[d + 1]! * shape[d + 1]!;
+  for (let d = rank - 2; d >= 0; d--) cStrides[d] = cStrides[d + 1] * shape[d + 1];
   fStrides[0] = 1;
-  for (let d = 1; d < rank; d++) fStrides[d] = fStrides[d - 1]! * shape[d - 1]!;
+  for (let d = 1; d < rank; d++) fStrides[d] = fStrides[d - 1] * shape[d - 1];
   const index = new Array<number>(rank).fill(0);
   for (let f = 0; f < data.length; f++) {
     let c = 0;
-    for (let d = 0; d < rank; d++) c += index[d]! * cStrides[d]!;
-    (out as Float64Array)[c] = (data as Float64Array)[f]!;
+    for (let d = 0; d < rank; d++) c += index[d] * cStrides[d];
+    (out as Float64Array)[c] = (data as Float64Array)[f];
     for (let d = 0; d < rank; d++) {
-      if (++index[d]! < shape[d]!) break;
+      if (++index[d] < shape[d]) break;
       index[d] = 0;
     }
   }

@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { ApiKey, CreatedApiKey, RoleEnum } from '../schema/ApiKey.type.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../warehouse/apiKeysRepo.js';
+import { ApiKey, CreatedApiKey } from '../schema/ApiKey.type.js';
+import { Role } from '../schema/enums.js';
+import { createApiKey, revokeApiKey } from '../services/apiKeys.js';
+import { listApiKeys } from '../warehouse/apiKeysRepo.js';
 import type { Context } from './context.js';
 
 @Resolver()
@@ -8,14 +10,13 @@ export class ApiKeyResolver {
   @Authorized('admin')
   @Query(() => [ApiKey], { description: 'API keys (admin only).' })
   async apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
-    return (await listApiKeys(ctx.wh)) as ApiKey[];
+    return listApiKeys(ctx.wh);
   }
 
   @Authorized('admin')
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key (admin only). Keys are stored hashed.' })
-  async createApiKey(@Ctx() ctx: Context, @Arg('name', () => String) name: string, @Arg('role', () => RoleEnum) role: RoleEnum): Promise<CreatedApiKey> {
-    const { key, info } = await createApiKey(ctx.wh, name, role);
-    return { key, info: info as ApiKey };
+  async createApiKey(@Ctx() ctx: Context, @Arg('name', () => String) name: string, @Arg('role', () => Role) role: Role): Promise<CreatedApiKey> {
+    return createApiKey(ctx.wh, name, role);
   }
 
   @Authorized('admin')

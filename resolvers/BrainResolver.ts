@@ -4,15 +4,13 @@ import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
 import { internalParamsHash } from '../services/internal.js';
 import { bestLayerPerStep, lazyPolicy, onCheckpointAxis, trajectoryCells } from '../services/trajectoryCells.js';
 import { BrainCellArgs } from '../schema/BrainCellArgs.js';
-import { BrainScore, CellStatus, Dataset, LayerScore, SignalPoint, VoxelScoreConnection } from '../schema/Brain.type.js';
+import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
-import { connectionComplexity } from '../schema/connection.js';
 import { Model } from '../schema/Model.type.js';
-import { BrainStatistic } from '../schema/Phases.type.js';
+import { BrainStatistic, CellPolicy, CellStatus } from '../schema/enums.js';
 import { brainRows, internalRows, storedCell, voxelScores } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, listDatasetIds } from '../warehouse/fmriRepo.js';
 import { encodingJob, internalJob } from '../services/jobs/jobSpec.js';
-import { CellPolicy } from '../schema/Job.type.js';
 import type { Context } from './context.js';
 import { checkFirst, decodeCursor, encodeCursor, selectsField, toPage } from './pagination.js';
 
@@ -38,7 +36,7 @@ export class CheckpointBrainResolver {
       [row] = bestLayerPerStep(await brainRows(ctx.wh, { ...query, modelIds: [cp.modelId], steps: [cp.step] }));
       if (row) return { ...row, status: CellStatus.READY, jobId: state.jobId, reason: null };
     }
-    return { value: null, status: state.status as CellStatus, layer: layer ?? null, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
+    return { value: null, status: state.status, layer: layer ?? null, nSubjects: 0, nVoxels: 0, nSignificant: 0, reason: state.reason, jobId: state.jobId };
   }
 
   @FieldResolver(() => [LayerScore], { description: 'Brain score of every computed layer of this checkpoint: where in depth the model aligns.' })
@@ -62,7 +60,6 @@ export class CheckpointBrainResolver {
 export class ModelBrainResolver {
   @FieldResolver(() => [SignalPoint], {
     description: 'Brain score over training: per checkpoint the given layer, or the best layer when `layer` is omitted.',
-    complexity: ({ childComplexity }) => 1 + 50 * childComplexity,
   })
   async brainTrajectory(
     @Root() model: Model,
@@ -74,12 +71,11 @@ export class ModelBrainResolver {
     const missing = lazyPolicy(policy, paramsHash);
     const states = ctx.loaders.missingCells(missing, waitSeconds, ctx.scheduler);
     const points = await trajectoryCells(ctx.wh, model.id, dataset, read, (step) => encodingJob(model.id, step, dataset), states, missing);
-    return onCheckpointAxis(ctx.wh, model.id, points.map((p) => ({ ...p, status: p.status as CellStatus })));
+    return onCheckpointAxis(ctx.wh, model.id, points);
   }
 
   @FieldResolver(() => [SignalPoint], {
     description: 'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA) at one layer, computed on a dataset’s stimulus words.',
-    complexity: ({ childComplexity }) => 1 + 50 * childComplexity,
   })
   async internalTrajectory(
     @Root() model: Model,
@@ -94,13 +90,13 @@ export class ModelBrainResolver {
       (await internalRows(ctx.wh, [model.id], metric, layer, internalParamsHash(dataset))).map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
     const states = ctx.loaders.missingCells(policy, waitSeconds, ctx.scheduler);
     const points = await trajectoryCells(ctx.wh, model.id, dataset, read, (step) => internalJob(model.id, step, dataset), states, policy);
-    return onCheckpointAxis(ctx.wh, model.id, points.map((p) => ({ ...p, status: p.status as CellStatus })));
+    return onCheckpointAxis(ctx.wh, model.id, points);
   }
 }
 
 @Resolver()
 export class BrainQueryResolver {
-  @Query(() => VoxelScoreConnection, { description: 'Per-voxel scores of one cell (model, step, layer, dataset, subject), in voxel order.', complexity: connectionComplexity })
+  @Query(() => VoxelScoreConnection, { description: 'Per-voxel scores of one cell (model, step, layer, dataset, subject), in voxel order.' })
   async voxelScores(
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,

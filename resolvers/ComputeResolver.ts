@@ -1,28 +1,31 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { computeEncoding } from '../services/encoding.js';
 import { computeInternal } from '../services/internal.js';
-import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReport, ImportFeaturesInput } from '../schema/Brain.type.js';
-import { importFeaturesNpy, importFmri } from '../warehouse/importFmri.js';
-import { ArtifactInput, Checkpoint } from '../schema/Checkpoint.type.js';
-import { registerCheckpointArtifacts, scanCheckpointFolder } from '../services/checkpoints.js';
+import { ComputeEncodingInput, ComputeReport, FeatureImportReport, FmriImportReportType, ImportFeaturesInput } from '../schema/Brain.type.js';
+import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
+import { ArtifactInputType, Checkpoint } from '../schema/Checkpoint.type.js';
+import { registerCheckpointArtifacts, resolveCheckpointPaths } from '../services/checkpoints.js';
 import { extractFeatures } from '../services/features.js';
 import type { Context } from './context.js';
+import { withoutNulls } from './withoutNulls.js';
 import { toCheckpoint } from './ModelResolver.js';
 
 @Resolver()
 export class ComputeResolver {
-  @Mutation(() => FmriImportReport, {
+  @Mutation(() => FmriImportReportType, {
     description:
-      'Imports an fMRI dataset from a manifest on the server (docs/fmri-manifest.md: NPY or NIfTI + mask). All-or-nothing: ' +
+      'Imports an fMRI dataset from a manifest (docs/fmri-manifest.md: NPY or NIfTI + mask): `upload:<id>/manifest.json` of an uploaded ' +
+      '.tar of the dataset folder, or a path inside the import roots; files the manifest names resolve against its folder and stay ' +
+      'inside the same upload or the roots. All-or-nothing: ' +
       'wrong shapes, NaN/Inf, transcripts longer than their runs, missing ROI files fail with IMPORT_FAILED listing every problem.',
   })
-  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReport> {
-    return importFmri(ctx.wh, manifest);
+  async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReportType> {
+    return importFmri(ctx.wh, manifest, ctx.files);
   }
 
-  @Mutation(() => FeatureImportReport, { description: 'Imports per-word features of one (model, step, layer) from an .npy file on the server.' })
+  @Mutation(() => FeatureImportReport, { description: 'Imports per-word features of one (model, step, layer) from an .npy file: an upload (`upload:<id>`) or a path inside the import roots.' })
   async importFeatures(@Ctx() ctx: Context, @Arg('input', () => ImportFeaturesInput) input: ImportFeaturesInput): Promise<FeatureImportReport> {
-    return importFeaturesNpy(ctx.wh, { modelId: input.model, step: input.step, layer: input.layer, datasetId: input.dataset, path: input.path });
+    return importFeaturesNpy(ctx.wh, { modelId: input.model, step: input.step, layer: input.layer, datasetId: input.dataset, path: input.path }, ctx.files);
   }
 
   @Mutation(() => ComputeReport, {
@@ -33,7 +36,7 @@ export class ComputeResolver {
   async computeEncoding(@Ctx() ctx: Context, @Arg('input', () => ComputeEncodingInput) input: ComputeEncodingInput): Promise<ComputeReport> {
     const r = await computeEncoding(ctx.wh, {
       modelId: input.model, step: input.step, datasetId: input.dataset, layers: input.layers, subjects: input.subjects,
-      params: Object.fromEntries(Object.entries(input.params ?? {}).filter(([, v]) => v !== undefined && v !== null)),
+      params: withoutNulls(input.params),
     });
     return { runId: r.runId, paramsHash: r.paramsHash, cells: r.cells, device: r.device, seconds: r.seconds };
   }
@@ -53,18 +56,27 @@ export class ComputeResolver {
 
   @Mutation(() => [Checkpoint], {
     description:
-      'Registers ONNX checkpoint files (size and sha256 recorded; `duplicateOf` flags a step whose file equals another step’s) ' +
-      'and the model’s tokenizer.json. All or nothing.',
+      'Registers ONNX checkpoint files and the model’s tokenizer.json, all or nothing. Each graph is opened and checked to be a ' +
+      'decoder whose hidden states can be extracted (graph outputs, torch export names, a fused SkipLayerNormalization chain, or ' +
+      '`layersManifest`), with its external-data files present; the tokenizer must load and fit the model’s embedding. Size and ' +
+      'sha256 cover the graph and its external-data files; `duplicateOf` flags a step whose content equals another step’s. ' +
+      'Problems are listed per file (IMPORT_FAILED). Files are uploads (`upload:<id>`, a .tar of a checkpoint folder unpacks) or paths ' +
+      'inside the import roots; external-data files must lie beside their graph.',
   })
   async registerCheckpointArtifacts(
     @Ctx() ctx: Context,
     @Arg('model', () => ID) model: string,
-    @Arg('artifacts', () => [ArtifactInput], { nullable: true }) artifacts: ArtifactInput[] | null,
-    @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx, step-3000/model.onnx).' }) folder: string | null,
+    @Arg('artifacts', () => [ArtifactInputType], { nullable: true }) artifacts: ArtifactInputType[] | null,
+    @Arg('folder', () => String, { nullable: true, description: 'A folder of step-named .onnx files (step3000.onnx) or folders (step-3000/model.onnx).' }) folder: string | null,
     @Arg('tokenizer', () => String, { nullable: true }) tokenizer: string | null,
+    @Arg('layersManifest', () => [String], {
+      nullable: true,
+      description: 'The graph tensor of layer 0, 1, … (layer 0 = the embedding output, layer i = the residual stream after block i − 1), for graphs whose layers cannot be found otherwise; stored with each checkpoint and used by feature extraction.',
+    })
+    layersManifest: string[] | null,
   ): Promise<Checkpoint[]> {
-    const all = [...(artifacts ?? []), ...(folder ? scanCheckpointFolder(folder) : [])];
-    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null);
+    const all = [...(artifacts ?? []), ...(folder ? resolveCheckpointPaths([folder], ctx.files) : [])];
+    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null, { layersManifest: layersManifest ?? undefined }, ctx.files);
     const { rows } = await ctx.loaders.checkpoints({ limit: 100_000 }).load(model);
     return rows.filter((r) => all.some((a) => a.step === r.step)).map(toCheckpoint);
   }

@@ -1,24 +1,25 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { badInput } from '../errors/CortexError.js';
 import { CheckpointInput } from '../schema/Checkpoint.type.js';
-import { ImportEvalsInput, ImportReport } from '../schema/Import.type.js';
+import { ImportEvalsInput, ImportReportType } from '../schema/Import.type.js';
 import { Model, RegisterModelInput } from '../schema/Model.type.js';
-import { importEvalDocuments, importEvalsFromPath } from '../warehouse/importEvals.js';
-import { registerCheckpoints, registerModel } from '../warehouse/registry.js';
+import { importEvalDocuments, importEvalsFromPath } from '../services/importEvals.js';
+import { registerCheckpoints, registerModel } from '../services/registry.js';
 import type { Context } from './context.js';
 import { toModel } from './ModelResolver.js';
 
 @Resolver()
 export class ImportResolver {
-  @Mutation(() => ImportReport, {
+  @Mutation(() => ImportReportType, {
     description:
-      'Imports lm-evaluation-harness results (v0.3 and v0.4 formats) from a server-side path or inline documents. ' +
+      'Imports lm-evaluation-harness results (v0.3 and v0.4 formats) from inline documents, an upload (`path: "upload:<id>"`, a .json ' +
+      'or a .tar of them) or a server-side path inside the operator\'s import roots (PATH_NOT_ALLOWED otherwise). ' +
       'All-or-nothing: any bad file fails the call with IMPORT_FAILED listing every problem, and nothing is written.',
   })
-  async importEvals(@Ctx() ctx: Context, @Arg('input', () => ImportEvalsInput) input: ImportEvalsInput): Promise<ImportReport> {
+  async importEvals(@Ctx() ctx: Context, @Arg('input', () => ImportEvalsInput) input: ImportEvalsInput): Promise<ImportReportType> {
     const options = { model: input.model, step: input.step };
     if (input.path && input.documents) throw badInput('give either path or documents, not both', { argument: 'input' });
-    if (input.path) return importEvalsFromPath(ctx.wh, input.path, options);
+    if (input.path) return importEvalsFromPath(ctx.wh, input.path, options, ctx.files);
     if (input.documents) return importEvalDocuments(ctx.wh, input.documents, options);
     throw badInput('give a path or documents to import', { argument: 'input' });
   }

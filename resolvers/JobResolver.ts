@@ -1,12 +1,13 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput } from '../errors/CortexError.js';
-import { ComputeCellsInput, Job, JobConnection, JobKind, JobStatusEnum } from '../schema/Job.type.js';
-import { connectionComplexity } from '../schema/connection.js';
+import { ComputeCellsInput, Job, JobConnection } from '../schema/Job.type.js';
+import { JobKind, JobStatus } from '../schema/enums.js';
 import { encodingJob, internalJob, type JobSpec } from '../services/jobs/jobSpec.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
 import { featureSteps } from '../warehouse/fmriRepo.js';
 import { jobsByIds, listJobs, type JobRow } from '../warehouse/jobsRepo.js';
 import type { Context } from './context.js';
+import { withoutNulls } from './withoutNulls.js';
 import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
 import { requireModel } from './ModelResolver.js';
 
@@ -36,12 +37,12 @@ export class JobResolver {
     return toJob(row);
   }
 
-  @Query(() => JobConnection, { description: 'Jobs, newest first, optionally of one status.', complexity: connectionComplexity })
+  @Query(() => JobConnection, { description: 'Jobs, newest first, optionally of one status.' })
   async jobs(
     @Ctx() ctx: Context,
     @Arg('first', () => Int) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('status', () => JobStatusEnum, { nullable: true }) status: JobStatusEnum | null,
+    @Arg('status', () => JobStatus, { nullable: true }) status: JobStatus | null,
   ): Promise<JobConnection> {
     const limit = checkFirst(first, ctx.limits.maxPageSize);
     const { rows, total } = await listJobs(ctx.wh, status ?? null, decodeCursor('job', after), limit);
@@ -52,7 +53,7 @@ export class JobResolver {
   async computeCells(@Ctx() ctx: Context, @Arg('request', () => ComputeCellsInput) request: ComputeCellsInput): Promise<Job[]> {
     const scheduler = requireScheduler(ctx);
     await Promise.all(request.models.map((m) => requireModel(ctx, m)));
-    const params = Object.fromEntries(Object.entries(request.params ?? {}).filter(([, v]) => v !== undefined && v !== null));
+    const params = withoutNulls(request.params);
     const jobs: JobRow[] = [];
     for (const modelId of request.models) {
       const steps = request.steps ?? (await featureSteps(ctx.wh, modelId, request.dataset));

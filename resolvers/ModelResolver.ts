@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { notFound } from '../errors/CortexError.js';
-import { CheckpointConnection, StepRange } from '../schema/Checkpoint.type.js';
-import { connectionComplexity } from '../schema/connection.js';
+import { Checkpoint, CheckpointConnection, StepRange } from '../schema/Checkpoint.type.js';
 import { Model, ModelConnection, ModelWhere } from '../schema/Model.type.js';
 import { TrajectoryPoint } from '../schema/TaskScore.type.js';
 import { listModels, type CheckpointRow, type ModelRow } from '../warehouse/modelsRepo.js';
@@ -13,9 +12,9 @@ export function toModel(row: ModelRow): Model {
   return { id: modelId, languages: [...languages], ...rest };
 }
 
-export function toCheckpoint(row: CheckpointRow): CheckpointRow {
-  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf } = row;
-  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf };
+export function toCheckpoint(row: CheckpointRow): Checkpoint {
+  const { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifest } = row;
+  return { modelId, step, tokens, fraction, artifactUri, artifactSha256, artifactBytes, duplicateOf, layersManifest: layersManifest && [...layersManifest] };
 }
 
 /** Throws NOT_FOUND for an unknown id, so a typo is an error rather than an empty result. */
@@ -29,7 +28,6 @@ export async function requireModel(ctx: Context, id: string): Promise<ModelRow> 
 export class ModelResolver {
   @Query(() => ModelConnection, {
     description: 'Models ordered by id, as a Relay connection. `first` is required and capped.',
-    complexity: connectionComplexity,
   })
   async models(
     @Ctx() ctx: Context,
@@ -50,7 +48,6 @@ export class ModelResolver {
 
   @FieldResolver(() => CheckpointConnection, {
     description: 'The model’s checkpoints ordered by step.',
-    complexity: connectionComplexity,
   })
   async checkpoints(
     @Root() model: Model,
@@ -70,7 +67,6 @@ export class ModelResolver {
 
   @FieldResolver(() => [TrajectoryPoint], {
     description: 'A task’s (or task group’s) metric at every checkpoint that has it, ordered by step.',
-    complexity: ({ childComplexity }) => 1 + 50 * childComplexity,
   })
   async taskTrajectory(
     @Root() model: Model,

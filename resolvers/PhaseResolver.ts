@@ -1,11 +1,14 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { DetectPhasesOptions, PhaseDetection } from '../compute/phases/detectPhases.js';
 import { badInput } from '../errors/CortexError.js';
-import { AlignBy } from '../schema/enums.js';
+import { SignalRole, TrainingAxis } from '../schema/enums.js';
 import { Model } from '../schema/Model.type.js';
-import { PhaseComparison, PhaseOptionsInput, PhaseResult, SignalInput, SignalKind } from '../schema/Phases.type.js';
+import { PhaseComparisonType } from '../schema/PhaseComparison.type.js';
+import { PhaseOptionsInput, SignalInput } from '../schema/Phases.input.js';
+import { PhaseResult } from '../schema/Phases.type.js';
 import { compareModelPhases, detectModelPhases, signalName, type SignalSpec } from '../services/phases.js';
 import type { Context } from './context.js';
+import { withoutNulls } from './withoutNulls.js';
 
 /** SignalInput → SignalSpec, reporting every missing field at once. */
 export function toSignalSpecs(inputs: readonly SignalInput[]): SignalSpec[] {
@@ -14,11 +17,11 @@ export function toSignalSpecs(inputs: readonly SignalInput[]): SignalSpec[] {
     const need = (field: keyof SignalInput) => {
       if (s[field] === undefined || s[field] === null) problems.push(`signals[${i}] (${s.kind}) needs ${field}`);
     };
-    if (s.kind === SignalKind.TASK) {
+    if (s.kind === SignalRole.TASK) {
       need('task');
       return { kind: 'TASK', task: s.task ?? '', metric: s.metric ?? 'acc', weight: s.weight };
     }
-    if (s.kind === SignalKind.BRAIN) {
+    if (s.kind === SignalRole.BRAIN) {
       need('dataset');
       return {
         kind: 'BRAIN', dataset: s.dataset ?? '', roi: s.roi ?? 'all', layer: s.layer ?? null, subject: s.subject ?? null,
@@ -34,9 +37,7 @@ export function toSignalSpecs(inputs: readonly SignalInput[]): SignalSpec[] {
 }
 
 function toOptions(o: PhaseOptionsInput | null): DetectPhasesOptions {
-  if (!o) return {};
-  // Drop absent fields so that cache keys do not depend on how a default was spelled.
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as DetectPhasesOptions;
+  return withoutNulls(o);
 }
 
 export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: PhaseDetection): PhaseResult {
@@ -48,13 +49,11 @@ export function toPhaseResult(modelId: string, specs: readonly SignalSpec[], d: 
     bicByK: d.bicByK.map((b) => ({ ...b })),
     signals: specs.map(signalName),
     breakpoints: d.breakpoints.map((b) => ({ step: b.step, tokens: b.tokens, x: b.x, ci: b.ci && { ...b.ci } })),
-    segments: d.segments.map((s) => ({ ...s, label: s.label, slopes: s.slopes.map((sl) => ({ ...sl, role: sl.role as SignalKind })) })),
+    segments: d.segments.map((s) => ({ ...s, label: s.label, slopes: s.slopes.map((sl) => ({ ...sl })) })),
     excluded: d.excluded.map((e) => ({ ...e })),
     triplePattern: { ...d.triplePattern },
   };
 }
-
-const PHASE_COST = 200;
 
 @Resolver(() => Model)
 export class PhaseResolver {
@@ -62,7 +61,6 @@ export class PhaseResolver {
     description:
       'Training phases of a model: exact piecewise-linear segmentation of z-scored signals with shared breakpoints, ' +
       'k chosen by BIC, bootstrap intervals, and labels (docs/phases.md). Cached until the data changes.',
-    complexity: PHASE_COST,
   })
   async detectPhases(
     @Ctx() ctx: Context,
@@ -71,10 +69,10 @@ export class PhaseResolver {
     @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
   ): Promise<PhaseResult> {
     const specs = toSignalSpecs(signals);
-    return toPhaseResult(model, specs, await detectModelPhases(ctx.wh, model, specs, toOptions(options)));
+    return toPhaseResult(model, specs, await detectModelPhases(ctx.wh, model, specs, toOptions(options), ctx.signal));
   }
 
-  @FieldResolver(() => PhaseResult, { description: 'This model’s training phases (see Query.detectPhases).', complexity: PHASE_COST })
+  @FieldResolver(() => PhaseResult, { description: 'This model’s training phases (see Query.detectPhases).' })
   async phases(
     @Root() root: Model,
     @Ctx() ctx: Context,
@@ -84,19 +82,18 @@ export class PhaseResolver {
     return this.detectPhases(ctx, root.id, signals, options);
   }
 
-  @Query(() => PhaseComparison, {
+  @Query(() => PhaseComparisonType, {
     description: 'Phases of several models: boundaries on a common axis, pairwise boundary differences, trajectory correlations.',
-    complexity: ({ args }) => PHASE_COST * (Array.isArray(args.models) ? args.models.length : 1),
   })
   async comparePhases(
     @Ctx() ctx: Context,
     @Arg('models', () => [ID]) models: string[],
     @Arg('signals', () => [SignalInput]) signals: SignalInput[],
-    @Arg('alignBy', () => AlignBy, { defaultValue: AlignBy.TOKENS }) alignBy: AlignBy,
+    @Arg('alignBy', () => TrainingAxis, { defaultValue: TrainingAxis.TOKENS }) alignBy: TrainingAxis,
     @Arg('options', () => PhaseOptionsInput, { nullable: true }) options: PhaseOptionsInput | null,
-  ): Promise<PhaseComparison> {
+  ): Promise<PhaseComparisonType> {
     const specs = toSignalSpecs(signals);
-    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options));
+    const cmp = await compareModelPhases(ctx.wh, [...new Set(models)], specs, alignBy, toOptions(options), ctx.signal);
     return {
       alignBy: cmp.alignBy,
       models: cmp.models.map((m) => ({ modelId: m.modelId, boundaries: m.boundaries, phases: toPhaseResult(m.modelId, specs, m.detection) })),

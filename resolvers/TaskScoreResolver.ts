@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { badInput } from '../errors/CortexError.js';
-import { ScoreGroupBy, TaskScoreAggregate, TaskScoreAggregateWhere } from '../schema/Aggregate.type.js';
+import { TaskScoreAggregate, TaskScoreAggregateWhere } from '../schema/Aggregate.type.js';
+import { ScoreGroupBy } from '../schema/enums.js';
 import { TaskGroupInfo, TaskInfo } from '../schema/TaskScore.type.js';
 import { TASK_GROUPS } from '../warehouse/taskGroups.js';
 import { aggregateScores, listTasks } from '../warehouse/taskScoresRepo.js';
@@ -25,7 +26,6 @@ export class TaskScoreResolver {
       'Aggregates (count, mean, min, max, stddev) of task-score cells grouped by any of MODEL, FAMILY, TASK, STEP. ' +
       'Example: mean acc per model × task group over the last 50k steps: ' +
       'taskScoreAggregate(where: {metric: "acc", tasks: ["mmlu", "piqa"], steps: {from: 93000}}, groupBy: [MODEL, TASK]).',
-    complexity: 50,
   })
   async taskScoreAggregate(
     @Ctx() ctx: Context,

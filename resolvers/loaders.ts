@@ -71,7 +71,7 @@ export function createLoaders(wh: Warehouse): Loaders {
           const cells = keys.map((k) => k.split('\u0000'));
           const rows = await brainRows(wh, {
             ...query,
-            modelIds: [...new Set(cells.map(([m]) => m!))],
+            modelIds: [...new Set(cells.map(([m]) => m))],
             steps: [...new Set(cells.map(([, s]) => Number(s)))],
           });
           return cells.map(([m, s]) => rows.filter((r) => r.modelId === m && r.step === Number(s)));

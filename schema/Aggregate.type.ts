@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { StepRange } from './Checkpoint.type.js';
-import { ScoreGroupBy } from './enums.js';
+import type { AggregateRow } from '../warehouse/taskScoresRepo.js';
 
 @InputType({ description: 'Which task-score cells an aggregate covers.' })
 export class TaskScoreAggregateWhere {
@@ -18,7 +18,7 @@ export class TaskScoreAggregateWhere {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One group of an aggregate; dimensions not grouped by are null.' })
-export class TaskScoreAggregate {
+export class TaskScoreAggregate implements AggregateRow {
   @Field(() => ID, { nullable: true })
   modelId!: string | null;
 
@@ -46,5 +46,3 @@ export class TaskScoreAggregate {
   @Field(() => Number, { nullable: true, description: 'Sample standard deviation; null for a single cell.' })
   stddev!: number | null;
 }
-
-export { ScoreGroupBy };

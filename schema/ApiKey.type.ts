@@ -1,25 +1,17 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-
-export enum RoleEnum {
-  reader = 'reader',
-  writer = 'writer',
-  admin = 'admin',
-}
-registerEnumType(RoleEnum, {
-  name: 'Role',
-  description: 'reader: queries. writer: queries and mutations (imports, computations). admin: everything, including API keys.',
-});
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { ApiKeyInfo } from '../warehouse/apiKeysRepo.js';
+import { Role } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'An API key (its secret is never shown again after creation).' })
-export class ApiKey {
+export class ApiKey implements ApiKeyInfo {
   @Field(() => ID)
   keyId!: string;
 
   @Field(() => String)
   name!: string;
 
-  @Field(() => RoleEnum)
-  role!: RoleEnum;
+  @Field(() => Role)
+  role!: Role;
 
   @Field(() => Date)
   created!: Date;

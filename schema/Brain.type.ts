@@ -1,18 +1,10 @@
 import { SafeIntResolver } from 'graphql-scalars';
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { EncodingParams } from '../compute/encoding/encodingCells.js';
+import type { VoxelScoreRow } from '../warehouse/brainScoresRepo.js';
+import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase } from './connection.js';
-
-export enum CellStatus {
-  READY = 'READY',
-  MISSING = 'MISSING',
-  PENDING = 'PENDING',
-  FAILED = 'FAILED',
-  NEVER = 'NEVER',
-}
-registerEnumType(CellStatus, {
-  name: 'CellStatus',
-  description: 'READY: stored. MISSING: never computed (not zero). PENDING: being computed. FAILED: the computation failed. NEVER: cannot be computed.',
-});
+import { CellStatus } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
 export class BrainScore {
@@ -78,7 +70,7 @@ export class SignalPoint {
 }
 
 @ObjectType({ simpleResolvers: true })
-export class VoxelScore {
+export class VoxelScore implements Omit<VoxelScoreRow, 'total'> {
   @Field(() => Int)
   voxel!: number;
 
@@ -140,8 +132,8 @@ export class Dataset {
   runs!: DatasetRunInfo[];
 }
 
-@ObjectType({ simpleResolvers: true })
-export class FmriImportReport {
+@ObjectType('FmriImportReport', { simpleResolvers: true })
+export class FmriImportReportType implements FmriImportReport {
   @Field(() => ID)
   dataset!: string;
 
@@ -161,7 +153,7 @@ export class FmriImportReport {
   replacedScores!: number;
 }
 
-@InputType({ description: 'Per-word features of one (model, step, layer) from an .npy file on the server (n_words × dim, words of all runs in run order).' })
+@InputType({ description: 'Per-word features of one (model, step, layer) from an .npy file (n_words × dim, words of all runs in run order): `path` is an upload (`upload:<id>`) or a path inside the import roots.' })
 export class ImportFeaturesInput {
   @Field(() => ID) model!: string;
   @Field(() => Int) step!: number;
@@ -177,7 +169,7 @@ export class FeatureImportReport {
 }
 
 @InputType({ description: 'Encoding parameters; omitted fields take the defaults, whose hash is what queries use by default.' })
-export class EncodingParamsInput {
+export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample'>> {
   @Field(() => [Float], { nullable: true, description: 'Ridge penalty grid [13 log-spaced values 1…1e6].' })
   alphas?: number[];
 
@@ -188,7 +180,7 @@ export class EncodingParamsInput {
   delays?: number[];
 
   @Field(() => String, { nullable: true, description: 'Word → TR downsampling: mean or lanczos [mean].' })
-  downsample?: 'mean' | 'lanczos';
+  downsample?: EncodingParams['downsample'];
 }
 
 @InputType()

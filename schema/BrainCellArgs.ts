@@ -1,6 +1,5 @@
 import { ArgsType, Field, ID, Int } from 'type-graphql';
-import { CellPolicy as CellPolicyArg } from './Job.type.js';
-import { BrainStatistic as BrainStatisticArg } from './Phases.type.js';
+import { BrainStatistic, CellPolicy } from './enums.js';
 
 /** The arguments that pick a brain-score cell, shared by Checkpoint.brainScore and Model.brainTrajectory. */
 @ArgsType()
@@ -17,14 +16,14 @@ export class BrainCellArgs {
   @Field(() => String, { nullable: true, description: 'One subject; omitted = the mean over subjects.' })
   subject?: string | null;
 
-  @Field(() => BrainStatisticArg, { defaultValue: BrainStatisticArg.MEAN_R })
-  statistic!: BrainStatisticArg;
+  @Field(() => BrainStatistic, { defaultValue: BrainStatistic.MEAN_R })
+  statistic!: BrainStatistic;
 
   @Field(() => String, { nullable: true, description: 'Encoding parameters other than the defaults (such cells are never computed on demand).' })
   paramsHash?: string | null;
 
-  @Field(() => CellPolicyArg, { defaultValue: CellPolicyArg.IF_MISSING, description: 'What to do about cells never computed (see CellPolicy).' })
-  policy!: CellPolicyArg;
+  @Field(() => CellPolicy, { defaultValue: CellPolicy.IF_MISSING, description: 'What to do about cells never computed (see CellPolicy).' })
+  policy!: CellPolicy;
 
   @Field(() => Int, { defaultValue: 30, description: 'With policy WAIT: how long to wait, in seconds (at most 600).' })
   waitSeconds!: number;

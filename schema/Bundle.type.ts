@@ -1,7 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ImportBundleResult } from '../services/bundles.js';
+import type { BundleWhere } from '../warehouse/bundleRepo.js';
 
 @InputType({ description: 'Which slice of the warehouse a bundle holds.' })
-export class BundleWhereInput {
+export class BundleWhereInput implements Partial<BundleWhere> {
   @Field(() => [ID], { nullable: true, description: 'Models (default: all).' })
   models?: string[];
 
@@ -26,7 +28,7 @@ export class BundleFile {
 @ObjectType({ simpleResolvers: true, description: 'An exported sharing bundle: Parquet files + manifest.json.' })
 export class ExportedBundle {
   @Field(() => ID) id!: string;
-  @Field(() => String, { description: 'Folder on the server.' }) folder!: string;
+  @Field(() => String, { description: 'The bundle’s folder name under the server’s export folder (the same as `id`).' }) folder!: string;
   @Field(() => String, { nullable: true, description: 'Download path of the .tar on this server (GET, with an API key when anonymous read is off).' })
   downloadPath!: string | null;
   @Field(() => Int) schemaVersion!: number;
@@ -42,7 +44,7 @@ export class BundleTableMerge {
 }
 
 @ObjectType({ simpleResolvers: true })
-export class ImportedBundle {
+export class ImportedBundle implements ImportBundleResult {
   @Field(() => ID) id!: string;
   @Field(() => String, { nullable: true }) lab!: string | null;
   @Field(() => [BundleTableMerge]) tables!: BundleTableMerge[];

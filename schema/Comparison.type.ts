@@ -1,8 +1,10 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { AlignBy, GridScale } from './enums.js';
+import type { GridSpec } from '../compute/trajectories/compareSeries.js';
+import type { ComparisonExtremum, ComparisonPoint, ModelCorrelation, ModelSeries, TrajectoryComparison } from '../services/compareModels.js';
+import { GridScale, TrainingAxis } from './enums.js';
 
 @InputType({ description: 'A shared grid on the alignment axis; each trajectory is linearly interpolated onto it.' })
-export class GridInput {
+export class GridInput implements GridSpec {
   @Field(() => Int, { description: 'Number of grid points (2–10000).' })
   points!: number;
 
@@ -11,7 +13,7 @@ export class GridInput {
 }
 
 @ObjectType({ simpleResolvers: true })
-export class SeriesPoint {
+export class SeriesPoint implements ComparisonPoint {
   @Field(() => Number, { description: 'Position on the alignment axis.' })
   x!: number;
 
@@ -26,7 +28,7 @@ export class SeriesPoint {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A notable point of a series: its best or its final value.' })
-export class SeriesExtremum {
+export class SeriesExtremum implements ComparisonExtremum {
   @Field(() => Number)
   x!: number;
 
@@ -38,7 +40,7 @@ export class SeriesExtremum {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One model’s series on the common axis.' })
-export class ComparedSeries {
+export class ComparedSeries implements ModelSeries {
   @Field(() => ID)
   modelId!: string;
 
@@ -53,7 +55,7 @@ export class ComparedSeries {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Pearson correlation of two models’ trajectories over their common axis points.' })
-export class TrajectoryCorrelation {
+export class TrajectoryCorrelation implements ModelCorrelation {
   @Field(() => ID)
   modelA!: string;
 
@@ -71,9 +73,9 @@ export class TrajectoryCorrelation {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Several models’ trajectories of one signal on a common axis.' })
-export class ModelComparison {
-  @Field(() => AlignBy)
-  alignBy!: AlignBy;
+export class ModelComparison implements TrajectoryComparison {
+  @Field(() => TrainingAxis)
+  alignBy!: TrainingAxis;
 
   @Field(() => String)
   task!: string;

@@ -1,8 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { EvalDocument, ImportReport } from '../services/importEvals.js';
 
 @InputType({ description: 'One lm-evaluation-harness results document given inline.' })
-export class EvalDocumentInput {
+export class EvalDocumentInput implements EvalDocument {
   @Field(() => String, { description: 'Name used in errors and to infer the step ("…_step3000.json").' })
   fileName!: string;
 
@@ -10,7 +11,7 @@ export class EvalDocumentInput {
   content!: Record<string, unknown>;
 }
 
-@InputType({ description: 'lm-evaluation-harness results to import: a server-side path (file or folder, recursive) and/or inline documents.' })
+@InputType({ description: 'lm-evaluation-harness results to import: inline documents, or a path (file or folder, recursive) — an upload (`upload:<id>`) or a path inside the import roots.' })
 export class ImportEvalsInput {
   @Field(() => String, { nullable: true })
   path?: string;
@@ -25,8 +26,8 @@ export class ImportEvalsInput {
   step?: number;
 }
 
-@ObjectType({ description: 'What an import wrote. Imports are all-or-nothing and replace the cells they cover.' })
-export class ImportReport {
+@ObjectType('ImportReport', { description: 'What an import wrote. Imports are all-or-nothing and replace the cells they cover.' })
+export class ImportReportType implements ImportReport {
   @Field(() => Int)
   files!: number;
 

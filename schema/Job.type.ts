@@ -1,34 +1,7 @@
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { EncodingParamsInput } from './Brain.type.js';
 import { ConnectionBase } from './connection.js';
-
-export enum CellPolicy {
-  NEVER = 'NEVER',
-  IF_MISSING = 'IF_MISSING',
-  WAIT = 'WAIT',
-}
-registerEnumType(CellPolicy, {
-  name: 'CellPolicy',
-  description:
-    'What a cell-returning field does about cells never computed. NEVER: stored values only. IF_MISSING (default): stored values ' +
-    'now; missing ones come back PENDING with a job id and their computation starts. WAIT: like IF_MISSING, then waits up to ' +
-    '`waitSeconds` for them. Re-sending a query never starts a second computation of the same cells.',
-});
-
-export enum JobStatusEnum {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
-registerEnumType(JobStatusEnum, { name: 'JobStatus' });
-
-export enum JobKind {
-  ENCODING = 'encoding',
-  INTERNAL = 'internal',
-}
-registerEnumType(JobKind, { name: 'JobKind', description: 'encoding: brain scores of every layer and subject; internal: internal-state metrics of every layer.' });
+import { JobKind, JobStatus } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'Progress of a job; poll `job(id)` to follow it.' })
 export class JobProgress {
@@ -41,8 +14,8 @@ export class JobProgress {
 @ObjectType({ simpleResolvers: true, description: 'A computation of one checkpoint’s cells (all layers and subjects) for one dataset.' })
 export class Job {
   @Field(() => ID) id!: string;
-  @Field(() => JobKind) kind!: string;
-  @Field(() => JobStatusEnum) status!: string;
+  @Field(() => JobKind) kind!: JobKind;
+  @Field(() => JobStatus) status!: JobStatus;
   @Field(() => ID) modelId!: string;
   @Field(() => Int) step!: number;
   @Field(() => ID) dataset!: string;

@@ -1,5 +1,6 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ModelFilter } from '../warehouse/modelsRepo.js';
 import { ConnectionBase } from './connection.js';
 
 @ObjectType({ description: 'A language model whose training checkpoints are studied (e.g. pythia-160m).' })
@@ -54,7 +55,7 @@ export class ModelConnection extends ConnectionBase {
 }
 
 @InputType({ description: 'Filters for `models`; all given conditions must hold.' })
-export class ModelWhere {
+export class ModelWhere implements ModelFilter {
   @Field(() => [ID], { nullable: true, description: 'Only these ids.' })
   ids?: string[];
 

@@ -1,8 +1,10 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { TaskGroup } from '../warehouse/taskGroups.js';
+import type { ScoreRow, TaskInfoRow, TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A benchmark result at one checkpoint: a stored task, or a task group computed at query time.' })
-export class TaskScore {
+export class TaskScore implements Omit<ScoreRow, 'modelId' | 'step'> {
   @Field(() => String)
   task!: string;
 
@@ -20,7 +22,7 @@ export class TaskScore {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One point of a trajectory over training.' })
-export class TrajectoryPoint {
+export class TrajectoryPoint implements Omit<TrajectoryRow, 'modelId' | 'task' | 'metric'> {
   @Field(() => Int)
   step!: number;
 
@@ -41,7 +43,7 @@ export class TrajectoryPoint {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A stored task with the metrics recorded for it.' })
-export class TaskInfo {
+export class TaskInfo implements TaskInfoRow {
   @Field(() => String)
   task!: string;
 
@@ -56,7 +58,7 @@ export class TaskInfo {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A task group: an unweighted mean over member tasks, computed at query time.' })
-export class TaskGroupInfo {
+export class TaskGroupInfo implements TaskGroup {
   @Field(() => ID)
   name!: string;
 

@@ -24,9 +24,3 @@ export abstract class ConnectionBase {
   @Field(() => Int, { description: 'Items matching the filter, across all pages.' })
   totalCount!: number;
 }
-
-/** Complexity of a connection field: its children cost `first` times over. */
-export function connectionComplexity({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }): number {
-  const first = typeof args.first === 'number' ? args.first : 1;
-  return 1 + first * childComplexity;
-}

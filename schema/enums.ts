@@ -1,11 +1,21 @@
+/**
+ * Every GraphQL enum, registered on the object of the layer that owns the concept (type-graphql's
+ * `registerEnumType` on the same enum object), so a value added there is in the API at once and
+ * no cast bridges two copies. Schema files import the enums from here, which registers them.
+ */
 import { registerEnumType } from 'type-graphql';
+import { PhaseLabel, SignalRole } from '../compute/phases/labels.js';
+import { GridScale } from '../compute/trajectories/compareSeries.js';
+import { PhaseAxis, TrainingAxis } from '../compute/trajectories/trainingAxis.js';
+import { CellPolicy, CellStatus } from '../services/cells.js';
+import { Role } from '../warehouse/apiKeysRepo.js';
+import { BrainStatistic } from '../warehouse/brainScoresRepo.js';
+import { JobKind, JobStatus } from '../warehouse/jobsRepo.js';
+import { ScoreGroupBy } from '../warehouse/taskScoresRepo.js';
 
-export enum AlignBy {
-  STEP = 'STEP',
-  TOKENS = 'TOKENS',
-  FRACTION = 'FRACTION',
-}
-registerEnumType(AlignBy, {
+export { BrainStatistic, CellPolicy, CellStatus, GridScale, JobKind, JobStatus, PhaseAxis, PhaseLabel, Role, ScoreGroupBy, SignalRole, TrainingAxis };
+
+registerEnumType(TrainingAxis, {
   name: 'AlignBy',
   description: 'The common axis on which models are compared.',
   valuesConfig: {
@@ -15,19 +25,48 @@ registerEnumType(AlignBy, {
   },
 });
 
-export enum GridScale {
-  LINEAR = 'LINEAR',
-  LOG = 'LOG',
-}
 registerEnumType(GridScale, { name: 'GridScale', description: 'Spacing of a shared interpolation grid.' });
 
-export enum ScoreGroupBy {
-  MODEL = 'MODEL',
-  FAMILY = 'FAMILY',
-  TASK = 'TASK',
-  STEP = 'STEP',
-}
 registerEnumType(ScoreGroupBy, {
   name: 'ScoreGroupBy',
   description: 'Dimensions a task-score aggregate can be grouped by. TASK groups by the requested task or task-group names.',
+});
+
+registerEnumType(CellStatus, {
+  name: 'CellStatus',
+  description: 'READY: stored. MISSING: never computed (not zero). PENDING: being computed. FAILED: the computation failed. NEVER: cannot be computed.',
+});
+
+registerEnumType(CellPolicy, {
+  name: 'CellPolicy',
+  description:
+    'What a cell-returning field does about cells never computed. NEVER: stored values only. IF_MISSING (default): stored values ' +
+    'now; missing ones come back PENDING with a job id and their computation starts. WAIT: like IF_MISSING, then waits up to ' +
+    '`waitSeconds` for them. Re-sending a query never starts a second computation of the same cells.',
+});
+
+registerEnumType(JobStatus, { name: 'JobStatus' });
+
+registerEnumType(JobKind, { name: 'JobKind', description: 'encoding: brain scores of every layer and subject; internal: internal-state metrics of every layer.' });
+
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'reader: queries. writer: queries and mutations (imports, computations). admin: everything, including API keys.',
+});
+
+registerEnumType(SignalRole, { name: 'SignalKind', description: 'What a phase signal measures.' });
+
+registerEnumType(PhaseAxis, {
+  name: 'PhaseAxis',
+  description: 'The x axis segmented. LOG_TOKENS (log10 tokens, the default) and LOG_STEP exclude step 0 and report it in `excluded`.',
+});
+
+registerEnumType(BrainStatistic, { name: 'BrainStatistic', description: 'Which per-ROI summary of voxel r a brain signal uses.' });
+
+registerEnumType(PhaseLabel, {
+  name: 'PhaseLabel',
+  description:
+    'Segment label from the slope directions of the brain and task signals (docs/phases.md): ALIGNMENT brain ↑; ' +
+    'DETACHMENT brain ↓ while task flat; REALIGNMENT brain ↑ after an earlier brain decline; task-only inputs get ' +
+    'RAPID_GAIN, CONSOLIDATION, STAGNATION, DECLINE.',
 });

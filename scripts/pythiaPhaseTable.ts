@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, SHIPPED_DATA } from '../services/paths.js';
 import { detectModelPhases } from '../services/phases.js';
-import { importEvalsFromPath } from '../warehouse/importEvals.js';
+import { importEvalsFromPath } from '../services/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 
 const TASKS = ['lambada_openai', 'piqa', 'arc_easy', 'sciq', 'winogrande', 'mmlu'];

@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -10,12 +10,23 @@ import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
 import { formatError } from './formatError.js';
+import { sendError } from './httpErrors.js';
 import { GRAPHIQL_ASSETS, graphiqlPage } from './graphiql.js';
 import { mountJobRoutes } from './jobRoutes.js';
-import { limitsPlugin } from './limits.js';
+import { CostStats } from './cost/costStats.js';
+import { STATEMENT } from './cost/costModel.js';
+import { documentGuard, jsonErrors, refusalLimiter, requestScopes } from './httpEdge.js';
+import { DOCUMENT_LIMITS, limitsPlugin, noSubscriptionsRule } from './limits.js';
+import type { RequestScope } from './requestScope.js';
+import { HeavyGate } from './heavyGate.js';
+import { availableParallelism } from 'node:os';
 import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
 import { cortexSchema } from './schema.js';
+import { FileAccess, importRoots } from '../services/fileAccess.js';
+import { UploadStore, type UploadOptions } from '../services/uploads.js';
+import { mountUploadRoutes } from './uploadRoutes.js';
+import { CortexError } from '../errors/CortexError.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -40,6 +51,14 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Receives internal errors (their messages never reach clients). */
   readonly log?: (e: unknown) => void;
+  /** Work deadline of one request in ms (default 30 s); fields waiting for jobs extend it by their wait. */
+  readonly deadlineMs?: number;
+  /** Expensive queries executing at once (default: half the cores, at least 1); the others wait their turn. */
+  readonly heavyConcurrency?: number;
+  /** Folders whose files mutations may read by path (absent or empty: server-side paths are refused). */
+  readonly importRoots?: readonly string[];
+  /** The staging folder of `POST /uploads` (absent: no uploads). */
+  readonly uploads?: UploadOptions;
 }
 
 /**
@@ -51,16 +70,25 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   const logger = options.logger ?? createLogger();
   const metrics = new ServerMetrics(wh);
   const rates = new RateLimiter();
+  const refusals = new RateLimiter();
   const schema = await cortexSchema();
+  const log = options.log ?? ((e: unknown) => logger.error({ err: e }, 'internal error'));
+  const roots = importRoots(options.importRoots ?? []);
+  const uploads = options.uploads ? new UploadStore(options.uploads) : null;
   const apollo = new ApolloServer<Context>({
     schema,
+    // The project's own shutdown (server/serve.ts) drains requests, requeues jobs and checkpoints
+    // the warehouse; Apollo's handler would re-send the signal and end the process first.
+    stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: options.limits.maxTokens ?? DOCUMENT_LIMITS.maxTokens },
+    validationRules: [noSubscriptionsRule],
     plugins: [
-      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute),
+      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh), new HeavyGate(options.heavyConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2)))),
       metrics.plugin(logger),
       // Cache-control hints are unused here and its per-field hook costs ~1% of a large response.
       ApolloServerPluginCacheControlDisabled(),
     ],
-    formatError: (formatted, error) => formatError(formatted, error, options.log ?? ((e) => logger.error({ err: e }, 'internal error'))),
+    formatError: (formatted, error) => formatError(formatted, error, log),
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
@@ -78,7 +106,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   });
   app.get('/assets/:name', (req, res) => {
     const file = GRAPHIQL_ASSETS[req.params.name];
-    if (!file) res.status(404).end();
+    if (!file) sendError(res, 'NOT_FOUND', 'no such asset');
     else res.sendFile(file, { maxAge: '1d' });
   });
   app.get('/', (req, res, next) => {
@@ -90,31 +118,50 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     app.use('/bundles', async (req, res, next) => {
       try {
         const principal = await authenticate(req, wh, options.auth);
-        if (!hasRole(principal.role, 'reader')) return void res.status(401).json({ errors: [{ message: 'an API key is needed', extensions: { code: 'UNAUTHENTICATED' } }] });
+        if (!hasRole(principal.role, 'reader')) return sendError(res, 'UNAUTHENTICATED', 'an API key is needed');
         next();
       } catch {
-        res.status(401).json({ errors: [{ message: 'invalid or revoked API key', extensions: { code: 'UNAUTHENTICATED' } }] });
+        sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
       }
     }, express.static(exportDir, { index: false, dotfiles: 'deny' }));
   }
   if (options.scheduler) mountJobRoutes(app, wh, options.scheduler, options.auth);
+  if (uploads) app.use('/uploads', refusalLimiter(refusals, options.auth.refusedPerMinute ?? 120, metrics));
+  if (uploads) mountUploadRoutes(app, wh, uploads, options.auth, log);
   options.mount?.(app);
+  const maxCostOfAll = Math.max(options.limits.maxCost, ...Object.values(options.auth.limits).map((l) => l.maxCost));
   app.use(
     '/graphql',
+    refusalLimiter(refusals, options.auth.refusedPerMinute ?? 120, metrics),
     express.json({ limit: '64mb' }),
+    documentGuard(options.limits, metrics),
+    requestScopes({
+      deadlineMs: options.deadlineMs ?? 30_000,
+      // Two reads at a time per request: the others' reads are never all queued behind one request's.
+      concurrentStatements: 2,
+      // Every read a field cannot batch is priced at STATEMENT units, so the cost ceiling bounds them; batched ones get slack.
+      maxStatements: Math.ceil(maxCostOfAll / STATEMENT) + 200,
+    }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const principal = await authenticate(req, wh, options.auth);
         const maxCost = principal.role ? options.auth.limits[principal.role].maxCost : options.limits.maxCost;
-        return createContext(wh, { ...options.limits, maxCost }, { principal, exportDir: options.exportDir, scheduler: options.scheduler });
+        const scope = res.locals.scope as RequestScope;
+        return createContext(wh, { ...options.limits, maxCost }, {
+          principal, exportDir: options.exportDir, scheduler: options.scheduler, signal: scope.signal, extendDeadline: (ms) => scope.extendDeadline(ms),
+          files: FileAccess.confined(roots, uploads, principal.keyId),
+        });
       },
     }),
   );
-  app.use(jsonErrors);
+  app.use((_req, res) => {
+    sendError(res, 'NOT_FOUND', 'no such route: the API is at /graphql');
+  });
+  app.use(jsonErrors(metrics, log));
 
   const http = createServer(app);
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
     http.listen(options.port, options.host, resolve);
   });
   const { port } = http.address() as AddressInfo;
@@ -127,18 +174,21 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      // Keep-alive connections go idle as their last request finishes: close them as they do.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await apollo.stop();
     },
   };
 }
 
-/** Malformed JSON bodies and other transport errors answer in GraphQL's error shape, with a code. */
-const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
-  const status = typeof error?.status === 'number' ? error.status : 500;
-  const code = error?.type === 'entity.parse.failed' ? 'BAD_REQUEST' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INTERNAL_SERVER_ERROR';
-  const message = code === 'BAD_REQUEST' ? `request body is not valid JSON: ${error.message}` : code === 'PAYLOAD_TOO_LARGE' ? 'request body too large' : 'Internal server error';
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-};
+/** A port in use or not allowed is the operator's mistake: a coded error saying what to change. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new CortexError('BAD_USER_INPUT', `port ${port} on ${host} is in use: stop what holds it or choose another (--port, 0 picks a free one)`, { field: 'port' });
+  if (error.code === 'EACCES') return new CortexError('BAD_USER_INPUT', `port ${port} on ${host} needs privileges this process lacks: choose a port above 1023 (--port)`, { field: 'port' });
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new CortexError('BAD_USER_INPUT', `cannot listen on ${host}: not an address of this machine (--host)`, { field: 'host' });
+  return error;
+}

@@ -1,17 +1,11 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { AuthChecker } from 'type-graphql';
-import type { Context } from '../resolvers/context.js';
-import { verifyApiKey, type Role } from '../warehouse/apiKeysRepo.js';
+import type { Context, Principal } from '../resolvers/context.js';
+import { verifyApiKey } from '../services/apiKeys.js';
+import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
-
-/** Who is asking: a key's role, or the anonymous role (null = anonymous access is off). */
-export interface Principal {
-  readonly role: Role | null;
-  readonly keyId: string | null;
-  /** Rate-limit bucket: the key, or the client address for anonymous requests. */
-  readonly bucket: string;
-}
+import { requestError } from './httpErrors.js';
 
 export interface RoleLimits {
   readonly maxCost: number;
@@ -22,6 +16,8 @@ export interface AuthConfig {
   /** The role of requests without a key; null refuses them (the default outside the demo). */
   readonly anonymousRole: Role | null;
   readonly limits: Readonly<Record<Role, RoleLimits>>;
+  /** Refused requests (400, 401, 403, 413, 415, 429) allowed per client address and minute (default 120). */
+  readonly refusedPerMinute?: number;
 }
 
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
@@ -31,19 +27,27 @@ export function hasRole(role: Role | null, needed: Role): boolean {
 }
 
 export function authError(code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED', message: string): GraphQLError {
-  const status = code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 429;
-  return new GraphQLError(message, { extensions: { code, http: { status } } });
+  return requestError(code, message);
 }
 
 /**
- * Reads `Authorization: Bearer <key>` or `x-api-key: <key>`. A key that is present but invalid
- * or revoked is refused outright (never downgraded to anonymous), so a typo is noticed.
+ * Reads `Authorization: Bearer <key>` (the scheme case-insensitively, RFC 7235 §2.1) or
+ * `x-api-key: <key>`. A key that is present but invalid or revoked is refused outright (never
+ * downgraded to anonymous), so a typo is noticed; so is an Authorization header with another
+ * scheme or an empty credential.
  */
 export async function authenticate(req: IncomingMessage, wh: Warehouse, config: AuthConfig): Promise<Principal> {
   const header = req.headers.authorization;
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
-  if (!token) return { role: config.anonymousRole, keyId: null, bucket: `ip:${req.socket.remoteAddress ?? 'unknown'}` };
-  const key = await verifyApiKey(wh, token);
+  let token = req.headers['x-api-key'] as string | undefined;
+  if (header !== undefined) {
+    const match = /^\s*bearer(?:\s+(.*))?$/i.exec(header);
+    if (!match) throw authError('UNAUTHENTICATED', 'the Authorization header must use the Bearer scheme: Authorization: Bearer <key>');
+    token = match[1]?.trim();
+    if (!token) throw authError('UNAUTHENTICATED', 'the Authorization header has an empty key: Authorization: Bearer <key>');
+  }
+  if (token === undefined) return { role: config.anonymousRole, keyId: null, bucket: `ip:${req.socket.remoteAddress ?? 'unknown'}` };
+  if (!token.trim()) throw authError('UNAUTHENTICATED', 'the x-api-key header is empty');
+  const key = await verifyApiKey(wh, token.trim());
   if (!key) throw authError('UNAUTHENTICATED', 'invalid or revoked API key');
   return { role: key.role, keyId: key.keyId, bucket: `key:${key.keyId}` };
 }
@@ -54,5 +58,5 @@ export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => r
 /** Auth for in-process tools and tests: anonymous requests get `anonymousRole`, limits are generous. */
 export function localAuth(anonymousRole: Role | null = 'admin', maxCost = 200_000): AuthConfig {
   const limits = { maxCost, requestsPerMinute: 1_000_000 };
-  return { anonymousRole, limits: { reader: limits, writer: limits, admin: limits } };
+  return { anonymousRole, limits: { reader: limits, writer: limits, admin: limits }, refusedPerMinute: 1_000_000 };
 }

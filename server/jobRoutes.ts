@@ -5,6 +5,7 @@ import { checkResultsMessage, decodeMessage, encodeMessage, OCTET_STREAM, type J
 import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { authenticate, hasRole, type AuthConfig } from './auth.js';
+import { sendError } from './httpErrors.js';
 
 /** Largest results body taken (a job's voxel scores); inputs are sent, not received, so they have no limit here. */
 const RESULTS_LIMIT = '1gb';
@@ -16,10 +17,13 @@ const RESULTS_LIMIT = '1gb';
  * worker that dies mid-job leaves nothing half-written. Writer role required.
  *
  *   GET  /internal/jobs                  → { remote }                      (a worker's start-up check)
- *   GET  /internal/jobs/:id/inputs       → v8-serialized { spec, attempt, request }   404 unknown, 409 not wanted, 422 failed
+ *   GET  /internal/jobs/:id/inputs       → v8-serialized { spec, attempt, request }   409 not wanted, 422 JOB_FAILED
  *   POST /internal/jobs/:id/progress     ← JSON { done, total, device? }   204, 409 when cancelled or finished
- *   POST /internal/jobs/:id/results      ← v8-serialized { worker, result } 204 written, 409 refused, 422 malformed
+ *   POST /internal/jobs/:id/results      ← v8-serialized { worker, result } 204 written, 409 refused, 400 malformed
  *   POST /internal/jobs/:id/failure      ← JSON { message, final }         204
+ *
+ * Refusals answer in the one error body shape, `{ errors: [{ message, extensions: { code } }] }`,
+ * with the code's status from errors/errorCodes.ts.
  */
 export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: Scheduler, auth: AuthConfig): void {
   const router = express.Router();
@@ -30,10 +34,10 @@ export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: S
   });
 
   router.get('/:id/inputs', async (req, res) => {
-    const id = req.params.id!;
-    if (!scheduler.remote) return refuse(res, 409, 'CONFLICT', 'this server runs its jobs in-process');
+    const id = req.params.id;
+    if (!scheduler.remote) return sendError(res, 'CONFLICT', 'this server runs its jobs in-process');
     const job = await scheduler.begin(id);
-    if (!job) return refuse(res, 409, 'CONFLICT', `job '${id}' is unknown, finished or cancelled`);
+    if (!job) return sendError(res, 'CONFLICT', `job '${id}' is unknown, finished or cancelled`);
     try {
       const { request } = await scheduler.inputs(job);
       res.type(OCTET_STREAM).send(encodeMessage({ spec: job.spec, attempt: job.attempt, request }));
@@ -42,7 +46,7 @@ export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: S
       // Missing data cannot be fixed by trying again: the job fails now, as it would in-process.
       if (isFinalError(error)) {
         await scheduler.settle(id, { kind: 'failed', error: message });
-        return refuse(res, 422, isCortexError(error) ? error.code : 'INTERNAL', message);
+        return sendError(res, 'JOB_FAILED', message, { cause: isCortexError(error) ? error.code : 'INTERNAL' });
       }
       await scheduler.settle(id, { kind: 'retrying', error: message });
       throw error;
@@ -52,38 +56,38 @@ export function mountJobRoutes(app: express.Express, wh: Warehouse, scheduler: S
   router.post('/:id/progress', express.json(), async (req, res) => {
     const m = req.body as Partial<JobProgressMessage>;
     if (!isCount(m.done) || !isCount(m.total) || (m.device !== undefined && typeof m.device !== 'string')) {
-      return refuse(res, 400, 'BAD_USER_INPUT', 'progress must be { done, total, device? } with whole numbers');
+      return sendError(res, 'BAD_USER_INPUT', 'progress must be { done, total, device? } with whole numbers');
     }
-    if (!(await scheduler.progress(req.params.id!, m.done, m.total, m.device?.slice(0, 200)))) return refuse(res, 409, 'CONFLICT', 'the job was cancelled or finished');
+    if (!(await scheduler.progress(req.params.id, m.done, m.total, m.device?.slice(0, 200)))) return sendError(res, 'CONFLICT', 'the job was cancelled or finished');
     res.status(204).end();
   });
 
   router.post('/:id/results', express.raw({ type: OCTET_STREAM, limit: RESULTS_LIMIT }), async (req, res) => {
-    const id = req.params.id!;
+    const id = req.params.id;
     let job;
     try {
       job = await scheduler.job(id);
     } catch {
-      return refuse(res, 404, 'NOT_FOUND', `job '${id}' does not exist`);
+      return sendError(res, 'NOT_FOUND', `job '${id}' does not exist`);
     }
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) return refuse(res, 400, 'BAD_USER_INPUT', `results must be an ${OCTET_STREAM} body`);
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) return sendError(res, 'BAD_USER_INPUT', `results must be an ${OCTET_STREAM} body`);
     let message;
     try {
       message = checkResultsMessage(JSON.parse(job.specJson), decodeMessage(req.body));
     } catch (error) {
       const text = `results from a worker were refused: ${error instanceof Error ? error.message : String(error)}`;
       await scheduler.settle(id, { kind: 'failed', error: text });
-      return refuse(res, 422, 'BAD_USER_INPUT', text);
+      return sendError(res, 'BAD_USER_INPUT', text);
     }
-    if (!(await scheduler.complete(id, message.result))) return refuse(res, 409, 'CONFLICT', 'the job was cancelled or finished');
+    if (!(await scheduler.complete(id, message.result))) return sendError(res, 'CONFLICT', 'the job was cancelled or finished');
     res.status(204).end();
   });
 
   router.post('/:id/failure', express.json(), async (req, res) => {
     const m = req.body as Partial<JobFailureMessage>;
-    if (typeof m.message !== 'string' || typeof m.final !== 'boolean') return refuse(res, 400, 'BAD_USER_INPUT', 'failure must be { message, final }');
+    if (typeof m.message !== 'string' || typeof m.final !== 'boolean') return sendError(res, 'BAD_USER_INPUT', 'failure must be { message, final }');
     const error = m.message.slice(0, 2000);
-    await scheduler.settle(req.params.id!, m.final ? { kind: 'failed', error } : { kind: 'retrying', error });
+    await scheduler.settle(req.params.id, m.final ? { kind: 'failed', error } : { kind: 'retrying', error });
     res.status(204).end();
   });
 
@@ -96,16 +100,12 @@ function requireWriter(wh: Warehouse, auth: AuthConfig) {
     try {
       principal = await authenticate(req, wh, auth);
     } catch {
-      return refuse(res, 401, 'UNAUTHENTICATED', 'invalid or revoked API key');
+      return sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
     }
     if (hasRole(principal.role, 'writer')) return next();
-    if (principal.keyId === null) return refuse(res, 401, 'UNAUTHENTICATED', 'an API key with the writer role is needed');
-    refuse(res, 403, 'FORBIDDEN', `this key's role is ${principal.role}; the writer role is needed`);
+    if (principal.keyId === null) return sendError(res, 'UNAUTHENTICATED', 'an API key with the writer role is needed');
+    sendError(res, 'FORBIDDEN', `this key's role is ${principal.role}; the writer role is needed`);
   };
 }
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-
-function refuse(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
-}

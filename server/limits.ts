@@ -1,38 +1,49 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import {
-  GraphQLError,
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
-import { createRequire } from 'node:module';
-import type { Context } from '../resolvers/context.js';
+import { requestError } from './httpErrors.js';
+import { GraphQLError, getOperationAST, getVariableValues, parse, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
+import type { ApiLimits, Context } from '../resolvers/context.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
 import { authError, hasRole } from './auth.js';
+import { analyzeOperation, type OperationAnalysis } from './cost/analyzeOperation.js';
+import { EMPTY_STATS, type CostStats } from './cost/costStats.js';
+import { introspectionListSizes } from './cost/introspectionPrices.js';
+import { checkSource, limitError } from './cost/sourceGuard.js';
+import type { HeavyGate } from './heavyGate.js';
 import type { RateLimiter } from './rateLimiter.js';
+import type { WarehouseStats } from '../warehouse/statsRepo.js';
 
-// graphql-query-complexity's ESM build imports 'graphql/index.mjs', a second copy of graphql
-// beside the CommonJS one that 'graphql' resolves to under Node (graphql 16 has no exports
-// map); mixing the two fails graphql's instanceof checks. Its CommonJS build shares ours.
-const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequire(import.meta.url)(
-  'graphql-query-complexity',
-) as typeof import('graphql-query-complexity');
+/** Defaults of the document limits that ApiLimits leaves optional. */
+export const DOCUMENT_LIMITS = { maxAliases: 200, maxFields: 5_000, maxDirectives: 50, maxTokens: 5_000 } as const;
+/**
+ * Introspection subtrees (`__schema`, `__type`) are not held to the data depth limit — graphql-js's
+ * standard introspection query is 13 fields deep and GraphiQL's 14 — but to this one, and to the
+ * cost and field limits like everything else.
+ */
+export const INTROSPECTION_MAX_DEPTH = 20;
+/** A query whose estimated cost is at least this share of its ceiling is expensive: it waits for a HeavyGate slot. */
+export const HEAVY_SHARE = 0.1;
+/** The longest string an argument literal or a variable may hold (a 10 MB id is refused, not echoed). */
+export const MAX_STRING_LENGTH = 65_536;
 
 /**
- * Checks every operation before execution: who may run it (anonymous access, mutations need a
- * writer), the principal's request rate, nesting depth, and the estimated cost against the
- * role's ceiling. Cost: 1 per field, connection children × `first`, list fields as their
- * resolvers declare (graphql-query-complexity with field extensions).
+ * Checks every operation before execution: the source's size and nesting before it is parsed;
+ * then who may run it (anonymous access, mutations need a writer), the principal's request
+ * rate, and one linear analysis of the operation (depth, introspection depth, expanded fields,
+ * aliases, directives, cost — server/cost/analyzeOperation.ts) against the limits and the
+ * role's cost ceiling. Every refusal is a 400 with a code, before any resolver runs.
  */
-export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) => number): ApolloServerPlugin<Context> {
+export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) => number, costStats: CostStats, heavy: HeavyGate): ApolloServerPlugin<Context> {
+  let introspectionLists: ReadonlyMap<string, number> | null = null;
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      const limits = withDefaults(contextValue.limits);
+      let release = null as (() => void) | null;
       return {
-        async didResolveOperation({ request, document, schema, operation, contextValue }) {
-          const { principal, limits } = contextValue;
+        async willSendResponse() {
+          release?.();
+        },
+        async didResolveOperation({ request, document, schema, operation }) {
+          const { principal } = contextValue;
           if (principal.role === null) throw authError('UNAUTHENTICATED', 'this server needs an API key (Authorization: Bearer <key>)');
           if (operation?.operation === 'mutation' && !hasRole(principal.role, 'writer')) {
             throw authError('FORBIDDEN', `mutations need the writer or admin role; this request has ${principal.keyId ? `role ${principal.role}` : `anonymous ${principal.role} access`}`);
@@ -40,58 +51,100 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
           if (!rates.take(principal.bucket, perMinute(principal.role))) {
             throw authError('RATE_LIMITED', `rate limit of ${perMinute(principal.role)} requests per minute exceeded; retry shortly`);
           }
-          const depth = operation ? operationDepth(operation, document) : 0;
-          if (depth > limits.maxDepth) {
-            throw limitError('DEPTH_LIMIT', `query depth ${depth} exceeds the limit of ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth });
+          if (!operation) return;
+          checkVariables(request.variables ?? {});
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 10 });
+          if (coerced.errors) throw requestError('BAD_USER_INPUT', coerced.errors.map((e) => e.message).join('; '));
+          introspectionLists ??= introspectionListSizes(schema);
+          const analyze = (stats: WarehouseStats) =>
+            analyzeOperation({ schema, document, operation, variables: coerced.coerced, stats, introspectionLists: introspectionLists!, maxStringLength: MAX_STRING_LENGTH });
+          // Without the table sizes at hand, a first pass on empty tables checks the shape and a
+          // lower bound of the cost, so a bomb is refused before any statement is issued.
+          let analysis = analyze(costStats.fresh() ?? EMPTY_STATS);
+          enforce(analysis, limits);
+          if (!costStats.fresh()) {
+            const stats = await costStats.get().catch(() => null); // unreadable warehouse: the resolvers report it
+            if (stats) enforce((analysis = analyze(stats)), limits);
           }
-          const cost = operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {});
-          if (cost > limits.maxCost) {
-            throw limitError('COST_LIMIT', `estimated query cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages`, {
-              cost,
-              maxCost: limits.maxCost,
-            });
-          }
+          contextValue.extendDeadline?.(analysis.waitMs);
         },
       };
     },
   };
 }
 
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+type FullLimits = Required<ApiLimits>;
+
+/**
+ * The checks that need no schema, run on the raw document before Apollo parses and validates it
+ * (server/httpEdge.ts): size and nesting of the source, then depth, introspection depth,
+ * aliases, directives and fields of the operation. So a hostile document costs one lexer pass
+ * and one parse — milliseconds — and never reaches validation, whose time grows with the
+ * document. Syntax errors are left to Apollo, which reports them with locations.
+ */
+export function checkDocumentShape(source: string, operationName: string | undefined, apiLimits: ApiLimits): void {
+  const limits = withDefaults(apiLimits);
+  checkSource(source, { maxTokens: limits.maxTokens, maxNesting: Math.max(limits.maxDepth, INTROSPECTION_MAX_DEPTH) + 16 });
+  let document: DocumentNode;
   try {
-    return getComplexity({
-      schema,
-      query: document,
-      operationName,
-      variables,
-      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    document = parse(source, { noLocation: true, maxTokens: limits.maxTokens });
+  } catch {
+    return;
+  }
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return;
+  const shape = analyzeOperation({
+    schema: null, document, operation, variables: {}, stats: EMPTY_STATS, introspectionLists: new Map(), maxStringLength: MAX_STRING_LENGTH,
+  });
+  enforce({ ...shape, cost: 0 }, limits);
+}
+
+function withDefaults(limits: ApiLimits): FullLimits {
+  return { ...DOCUMENT_LIMITS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) } as FullLimits;
+}
+
+function enforce(a: OperationAnalysis, limits: FullLimits): void {
+  if (a.depth > limits.maxDepth) throw limitError('DEPTH_LIMIT', `query depth ${a.depth} exceeds the limit of ${limits.maxDepth}`, { depth: a.depth, maxDepth: limits.maxDepth });
+  if (a.introspectionDepth > INTROSPECTION_MAX_DEPTH) {
+    throw limitError('DEPTH_LIMIT', `introspection depth ${a.introspectionDepth} exceeds the limit of ${INTROSPECTION_MAX_DEPTH}`, {
+      depth: a.introspectionDepth, maxDepth: INTROSPECTION_MAX_DEPTH,
     });
-  } catch (error) {
-    // The estimate coerces variables first, so a bad variable surfaces here, before execution.
-    throw new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+  }
+  if (a.aliases > limits.maxAliases) throw limitError('ALIAS_LIMIT', `the operation has ${a.aliases} aliases (fragments expanded); the limit is ${limits.maxAliases}`, { aliases: a.aliases, maxAliases: limits.maxAliases });
+  if (a.directives > limits.maxDirectives) {
+    throw limitError('DIRECTIVE_LIMIT', `the operation has ${a.directives} directives (fragments expanded); the limit is ${limits.maxDirectives}`, { directives: a.directives, maxDirectives: limits.maxDirectives });
+  }
+  if (a.fields > limits.maxFields) throw limitError('FIELD_LIMIT', `the operation selects ${a.fields} fields (fragments expanded); the limit is ${limits.maxFields}`, { fields: a.fields, maxFields: limits.maxFields });
+  if (a.cost > limits.maxCost) {
+    throw limitError('COST_LIMIT', `estimated query cost ${a.cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages`, { cost: a.cost, maxCost: limits.maxCost });
   }
 }
 
-/** Depth of the deepest field path, following fragment spreads (cycles are rejected by validation). */
-export function operationDepth(operation: OperationDefinitionNode, document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
-    if (!set) return 0;
-    let max = 0;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) max = Math.max(max, sel.selectionSet ? 1 + depthOf(sel.selectionSet, seen) : 1);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) max = Math.max(max, depthOf(sel.selectionSet, seen));
-      else if (!seen.has(sel.name.value)) {
-        const frag = fragments.get(sel.name.value);
-        max = Math.max(max, depthOf(frag?.selectionSet, new Set([...seen, sel.name.value])));
-      }
+/** Variables: no over-long string and no non-finite number (JSON.parse reads 1e400 as Infinity), however deep. */
+function checkVariables(variables: Record<string, unknown>): void {
+  const stack: [string, unknown][] = Object.entries(variables);
+  while (stack.length) {
+    const [name, v] = stack.pop()!;
+    if (typeof v === 'string' && v.length > MAX_STRING_LENGTH) {
+      throw requestError('BAD_USER_INPUT', `variable '${name}': a string of ${v.length} characters exceeds the limit of ${MAX_STRING_LENGTH}`, { variable: name });
     }
-    return max;
-  };
-  return depthOf(operation.selectionSet, new Set());
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw requestError('BAD_USER_INPUT', `variable '${name}': not a finite number`, { variable: name });
+    }
+    if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push([name, child]);
+  }
 }
 
-function limitError(code: string, message: string, data: Record<string, number>): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...data, http: { status: 400 } } });
+/**
+ * Subscriptions are not served (queries and mutations over HTTP only): refused at validation
+ * with a clear message, instead of failing inside execution.
+ */
+export function noSubscriptionsRule(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (node.operation === 'subscription') {
+        context.reportError(new GraphQLError('subscriptions are not supported: this API answers queries and mutations over HTTP', { nodes: [node] }));
+      }
+    },
+  };
 }

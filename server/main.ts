@@ -3,7 +3,7 @@
 import './processDefaults.js';
 import 'reflect-metadata';
 import { Command } from 'commander';
-import { isCortexError } from '../errors/CortexError.js';
+import { debugRequested, fatalMessage } from '../errors/fatalMessage.js';
 import { resolveConfig } from './config.js';
 import { serve } from './serve.js';
 
@@ -13,6 +13,9 @@ const opts = new Command('cortexql-server')
   .option('--port <port>')
   .option('--max-cost <n>')
   .option('--max-depth <n>')
+  .option('--max-aliases <n>')
+  .option('--max-tokens <n>')
+  .option('--deadline <seconds>')
   .option('--anonymous <role>')
   .option('--readers <n>')
   .option('--cache-entries <n>')
@@ -22,10 +25,19 @@ const opts = new Command('cortexql-server')
   .option('--publish <file>')
   .option('--publish-every <s>')
   .option('--memory-limit <size>')
+  .option('--import-root <dir>', 'a folder mutations may read by path (repeatable)', (dir: string, all: string[]) => [...all, dir], [])
+  .option('--debug')
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [BAD_USER_INPUT]: ')) })
   .parse()
   .opts();
 
-serve(resolveConfig(opts)).catch((error: unknown) => {
-  console.error(isCortexError(error) ? `error [${error.code}]: ${error.message}` : error);
-  process.exit(isCortexError(error) ? 2 : 1);
-});
+const fail = (error: unknown) => {
+  const { text, exitCode } = fatalMessage(error, debugRequested());
+  console.error(text);
+  process.exit(exitCode);
+};
+try {
+  serve(resolveConfig(opts)).catch(fail);
+} catch (error) {
+  fail(error);
+}

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { jobCounts } from '../warehouse/jobsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { operationLabel } from './knownOperations.js';
 
 /** A CortexError's code (resolver errors reach plugins before formatError names them). */
 function codeOf(error: unknown): string | undefined {
@@ -17,12 +18,19 @@ export function createLogger(level = process.env.CORTEXQL_LOG_LEVEL ?? (process.
   return pino({ name: 'cortexql', level });
 }
 
-/** Prometheus metrics of one server: request latency by operation, errors by code, warehouse state. */
+/** Error codes the server emits get their own label; anything else counts as OTHER (labels stay a closed set). */
+const CODE_LABEL = /^[A-Z][A-Z_]{1,39}$/;
+
+/**
+ * Prometheus metrics of one server: request latency by operation, errors by code, refusals at
+ * the HTTP edge, warehouse state. Every label comes from a closed set (knownOperations.ts), so
+ * the scrape does not grow with what clients send.
+ */
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requestSeconds = new Histogram({
     name: 'cortexql_graphql_request_duration_seconds',
-    help: 'GraphQL request latency by operation name and type',
+    help: 'GraphQL request latency by operation (a known operation name, other or anonymous) and type',
     labelNames: ['operation', 'type'] as const,
     buckets: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30],
     registers: [this.registry],
@@ -30,6 +38,12 @@ export class ServerMetrics {
   readonly errors = new Counter({
     name: 'cortexql_graphql_errors_total',
     help: 'GraphQL errors by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'cortexql_http_refused_total',
+    help: 'Requests refused at the HTTP edge (before GraphQL), by code',
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
@@ -71,16 +85,20 @@ export class ServerMetrics {
           },
           async willSendResponse({ operationName, operation }) {
             const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-            const labels = { operation: operationName ?? '(anonymous)', type: operation?.operation ?? 'unknown' };
+            const labels = { operation: operationLabel(operationName), type: operation?.operation ?? 'unknown' };
             metrics.requestSeconds.observe(labels, seconds);
-            for (const code of codes) metrics.errors.inc({ code });
+            for (const code of codes) metrics.errors.inc({ code: errorCodeLabel(code) });
             // One line per request only at debug: at info level, logging every request costs
             // more than serving a cached one. Slow and failed requests are logged at info.
             const level = codes.length > 0 || seconds >= SLOW_REQUEST_SECONDS ? 'info' : 'debug';
-            log[level]({ ...labels, ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
+            log[level]({ ...labels, name: operationName?.slice(0, 80), ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
           },
         };
       },
     };
   }
+}
+
+export function errorCodeLabel(code: string): string {
+  return CODE_LABEL.test(code) ? code : 'OTHER';
 }

@@ -15,7 +15,7 @@ process.env.NODE_ENV ??= 'production';
 function readersFromArgs(argv: readonly string[]): number | undefined {
   const i = argv.findIndex((a) => a === '--readers' || a.startsWith('--readers='));
   if (i < 0) return undefined;
-  const value = argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }

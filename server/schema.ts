@@ -13,6 +13,8 @@ import { ModelResolver } from '../resolvers/ModelResolver.js';
 import { PhaseResolver } from '../resolvers/PhaseResolver.js';
 import { TaskScoreResolver } from '../resolvers/TaskScoreResolver.js';
 import { authChecker } from './auth.js';
+import { describeCosts } from './cost/describeCosts.js';
+import { yieldingLists } from './yieldingLists.js';
 
 let cached: Promise<GraphQLSchema> | null = null;
 
@@ -30,6 +32,9 @@ export function cortexSchema(): Promise<GraphQLSchema> {
     validate: false,
     authChecker,
     authMode: 'error',
-  }).then(lexicographicSortSchema);
+  })
+    .then(describeCosts)
+    .then(lexicographicSortSchema)
+    .then(yieldingLists);
   return cached;
 }

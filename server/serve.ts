@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { progressBars } from '../cli/progress.js';
+import { progressBars } from './progress.js';
 import { publishWhenChanged, watchPublished } from '../warehouse/publish.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
@@ -10,12 +10,18 @@ import { ensureDemoWarehouse } from './demo.js';
 import { mountStatic } from './staticRoutes.js';
 import { createLogger } from './observability.js';
 import type { Logger } from 'pino';
+import { closeCpuPool } from '../services/cpu/CpuPool.js';
+
+/** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are closed. */
+const DRAIN_MS = 30_000;
 
 /**
- * Opens the warehouse (building the demo on first run), serves, and on SIGINT/SIGTERM stops
- * accepting requests, lets in-flight ones (and the computations they run) finish, then closes
- * the warehouse so nothing is left half-written. Running jobs are checkpointed (requeued, having
- * written nothing) and resume at the next start.
+ * Opens the warehouse (building the demo on first run), serves, and on SIGINT/SIGTERM shuts down
+ * for real (Apollo's own signal handler is off, server/app.ts): stops accepting connections, lets
+ * in-flight requests finish (up to DRAIN_MS), stops running jobs and puts them back to QUEUED
+ * (they wrote nothing: results are written in one transaction; the interrupted attempt is not
+ * counted), checkpoints the WAL into the database file, closes the warehouse and exits 0. A
+ * second signal while draining exits at once (1).
  */
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger();
@@ -42,19 +48,29 @@ export async function serve(config: ServerConfig): Promise<void> {
   const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler });
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal while shutting down: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests, checkpointing running jobs');
-    await server.close(30_000);
-    replica?.stop();
-    publisher?.stop();
-    await scheduler?.close();
-    wh.close();
-    logger.info('stopped');
-    process.exit(0);
+    logger.info({ signal }, 'shutting down: draining in-flight requests, requeueing running jobs');
+    try {
+      // Running jobs are stopped at once (requeued, resumed at the next start); requests get DRAIN_MS.
+      await Promise.all([server.close(DRAIN_MS), scheduler?.close()]);
+      replica?.stop();
+      publisher?.stop();
+      await closeCpuPool();
+      if (!wh.readOnly) await wh.checkpoint();
+      wh.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
   const mode = serving.parquet ? '; read-only, from a Parquet export' : serving.readOnly ? '; read-only replica of the published file' : '';
   console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access}${mode})`);

@@ -8,9 +8,22 @@ import { jobIdFor, type JobSpec } from './jobs/jobSpec.js';
 import type { Scheduler } from './jobs/Scheduler.js';
 
 /** What a cell-returning field does about a cell that is not stored. */
-export type CellPolicy = 'NEVER' | 'IF_MISSING' | 'WAIT';
+export const CellPolicy = {
+  NEVER: 'NEVER',
+  IF_MISSING: 'IF_MISSING',
+  WAIT: 'WAIT',
+} as const;
+export type CellPolicy = (typeof CellPolicy)[keyof typeof CellPolicy];
 
-export type CellStatus = 'READY' | 'MISSING' | 'PENDING' | 'FAILED' | 'NEVER';
+/** Whether a cell has a value, and if not, why: missing is not failed is not zero. */
+export const CellStatus = {
+  READY: 'READY',
+  MISSING: 'MISSING',
+  PENDING: 'PENDING',
+  FAILED: 'FAILED',
+  NEVER: 'NEVER',
+} as const;
+export type CellStatus = (typeof CellStatus)[keyof typeof CellStatus];
 
 export interface MissingCellState {
   readonly status: Exclude<CellStatus, 'READY'>;

@@ -5,7 +5,7 @@ import { DEFAULT_DELAYS } from '../compute/encoding/features.js';
 import { notFound } from '../errors/CortexError.js';
 import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
-import type { Warehouse } from '../warehouse/Warehouse.js';
+import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { CODE_VERSION } from './version.js';
 
 export type { EncodingParams };
@@ -77,9 +77,9 @@ export async function loadEncodingInputs(wh: Warehouse, req: EncodingRequest): P
   };
 }
 
-/** Writes every cell of a job and its `runs` row in one transaction: a failure writes nothing. */
+/** Writes every cell of a job and its `runs` row in the caller's transaction: a failure writes nothing. */
 export async function writeEncodingResults(
-  wh: Warehouse,
+  tx: WriteTx,
   req: EncodingRequest,
   params: EncodingParams,
   result: { cells: readonly EncodingCellResult[]; device: string },
@@ -89,16 +89,14 @@ export async function writeEncodingResults(
   const runId = randomUUID();
   const layers = [...new Set(result.cells.map((c) => c.layer))];
   const subjects = [...new Set(result.cells.map((c) => c.subjectId))];
-  await wh.write(async (tx) => {
-    await insertRun(tx, {
-      runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
-      paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
-    });
-    await writeEncodingCells(tx, runId, result.cells.map((c) => ({
-      cell: { modelId: req.modelId, step: req.step, layer: c.layer, datasetId: req.datasetId, subjectId: c.subjectId, paramsHash: hash },
-      r: c.r, alpha: c.alpha, summaries: c.summaries,
-    })));
+  await insertRun(tx, {
+    runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
+    paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
   });
+  await writeEncodingCells(tx, runId, result.cells.map((c) => ({
+    cell: { modelId: req.modelId, step: req.step, layer: c.layer, datasetId: req.datasetId, subjectId: c.subjectId, paramsHash: hash },
+    r: c.r, alpha: c.alpha, summaries: c.summaries,
+  })));
   return {
     runId, paramsHash: hash, cells: result.cells.length, voxels: result.cells.reduce((s, c) => s + c.r.length, 0),
     device: result.device, seconds: (Date.now() - started.getTime()) / 1000,
@@ -118,5 +116,5 @@ export async function computeEncoding(wh: Warehouse, req: EncodingRequest): Prom
   const params = encodingParams(req.params);
   const inputs = await loadEncodingInputs(wh, req);
   const result = await fitEncodingCells(inputs, params, req.onProgress);
-  return writeEncodingResults(wh, req, params, result, started);
+  return wh.write((tx) => writeEncodingResults(tx, req, params, result, started));
 }

@@ -1,11 +1,15 @@
 import { HiddenStateModel, extractWordFeatures, type ExtractOptions, type LayerWordFeatures } from '../compute/models/hiddenStates.js';
-import { tokenizerFromFile } from '../compute/models/gpt2Tokenizer.js';
 import { wordTokens } from '../compute/models/wordTokens.js';
-import { existsSync, readFileSync } from 'node:fs';
+import type { LayerManifest } from '../compute/models/hiddenStateSurgery.js';
+import { readFileSync } from 'node:fs';
+import { MAX_FILE_BYTES, readRegularFile } from '../formats/fileSource.js';
+import { parseJsonText } from '../formats/validation.js';
 import { dirname, join } from 'node:path';
 import { decodeOnnxModel } from '../compute/onnx/onnxProto.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { datasetInfo, writeWordFeatureLayers } from '../warehouse/fmriRepo.js';
+import { loadTokenizer } from './checkpoints.js';
+import { FileAccess } from './fileAccess.js';
 import { checkpointArtifacts } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 
@@ -18,6 +22,8 @@ export interface FeatureRequest {
   readonly windowTokens?: number;
   readonly strideTokens?: number;
   readonly wordFeature?: 'last' | 'mean';
+  /** Layer → tensor names overriding the manifest registered with the checkpoint (if any). */
+  readonly layersManifest?: LayerManifest;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -29,17 +35,26 @@ export interface FeatureReport {
   readonly tokensPerSecond: number;
 }
 
+function readJson(file: string): Record<string, unknown> | null {
+  try {
+    const v = parseJsonText(readRegularFile(file, MAX_FILE_BYTES.json).toString('utf8'));
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null; // an unreadable config only costs the default window
+  }
+}
+
 /**
  * The model's context length, when it says: Hugging Face's config.json beside the ONNX file
- * (`n_positions` / `max_position_embeddings`), or a generated model's `cortexql.tinyGpt` metadata.
+ * (`n_positions` / `max_position_embeddings`), onnxruntime-genai's genai_config.json
+ * (`model.context_length`), or a generated model's `cortexql.tinyGpt` metadata.
  */
 function maxPositions(onnxPath: string): number | null {
-  const config = join(dirname(onnxPath), 'config.json');
-  if (existsSync(config)) {
-    const c = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
-    const n = c.n_positions ?? c.max_position_embeddings;
-    if (typeof n === 'number') return n;
-  }
+  const c = readJson(join(dirname(onnxPath), 'config.json'));
+  const fromConfig = c?.n_positions ?? c?.max_position_embeddings;
+  if (typeof fromConfig === 'number') return fromConfig;
+  const genai = readJson(join(dirname(onnxPath), 'genai_config.json'))?.model as Record<string, unknown> | undefined;
+  if (typeof genai?.context_length === 'number') return genai.context_length;
   const meta = decodeOnnxModel(readFileSync(onnxPath), onnxPath, { structureOnly: true }).metadataProps?.find((m) => m.key === 'cortexql.tinyGpt');
   return meta ? (JSON.parse(meta.value) as { maxPositions?: number }).maxPositions ?? null : null;
 }
@@ -60,31 +75,36 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
   if (!artifact?.artifactUri) throw notFound('checkpoint artifact', `${req.modelId}@${req.step}`);
   if (!artifact.tokenizerUri) throw badInput(`model '${req.modelId}' has no tokenizer registered (register checkpoints --tokenizer)`);
   const info = await datasetInfo(wh, req.datasetId);
-  const tokenizer = tokenizerFromFile(artifact.tokenizerUri);
-  const model = await HiddenStateModel.open(artifact.artifactUri);
+  // Errors name the checkpoint, not the server path (they reach clients, and jobs' readers).
+  const { tokenizer } = loadTokenizer(FileAccess.local(), artifact.tokenizerUri, `the tokenizer of ${req.modelId}`);
+  const model = await HiddenStateModel.open(artifact.artifactUri, { manifest: req.layersManifest ?? artifact.layersManifest ?? undefined, label: `checkpoint ${req.modelId}@${req.step}` });
   const windowTokens = req.windowTokens ?? Math.min(128, maxPositions(artifact.artifactUri) ?? 128);
   const options: ExtractOptions = { windowTokens, strideTokens: req.strideTokens ?? Math.max(1, Math.floor(windowTokens / 2)), wordFeature: req.wordFeature ?? 'last', layers: req.layers };
   const perRun: LayerWordFeatures[][] = [];
   let tokens = 0;
   let seconds = 0;
-  for (const [i, run] of info.runs.entries()) {
-    const result = await extractWordFeatures(model, wordTokens(tokenizer, run.words), options);
-    perRun.push(result.layers);
-    tokens += result.tokens;
-    seconds += result.seconds;
-    req.onProgress?.(i + 1, info.runs.length);
+  try {
+    for (const [i, run] of info.runs.entries()) {
+      const result = await extractWordFeatures(model, wordTokens(tokenizer, run.words), options);
+      perRun.push(result.layers);
+      tokens += result.tokens;
+      seconds += result.seconds;
+      req.onProgress?.(i + 1, info.runs.length);
+    }
+  } finally {
+    await model.release();
   }
-  const layers = perRun[0]!.map((l, j) => {
-    const nWords = perRun.reduce((s, r) => s + r[j]!.nWords, 0);
+  const layers = perRun[0].map((l, j) => {
+    const nWords = perRun.reduce((s, r) => s + r[j].nWords, 0);
     const matrix = new Float32Array(nWords * l.dim);
     let offset = 0;
     for (const r of perRun) {
-      matrix.set(r[j]!.data, offset);
-      offset += r[j]!.data.length;
+      matrix.set(r[j].data, offset);
+      offset += r[j].data.length;
     }
     return { layer: l.layer, nWords, dim: l.dim, matrix };
   });
   const source = `onnx:${artifact.artifactSha256?.slice(0, 16)} provider:${model.provider}`;
-  await writeWordFeatureLayers(wh, req.modelId, req.step, req.datasetId, layers, source);
-  return { layers: layers.length, nWords: layers[0]!.nWords, dim: layers[0]!.dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
+  await wh.write((tx) => writeWordFeatureLayers(tx, req.modelId, req.step, req.datasetId, layers, source));
+  return { layers: layers.length, nWords: layers[0].nWords, dim: layers[0].dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
 }

@@ -3,7 +3,7 @@ import { fitInternalCells, type InternalCellResult, type InternalInputs } from '
 import { notFound } from '../errors/CortexError.js';
 import { insertRun, writeInternalMetrics } from '../warehouse/brainScoresRepo.js';
 import { featureLayers, previousFeatureStep, readWordFeatures } from '../warehouse/fmriRepo.js';
-import type { Warehouse } from '../warehouse/Warehouse.js';
+import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { paramsHash } from './encoding.js';
 import { CODE_VERSION } from './version.js';
 
@@ -46,8 +46,9 @@ export async function loadInternalInputs(wh: Warehouse, req: InternalRequest): P
   return { layers: await load(req.step), previous: previousStep === null ? [] : await load(previousStep), previousStep };
 }
 
+/** Writes a job's metric values and its `runs` row in the caller's transaction. */
 export async function writeInternalResults(
-  wh: Warehouse,
+  tx: WriteTx,
   req: InternalRequest,
   result: { cells: readonly InternalCellResult[]; device: string },
   previousStep: number | null,
@@ -56,13 +57,11 @@ export async function writeInternalResults(
   const runId = randomUUID();
   const hash = internalParamsHash(req.datasetId);
   const layers = [...new Set(result.cells.map((c) => c.layer))];
-  await wh.write(async (tx) => {
-    await insertRun(tx, {
-      runId, kind: 'internal', paramsJson: JSON.stringify({ modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, previousStep }),
-      paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
-    });
-    await writeInternalMetrics(tx, result.cells.map((c) => ({ modelId: req.modelId, step: req.step, ...c })), runId, hash);
+  await insertRun(tx, {
+    runId, kind: 'internal', paramsJson: JSON.stringify({ modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, previousStep }),
+    paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
   });
+  await writeInternalMetrics(tx, result.cells.map((c) => ({ modelId: req.modelId, step: req.step, ...c })), runId, hash);
   return { runId, paramsHash: hash, device: result.device, layers: layers.length, values: result.cells.length, nulls: result.cells.filter((c) => c.value === null).length };
 }
 
@@ -71,5 +70,5 @@ export async function computeInternal(wh: Warehouse, req: InternalRequest): Prom
   const started = new Date();
   const inputs = await loadInternalInputs(wh, req);
   const result = await fitInternalCells(inputs, req.onProgress);
-  return writeInternalResults(wh, req, result, inputs.previousStep, started);
+  return wh.write((tx) => writeInternalResults(tx, req, result, inputs.previousStep, started));
 }

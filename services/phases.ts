@@ -1,10 +1,13 @@
-import { detectPhases, type CheckpointPoint, type DetectPhasesOptions, type PhaseDetection, type PhaseSignal } from '../compute/phases/detectPhases.js';
+import type { CheckpointPoint, DetectPhasesOptions, PhaseDetection, PhaseSignal } from '../compute/phases/detectPhases.js';
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
+import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
-import { brainRows, internalRows } from '../warehouse/brainScoresRepo.js';
+import { brainRows, internalRows, type BrainStatistic } from '../warehouse/brainScoresRepo.js';
 import { trajectories } from '../warehouse/taskScoresRepo.js';
+import { unscoped } from '../warehouse/statementScope.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { abortedError, cpuPool } from './cpu/CpuPool.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
 import { internalParamsHash } from './internal.js';
 import { bestLayerPerStep, onCheckpointAxis } from './trajectoryCells.js';
@@ -18,7 +21,7 @@ export type SignalSpec =
       readonly roi: string;
       readonly layer: number | null;
       readonly subject: string | null;
-      readonly statistic: 'mean_r' | 'median_r' | 'top_mean_r';
+      readonly statistic: BrainStatistic;
       /** Which encoding parameters (default: the defaults' hash). */
       readonly paramsHash?: string;
       readonly weight?: number;
@@ -31,8 +34,6 @@ export type SignalSpec =
       readonly dataset: string;
       readonly weight?: number;
     };
-
-export type AxisName = 'STEP' | 'TOKENS' | 'FRACTION';
 
 export function signalName(s: SignalSpec): string {
   if (s.kind === 'TASK') return `task:${s.task}/${s.metric}`;
@@ -103,7 +104,7 @@ export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: read
   const index = new Map(points.map((p, i) => [p.step, i]));
   const signals = specs.map((spec, i) => {
     const values = new Float64Array(points.length).fill(NaN);
-    for (const { step, value } of series[i]!) {
+    for (const { step, value } of series[i]) {
       const at = index.get(step);
       if (at !== undefined) values[at] = value;
     }
@@ -116,32 +117,91 @@ export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: read
   return { points, signals };
 }
 
-const cacheByWarehouse = new WeakMap<Warehouse, Map<string, Promise<PhaseDetection>>>();
+/** A detection shared by every request asking for it; stopped when the last one still waiting goes away. */
+interface SharedDetection {
+  readonly result: Promise<PhaseDetection>;
+  readonly controller: AbortController;
+  waiters: number;
+  /** A caller that cannot be cancelled is waiting: never stop it. */
+  pinned: boolean;
+  settled: boolean;
+}
+
+const cacheByWarehouse = new WeakMap<Warehouse, Map<string, SharedDetection>>();
 const CACHE_ENTRIES = 200;
 
 /**
  * Phases of one model, cached by (data version, model, signals, options): a repeated request is
- * free, and any committed write to the warehouse invalidates every entry.
+ * free, and any committed write to the warehouse invalidates every entry. The numerics run on
+ * the compute pool's worker threads (services/cpu/CpuPool.ts), never on the event loop; when
+ * every request waiting for a detection is aborted (`signal`: client gone, deadline passed),
+ * the detection is stopped and forgotten.
  */
 export function detectModelPhases(
   wh: Warehouse,
   modelId: string,
   specs: readonly SignalSpec[],
   options: DetectPhasesOptions = {},
+  signal?: AbortSignal,
 ): Promise<PhaseDetection> {
   let cache = cacheByWarehouse.get(wh);
   if (!cache) cacheByWarehouse.set(wh, (cache = new Map()));
   const key = JSON.stringify([wh.dataVersion, modelId, specs, options]);
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const result = loadPhaseInput(wh, modelId, specs).then((input) => detectPhases({ ...input, options }));
-  cache.set(key, result);
-  result.catch(() => cache.delete(key));
-  for (const k of cache.keys()) {
-    if (cache.size <= CACHE_ENTRIES) break;
-    cache.delete(k);
+  let entry = cache.get(key);
+  if (!entry) {
+    const controller = new AbortController();
+    // Shared by requests: its reads belong to none of them (warehouse/statementScope.ts).
+    const result = unscoped(() =>
+      loadPhaseInput(wh, modelId, specs).then((input) => cpuPool().run({ kind: 'detectPhases', input: { ...input, options } }, controller.signal)),
+    );
+    const created: SharedDetection = { result, controller, waiters: 0, pinned: false, settled: false };
+    entry = created;
+    cache.set(key, created);
+    result.then(
+      () => (created.settled = true),
+      () => {
+        created.settled = true;
+        if (cache.get(key) === created) cache.delete(key);
+      },
+    );
+    for (const k of cache.keys()) {
+      if (cache.size <= CACHE_ENTRIES) break;
+      cache.delete(k);
+    }
   }
-  return result;
+  return follow(entry, signal, () => cache.get(key) === entry && cache.delete(key));
+}
+
+function follow(entry: SharedDetection, signal: AbortSignal | undefined, forget: () => void): Promise<PhaseDetection> {
+  if (!signal) {
+    entry.pinned = true;
+    return entry.result;
+  }
+  if (signal.aborted) return Promise.reject(abortedError(signal));
+  entry.waiters++;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      entry.waiters--;
+      if (entry.waiters === 0 && !entry.pinned && !entry.settled) {
+        entry.controller.abort();
+        forget();
+      }
+      reject(abortedError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    entry.result.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        entry.waiters--;
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        entry.waiters--;
+        reject(signal.aborted ? abortedError(signal) : error);
+      },
+    );
+  });
 }
 
 export interface ModelPhases {
@@ -170,7 +230,7 @@ export interface SignalCorrelation {
 }
 
 export interface PhaseComparison {
-  readonly alignBy: AxisName;
+  readonly alignBy: TrainingAxis;
   readonly models: ModelPhases[];
   readonly boundaryDifferences: BoundaryDifference[];
   readonly correlations: SignalCorrelation[];
@@ -181,38 +241,39 @@ export async function compareModelPhases(
   wh: Warehouse,
   modelIds: readonly string[],
   specs: readonly SignalSpec[],
-  alignBy: AxisName,
+  alignBy: TrainingAxis,
   options: DetectPhasesOptions = {},
+  signal?: AbortSignal,
 ): Promise<PhaseComparison> {
   if (modelIds.length < 2 || modelIds.length > 16) throw badInput(`compare 2 to 16 models (got ${modelIds.length})`, { argument: 'models' });
   const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs)));
-  const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options)));
-  const axisOf = (p: CheckpointPoint) => (alignBy === 'STEP' ? p.step : alignBy === 'TOKENS' ? p.tokens : p.fraction);
+  const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options, signal)));
+  const axisOf = (p: CheckpointPoint) => axisValue(p, alignBy);
 
   const models = modelIds.map((modelId, i) => ({
     modelId,
-    detection: detections[i]!,
-    boundaries: detections[i]!.breakpoints.map((b) => axisOf(inputs[i]!.points[b.index]!)),
+    detection: detections[i],
+    boundaries: detections[i].breakpoints.map((b) => axisOf(inputs[i].points[b.index])),
   }));
 
   const boundaryDifferences: BoundaryDifference[] = [];
   const correlations: SignalCorrelation[] = [];
   for (let a = 0; a < models.length; a++) {
     for (let b = a + 1; b < models.length; b++) {
-      boundaryDifferences.push(boundaryDifference(models[a]!, models[b]!, alignBy));
+      boundaryDifferences.push(boundaryDifference(models[a], models[b], alignBy));
     }
   }
   specs.forEach((spec, s) => {
     const series = inputs.map((input, i) => {
-      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s]!.values[t]! })).filter((q) => q.x !== null && Number.isFinite(q.v));
-      return { key: modelIds[i]!, x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
+      const kept = input.points.map((p, t) => ({ x: axisOf(p), v: input.signals[s].values[t] })).filter((q) => q.x !== null && Number.isFinite(q.v));
+      return { key: modelIds[i], x: Float64Array.from(kept, (q) => q.x!), value: Float64Array.from(kept, (q) => q.v) };
     });
     for (const c of compareSeries(series).correlations) correlations.push({ signal: signalName(spec), modelA: c.a, modelB: c.b, r: c.r, n: c.n });
   });
   return { alignBy, models, boundaryDifferences, correlations };
 }
 
-function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: AxisName): BoundaryDifference {
+function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: TrainingAxis): BoundaryDifference {
   const base = { modelA: a.modelId, modelB: b.modelId };
   if (a.boundaries.length !== b.boundaries.length) {
     return { ...base, differences: null, log10Ratios: null, reason: `different numbers of breakpoints (${a.boundaries.length} vs ${b.boundaries.length})` };

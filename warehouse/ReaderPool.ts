@@ -67,8 +67,8 @@ export function rowObjects<T>(result: DuckDBMaterializedResult): T[] {
     for (let r = 0; r < chunk.rowCount; r++) {
       const row: Record<string, unknown> = {};
       for (let k = 0; k < names.length; k++) {
-        const v = columns[k]![r];
-        row[names[k]!] = typeof v === 'bigint' ? Number(v) : v;
+        const v = columns[k][r];
+        row[names[k]] = typeof v === 'bigint' ? Number(v) : v;
       }
       rows.push(row);
     }

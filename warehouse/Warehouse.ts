@@ -1,4 +1,4 @@
-import { DuckDBListValue, LIST, VARCHAR, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
@@ -9,8 +9,9 @@ import { applyMigrations, schemaVersion, type MigrationOptions } from './migrati
 import { Mutex } from './Mutex.js';
 import { copyFileAtomically } from './publish.js';
 import { type ReaderPool, rowObjects } from './ReaderPool.js';
+import { bindTypes, type SqlParams } from './sqlParams.js';
+import { scopedRead, unscoped } from './statementScope.js';
 
-export type SqlParams = readonly DuckDBValue[];
 export type Row = Record<string, unknown>;
 
 export interface WarehouseOptions {
@@ -22,7 +23,7 @@ export interface WarehouseOptions {
   readonly readers?: number;
   /** Entries in the read-result cache (0 disables it). */
   readonly cacheEntries?: number;
-  /** Batch size and progress of long migrations (migration 8 converts voxel scores in batches). */
+  /** Batch size and progress of long migrations (migration 10 converts voxel scores in batches). */
   readonly migration?: MigrationOptions;
   /**
    * Serve a Parquet export (the folder `exportParquet` writes) instead of a DuckDB file: an
@@ -129,34 +130,49 @@ export class Warehouse {
     }
     // Identical reads in flight at once share one execution (with the cache off too): a burst
     // of clients asking the same thing costs DuckDB one query. Nothing outlives the read.
-    const flight = options.cache === false ? null : `${this.writeVersion}\u0000${key ?? ReadCache.keyOf(sql, params)}`;
-    const shared = flight === null ? undefined : this.inFlight.get(flight);
-    if (shared) return shared as Promise<T[]>;
-    const version = this.dataVersion;
-    const rows = this.read(sql, params, (result) => rowObjects<T>(result));
-    if (flight !== null) {
-      this.inFlight.set(flight, rows);
-      void rows.finally(() => this.inFlight.delete(flight)).catch(() => undefined);
-    }
-    if (key !== null) this.cache.set(key, version, await rows);
-    return rows;
+    const same = options.cache === false ? null : (key ?? ReadCache.keyOf(sql, params));
+    const joined = this.inFlightRead<T>(same);
+    if (joined) return joined;
+    // The first asker waits for its turn in its request's scope (budget, cancellation) and holds
+    // it while the read runs; the execution itself runs outside any scope, so a cancelled or
+    // over-budget request fails alone, never another request sharing its rows.
+    return scopedRead(async () => {
+      const late = this.inFlightRead<T>(same);
+      if (late) return late;
+      const version = this.dataVersion;
+      const rows = unscoped(() => this.read(sql, params, (result) => rowObjects<T>(result)));
+      if (same !== null) {
+        const flight = `${this.writeVersion}\u0000${same}`;
+        this.inFlight.set(flight, rows);
+        void rows.finally(() => this.inFlight.delete(flight)).catch(() => undefined);
+      }
+      if (key !== null) this.cache.set(key, version, await rows);
+      return rows;
+    });
+  }
+
+  /** The same read, already running against the current data, if any. */
+  private inFlightRead<T>(same: string | null): Promise<T[]> | undefined {
+    return same === null ? undefined : (this.inFlight.get(`${this.writeVersion}\u0000${same}`) as Promise<T[]> | undefined);
   }
 
   private readonly inFlight = new Map<string, Promise<unknown[]>>();
 
   /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
   async readColumns(sql: string, params: SqlParams = []): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
-    return this.read(sql, params, float64Columns);
+    return scopedRead(() => this.read(sql, params, float64Columns));
   }
 
   /** Reads numeric columns into typed arrays of their own type (see bulk.typedColumns). */
   async readTyped(sql: string, params: SqlParams = []): Promise<ReturnType<typeof typedColumns>> {
-    return this.read(sql, params, typedColumns);
+    return scopedRead(() => this.read(sql, params, typedColumns));
   }
 
   /**
    * A small value derived from the data (a subject's voxel → ROI map), computed once per data
    * version and kept in a bounded LRU. Not a result cache: it stays on with `cacheEntries: 0`.
+   * Shared by requests, so its reads run outside any request's scope (one cancelled request
+   * must not fail the others waiting on the value).
    */
   async derived<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const version = this.dataVersion;
@@ -166,7 +182,7 @@ export class Warehouse {
       this.derivedValues.set(key, hit);
       return hit.value as Promise<T>;
     }
-    const value = compute();
+    const value = unscoped(compute);
     this.derivedValues.set(key, { version, value });
     if (this.derivedValues.size > 64) this.derivedValues.delete(this.derivedValues.keys().next().value!);
     value.catch(() => this.derivedValues.delete(key));
@@ -334,18 +350,6 @@ class ReadCache {
     this.entries.set(key, { version, rows });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
-}
-
-/**
- * An empty list has no item type to infer and DuckDB refuses to bind it; bind it as VARCHAR[]
- * (the SQL casts it, e.g. `?::INTEGER[]`, which an empty list always survives).
- */
-export function bindTypes(params: SqlParams): DuckDBType[] | undefined {
-  // An undefined parameter is always a caller's bug (a missing `?? null`): say so plainly.
-  const missing = params.findIndex((p) => p === undefined);
-  if (missing >= 0) throw new CortexError('INTERNAL', `SQL parameter ${missing + 1} is undefined`);
-  if (!params.some((p) => p instanceof DuckDBListValue && p.items.length === 0)) return undefined;
-  return params.map((p) => (p instanceof DuckDBListValue && p.items.length === 0 ? LIST(VARCHAR) : undefined)) as DuckDBType[];
 }
 
 /** One reader connection per CPU (at least 2): reads run in parallel up to the cores there are. */

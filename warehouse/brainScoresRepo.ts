@@ -82,19 +82,19 @@ export async function writeEncodingCells(tx: WriteTx, runId: string, cells: read
     cells.flatMap(({ cell, r }, i) => [
       // A list's item type is inferred from its first value (10 → INTEGER), so the floats go as
       // text; each float32 prints as its exact double and casts back to the same REAL.
-      ids[i]!, cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash, runId, r.length, `[${encoded[i]!.dictionary.join(', ')}]`,
+      ids[i], cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash, runId, r.length, `[${encoded[i].dictionary.join(', ')}]`,
     ]),
   );
   await tx.append(
     'brain_scores',
     ...cells.map(({ r }, i): BulkColumn[] => [
-      { type: 'INTEGER', constant: ids[i]! },
+      { type: 'INTEGER', constant: ids[i] },
       { type: 'INTEGER', values: rampTo(r.length) },
       { type: 'REAL', values: r },
-      { type: 'USMALLINT', values: encoded[i]!.codes, nullValue: NULL_CODE },
+      { type: 'USMALLINT', values: encoded[i].codes, nullValue: NULL_CODE },
     ]),
   );
-  const summaries = cells.flatMap((c, i) => c.summaries.map((s) => ({ id: ids[i]!, s })));
+  const summaries = cells.flatMap((c, i) => c.summaries.map((s) => ({ id: ids[i], s })));
   const num = (f: (s: SummaryRow) => number | null) => Float64Array.from(summaries, ({ s }) => f(s) ?? NaN);
   await tx.append('brain_score_summary', [
     { type: 'INTEGER', values: Int32Array.from(summaries, (x) => x.id) },
@@ -118,7 +118,7 @@ export async function writeEncodingCell(
   summaries: readonly SummaryRow[],
 ): Promise<number> {
   const [id] = await writeEncodingCells(tx, runId, [{ cell, r, alpha, summaries }]);
-  return id!;
+  return id;
 }
 
 /** Which stored cells to remove (every given field must match). */
@@ -155,7 +155,9 @@ async function deleteCellIds(tx: WriteTx, ids: readonly number[]): Promise<void>
   }
 }
 
-export type BrainStatistic = 'mean_r' | 'median_r' | 'top_mean_r';
+/** Which per-ROI summary of voxel r a brain score reads (a brain_score_summary column). */
+export const BrainStatistic = { MEAN_R: 'mean_r', MEDIAN_R: 'median_r', TOP_MEAN_R: 'top_mean_r' } as const;
+export type BrainStatistic = (typeof BrainStatistic)[keyof typeof BrainStatistic];
 
 export interface BrainQuery {
   readonly modelIds: readonly string[];
@@ -205,10 +207,10 @@ export async function brainRows(wh: Warehouse, q: BrainQuery): Promise<BrainRow[
   const sorted = [...rows].sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : a.step - b.step || a.layer - b.layer || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0)));
   const out: BrainRow[] = [];
   for (let i = 0; i < sorted.length; ) {
-    const first = sorted[i]!;
+    const first = sorted[i];
     let [sum, values, n, nVoxels, nSignificant] = [0, 0, 0, 0, 0];
-    for (; i < sorted.length && sorted[i]!.m === first.m && sorted[i]!.step === first.step && sorted[i]!.layer === first.layer; i++) {
-      const row = sorted[i]!;
+    for (; i < sorted.length && sorted[i].m === first.m && sorted[i].step === first.step && sorted[i].layer === first.layer; i++) {
+      const row = sorted[i];
       n++;
       if (row.v !== null) { sum += row.v; values++; }
       nVoxels += row.nv ?? 0;
@@ -311,17 +313,17 @@ export async function voxelScores(
   let total = 0;
   // One pass over the cell (~10^5 rows): NaN (NULL) r never passes a minR filter.
   for (let k = 0; k < vox.length; k++) {
-    const i = order === null ? k : order[k]!;
-    const v = vox[i]!;
-    const code = v < codes.length ? codes[v]! : NULL_CODE;
+    const i = order === null ? k : order[k];
+    const v = vox[i];
+    const code = v < codes.length ? codes[v] : NULL_CODE;
     if (roiCode >= 0 && code !== roiCode) continue;
-    const x = rv[i]!;
+    const x = rv[i];
     if (page.minR != null && !(x >= minR)) continue;
     total++;
     if (v <= page.afterVoxel || rows.length > page.limit) continue;
     rows.push({
-      voxel: v, roi: code === NULL_CODE ? null : rois.labels[code]!, r: x === x ? x : null,
-      alpha: an?.[i] === 1 ? null : cell.alphas[av[i]!] ?? null,
+      voxel: v, roi: code === NULL_CODE ? null : rois.labels[code], r: x === x ? x : null,
+      alpha: an?.[i] === 1 ? null : cell.alphas[av[i]] ?? null,
     });
   }
   return { rows, total: page.withTotal ? total : null };
@@ -330,7 +332,7 @@ export async function voxelScores(
 /** Row indices in voxel order, or null when the scan returned them in order (it does: they were appended so). */
 function voxelOrder(voxel: Int32Array): Uint32Array | null {
   for (let i = 1; i < voxel.length; i++) {
-    if (voxel[i]! < voxel[i - 1]!) return Uint32Array.from(voxel.keys()).sort((a, b) => voxel[a]! - voxel[b]!);
+    if (voxel[i] < voxel[i - 1]) return Uint32Array.from(voxel.keys()).sort((a, b) => voxel[a] - voxel[b]);
   }
   return null;
 }

@@ -92,12 +92,12 @@ export function bulkScanFunction(): DuckDBTableFunction {
       const scan = info.bindData as BulkScan;
       const at = info.initData as { part: number; offset: number };
       try {
-        while (at.part < scan.parts.length && at.offset >= scan.lengths[at.part]!) { at.part++; at.offset = 0; }
+        while (at.part < scan.parts.length && at.offset >= scan.lengths[at.part]) { at.part++; at.offset = 0; }
         if (at.part === scan.parts.length) { out.rowCount = 0; return; }
-        const n = Math.min(duckdb.vector_size(), scan.lengths[at.part]! - at.offset);
+        const n = Math.min(duckdb.vector_size(), scan.lengths[at.part] - at.offset);
         out.rowCount = n;
-        scan.parts[at.part]!.forEach((column, i) => {
-          const constant = scan.constants[at.part]![i];
+        scan.parts[at.part].forEach((column, i) => {
+          const constant = scan.constants[at.part][i];
           if (constant) copyToVector(out, i, constant.subarray(0, n));
           else fillVector(out, i, column, at.offset, n);
         });
@@ -168,8 +168,8 @@ function fillVector(chunk: DuckDBDataChunk, index: number, column: BulkColumn, s
   const mask = new Uint8Array(Math.ceil(n / 64) * 8).fill(0xff);
   const nullValue = column.type === 'USMALLINT' ? column.nullValue : undefined;
   for (let i = nulls; i < n; i++) {
-    const v = slice[i]!;
-    if (nullValue === undefined ? v !== v : v === nullValue) mask[i >> 3]! &= ~(1 << (i & 7));
+    const v = slice[i];
+    if (nullValue === undefined ? v !== v : v === nullValue) mask[i >> 3] &= ~(1 << (i & 7));
   }
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
@@ -230,17 +230,17 @@ export function typedColumns(result: DuckDBMaterializedResult): { names: string[
   const columns = kinds.map((k) => ({ values: k.make(new ArrayBuffer(rowCount * k.bytes)), nulls: null as Uint8Array | null }));
   let offset = 0;
   for (const [c, chunk] of chunks.entries()) {
-    const n = counts[c]!;
+    const n = counts[c];
     kinds.forEach((k, i) => {
       const vector = duckdb.data_chunk_get_vector(chunk.chunk, i);
       const bytes = duckdb.vector_get_data(vector, n * k.bytes);
-      new Uint8Array(columns[i]!.values.buffer, offset * k.bytes, n * k.bytes).set(bytes.subarray(0, n * k.bytes));
+      new Uint8Array(columns[i].values.buffer, offset * k.bytes, n * k.bytes).set(bytes.subarray(0, n * k.bytes));
       const validity = duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8);
       if (validity && validity.byteLength > 0) {
-        const column = columns[i]!;
+        const column = columns[i];
         const float = column.values instanceof Float32Array || column.values instanceof Float64Array;
         for (let r = 0; r < n; r++) {
-          if (validity[r >> 3]! & (1 << (r & 7))) continue;
+          if (validity[r >> 3] & (1 << (r & 7))) continue;
           (column.nulls ??= new Uint8Array(rowCount))[offset + r] = 1;
           if (float) column.values[offset + r] = NaN;
         }

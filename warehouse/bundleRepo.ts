@@ -30,8 +30,6 @@ interface TableSpec {
   readonly viaCell?: {
     /** The slice as written to Parquet (alias `c` is the cell). */
     readonly select: (w: BundleWhere) => string;
-    /** Its columns, as in the Parquet file. */
-    readonly columns: readonly string[];
     /** The stored rows in the same columns (for conflicts). */
     readonly stored: string;
     /** Stored columns from the staged rows `b` of cells `c` (new cell ids). */
@@ -67,7 +65,6 @@ export const BUNDLE_TABLES: readonly TableSpec[] = [
     table: 'brain_score_summary', key: ['roi'], compare: ['mean_r', 'n_voxels'], filter: byCell,
     viaCell: {
       select: (w) => `SELECT s.* FROM brain_score_summary s JOIN cells c USING (cell_id) WHERE ${byCell(w)} ORDER BY s.cell_id, s.roi`,
-      columns: ['cell_id', 'roi', 'mean_r', 'median_r', 'top_mean_r', 'n_voxels', 'n_significant'],
       stored: 'SELECT * FROM brain_score_summary',
       insert: 'b.roi, b.mean_r, b.median_r, b.top_mean_r, b.n_voxels, b.n_significant',
     },
@@ -78,7 +75,6 @@ export const BUNDLE_TABLES: readonly TableSpec[] = [
     table: 'brain_scores', key: ['voxel'], compare: ['r', 'alpha'], filter: byCell,
     viaCell: {
       select: (w) => `SELECT s.cell_id, s.voxel, s.r, c.alphas[s.alpha_index + 1] AS alpha FROM brain_scores s JOIN cells c USING (cell_id) WHERE ${byCell(w)} ORDER BY s.cell_id, s.voxel`,
-      columns: ['cell_id', 'voxel', 'r', 'alpha'],
       stored: 'SELECT s.cell_id, s.voxel, s.r, c.alphas[s.alpha_index + 1] AS alpha FROM brain_scores s JOIN cells c USING (cell_id)',
       insert: 'b.voxel, b.r, CASE WHEN b.alpha IS NULL THEN NULL ELSE list_position(c.alphas, b.alpha) - 1 END::USMALLINT',
     },
@@ -109,14 +105,35 @@ export interface StagedTable {
   readonly staged: string;
 }
 
-/** Loads a bundle file into a temporary table; reports columns that differ from the warehouse table's. */
+/**
+ * Whether DuckDB can read `file` as Parquet: a problem to report, or null. Asked before the
+ * merge's transaction, where a failed statement would abort the whole transaction.
+ */
+export async function probeParquet(wh: Warehouse, file: string): Promise<string | null> {
+  try {
+    await wh.all(`SELECT * FROM read_parquet(${literal(file)}) LIMIT 0`, [], { cache: false });
+    return null;
+  } catch {
+    return 'not a readable Parquet file (corrupt, truncated or another format)';
+  }
+}
+
+/** Loads a bundle file into a temporary table; reports columns whose names or types differ from the warehouse table's (nothing is cast silently). */
 export async function stageParquet(tx: WriteTx, spec: TableSpec, file: string): Promise<{ staged: StagedTable; problem: string | null }> {
   const staged = `bundle_${spec.table}`;
   await tx.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_parquet(${literal(file)})`);
-  const columns = async (table: string, schema: string) =>
-    (await tx.all<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = ? ORDER BY ordinal_position`, [table, schema])).map((r) => r.c).join(', ');
-  const [have, want] = [await columns(staged, 'main'), spec.viaCell?.columns.join(', ') ?? (await columns(spec.table, 'main'))];
-  return { staged: { spec, staged }, problem: have === want ? null : `columns (${have}) do not match table ${spec.table} (${want})` };
+  const columns = async (table: string) =>
+    (await tx.all<{ c: string }>(`SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position`, [table])).map((r) => r.c).join(', ');
+  let want: string;
+  if (spec.viaCell) {
+    // A cell-keyed table is written as its export query's columns, not the stored ones: compare with those.
+    const shape = `bundle_shape_${spec.table}`;
+    await tx.run(`CREATE OR REPLACE TEMP TABLE ${shape} AS SELECT * FROM (${spec.viaCell.select({ models: [], datasets: [], includeFmri: false, includeFeatures: false })}) LIMIT 0`);
+    want = await columns(shape);
+    await tx.run(`DROP TABLE ${shape}`);
+  } else want = await columns(spec.table);
+  const have = await columns(staged);
+  return { staged: { spec, staged }, problem: have === want ? null : `columns (${have.slice(0, 500)}) do not match table ${spec.table} (${want})` };
 }
 
 export interface Conflict {
@@ -183,7 +200,7 @@ async function mergeRows(tx: WriteTx, s: StagedTable): Promise<number> {
 /** New cells, under their new ids, with the penalty dictionary of their voxel rows. */
 async function mergeCells(tx: WriteTx): Promise<number> {
   const [{ n }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM bundle_cell_map WHERE is_new');
-  const scores = (await tx.all<{ n: number }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bundle_brain_scores'"))[0]!.n > 0;
+  const scores = (await tx.all<{ n: number }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bundle_brain_scores'"))[0].n > 0;
   const alphas = scores
     ? `(SELECT list_sort(list_distinct(list(alpha))) FROM bundle_brain_scores WHERE cell_id = b.cell_id)`
     : '[]::REAL[]';

@@ -23,18 +23,18 @@ export function dictionaryEncode(values: Float32Array): DictionaryEncoded {
   const order: number[] = [];
   for (let i = 0; i < bits.length; i++) {
     if (values[i] !== values[i]) continue;
-    if (table.insert(bits[i]!, order.length) === order.length) {
+    if (table.insert(bits[i], order.length) === order.length) {
       if (order.length === MAX_DICTIONARY) throw new CortexError('INTERNAL', `dictionaryEncode: more than ${MAX_DICTIONARY} distinct values in one column`);
-      order.push(bits[i]!);
+      order.push(bits[i]);
     }
   }
   // Ascending dictionary: renumber the first-seen codes by rank.
   const dictionary = new Float32Array(new Uint32Array(order).buffer).sort();
   const rank = new Uint16Array(order.length);
   const sortedBits = new Uint32Array(dictionary.buffer);
-  for (let k = 0; k < sortedBits.length; k++) rank[table.insert(sortedBits[k]!, -1)] = k;
+  for (let k = 0; k < sortedBits.length; k++) rank[table.insert(sortedBits[k], -1)] = k;
   const codes = new Uint16Array(values.length);
-  for (let i = 0; i < bits.length; i++) codes[i] = values[i] !== values[i] ? NULL_CODE : rank[table.insert(bits[i]!, -1)]!;
+  for (let i = 0; i < bits.length; i++) codes[i] = values[i] !== values[i] ? NULL_CODE : rank[table.insert(bits[i], -1)];
   return { dictionary, codes };
 }
 
@@ -54,7 +54,7 @@ class BitsTable {
     let mask = this.keys.length - 1;
     let slot = this.home(key);
     while (this.vals[slot] !== -1) {
-      if (this.keys[slot] === key) return this.vals[slot]!;
+      if (this.keys[slot] === key) return this.vals[slot];
       slot = (slot + 1) & mask;
     }
     if (value < 0) throw new CortexError('INTERNAL', 'dictionaryEncode: value missing from its own dictionary');
@@ -78,10 +78,10 @@ class BitsTable {
     const mask = this.keys.length - 1;
     for (let i = 0; i < keys.length; i++) {
       if (vals[i] === -1) continue;
-      let slot = this.home(keys[i]!);
+      let slot = this.home(keys[i]);
       while (this.vals[slot] !== -1) slot = (slot + 1) & mask;
-      this.keys[slot] = keys[i]!;
-      this.vals[slot] = vals[i]!;
+      this.keys[slot] = keys[i];
+      this.vals[slot] = vals[i];
     }
   }
 }

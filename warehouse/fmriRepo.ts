@@ -1,7 +1,7 @@
 import { blobValue } from '@duckdb/node-api';
 import { badInput, notFound } from '../errors/CortexError.js';
-import type { ParsedFmriDataset, StimulusWord } from './ingest/fmriManifest.js';
 import { deleteCells } from './brainScoresRepo.js';
+import type { ParsedFmriDataset, StimulusWord } from '../formats/fmriManifest.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** float32 matrix ↔ BLOB (little-endian, row-major). */
@@ -26,48 +26,46 @@ export interface FmriImportReport {
 const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'word_features'];
 
 /**
- * Writes a validated dataset in one transaction. Re-importing a dataset id replaces it whole,
- * including the brain scores and features computed against the old data, which no longer hold.
+ * Writes a validated dataset in the caller's transaction. Re-importing a dataset id replaces it
+ * whole, including the brain scores and features computed against the old data, which no longer hold.
  */
-export async function writeFmriDataset(wh: Warehouse, d: ParsedFmriDataset): Promise<FmriImportReport> {
+export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset): Promise<FmriImportReport> {
   const id = d.dataset.id;
-  return wh.write(async (tx) => {
-    const [{ n: replacedScores }] = await tx.all<{ n: number }>(
-      'SELECT count(*) AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ?)', [id],
-    );
-    await deleteCells(tx, { datasetId: id });
-    for (const table of DATASET_TABLES) await tx.run(`DELETE FROM ${table} WHERE dataset_id = ?`, [id]);
-    await tx.run('DELETE FROM datasets WHERE dataset_id = ?', [id]);
-    await tx.run('INSERT INTO datasets (dataset_id, name, language, tr_seconds, description, source) VALUES (?, ?, ?, ?, ?, ?)', [
-      id, d.dataset.name ?? id, d.dataset.language ?? null, d.dataset.trSeconds, d.dataset.description ?? null, d.dataset.source ?? null,
+  const [{ n: replacedScores }] = await tx.all<{ n: number }>(
+    'SELECT count(*) AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ?)', [id],
+  );
+  await deleteCells(tx, { datasetId: id });
+  for (const table of DATASET_TABLES) await tx.run(`DELETE FROM ${table} WHERE dataset_id = ?`, [id]);
+  await tx.run('DELETE FROM datasets WHERE dataset_id = ?', [id]);
+  await tx.run('INSERT INTO datasets (dataset_id, name, language, tr_seconds, description, source) VALUES (?, ?, ?, ?, ?, ?)', [
+    id, d.dataset.name ?? id, d.dataset.language ?? null, d.dataset.trSeconds, d.dataset.description ?? null, d.dataset.source ?? null,
+  ]);
+  let words = 0;
+  for (const [ord, run] of d.runs.entries()) {
+    await tx.run('INSERT INTO fmri_runs VALUES (?, ?, ?, ?, ?)', [id, run.id, ord, run.split, run.nTrs]);
+    await appendWords(tx, id, run.id, run.words);
+    words += run.words.length;
+  }
+  let voxels = 0;
+  for (const s of d.subjects) {
+    await tx.run('INSERT INTO subjects (dataset_id, subject_id, n_voxels) VALUES (?, ?, ?)', [id, s.id, s.nVoxels]);
+    await tx.append('voxels', [
+      { type: 'VARCHAR', constant: id },
+      { type: 'VARCHAR', constant: s.id },
+      { type: 'INTEGER', values: Int32Array.from({ length: s.nVoxels }, (_, i) => i) },
+      { type: 'VARCHAR', values: s.roi },
+      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3]) },
+      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 1]) },
+      { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 2]) },
+      { type: 'REAL', values: new Float32Array(s.nVoxels).fill(NaN) },
     ]);
-    let words = 0;
-    for (const [ord, run] of d.runs.entries()) {
-      await tx.run('INSERT INTO fmri_runs VALUES (?, ?, ?, ?, ?)', [id, run.id, ord, run.split, run.nTrs]);
-      await appendWords(tx, id, run.id, run.words);
-      words += run.words.length;
+    for (const r of s.responses) {
+      const nTrs = r.matrix.length / s.nVoxels;
+      await tx.run('INSERT INTO fmri_responses VALUES (?, ?, ?, ?, ?, ?, ?)', [id, s.id, r.runId, r.presentation, nTrs, s.nVoxels, float32Blob(r.matrix)]);
     }
-    let voxels = 0;
-    for (const s of d.subjects) {
-      await tx.run('INSERT INTO subjects (dataset_id, subject_id, n_voxels) VALUES (?, ?, ?)', [id, s.id, s.nVoxels]);
-      await tx.append('voxels', [
-        { type: 'VARCHAR', constant: id },
-        { type: 'VARCHAR', constant: s.id },
-        { type: 'INTEGER', values: Int32Array.from({ length: s.nVoxels }, (_, i) => i) },
-        { type: 'VARCHAR', values: s.roi },
-        { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3]!) },
-        { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 1]!) },
-        { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 2]!) },
-        { type: 'REAL', values: new Float32Array(s.nVoxels).fill(NaN) },
-      ]);
-      for (const r of s.responses) {
-        const nTrs = r.matrix.length / s.nVoxels;
-        await tx.run('INSERT INTO fmri_responses VALUES (?, ?, ?, ?, ?, ?, ?)', [id, s.id, r.runId, r.presentation, nTrs, s.nVoxels, float32Blob(r.matrix)]);
-      }
-      voxels += s.nVoxels;
-    }
-    return { dataset: id, runs: d.runs.length, subjects: d.subjects.length, voxels, words, replacedScores };
-  });
+    voxels += s.nVoxels;
+  }
+  return { dataset: id, runs: d.runs.length, subjects: d.subjects.length, voxels, words, replacedScores };
 }
 
 async function appendWords(tx: WriteTx, datasetId: string, runId: string, words: readonly StimulusWord[]): Promise<void> {
@@ -141,7 +139,7 @@ export async function subjectData(wh: Warehouse, datasetId: string, subjectId: s
   const roi = await wh.all<{ roi: string }>('SELECT roi FROM voxels WHERE dataset_id = ? AND subject_id = ? ORDER BY voxel', [datasetId, subjectId]);
   const responses = new Map<string, Float32Array[]>();
   for (const r of rows) (responses.get(r.run) ?? responses.set(r.run, []).get(r.run)!).push(blobFloat32(r.data));
-  return { nVoxels: rows[0]!.nVoxels, roi: roi.map((r) => r.roi), responses };
+  return { nVoxels: rows[0].nVoxels, roi: roi.map((r) => r.roi), responses };
 }
 
 export interface WordFeatures {
@@ -157,33 +155,31 @@ export interface WordFeatures {
 }
 
 /** Stores per-word features of one (model, step, layer) for a dataset, replacing earlier ones. */
-export async function writeWordFeatures(wh: Warehouse, f: WordFeatures): Promise<void> {
-  await writeWordFeatureLayers(wh, f.modelId, f.step, f.datasetId, [f], f.source);
+export async function writeWordFeatures(tx: WriteTx, f: WordFeatures): Promise<void> {
+  await writeWordFeatureLayers(tx, f.modelId, f.step, f.datasetId, [f], f.source);
 }
 
-/** Stores several layers' features of one checkpoint in one transaction, after checking their shapes. */
+/** Stores several layers' features of one checkpoint in the caller's transaction, after checking their shapes. */
 export async function writeWordFeatureLayers(
-  wh: Warehouse,
+  tx: WriteTx,
   modelId: string,
   step: number,
   datasetId: string,
   layers: readonly { layer: number; nWords: number; dim: number; matrix: Float32Array }[],
   source: string | null,
 ): Promise<void> {
-  const [{ n }] = await wh.all<{ n: number }>('SELECT count(*) AS n FROM stimulus_words WHERE dataset_id = ?', [datasetId]);
+  const [{ n }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM stimulus_words WHERE dataset_id = ?', [datasetId]);
   if (n === 0) throw notFound('dataset', datasetId);
   for (const f of layers) {
     if (f.nWords !== n) throw badInput(`features have ${f.nWords} rows but dataset '${datasetId}' has ${n} words`, { rows: f.nWords, words: n });
     if (f.matrix.length !== f.nWords * f.dim) throw badInput(`feature matrix has ${f.matrix.length} values, not ${f.nWords} × ${f.dim}`);
     if (f.matrix.some((v) => !Number.isFinite(v))) throw badInput(`layer ${f.layer}: feature matrix contains NaN or Inf values`);
   }
-  await wh.write(async (tx) => {
-    for (const f of layers) {
-      await tx.run('INSERT OR REPLACE INTO word_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-        modelId, step, f.layer, datasetId, f.nWords, f.dim, float32Blob(f.matrix), source,
-      ]);
-    }
-  });
+  for (const f of layers) {
+    await tx.run('INSERT OR REPLACE INTO word_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      modelId, step, f.layer, datasetId, f.nWords, f.dim, float32Blob(f.matrix), source,
+    ]);
+  }
 }
 
 export async function readWordFeatures(wh: Warehouse, modelId: string, step: number, layer: number, datasetId: string): Promise<WordFeatures | null> {

@@ -1,12 +1,26 @@
 import { listValue } from '@duckdb/node-api';
-import type { Warehouse } from './Warehouse.js';
+import type { Warehouse, WriteTx } from './Warehouse.js';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export const JobStatus = {
+  QUEUED: 'QUEUED',
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  CANCELLED: 'CANCELLED',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** What a job computes: brain scores of every layer and subject, or internal-state metrics of every layer. */
+export const JobKind = {
+  ENCODING: 'encoding',
+  INTERNAL: 'internal',
+} as const;
+export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export interface JobRow {
   readonly jobId: string;
   readonly cellKey: string;
-  readonly kind: string;
+  readonly kind: JobKind;
   readonly status: JobStatus;
   readonly priority: number;
   readonly progress: number;
@@ -32,14 +46,11 @@ export async function jobsByIds(wh: Warehouse, ids: readonly string[]): Promise<
 }
 
 /** A new job, or the existing one with the same id (ids derive from the cell key, so duplicates collapse). */
-export async function insertJobIfAbsent(wh: Warehouse, job: { jobId: string; cellKey: string; kind: string; priority: number; specJson: string }): Promise<void> {
-  await wh.write((tx) =>
-    tx.run(
-      `INSERT INTO jobs (job_id, cell_key, kind, status, priority, spec_json, cells_done, cells_total)
-       VALUES (?, ?, ?, 'QUEUED', ?, ?, 0, 0) ON CONFLICT DO NOTHING`,
-      [job.jobId, job.cellKey, job.kind, job.priority, job.specJson],
-    ),
-    { dataChange: false },
+export async function insertJobIfAbsent(tx: WriteTx, job: { jobId: string; cellKey: string; kind: JobKind; priority: number; specJson: string }): Promise<void> {
+  await tx.run(
+    `INSERT INTO jobs (job_id, cell_key, kind, status, priority, spec_json, cells_done, cells_total)
+     VALUES (?, ?, ?, 'QUEUED', ?, ?, 0, 0) ON CONFLICT DO NOTHING`,
+    [job.jobId, job.cellKey, job.kind, job.priority, job.specJson],
   );
 }
 
@@ -62,7 +73,7 @@ const PATCH_COLUMNS: Record<string, string> = {
   device: 'device', runId: 'run_id', priority: 'priority', attempts: 'attempts',
 };
 
-export async function updateJob(wh: Warehouse, jobId: string, patch: JobPatch): Promise<void> {
+export async function updateJob(tx: WriteTx, jobId: string, patch: JobPatch): Promise<void> {
   const sets: string[] = ['updated = current_timestamp'];
   const params: (string | number | null)[] = [];
   for (const [key, column] of Object.entries(PATCH_COLUMNS)) {
@@ -71,7 +82,7 @@ export async function updateJob(wh: Warehouse, jobId: string, patch: JobPatch): 
   }
   if (patch.started) sets.push('started = current_timestamp');
   if (patch.finished) sets.push('finished = current_timestamp');
-  await wh.write((tx) => tx.run(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?`, [...params, jobId]), { dataChange: false });
+  await tx.run(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?`, [...params, jobId]);
 }
 
 /** A page of jobs, newest first, optionally of one status, after the job `afterId`. */

@@ -1,4 +1,20 @@
-import type { Warehouse, WriteTx } from './Warehouse.js';
+import type { SqlParams } from './sqlParams.js';
+
+/** A migration's transaction (Warehouse's WriteTx has it). */
+export interface MigrationTx {
+  run(sql: string, params?: SqlParams): Promise<void>;
+  all<T>(sql: string, params?: SqlParams): Promise<T[]>;
+}
+
+/**
+ * What migrations need of the warehouse (Warehouse.ts, which runs them on open, has it; named
+ * structurally so this folder's files import no cycle through Warehouse.ts).
+ */
+export interface MigrationTarget {
+  write<T>(work: (tx: MigrationTx) => Promise<T>): Promise<T>;
+  all<T>(sql: string, params?: SqlParams, options?: { cache?: boolean }): Promise<T[]>;
+  checkpoint(): Promise<void>;
+}
 
 /** Reported inside each batch's transaction, before it commits (tests kill the process there). */
 export interface MigrationProgress {
@@ -55,21 +71,24 @@ const NEW_TABLES = [
      n_significant INTEGER)`,
 ];
 
+/** The migration's version (9 belongs to the evals-real branch). */
+export const CELLS_VERSION = 10;
+
 const OLD_KEY = `b.model_id = p.model_id AND b.step = p.step AND b.layer = p.layer AND b.dataset_id = p.dataset_id
   AND b.subject_id = p.subject_id AND coalesce(b.params_hash, '') = p.params_hash`;
 
 /**
- * Migration 8: converts the string-keyed brain_scores / brain_score_summary of versions 1–7 to
+ * Migration 10: converts the string-keyed brain_scores / brain_score_summary of versions 1–9 to
  * the cells layout, in place. Resumable and atomic as seen from the application:
  *   1. one transaction writes the plan (each old cell's new cell_id) and creates the new tables;
  *   2. one transaction per batch of cells (~batchRows voxel rows) copies them across;
- *   3. one transaction drops the old tables, renames the new ones and records version 8.
+ *   3. one transaction drops the old tables, renames the new ones and records version 10.
  * A process killed in step 2 leaves whole batches behind, and the next open continues with the
  * cells not yet copied; the old tables stay intact until step 3, and no code reads the new ones
- * before version 8 is recorded. (A warehouse of version ≤ 7 cells with a NULL params hash, from
+ * before version 10 is recorded. (A warehouse's cells with a NULL params hash, from
  * before migration 4, gets the empty hash.)
  */
-export async function migrateToCells(wh: Warehouse, record: (tx: WriteTx) => Promise<void>, options: MigrationOptions = {}): Promise<void> {
+export async function migrateToCells(wh: MigrationTarget, record: (tx: MigrationTx) => Promise<void>, options: MigrationOptions = {}): Promise<void> {
   const batchRows = options.batchRows ?? 20_000_000;
   const [{ planned }] = await wh.all<{ planned: number }>(
     "SELECT count(*) AS planned FROM information_schema.tables WHERE table_name = 'migration_cells_plan'", [], { cache: false },
@@ -99,7 +118,7 @@ export async function migrateToCells(wh: Warehouse, record: (tx: WriteTx) => Pro
     await wh.write(async (tx) => {
       await copyBatch(tx, batch);
       done += batch.cells;
-      await options.onProgress?.({ version: 8, cellsDone: done, cellsTotal: total });
+      await options.onProgress?.({ version: CELLS_VERSION, cellsDone: done, cellsTotal: total });
     });
   }
   await wh.write(async (tx) => {
@@ -138,7 +157,7 @@ function batches(plan: readonly { cell_id: number; model_id: string; step: numbe
 }
 
 /** Copies one batch of cells: their cells rows (with the penalty dictionary), voxel rows in (cell_id, voxel) order, summaries. */
-async function copyBatch(tx: WriteTx, b: Batch): Promise<void> {
+async function copyBatch(tx: MigrationTx, b: Batch): Promise<void> {
   // The model and step range let zone maps skip the rest of the old table.
   const old = 'b.model_id = ? AND b.step BETWEEN ? AND ? AND p.cell_id BETWEEN ? AND ?';
   const params = [b.model, b.firstStep, b.lastStep, b.firstCell, b.lastCell];

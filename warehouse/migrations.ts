@@ -1,5 +1,4 @@
-import { migrateToCells, type MigrationOptions } from './migrateToCells.js';
-import type { Warehouse, WriteTx } from './Warehouse.js';
+import { migrateToCells, type MigrationOptions, type MigrationTarget, type MigrationTx } from './migrateToCells.js';
 
 export type { MigrationOptions, MigrationProgress } from './migrateToCells.js';
 
@@ -12,7 +11,7 @@ export interface Migration {
    * A migration too large for one transaction: runs in resumable steps of its own and calls
    * `record` inside its last transaction, so the version is recorded exactly when it is done.
    */
-  readonly run?: (wh: Warehouse, record: (tx: WriteTx) => Promise<void>, options: MigrationOptions) => Promise<void>;
+  readonly run?: (wh: MigrationTarget, record: (tx: MigrationTx) => Promise<void>, options: MigrationOptions) => Promise<void>;
 }
 
 /**
@@ -230,6 +229,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
+    name: 'layers manifest of a checkpoint',
+    // JSON array: tensor name of layer 0, 1, … in the checkpoint's ONNX graph (null: found by surgery).
+    statements: ['ALTER TABLE checkpoints ADD COLUMN layers_manifest VARCHAR'],
+  },
+  // 9 is taken by the evals-real branch (lands separately); versions apply in ascending order.
+  {
+    version: 10,
     name: 'integer-keyed cells and voxel scores',
     // Voxel rows keyed by five VARCHARs (model, dataset, subject, run, params hash) ingested at
     // ~0.2 M rows/s and took 7.7 bytes each; see migrateToCells.ts for the layout that replaces them.
@@ -237,7 +243,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export async function applyMigrations(warehouse: Warehouse, options: MigrationOptions = {}): Promise<number[]> {
+export async function applyMigrations(warehouse: MigrationTarget, options: MigrationOptions = {}): Promise<number[]> {
   await warehouse.write((tx) =>
     tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)`),
@@ -248,7 +254,7 @@ export async function applyMigrations(warehouse: Warehouse, options: MigrationOp
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {
     if (done.has(migration.version)) continue;
-    const record = (tx: WriteTx) => tx.run('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
+    const record = (tx: MigrationTx) => tx.run('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
     if (migration.run) await migration.run(warehouse, record, options);
     else {
       await warehouse.write(async (tx) => {
@@ -264,6 +270,7 @@ export async function applyMigrations(warehouse: Warehouse, options: MigrationOp
   return applied;
 }
 
+/** The newest version this build writes (a read-only open requires it). */
 export function schemaVersion(): number {
-  return MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  return Math.max(...MIGRATIONS.map((m) => m.version));
 }

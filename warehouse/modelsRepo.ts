@@ -1,5 +1,4 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import type { ModelFacts } from './catalog.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 export interface ModelRow {
@@ -26,6 +25,8 @@ export interface CheckpointRow {
   readonly artifactBytes: number | null;
   /** The earliest other step with the same artifact sha256, if any. */
   readonly duplicateOf: number | null;
+  /** The layer → tensor names registered with the artifact (layer 0 first), if any. */
+  readonly layersManifest: readonly string[] | null;
 }
 
 export interface ModelFilter {
@@ -65,7 +66,7 @@ export async function listModels(
      FROM models ${pageWhere} ORDER BY model_id LIMIT ?`,
     [...params, ...pageParams, limit + 1],
   );
-  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0]!.n;
+  const totalCount = rows[0]?.totalCount ?? (await wh.all<{ n: number }>(`SELECT count(*) AS n FROM models ${where}`, params))[0].n;
   return { rows: rows.map(({ totalCount: _, ...m }) => m), totalCount };
 }
 
@@ -91,8 +92,8 @@ export async function checkpointsOfModels(
   modelIds: readonly string[],
   page: CheckpointPage,
 ): Promise<(CheckpointRow & { totalCount: number })[]> {
-  const rows = await wh.all<{ m: string; step: number; tokens: number | null; final: number | null; uri: string | null; sha: string | null; bytes: number | null }>(
-    `SELECT c.model_id AS m, c.step, c.tokens, m.final_step AS final, c.artifact_uri AS uri, c.artifact_sha256 AS sha, c.artifact_bytes AS bytes
+  const rows = await wh.all<{ m: string; step: number; tokens: number | null; final: number | null; uri: string | null; sha: string | null; bytes: number | null; lm: string | null }>(
+    `SELECT c.model_id AS m, c.step, c.tokens, m.final_step AS final, c.artifact_uri AS uri, c.artifact_sha256 AS sha, c.artifact_bytes AS bytes, c.layers_manifest AS lm
      FROM checkpoints c JOIN models m USING (model_id) WHERE list_contains(?, c.model_id)`,
     [listValue([...modelIds])],
   );
@@ -110,14 +111,15 @@ export async function checkpointsOfModels(
       const duplicateOf = c.sha === null ? null : firstBySha.get(c.sha)!.find((step) => step !== c.step) ?? null;
       out.push({
         modelId: c.m, step: c.step, tokens: c.tokens, fraction: c.final !== null && c.final > 0 ? c.step / c.final : null,
-        artifactUri: c.uri, artifactSha256: c.sha, artifactBytes: c.bytes, duplicateOf, totalCount: inRange.length,
+        artifactUri: c.uri, artifactSha256: c.sha, artifactBytes: c.bytes, duplicateOf,
+        layersManifest: c.lm === null ? null : (JSON.parse(c.lm) as string[]), totalCount: inRange.length,
       });
     }
   }
   return out;
 }
 
-export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
+export async function upsertModel(tx: WriteTx, m: ModelRow): Promise<void> {
   await tx.run(
     `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -130,7 +132,7 @@ export async function upsertModel(tx: WriteTx, m: ModelFacts): Promise<void> {
 }
 
 /** Registers a model only if it is new, so imports never overwrite registered metadata. */
-export async function insertModelIfMissing(tx: WriteTx, m: ModelFacts): Promise<void> {
+export async function insertModelIfMissing(tx: WriteTx, m: ModelRow): Promise<void> {
   await tx.run(
     `INSERT INTO models (model_id, family, params, n_layers, hidden_size, tokens_per_step, final_step, languages, source, description)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -152,23 +154,27 @@ export async function ensureCheckpoints(tx: WriteTx, modelId: string, steps: rea
   );
 }
 
-export interface CheckpointInput {
+export interface CheckpointUpsert {
   readonly step: number;
   readonly tokens?: number | null;
   readonly artifactUri?: string | null;
   readonly artifactSha256?: string | null;
   readonly artifactBytes?: number | null;
+  /** Layer → tensor names of the artifact's graph; only written together with an artifact. */
+  readonly layersManifest?: readonly string[] | null;
 }
 
-export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointInput): Promise<void> {
+export async function upsertCheckpoint(tx: WriteTx, modelId: string, c: CheckpointUpsert): Promise<void> {
+  const manifest = c.layersManifest ? JSON.stringify(c.layersManifest) : null;
   await tx.run(
-    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes)
-     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ?, ? FROM models m WHERE m.model_id = ?
+    `INSERT INTO checkpoints (model_id, step, tokens, artifact_uri, artifact_sha256, artifact_bytes, layers_manifest)
+     SELECT ?, ?, coalesce(?, ? * m.tokens_per_step), ?, ?, ?, ? FROM models m WHERE m.model_id = ?
      ON CONFLICT (model_id, step) DO UPDATE SET tokens = excluded.tokens,
        artifact_uri = coalesce(excluded.artifact_uri, checkpoints.artifact_uri),
        artifact_sha256 = coalesce(excluded.artifact_sha256, checkpoints.artifact_sha256),
-       artifact_bytes = coalesce(excluded.artifact_bytes, checkpoints.artifact_bytes)`,
-    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, c.artifactBytes ?? null, modelId],
+       artifact_bytes = coalesce(excluded.artifact_bytes, checkpoints.artifact_bytes),
+       layers_manifest = CASE WHEN excluded.artifact_uri IS NULL THEN checkpoints.layers_manifest ELSE excluded.layers_manifest END`,
+    [modelId, c.step, c.tokens ?? null, c.step, c.artifactUri ?? null, c.artifactSha256 ?? null, c.artifactBytes ?? null, manifest, modelId],
   );
 }
 
@@ -179,6 +185,12 @@ export async function refreshCheckpointTokens(tx: WriteTx, modelId: string): Pro
      FROM models m WHERE m.model_id = checkpoints.model_id AND m.model_id = ? AND m.tokens_per_step IS NOT NULL`,
     [modelId],
   );
+}
+
+/** The tokenizer.json registered for a model, if any. */
+export async function modelTokenizer(wh: Warehouse, modelId: string): Promise<string | null> {
+  const [row] = await wh.all<{ uri: string | null }>('SELECT tokenizer_uri AS uri FROM models WHERE model_id = ?', [modelId], { cache: false });
+  return row?.uri ?? null;
 }
 
 export async function setTokenizer(tx: WriteTx, modelId: string, tokenizerUri: string): Promise<void> {
@@ -193,18 +205,21 @@ export interface ArtifactRow {
   /** The earliest other step whose artifact has the same sha256 (a broken branch serving other weights). */
   readonly duplicateOf: number | null;
   readonly tokenizerUri: string | null;
+  /** Layer → tensor names registered with the artifact (null: found by graph surgery). */
+  readonly layersManifest: readonly string[] | null;
 }
 
 /** Checkpoint artifacts of a model, each with the step whose content it duplicates, if any. */
 export async function checkpointArtifacts(wh: Warehouse, modelId: string, steps?: readonly number[]): Promise<ArtifactRow[]> {
-  return wh.all<ArtifactRow>(
+  const rows = await wh.all<Omit<ArtifactRow, 'layersManifest'> & { layersManifest: string | null }>(
     `SELECT c.step, c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
             (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
-            m.tokenizer_uri AS "tokenizerUri"
+            m.tokenizer_uri AS "tokenizerUri", c.layers_manifest AS "layersManifest"
      FROM checkpoints c JOIN models m USING (model_id)
      WHERE c.model_id = ? ${steps ? 'AND list_contains(?, c.step)' : ''} ORDER BY c.step`,
     steps ? [modelId, listValue([...steps])] : [modelId],
   );
+  return rows.map((r) => ({ ...r, layersManifest: r.layersManifest === null ? null : (JSON.parse(r.layersManifest) as string[]) }));
 }
 
 /** Steps whose checkpoint has an ONNX file and whose model has a tokenizer: features can be made for them. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { badInput, importFailed } from '../errors/CortexError.js';
 import { schemaVersion } from './migrations.js';
-import type { Warehouse } from './Warehouse.js';
+import type { SqlParams } from './sqlParams.js';
 
 export const PARQUET_FORMAT = 'cortexql-parquet/1';
 
@@ -47,13 +47,18 @@ const manifestSchema = z.object({
 });
 export type ParquetManifest = z.infer<typeof manifestSchema>;
 
+/** What an export reads through (Warehouse.all; named structurally, as Warehouse.ts opens exports through this file). */
+interface ExportSource {
+  all<T>(sql: string, params?: SqlParams, options?: { cache?: boolean }): Promise<T[]>;
+}
+
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * Writes every table of the warehouse as Parquet (zstd) under `dir`, plus manifest.json, the
  * layout a lab puts on object storage under a catalog (DuckLake, Iceberg): see docs/scaling.md.
  */
-export async function exportParquet(wh: Warehouse, dir: string): Promise<ParquetManifest> {
+export async function exportParquet(wh: ExportSource, dir: string): Promise<ParquetManifest> {
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).length > 0) throw badInput(`export folder ${dir} is not empty`);
   const tables = await wh.all<{ t: string }>(

@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Warehouse } from './Warehouse.js';
 
 /**
  * Copies `source` to `target` so that a reader of `target` sees the old file or the new one,
@@ -33,6 +32,14 @@ async function fsync(path: string): Promise<void> {
   }
 }
 
+/** The warehouse as publishing and watching see it (named structurally: Warehouse.ts imports this file). */
+interface Published {
+  readonly path: string;
+  readonly dataVersion: number;
+  reopen(): Promise<void>;
+  publish(target: string): Promise<{ bytes: number; ms: number }>;
+}
+
 export interface Watcher {
   stop(): void;
 }
@@ -43,7 +50,7 @@ export interface Watcher {
  * A version that fails to open (still being written elsewhere, another schema) is reported and
  * retried at the next poll; the old one keeps serving meanwhile.
  */
-export function watchPublished(wh: Warehouse, intervalMs: number, report: (event: { reopened?: true; error?: unknown }) => void): Watcher {
+export function watchPublished(wh: Published, intervalMs: number, report: (event: { reopened?: true; error?: unknown }) => void): Watcher {
   const identity = async () => {
     const s = await stat(wh.path);
     return `${s.ino}:${s.size}:${s.mtimeMs}`;
@@ -75,7 +82,7 @@ export function watchPublished(wh: Warehouse, intervalMs: number, report: (event
  * A writer's side: publishes to `target` now, then every `everyMs` if data changed since (the
  * copy holds the write lock for its duration: writes wait, reads go on).
  */
-export function publishWhenChanged(wh: Warehouse, target: string, everyMs: number, report: (event: { bytes?: number; ms?: number; error?: unknown }) => void): Watcher & { done: Promise<void> } {
+export function publishWhenChanged(wh: Published, target: string, everyMs: number, report: (event: { bytes?: number; ms?: number; error?: unknown }) => void): Watcher & { done: Promise<void> } {
   let published = -1;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {

@@ -1,6 +1,6 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { taskGroup, taskPatterns } from './taskGroups.js';
-import type { Warehouse } from './Warehouse.js';
+import type { Warehouse, WriteTx } from './Warehouse.js';
 
 export interface ScoreKey {
   readonly modelId: string;
@@ -104,7 +104,14 @@ export async function trajectories(
   );
 }
 
-export type ScoreGroupBy = 'MODEL' | 'FAMILY' | 'TASK' | 'STEP';
+/** Dimensions a task-score aggregate can be grouped by; TASK groups by the requested task or group names. */
+export const ScoreGroupBy = {
+  MODEL: 'MODEL',
+  FAMILY: 'FAMILY',
+  TASK: 'TASK',
+  STEP: 'STEP',
+} as const;
+export type ScoreGroupBy = (typeof ScoreGroupBy)[keyof typeof ScoreGroupBy];
 
 export interface AggregateQuery {
   readonly metric: string;
@@ -187,4 +194,41 @@ export async function listTasks(wh: Warehouse, modelIds?: readonly string[]): Pr
      FROM task_scores ${where} GROUP BY task ORDER BY task`,
     params,
   );
+}
+
+/** One stored score: a task's metric at a checkpoint, with the file it came from. */
+export interface StoredScore {
+  readonly modelId: string;
+  readonly step: number;
+  readonly task: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly stderr: number | null;
+  readonly source: string;
+}
+
+/**
+ * Writes scores in the caller's transaction, replacing the (model, step, task, metric) cells they
+ * cover, through the DataChunk appender. When `rows` holds one cell twice, the later row wins.
+ * Returns the rows written.
+ */
+export async function replaceTaskScores(tx: WriteTx, rows: readonly StoredScore[]): Promise<number> {
+  await tx.run(`CREATE OR REPLACE TEMP TABLE import_scores (
+    model_id VARCHAR, step INTEGER, task VARCHAR, metric VARCHAR, value DOUBLE, stderr DOUBLE, source VARCHAR)`);
+  await tx.append('import_scores', [
+    { type: 'VARCHAR', values: rows.map((r) => r.modelId) },
+    { type: 'INTEGER', values: Int32Array.from(rows, (r) => r.step) },
+    { type: 'VARCHAR', values: rows.map((r) => r.task) },
+    { type: 'VARCHAR', values: rows.map((r) => r.metric) },
+    { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.value) },
+    { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.stderr ?? NaN) },
+    { type: 'VARCHAR', values: rows.map((r) => r.source) },
+  ]);
+  await tx.run(`INSERT OR REPLACE INTO task_scores (model_id, step, task, metric, value, stderr, source)
+    SELECT model_id, step, task, metric, value, stderr, source
+    FROM (SELECT *, row_number() OVER () AS rn FROM import_scores)
+    QUALIFY row_number() OVER (PARTITION BY model_id, step, task, metric ORDER BY rn DESC) = 1`);
+  await tx.run('INSERT INTO tasks SELECT DISTINCT task FROM import_scores ON CONFLICT DO NOTHING');
+  await tx.run('DROP TABLE import_scores');
+  return rows.length;
 }

@@ -7,6 +7,7 @@ import { badInput } from '../../errors/CortexError.js';
 import { runFeatureMatrix, runZScore, type WordRun } from './features.js';
 import { ridgeCV } from './ridgeCV.js';
 import { roiSummaries, type RoiSummary } from './roiSummaries.js';
+import type { ShouldStop } from '../stopSignal.js';
 
 export interface EncodingParams {
   readonly alphas: readonly number[];
@@ -52,6 +53,7 @@ export async function fitEncodingCells(
   inputs: EncodingInputs,
   params: EncodingParams,
   onProgress?: (done: number, total: number) => void,
+  shouldStop?: ShouldStop,
 ): Promise<{ cells: EncodingCellResult[]; device: string }> {
   const train = inputs.runs.filter((r) => r.split === 'train');
   const test = inputs.runs.filter((r) => r.split === 'test');
@@ -76,7 +78,7 @@ export async function fitEncodingCells(
           features: xTrain.dims[1],
           voxels: s.nVoxels,
         },
-        { alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric },
+        { alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric, shouldStop },
       );
       device = `gemm:${fit.provenance.gemmProvider} eigh:${fit.provenance.eighBackend}`;
       cells.push({
@@ -114,7 +116,7 @@ export function stackResponses(runs: readonly EncodingRun[], responses: Readonly
     const presentations = responses[run.id];
     if (!presentations?.length) throw badInput(`no responses for run '${run.id}'`);
     const size = run.nTrs * nVoxels;
-    for (const p of presentations) for (let i = 0; i < size; i++) y[offset + i]! += p[i]! / presentations.length;
+    for (const p of presentations) for (let i = 0; i < size; i++) y[offset + i] += p[i] / presentations.length;
     offset += size;
   }
   return runZScore(y, [n, nVoxels], runs.map((r) => r.nTrs));

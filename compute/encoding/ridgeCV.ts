@@ -20,14 +20,15 @@ import { badInput } from '../../errors/CortexError.js';
 import { defaultGemmEngine } from '../linalg/gemm.js';
 import type { GemmEngine } from '../linalg/gemm.js';
 import type { EighBackend } from '../linalg/eigh.js';
-import { contiguousFolds, DEFAULT_ALPHAS } from './cvFolds.js';
+import { contiguousFolds, DEFAULT_ALPHAS, type RowBlock } from './cvFolds.js';
 import { colPearson } from './pearson.js';
 import type { PearsonNull } from './pearson.js';
 import { bhAdjust, blockPermutations, colBlockPermutationPValues } from './blockPermutation.js';
 import { blockRowsGather, ridgeDesignPrepare, ridgeEigenBasisBuild } from './ridgeEigenBasis.js';
-import type { RidgeEigenBasis, RidgeForm } from './ridgeEigenBasis.js';
+import type { RidgeDesign, RidgeEigenBasis, RidgeForm } from './ridgeEigenBasis.js';
 import { cvBestAlphaIndex, cvScoreAccumulate, cvScoreFinish } from './ridgeCvScore.js';
 import type { CvMetric } from './ridgeCvScore.js';
+import { stopIfAsked, type ShouldStop } from '../stopSignal.js';
 
 export interface RidgeCVData {
   /** nTrain × features, row-major (training runs stacked). */
@@ -66,6 +67,8 @@ export interface RidgeCVOptions {
   readonly engine?: GemmEngine;
   readonly eighBackend?: EighBackend | 'auto';
   readonly onProgress?: (progress: { readonly voxelsDone: number; readonly voxels: number }) => void;
+  /** Asked between eigendecompositions and voxel batches; true unwinds with StoppedError. */
+  readonly shouldStop?: ShouldStop;
 }
 
 /** How the fit was computed: what a `runs` row records. */
@@ -106,30 +109,13 @@ const DEFAULT_BUDGET = 2 ** 30;
 export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): Promise<RidgeCVResult> {
   const started = performance.now();
   const alphas = [...(options.alphas ?? DEFAULT_ALPHAS)];
-  const k = options.folds ?? 5;
   const metric: CvMetric = options.cvMetric ?? 'mse';
   checkData(data, alphas);
   const { nTrain: n, nTest: m, features: p, voxels: nVox } = data;
-  const folds = contiguousFolds(n, k);
   const engine = options.engine ?? (await defaultGemmEngine());
   const before = engine.stats();
-
-  // Voxel-independent work: Grams and K + 1 eigendecompositions.
-  const design = await ridgeDesignPrepare(engine, data.xTrain, n, p, folds);
-  const backend = options.eighBackend ?? 'auto';
-  const foldBases: RidgeEigenBasis[] = [];
-  for (let f = 0; f < k; f++) foldBases.push(await ridgeEigenBasisBuild(design, f, { kind: 'fold', fold: f }, backend));
-  const full = await ridgeEigenBasisBuild(design, undefined, { kind: 'rows', x: data.xTest, n: m }, backend);
-
-  const batch = options.voxelBatch ?? autoBatch(options.memoryBudgetBytes ?? DEFAULT_BUDGET, design.form, n, m, p, k, alphas.length);
-  if (!Number.isInteger(batch) || batch < 1) throw badInput(`voxelBatch must be a positive integer, got ${batch}`, { voxelBatch: batch });
-
-  // B·D_α depends on (fold, α) only: with several voxel batches, keep the scaled factors when
-  // they fit in a quarter of the budget instead of rescaling them in every batch.
-  const budget = options.memoryBudgetBytes ?? DEFAULT_BUDGET;
-  const scaledBytes = foldBases.reduce((s, b) => s + b.evalBasis.byteLength, 0) * alphas.length;
-  const scaledCache: (Float32Array | undefined)[][] | undefined =
-    batch < nVox && scaledBytes <= budget / 4 ? foldBases.map(() => new Array<Float32Array | undefined>(alphas.length)) : undefined;
+  const plan = await ridgePlan(engine, data, alphas, options);
+  const { design, full, batch } = plan;
 
   const r: (number | null)[] = new Array<number | null>(nVox);
   const nullReasons: PearsonNull[] = [];
@@ -144,53 +130,13 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
   const pValues: (number | null)[] | undefined = permutations === undefined ? undefined : [];
 
   for (let v0 = 0; v0 < nVox; v0 += batch) {
+    stopIfAsked(options.shouldStop);
     const vb = Math.min(batch, nVox - v0);
     const yb = columnsCopy(data.yTrain, n, nVox, v0, vb);
     const yt = columnsCopy(data.yTest, m, nVox, v0, vb);
-    const scores = new Float64Array(alphas.length * vb);
-
-    // XᵀY per fold (primal): the fold-f training cross-product is the total minus fold f's part.
-    const foldCross: Float32Array[] = [];
-    let totalCross: Float32Array | undefined;
-    if (design.form === 'primal') {
-      for (const f of folds) {
-        const rows = f.end - f.start;
-        foldCross.push(await engine.matmul(data.xTrain.subarray(f.start * p, f.end * p), [rows, p], yb.subarray(f.start * vb, f.end * vb), [rows, vb], { transA: true }));
-      }
-      totalCross = new Float32Array(p * vb);
-      for (const c of foldCross) for (let i = 0; i < c.length; i++) totalCross[i] += c[i];
-    }
-
-    const maxEval = Math.max(...foldBases.map((b) => b.nEval));
-    const predicted = new Float32Array(maxEval * vb);
-    const crossScratch = totalCross === undefined ? undefined : new Float32Array(totalCross.length);
-    for (let f = 0; f < k; f++) {
-      const basis = foldBases[f];
-      const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f], crossScratch);
-      const yv = yb.subarray(folds[f].start * vb, folds[f].end * vb);
-      const scratch = scaledCache === undefined ? new Float32Array(basis.evalBasis.length) : undefined;
-      for (let a = 0; a < alphas.length; a++) {
-        // P_α = (B·D_α)·Z: scaling the n_f×rank factor is cheaper than the rank×Vb one.
-        let scaled = scaledCache?.[f][a];
-        if (scaled === undefined) {
-          scaled = columnsScale(basis.evalBasis, basis.nEval, basis.rank, basis.lambda, alphas[a], scratch ?? new Float32Array(basis.evalBasis.length));
-          if (scaledCache !== undefined) scaledCache[f][a] = scaled;
-        }
-        const out = predicted.subarray(0, basis.nEval * vb);
-        await engine.matmul(scaled, [basis.nEval, basis.rank], z, [basis.rank, vb], { out });
-        cvScoreAccumulate(metric, out, yv, basis.nEval, vb, scores, a);
-      }
-    }
-    cvScoreFinish(metric, scores, n, k);
+    const { scores, totalCross } = await batchCvScores(engine, plan, data, yb, vb, metric);
     const best = cvBestAlphaIndex(metric, scores, alphas.length, vb);
-
-    // Refit on all training TRs with each voxel's own α: Z·diag per column, then one GEMM.
-    const z = await basisProject(engine, full, yb, vb, totalCross, undefined, undefined);
-    for (let i = 0; i < full.rank; i++) {
-      const lam = full.lambda[i];
-      for (let j = 0; j < vb; j++) z[i * vb + j] /= lam + alphas[best[j]];
-    }
-    const testPred = await engine.matmul(full.evalBasis, [m, full.rank], z, [full.rank, vb]);
+    const { z, testPred } = await batchRefit(engine, plan, yb, vb, totalCross, best, m);
     const scored = colPearson(testPred, yt, [m, vb]);
     for (let j = 0; j < vb; j++) {
       const v = v0 + j;
@@ -224,7 +170,7 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
       gemmProvider: engine.provider,
       gemmThreads: engine.threads,
       alphas,
-      folds: k,
+      folds: plan.folds.length,
       cvMetric: metric,
       voxelBatch: batch,
       gemmFlops: after.flops - before.flops,
@@ -232,6 +178,119 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
       seconds: (performance.now() - started) / 1000,
     },
   };
+}
+
+/** The voxel-independent part of a fit, shared by every voxel batch. */
+interface RidgePlan {
+  readonly alphas: readonly number[];
+  readonly folds: readonly RowBlock[];
+  readonly design: RidgeDesign;
+  readonly foldBases: readonly RidgeEigenBasis[];
+  /** The basis of all training TRs, evaluated on the test TRs (the refit). */
+  readonly full: RidgeEigenBasis;
+  readonly batch: number;
+  /** B·D_α per (fold, α), kept across batches when it fits; undefined: rescaled in every batch. */
+  readonly scaledCache: (Float32Array | undefined)[][] | undefined;
+}
+
+/** Voxel-independent work: Grams and K + 1 eigendecompositions, the batch size, the scaled-factor cache. */
+async function ridgePlan(engine: GemmEngine, data: RidgeCVData, alphas: readonly number[], options: RidgeCVOptions): Promise<RidgePlan> {
+  const { nTrain: n, nTest: m, features: p, voxels: nVox } = data;
+  const k = options.folds ?? 5;
+  const folds = contiguousFolds(n, k);
+  const design = await ridgeDesignPrepare(engine, data.xTrain, n, p, folds);
+  const backend = options.eighBackend ?? 'auto';
+  const foldBases: RidgeEigenBasis[] = [];
+  for (let f = 0; f < k; f++) {
+    stopIfAsked(options.shouldStop);
+    foldBases.push(await ridgeEigenBasisBuild(design, f, { kind: 'fold', fold: f }, backend));
+  }
+  stopIfAsked(options.shouldStop);
+  const full = await ridgeEigenBasisBuild(design, undefined, { kind: 'rows', x: data.xTest, n: m }, backend);
+
+  const batch = options.voxelBatch ?? autoBatch(options.memoryBudgetBytes ?? DEFAULT_BUDGET, design.form, n, m, p, k, alphas.length);
+  if (!Number.isInteger(batch) || batch < 1) throw badInput(`voxelBatch must be a positive integer, got ${batch}`, { voxelBatch: batch });
+
+  // B·D_α depends on (fold, α) only: with several voxel batches, keep the scaled factors when
+  // they fit in a quarter of the budget instead of rescaling them in every batch.
+  const budget = options.memoryBudgetBytes ?? DEFAULT_BUDGET;
+  const scaledBytes = foldBases.reduce((s, b) => s + b.evalBasis.byteLength, 0) * alphas.length;
+  const scaledCache: (Float32Array | undefined)[][] | undefined =
+    batch < nVox && scaledBytes <= budget / 4 ? foldBases.map(() => new Array<Float32Array | undefined>(alphas.length)) : undefined;
+  return { alphas, folds, design, foldBases, full, batch, scaledCache };
+}
+
+/**
+ * CV scores of every (α, voxel) of one batch (alphas × vb): per fold, the held-out predictions of
+ * every α from one projection Z, accumulated into the metric. Also returns XᵀY of all training
+ * TRs (primal form), which the refit reuses.
+ */
+async function batchCvScores(
+  engine: GemmEngine,
+  plan: RidgePlan,
+  data: RidgeCVData,
+  yb: Float32Array,
+  vb: number,
+  metric: CvMetric,
+): Promise<{ scores: Float64Array; totalCross: Float32Array | undefined }> {
+  const { alphas, folds, design, foldBases, scaledCache } = plan;
+  const p = data.features;
+  const scores = new Float64Array(alphas.length * vb);
+
+  // XᵀY per fold (primal): the fold-f training cross-product is the total minus fold f's part.
+  const foldCross: Float32Array[] = [];
+  let totalCross: Float32Array | undefined;
+  if (design.form === 'primal') {
+    for (const f of folds) {
+      const rows = f.end - f.start;
+      foldCross.push(await engine.matmul(data.xTrain.subarray(f.start * p, f.end * p), [rows, p], yb.subarray(f.start * vb, f.end * vb), [rows, vb], { transA: true }));
+    }
+    totalCross = new Float32Array(p * vb);
+    for (const c of foldCross) for (let i = 0; i < c.length; i++) totalCross[i] += c[i];
+  }
+
+  const maxEval = Math.max(...foldBases.map((b) => b.nEval));
+  const predicted = new Float32Array(maxEval * vb);
+  const crossScratch = totalCross === undefined ? undefined : new Float32Array(totalCross.length);
+  for (let f = 0; f < folds.length; f++) {
+    const basis = foldBases[f];
+    const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f], crossScratch);
+    const yv = yb.subarray(folds[f].start * vb, folds[f].end * vb);
+    const scratch = scaledCache === undefined ? new Float32Array(basis.evalBasis.length) : undefined;
+    for (let a = 0; a < alphas.length; a++) {
+      // P_α = (B·D_α)·Z: scaling the n_f×rank factor is cheaper than the rank×Vb one.
+      let scaled = scaledCache?.[f][a];
+      if (scaled === undefined) {
+        scaled = columnsScale(basis.evalBasis, basis.nEval, basis.rank, basis.lambda, alphas[a], scratch ?? new Float32Array(basis.evalBasis.length));
+        if (scaledCache !== undefined) scaledCache[f][a] = scaled;
+      }
+      const out = predicted.subarray(0, basis.nEval * vb);
+      await engine.matmul(scaled, [basis.nEval, basis.rank], z, [basis.rank, vb], { out });
+      cvScoreAccumulate(metric, out, yv, basis.nEval, vb, scores, a);
+    }
+  }
+  cvScoreFinish(metric, scores, data.nTrain, folds.length);
+  return { scores, totalCross };
+}
+
+/** Refit on all training TRs with each voxel's own α (Z·diag per column, then one GEMM): the scaled Z and the test predictions. */
+async function batchRefit(
+  engine: GemmEngine,
+  plan: RidgePlan,
+  yb: Float32Array,
+  vb: number,
+  totalCross: Float32Array | undefined,
+  best: Int32Array,
+  nTest: number,
+): Promise<{ z: Float32Array; testPred: Float32Array }> {
+  const { full, alphas } = plan;
+  const z = await basisProject(engine, full, yb, vb, totalCross, undefined, undefined);
+  for (let i = 0; i < full.rank; i++) {
+    const lam = full.lambda[i];
+    for (let j = 0; j < vb; j++) z[i * vb + j] /= lam + alphas[best[j]];
+  }
+  const testPred = await engine.matmul(full.evalBasis, [nTest, full.rank], z, [full.rank, vb]);
+  return { z, testPred };
 }
 
 /** Z for a batch: Qᵀ(XᵀY over the training folds) in the primal form, Uᵀ·Y_S in the dual. */

@@ -48,7 +48,7 @@ export function roiSummaries(r: readonly (number | null)[], roi: readonly string
     return {
       roi: label,
       meanR: n ? values.reduce((s, x) => s + x, 0) / n : null,
-      medianR: n ? (n % 2 ? values[(n - 1) / 2]! : (values[n / 2 - 1]! + values[n / 2]!) / 2) : null,
+      medianR: n ? (n % 2 ? values[(n - 1) / 2] : (values[n / 2 - 1] + values[n / 2]) / 2) : null,
       topMeanR: n ? values.slice(n - nTop).reduce((s, x) => s + x, 0) / nTop : null,
       nVoxels: voxels.length,
       nSignificant: voxels.reduce((s, v) => s + (significant[v] ? 1 : 0), 0),
@@ -66,7 +66,7 @@ export function fdrSignificant(r: readonly (number | null)[], nTest: number, q: 
   p.forEach((e, i) => {
     if (e.p <= (q * (i + 1)) / p.length) cutoff = i;
   });
-  for (let i = 0; i <= cutoff; i++) out[p[i]!.v] = 1;
+  for (let i = 0; i <= cutoff; i++) out[p[i].v] = 1;
   return out;
 }
 

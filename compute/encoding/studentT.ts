@@ -44,8 +44,8 @@ export function logGamma(x: number): number {
   const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
   const z = x - 1;
-  let s = g[0]!;
-  for (let i = 1; i < 9; i++) s += g[i]! / (z + i);
+  let s = g[0];
+  for (let i = 1; i < 9; i++) s += g[i] / (z + i);
   const t = z + 7.5;
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
 }

@@ -4,6 +4,7 @@
  * previous checkpoint when its features are given.
  */
 import { internalMetrics, type InternalMetricName } from './internalMetrics.js';
+import { stopIfAsked, type ShouldStop } from '../stopSignal.js';
 
 export const INTERNAL_METRICS: readonly InternalMetricName[] = ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA'];
 
@@ -29,10 +30,12 @@ export interface InternalCellResult {
 export async function fitInternalCells(
   inputs: InternalInputs,
   onProgress?: (done: number, total: number) => void,
+  shouldStop?: ShouldStop,
 ): Promise<{ cells: InternalCellResult[]; device: string }> {
   const cells: InternalCellResult[] = [];
   let eigh = 'n/a';
   for (const [i, l] of inputs.layers.entries()) {
+    stopIfAsked(shouldStop);
     const p = inputs.previous.find((q) => q.layer === l.layer);
     const m = await internalMetrics(l.matrix, [l.nWords, l.dim], p ? { previous: { x: p.matrix, dims: [p.nWords, p.dim] } } : {});
     eigh = m.eighBackend ?? eigh;

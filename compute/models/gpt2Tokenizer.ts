@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { badInput, CortexError } from '../../errors/CortexError.js';
+import { tokenPieceSpeller, tokenSpelling } from './tokenPieces.js';
 
 /** SHA-256 of OpenAI's GPT-2 `encoder.json` and `vocab.bpe` (identical to the Hub's gpt2 files). */
 export const GPT2_FILE_SHA256 = {
@@ -39,6 +40,10 @@ export const END_OF_TEXT = '<|endoftext|>';
 export interface TextTokenizer {
   /** Token ids of `text`, without special tokens. */
   encode(text: string): number[];
+  /** The ids of `text` and, per token, the UTF-8 bytes it spells (tokenPieces.ts), spaces included. */
+  encodePieces(text: string): { readonly ids: number[]; readonly pieces: Uint8Array[] };
+  /** `text` as the tokenizer's normalizer rewrites it, with its space symbol ('▁') read as a space. */
+  normalize(text: string): string;
   decode(ids: readonly number[]): string;
   /** Largest id + 1 (including added tokens). */
   readonly vocabSize: number;
@@ -138,8 +143,18 @@ export function tokenizerFromJson(json: unknown, config: Record<string, unknown>
   const vocab = tokenizer.get_vocab(true);
   let vocabSize = 0;
   for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
+  const spell = tokenPieceSpeller(json);
+  const { spaceSymbol } = tokenSpelling(json);
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    encodePieces: (text) => {
+      const { ids, tokens } = tokenizer.encode(text, { add_special_tokens: false });
+      return { ids, pieces: tokens.map(spell) };
+    },
+    normalize: (text) => {
+      const normalized = tokenizer.normalizer === null ? text : tokenizer.normalizer(text);
+      return spaceSymbol === ' ' ? normalized : normalized.split(spaceSymbol).join(' ');
+    },
     decode: (ids) => tokenizer.decode([...ids]),
     vocabSize,
   };

@@ -3,7 +3,7 @@
  * it a graph output (docs/hidden-states.md). Layer 0 is the embedding output (the residual
  * stream entering block 0); layer i ≥ 1 is the output of block i − 1.
  *
- * Three ways, tried in this order:
+ * Four ways, tried in this order:
  * 1. `manifest` given: `{ "0": tensor, "1": tensor, … }` (or an array), used as is after
  *    checking that every tensor exists. The fallback for any graph the heuristics miss.
  * 2. Graph outputs named `hidden_state.{i}` / `hidden_states.{i}` / `hidden_states_{i}` /
@@ -23,19 +23,26 @@
  *    decoder) the one with most blocks wins. Graphs that keep their layers inside `If` branches
  *    (optimum's `decoder_model_merged.onnx`) expose no block tensors in the main graph: use
  *    `decoder_model.onnx` or `decoder_with_past_model.onnx`, or give a manifest.
+ * 4. Fused graphs (onnxruntime-transformers optimizer, onnxruntime-genai model builder): the
+ *    residual stream runs through the optional output 3 of SkipLayerNormalization /
+ *    SkipSimplifiedLayerNormalization nodes (fusedResidualPlan.ts), tried instead of 3 when the
+ *    graph has such nodes (3 remains the fallback for partly fused torch exports). Surgery also
+ *    names output 3 where the exporter left it unnamed (`nodeOutputs`).
  *
  *   const plan = planHiddenStates(decodeOnnxModel(bytes, 'model.onnx', { structureOnly: true }));
  *   plan.tensors  // ['/transformer/Add_output_0', '/transformer/h.0/Add_1_output_0', …]
  *   const withOutputs = applyHiddenStatePlan(bytes, model, plan);
  */
 import { badInput } from '../../errors/CortexError.js';
-import { onnxAppendGraphOutputs } from '../onnx/onnxProto.js';
-import type { OnnxModel, OnnxNode, OnnxValueInfo } from '../onnx/onnxProto.js';
+import { indexGraph, type GraphIndex } from '../onnx/onnxGraphIndex.js';
+import { onnxAppendGraphOutputs, onnxReplaceNodeOutputs } from '../onnx/onnxProto.js';
+import type { OnnxModel, OnnxNode, OnnxNodeOutputsEdit, OnnxValueInfo } from '../onnx/onnxProto.js';
+import { fusedResidualPlan, SKIP_NORMS } from './fusedResidualPlan.js';
 
 /** `{ "0": tensorName, … }` or `[tensorName, …]`: layer → residual-stream tensor. */
 export type LayerManifest = Readonly<Record<string, string>> | readonly string[];
 
-export type HiddenStateMethod = 'manifest' | 'graph-outputs' | 'torch-export-names';
+export type HiddenStateMethod = 'manifest' | 'graph-outputs' | 'torch-export-names' | 'fused-residual';
 
 export interface HiddenStatePlan {
   readonly method: HiddenStateMethod;
@@ -43,47 +50,37 @@ export interface HiddenStatePlan {
   readonly tensors: readonly string[];
   /** Those that are not graph outputs yet (surgery adds them). */
   readonly added: readonly string[];
+  /** Fused nodes whose optional outputs surgery names first (fusedResidualPlan.ts). */
+  readonly nodeOutputs: readonly OnnxNodeOutputsEdit[];
   /** What was matched, for provenance (e.g. "blocks /transformer/h.{i}, 4 blocks"). */
   readonly description: string;
 }
 
+const MANIFEST_HINT =
+  'give a layers manifest { "0": tensor, "1": tensor, … } naming each layer\'s residual-stream tensor (--layers-manifest FILE, or layersManifest in the mutation)' +
+  " (for optimum's decoder_model_merged.onnx, use decoder_model.onnx instead: the merged graph keeps its layers inside If branches)";
+
 const OUTPUT_NAME = /^(?:all_)?hidden_states?[._](\d+)$/;
 const BLOCK_ADD = /^(.*[/.](?:layers|layer|h|blocks|block))\.(\d+)\/Add(?:_\d+)?$/;
-
-interface GraphIndex {
-  readonly producer: Map<string, OnnxNode>;
-  readonly consumers: Map<string, OnnxNode[]>;
-  readonly outputs: Set<string>;
-  readonly known: Set<string>;
-}
-
-function indexGraph(model: OnnxModel): GraphIndex {
-  const producer = new Map<string, OnnxNode>();
-  const consumers = new Map<string, OnnxNode[]>();
-  const known = new Set<string>();
-  for (const node of model.graph.node) {
-    for (const out of node.output ?? []) {
-      producer.set(out, node);
-      known.add(out);
-    }
-    for (const input of node.input ?? []) {
-      const list = consumers.get(input);
-      if (list === undefined) consumers.set(input, [node]);
-      else list.push(node);
-    }
-  }
-  for (const v of model.graph.input ?? []) known.add(v.name);
-  return { producer, consumers, outputs: new Set((model.graph.output ?? []).map((o) => o.name)), known };
-}
 
 export function planHiddenStates(model: OnnxModel, manifest?: LayerManifest, label = 'model'): HiddenStatePlan {
   const index = indexGraph(model);
   if (manifest !== undefined) return fromManifest(manifest, index, label);
-  return fromOutputNames(model, index) ?? fromTorchNames(model, index, label);
+  const outputs = fromOutputNames(model, index);
+  if (outputs !== null) return outputs;
+  if (!model.graph.node.some((n) => SKIP_NORMS.has(n.opType))) return fromTorchNames(model, index, label);
+  const fused = fusedResidualPlan(model, index);
+  if (!('problem' in fused)) return finish('fused-residual', [...fused.tensors], index, fused.description, fused.nodeOutputs);
+  // A torch export partly fused by an optimizer may still carry its block names.
+  try {
+    return fromTorchNames(model, index, label);
+  } catch {
+    throw badInput(`${label}: cannot trace the residual stream through its fused normalisations: ${fused.problem}; ${MANIFEST_HINT}`, { file: label, problems: [fused.problem] });
+  }
 }
 
-function finish(method: HiddenStateMethod, tensors: string[], index: GraphIndex, description: string): HiddenStatePlan {
-  return { method, tensors, added: tensors.filter((t) => !index.outputs.has(t)), description };
+function finish(method: HiddenStateMethod, tensors: string[], index: GraphIndex, description: string, nodeOutputs: readonly OnnxNodeOutputsEdit[] = []): HiddenStatePlan {
+  return { method, tensors, added: tensors.filter((t) => !index.outputs.has(t)), nodeOutputs, description };
 }
 
 function fromManifest(manifest: LayerManifest, index: GraphIndex, label: string): HiddenStatePlan {
@@ -96,9 +93,10 @@ function fromManifest(manifest: LayerManifest, index: GraphIndex, label: string)
     const layer = Number(key);
     if (!/^\d+$/.test(key) || layer >= entries.length) problems.push(`layer '${key}' is not one of 0…${entries.length - 1}`);
     else if (typeof tensor !== 'string' || !index.known.has(tensor)) problems.push(`layer ${key}: no tensor named '${String(tensor)}' in the graph`);
+    else if (index.feeds.has(tensor)) problems.push(`layer ${key}: '${tensor}' is a graph input, not a hidden state`);
     else tensors[layer] = tensor;
   }
-  if (entries.length < 2) problems.push(`a manifest needs layers 0 and at least 1, got ${entries.length} entries`);
+  if (entries.length === 0) problems.push('a manifest names at least layer 0');
   if (problems.length > 0) throw badInput(`${label}: bad hidden-state manifest: ${problems.join('; ')}`, { file: label, problems });
   return finish('manifest', tensors, index, `manifest of ${tensors.length} tensors`);
 }
@@ -133,11 +131,9 @@ function fromTorchNames(model: OnnxModel, index: GraphIndex, label: string): Hid
     if (list === undefined) blocks.set(block, [node]);
     else list.push(node);
   }
-  const hint =
-    'give a manifest { "0": tensor, "1": tensor, … } naming each layer\'s residual-stream tensor' +
-    " (for optimum's decoder_model_merged.onnx, use decoder_model.onnx instead: the merged graph keeps its layers inside If branches)";
+  const hint = MANIFEST_HINT;
   if (prefixes.size === 0) {
-    throw badInput(`${label}: no hidden-state outputs and no torch-exported decoder blocks (…/layers.N/Add) found; ${hint}`, { file: label });
+    throw badInput(`${label}: no hidden-state outputs, no fused SkipLayerNormalization chain and no torch-exported decoder blocks (…/layers.N/Add) found; ${hint}`, { file: label });
   }
   const [prefix, blocks] = [...prefixes.entries()].sort((a, b) => b[1].size - a[1].size)[0];
   const problems: string[] = [];
@@ -179,12 +175,12 @@ function fromTorchNames(model: OnnxModel, index: GraphIndex, label: string): Hid
  * onnxruntime infers it.
  */
 export function applyHiddenStatePlan(bytes: Uint8Array, model: OnnxModel, plan: HiddenStatePlan): Uint8Array {
-  if (plan.added.length === 0) return bytes;
+  if (plan.added.length === 0 && plan.nodeOutputs.length === 0) return bytes;
   const infos = new Map<string, OnnxValueInfo>();
   for (const v of [...(model.graph.valueInfo ?? []), ...(model.graph.input ?? [])]) infos.set(v.name, v);
   const outputs = plan.added.map((name) => {
     const type = infos.get(name)?.type;
     return type === undefined ? { name } : { name, type };
   });
-  return onnxAppendGraphOutputs(bytes, outputs);
+  return onnxAppendGraphOutputs(onnxReplaceNodeOutputs(bytes, plan.nodeOutputs), outputs);
 }

@@ -28,6 +28,7 @@ import { badInput, CortexError } from '../../errors/CortexError.js';
 import { decodeOnnxModel } from '../onnx/onnxProto.js';
 import { chooseExecutionProvider, sessionProviders } from './executionProviders.js';
 import { loadSessionSource } from './externalData.js';
+import { feedTensor, planFeeds, type FeedPlan, type InputSpec } from './feedPlan.js';
 import { applyHiddenStatePlan, planHiddenStates } from './hiddenStateSurgery.js';
 import type { HiddenStatePlan, LayerManifest } from './hiddenStateSurgery.js';
 import type { WordTokens } from './wordTokens.js';
@@ -41,16 +42,6 @@ export interface HiddenStateModelOptions {
   readonly manifest?: LayerManifest;
   /** Name used in error messages (default: the path, or 'model'). */
   readonly label?: string;
-}
-
-type FeedKind = 'ids' | 'mask' | 'positions' | 'past' | 'zeros' | 'cacheBranch';
-
-interface FeedPlan {
-  readonly name: string;
-  readonly kind: FeedKind;
-  readonly type: ort.Tensor.Type;
-  /** Shape with -1 for batch; past tensors have their sequence dim 0. */
-  readonly shape: readonly number[];
 }
 
 export class HiddenStateModel {
@@ -76,7 +67,7 @@ export class HiddenStateModel {
       try {
         bytes = await readFile(source);
       } catch (e) {
-        throw badInput(`cannot read ONNX model ${source}: ${e instanceof Error ? e.message : String(e)}`, { file: source });
+        throw badInput(`cannot read ONNX model ${label}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, { file: label });
       }
     } else {
       bytes = source;
@@ -107,7 +98,8 @@ export class HiddenStateModel {
       await loaded.cleanup();
     }
     try {
-      return new HiddenStateModel(session, provider, plan, planFeeds(session, label), label);
+      const inputs: InputSpec[] = session.inputMetadata.map((m) => ({ name: m.name, isTensor: m.isTensor, type: m.isTensor ? m.type : 'non-tensor', shape: m.isTensor ? m.shape : [] }));
+      return new HiddenStateModel(session, provider, plan, planFeeds(inputs, label), label);
     } catch (e) {
       await session.release();
       throw e;
@@ -144,77 +136,6 @@ export class HiddenStateModel {
 
   async release(): Promise<void> {
     await this.session.release();
-  }
-}
-
-/** Decides how to fill every graph input; unknown required inputs fail with all of them named. */
-function planFeeds(session: ort.InferenceSession, label: string): FeedPlan[] {
-  const plans: FeedPlan[] = [];
-  const problems: string[] = [];
-  for (const meta of session.inputMetadata) {
-    if (!meta.isTensor) {
-      problems.push(`input ${meta.name} is not a tensor`);
-      continue;
-    }
-    const name = meta.name;
-    const dims = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' && /past/i.test(d) ? 0 : -1));
-    let kind: FeedKind | undefined;
-    if (name === 'input_ids') kind = 'ids';
-    else if (name === 'attention_mask') kind = 'mask';
-    else if (name === 'position_ids') kind = 'positions';
-    else if (name === 'token_type_ids') kind = 'zeros';
-    else if (name === 'use_cache_branch') kind = 'cacheBranch';
-    else if (/^past_key_values?\.|^past[._]|^past_key\.|^past_value\./.test(name)) kind = 'past';
-    if (kind === undefined) {
-      problems.push(`input ${name} (${meta.type} [${meta.shape.join(', ')}]) is not one the extractor knows how to fill`);
-      continue;
-    }
-    if (kind === 'past') {
-      // [batch, heads, past_sequence, head_dim]: the one non-batch symbolic dim is the past length.
-      const shape = meta.shape.map((d, i) => (i === 0 ? -1 : typeof d === 'number' ? d : 0));
-      if (meta.shape.length !== 4 || shape.slice(1).filter((d) => d === 0).length !== 1) {
-        problems.push(`past input ${name} has shape [${meta.shape.join(', ')}]; expected [batch, heads, past_sequence, head_dim] with fixed heads and head_dim`);
-        continue;
-      }
-      plans.push({ name, kind, type: meta.type, shape });
-    } else {
-      plans.push({ name, kind, type: meta.type, shape: dims });
-    }
-  }
-  if (!plans.some((p) => p.kind === 'ids')) problems.push('the model has no input_ids input');
-  if (problems.length > 0) throw badInput(`${label}: cannot feed the model: ${problems.join('; ')}`, { file: label, problems });
-  return plans;
-}
-
-function intTensor(type: ort.Tensor.Type, values: Int32Array, dims: readonly number[], label: string): ort.Tensor {
-  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
-  if (type === 'int32') return new ort.Tensor('int32', values, dims);
-  throw badInput(`${label}: integer input of type ${type} is not supported (int64 or int32)`, { type });
-}
-
-function feedTensor(f: FeedPlan, ids: Int32Array, batch: number, seq: number, lengths: readonly number[]): ort.Tensor {
-  switch (f.kind) {
-    case 'ids':
-      return intTensor(f.type, ids, [batch, seq], f.name);
-    case 'mask': {
-      const m = new Int32Array(batch * seq);
-      for (let b = 0; b < batch; b++) m.fill(1, b * seq, b * seq + lengths[b]);
-      return f.type === 'float32' ? new ort.Tensor('float32', Float32Array.from(m), [batch, seq]) : intTensor(f.type, m, [batch, seq], f.name);
-    }
-    case 'positions': {
-      const p = new Int32Array(batch * seq);
-      for (let b = 0; b < batch; b++) for (let s = 0; s < seq; s++) p[b * seq + s] = s;
-      return intTensor(f.type, p, [batch, seq], f.name);
-    }
-    case 'zeros':
-      return intTensor(f.type, new Int32Array(batch * seq), [batch, seq], f.name);
-    case 'cacheBranch':
-      return new ort.Tensor('bool', Uint8Array.of(0), [1]);
-    case 'past': {
-      const dims = f.shape.map((d) => (d === -1 ? batch : d));
-      if (f.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), dims);
-      return new ort.Tensor('float32', new Float32Array(0), dims);
-    }
   }
 }
 

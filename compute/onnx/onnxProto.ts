@@ -257,6 +257,124 @@ export function onnxAppendGraphOutputs(bytes: Uint8Array, outputs: readonly Onnx
   return out;
 }
 
+/** A node whose output list is to be replaced: `node` is its index in the graph's node list. */
+export interface OnnxNodeOutputsEdit {
+  readonly node: number;
+  readonly outputs: readonly string[];
+}
+
+// Protocol Buffers wire format (encoding guide): a tag is varint(field << 3 | wire type);
+// wire types 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
+function readVarint(bytes: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= bytes.length) throw new CortexError('BAD_USER_INPUT', 'truncated protobuf varint');
+    const b = bytes[pos++];
+    value += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) return [value, pos];
+    scale *= 128;
+  }
+  throw new CortexError('BAD_USER_INPUT', 'malformed protobuf varint');
+}
+
+function varint(value: number): Uint8Array {
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+interface WireField {
+  readonly field: number;
+  /** Start of the tag. */
+  readonly start: number;
+  /** Payload of a length-delimited field. */
+  readonly payload: readonly [number, number] | null;
+  readonly end: number;
+}
+
+/** The top-level fields of a message (`bytes[from, to)`), in order. */
+function wireFields(bytes: Uint8Array, from: number, to: number): WireField[] {
+  const fields: WireField[] = [];
+  let pos = from;
+  while (pos < to) {
+    const start = pos;
+    const [tag, afterTag] = readVarint(bytes, pos);
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    let payload: [number, number] | null = null;
+    if (wire === 0) pos = readVarint(bytes, afterTag)[1];
+    else if (wire === 1) pos = afterTag + 8;
+    else if (wire === 5) pos = afterTag + 4;
+    else if (wire === 2) {
+      const [length, at] = readVarint(bytes, afterTag);
+      payload = [at, at + length];
+      pos = at + length;
+    } else throw new CortexError('BAD_USER_INPUT', `unsupported protobuf wire type ${wire}`);
+    if (pos > to) throw new CortexError('BAD_USER_INPUT', 'truncated protobuf field');
+    fields.push({ field, start, payload, end: pos });
+  }
+  return fields;
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Replaces the output lists of some nodes in a serialised model, without re-encoding anything
+ * else: each edited NodeProto keeps every field but its `output` entries (field 2), which are
+ * written anew at its end — field order does not matter to a protobuf parser, only the order of
+ * a repeated field's own entries — and the lengths of the node and the graph are rewritten.
+ * How graph surgery exposes an optional output of a fused node (e.g. output 3 of
+ * SkipLayerNormalization) that the exporter left unnamed.
+ */
+export function onnxReplaceNodeOutputs(bytes: Uint8Array, edits: readonly OnnxNodeOutputsEdit[]): Uint8Array {
+  if (edits.length === 0) return bytes;
+  const GRAPH = 7;
+  const NODE = 1;
+  const OUTPUT = 2;
+  const graphs = wireFields(bytes, 0, bytes.length).filter((f) => f.field === GRAPH && f.payload !== null);
+  if (graphs.length !== 1) throw new CortexError('BAD_USER_INPUT', `expected one graph field in the model, found ${graphs.length}`);
+  const graph = graphs[0];
+  const [g0, g1] = graph.payload!;
+  const byNode = new Map(edits.map((e) => [e.node, e.outputs]));
+  const parts: Uint8Array[] = [];
+  let cursor = g0;
+  let nodeIndex = 0;
+  for (const f of wireFields(bytes, g0, g1)) {
+    if (f.field !== NODE || f.payload === null) continue;
+    const outputs = byNode.get(nodeIndex++);
+    if (outputs === undefined) continue;
+    const [n0, n1] = f.payload;
+    const kept = wireFields(bytes, n0, n1).filter((x) => x.field !== OUTPUT).map((x) => bytes.subarray(x.start, x.end));
+    const written = outputs.map((name) => {
+      const s = utf8.encode(name);
+      return concatBytes([varint(OUTPUT * 8 + 2), varint(s.length), s]);
+    });
+    const node = concatBytes([...kept, ...written]);
+    parts.push(bytes.subarray(cursor, f.start), varint(NODE * 8 + 2), varint(node.length), node);
+    cursor = f.end;
+  }
+  if (nodeIndex <= Math.max(...edits.map((e) => e.node))) throw new CortexError('BAD_USER_INPUT', `the graph has ${nodeIndex} nodes; cannot edit node ${Math.max(...edits.map((e) => e.node))}`);
+  parts.push(bytes.subarray(cursor, g1));
+  const newGraph = concatBytes(parts);
+  return concatBytes([bytes.subarray(0, graph.start), varint(GRAPH * 8 + 2), varint(newGraph.length), newGraph, bytes.subarray(graph.end)]);
+}
+
 if (os.endianness() !== 'LE') {
   // raw_data is little-endian by the ONNX spec; the typed-array views below assume the host is too.
   throw new CortexError('INTERNAL', 'cortexql writes ONNX tensors from typed arrays and needs a little-endian host');

@@ -40,8 +40,8 @@ import { PHASE_AXES, preparePhaseInput } from './phaseInput.js';
 
 export type { CheckpointPoint, ExcludedPoint, PhaseAxis, PhaseSignal } from './phaseInput.js';
 export type { BicEntry } from './selectK.js';
-export type { Direction, PhaseLabel, SignalRole } from './labels.js';
-export { PHASE_LABELS } from './labels.js';
+export type { Direction } from './labels.js';
+export { PHASE_LABELS, PhaseLabel, SignalRole } from './labels.js';
 
 export interface DetectPhasesOptions {
   /** x axis (default LOG_TOKENS = log10(tokens)). */
@@ -174,84 +174,137 @@ export function detectPhases(input: DetectPhasesInput): PhaseDetection {
   const axis = o.axis ?? 'LOG_TOKENS';
   const minSize = o.minSize ?? DEFAULT_MIN_SIZE;
   const continuous = o.continuous ?? false;
-  const replicates = o.bootstrap ?? 200;
-  const level = o.ciLevel ?? 0.9;
   const zThreshold = o.zThreshold ?? DEFAULT_Z_THRESHOLD;
 
+  // 1. Prepare; the largest k the included points allow.
   const prep = preparePhaseInput(input.points, input.signals, axis);
-  const { x, z, weights, included } = prep;
+  const { x, z, weights } = prep;
   const n = x.length;
   const roles = input.signals.map((s) => s.role);
-
-  let kTop: number;
-  if (o.k !== undefined) {
-    checkSegmentation(n, o.k, minSize);
-    kTop = o.k;
-  } else {
-    if (n < minSize) throw badInput(`phase detection needs at least minSize = ${minSize} included checkpoints, got ${n}`, { n, minSize });
-    kTop = Math.min(o.kMax ?? 4, Math.floor(n / minSize) - 1);
-  }
+  const kTop = largestK(o, n, minSize);
   if (continuous) checkContinuousLimits(n, kTop, minSize);
 
+  // 2–3. Exact segmentation for every k, and k by BIC (or the caller's).
   const stats = buildSegmentStats(x, z, weights);
   const seg = segmentExact(stats, { kMax: kTop, minSize, continuous });
   const bic = bicByK(seg.costs, stats.nObs, z.length, continuous);
   const K = o.k ?? selectK(bic);
   const bps = seg.breakpoints[K];
   const ends = [...bps, n - 1];
-  const labelOf = (st: SegmentStats, e: readonly number[]): PhaseLabel[] => labelSegments(segmentSlopes(st, x, roles, e), { zThreshold });
 
+  // 5. Labels, and 4. bootstrap intervals with the triple pattern's confidence.
   const slopes = segmentSlopes(stats, x, roles, ends);
   const labels = labelSegments(slopes, { zThreshold });
+  const boot = bootstrapPhases(o, { x, z, weights, roles, bps, minSize, continuous, zThreshold });
 
-  let intervals: readonly { lowIndex: number; highIndex: number }[] | null = null;
-  let confidence: number | null = null;
-  if (replicates > 0) {
-    if (K === 0) confidence = 0; // one segment: no replicate can show three phases
-    else {
-      const boot = bootstrapBreakpoints(x, z, bps, { replicates, level, seed: o.seed ?? 0, minSize, continuous, weights }, (st, _rep, rb) =>
-        hasTriplePattern(labelOf(st, [...rb, n - 1])),
-      );
-      intervals = boot.intervals;
-      confidence = boot.statistics.filter(Boolean).length / replicates;
-    }
+  const placed = { points: input.points, included: prep.included, x };
+  return deepFreeze({
+    axis,
+    k: K,
+    kSelectedBy: o.k !== undefined ? 'FIXED' : 'BIC',
+    bicByK: bic,
+    breakpoints: phaseBreakpoints(placed, bps, boot.intervals, o.ciLevel ?? 0.9),
+    segments: phaseSegments(placed, ends, labels, slopes, input.signals, zThreshold),
+    excluded: prep.excluded,
+    triplePattern: { present: hasTriplePattern(labels), confidence: boot.confidence },
+  });
+}
+
+/** The caller's k (checked against the points), or the largest k BIC may try. */
+function largestK(o: DetectPhasesOptions, n: number, minSize: number): number {
+  if (o.k !== undefined) {
+    checkSegmentation(n, o.k, minSize);
+    return o.k;
   }
+  if (n < minSize) throw badInput(`phase detection needs at least minSize = ${minSize} included checkpoints, got ${n}`, { n, minSize });
+  return Math.min(o.kMax ?? 4, Math.floor(n / minSize) - 1);
+}
 
-  const pointAt = (i: number): CheckpointPoint => input.points[included[i]];
-  const breakpoints: PhaseBreakpoint[] = bps.map((b, j) => {
+interface Segmentation {
+  readonly x: Float64Array;
+  readonly z: Float64Array[];
+  readonly weights: Float64Array;
+  readonly roles: readonly SignalRole[];
+  /** Breakpoints (last index of each segment but the last) of the chosen fit. */
+  readonly bps: readonly number[];
+  readonly minSize: number;
+  readonly continuous: boolean;
+  readonly zThreshold: number;
+}
+
+/**
+ * Moving-block residual bootstrap with k fixed: an interval per breakpoint, and the fraction of
+ * replicates whose own labels show the triple pattern. Null intervals and confidence without
+ * replicates; with one segment no replicate can show three phases.
+ */
+function bootstrapPhases(
+  o: DetectPhasesOptions,
+  s: Segmentation,
+): { intervals: readonly { lowIndex: number; highIndex: number }[] | null; confidence: number | null } {
+  const replicates = o.bootstrap ?? 200;
+  if (replicates === 0) return { intervals: null, confidence: null };
+  if (s.bps.length === 0) return { intervals: null, confidence: 0 };
+  const n = s.x.length;
+  const labelOf = (st: SegmentStats, e: readonly number[]): PhaseLabel[] => labelSegments(segmentSlopes(st, s.x, s.roles, e), { zThreshold: s.zThreshold });
+  const options = { replicates, level: o.ciLevel ?? 0.9, seed: o.seed ?? 0, minSize: s.minSize, continuous: s.continuous, weights: s.weights };
+  const boot = bootstrapBreakpoints(s.x, s.z, s.bps, options, (st, _rep, rb) => hasTriplePattern(labelOf(st, [...rb, n - 1])));
+  return { intervals: boot.intervals, confidence: boot.statistics.filter(Boolean).length / replicates };
+}
+
+/** Where the included checkpoints are: input points, their indices, and their x. */
+interface Placed {
+  readonly points: readonly CheckpointPoint[];
+  readonly included: Int32Array;
+  readonly x: Float64Array;
+}
+
+function phaseBreakpoints(p: Placed, bps: readonly number[], intervals: readonly { lowIndex: number; highIndex: number }[] | null, level: number): PhaseBreakpoint[] {
+  const pointAt = (i: number): CheckpointPoint => p.points[p.included[i]];
+  return bps.map((b, j) => {
     const iv = intervals?.[j];
     return {
-      index: included[b],
+      index: p.included[b],
       step: pointAt(b).step,
       tokens: pointAt(b).tokens,
-      x: x[b],
+      x: p.x[b],
       ci: iv
         ? {
             level,
-            lowIndex: included[iv.lowIndex],
-            highIndex: included[iv.highIndex],
+            lowIndex: p.included[iv.lowIndex],
+            highIndex: p.included[iv.highIndex],
             lowStep: pointAt(iv.lowIndex).step,
             highStep: pointAt(iv.highIndex).step,
-            lowX: x[iv.lowIndex],
-            highX: x[iv.highIndex],
+            lowX: p.x[iv.lowIndex],
+            highX: p.x[iv.highIndex],
           }
         : null,
     };
   });
+}
+
+function phaseSegments(
+  p: Placed,
+  ends: readonly number[],
+  labels: readonly PhaseLabel[],
+  slopes: readonly SignalSlope[][],
+  signals: readonly PhaseSignal[],
+  zThreshold: number,
+): PhaseSegment[] {
+  const pointAt = (i: number): CheckpointPoint => p.points[p.included[i]];
   let start = 0;
-  const segments: PhaseSegment[] = ends.map((end, i) => {
+  return ends.map((end, i) => {
     const segment: PhaseSegment = {
       index: i,
-      startIndex: included[start],
-      endIndex: included[end],
+      startIndex: p.included[start],
+      endIndex: p.included[end],
       startStep: pointAt(start).step,
       endStep: pointAt(end).step,
-      startX: x[start],
-      endX: x[end],
+      startX: p.x[start],
+      endX: p.x[end],
       nPoints: end - start + 1,
       label: labels[i],
       slopes: slopes[i].map((s, j) => ({
-        signal: input.signals[j].name,
+        signal: signals[j].name,
         role: s.role,
         slope: s.slope,
         stderr: s.stderr,
@@ -260,15 +313,5 @@ export function detectPhases(input: DetectPhasesInput): PhaseDetection {
     };
     start = end + 1;
     return segment;
-  });
-  return deepFreeze({
-    axis,
-    k: K,
-    kSelectedBy: o.k !== undefined ? 'FIXED' : 'BIC',
-    bicByK: bic,
-    breakpoints,
-    segments,
-    excluded: prep.excluded,
-    triplePattern: { present: hasTriplePattern(labels), confidence },
   });
 }

@@ -37,28 +37,35 @@
 import { badInput } from '../../errors/CortexError.js';
 
 export type Direction = 'UP' | 'DOWN' | 'FLAT';
-export type SignalRole = 'BRAIN' | 'TASK' | 'INTERNAL';
+/** What a phase signal measures (GraphQL `SignalKind`); labels are decided by the BRAIN and TASK roles. */
+export const SignalRole = {
+  BRAIN: 'BRAIN',
+  TASK: 'TASK',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type SignalRole = (typeof SignalRole)[keyof typeof SignalRole];
 
-/** Every label `labelSegments` can return; the API enum mirrors this list. */
-export const PHASE_LABELS = [
-  'ALIGNMENT',
-  'DETACHMENT',
-  'REALIGNMENT',
-  'CO_GAIN',
-  'DIVERGENCE',
-  'CO_DECLINE',
-  'TASK_GAIN_ONLY',
-  'TASK_DECLINE_ONLY',
-  'PLATEAU',
-  'RAPID_GAIN',
-  'CONSOLIDATION',
-  'STAGNATION',
-  'DECLINE',
-  'INCREASE',
-  'DECREASE',
-  'STEADY',
-] as const;
-export type PhaseLabel = (typeof PHASE_LABELS)[number];
+/** Every label `labelSegments` can return (GraphQL `PhaseLabel`). */
+export const PhaseLabel = {
+  ALIGNMENT: 'ALIGNMENT',
+  DETACHMENT: 'DETACHMENT',
+  REALIGNMENT: 'REALIGNMENT',
+  CO_GAIN: 'CO_GAIN',
+  DIVERGENCE: 'DIVERGENCE',
+  CO_DECLINE: 'CO_DECLINE',
+  TASK_GAIN_ONLY: 'TASK_GAIN_ONLY',
+  TASK_DECLINE_ONLY: 'TASK_DECLINE_ONLY',
+  PLATEAU: 'PLATEAU',
+  RAPID_GAIN: 'RAPID_GAIN',
+  CONSOLIDATION: 'CONSOLIDATION',
+  STAGNATION: 'STAGNATION',
+  DECLINE: 'DECLINE',
+  INCREASE: 'INCREASE',
+  DECREASE: 'DECREASE',
+  STEADY: 'STEADY',
+} as const;
+export type PhaseLabel = (typeof PhaseLabel)[keyof typeof PhaseLabel];
+export const PHASE_LABELS: readonly PhaseLabel[] = Object.values(PhaseLabel);
 
 /** The ordered pattern of the seed paper's three phases. */
 export const TRIPLE_PATTERN: readonly PhaseLabel[] = ['ALIGNMENT', 'DETACHMENT', 'REALIGNMENT'];

@@ -10,20 +10,12 @@
  * DEGENERATE_INPUT error naming the signal (dropping it silently would change what is segmented).
  */
 import { badInput, degenerate } from '../../errors/CortexError.js';
-import type { SignalRole } from './labels.js';
+import { SignalRole } from './labels.js';
+import { axisPosition, type CheckpointPoint, type PhaseAxis } from '../trajectories/trainingAxis.js';
 
-export type PhaseAxis = 'LOG_TOKENS' | 'TOKENS' | 'STEP' | 'LOG_STEP' | 'FRACTION';
-export const PHASE_AXES: readonly PhaseAxis[] = ['LOG_TOKENS', 'TOKENS', 'STEP', 'LOG_STEP', 'FRACTION'];
-const ROLES: readonly SignalRole[] = ['BRAIN', 'TASK', 'INTERNAL'];
+export { PHASE_AXES, type CheckpointPoint, type PhaseAxis } from '../trajectories/trainingAxis.js';
 
-/** One checkpoint, in training order. */
-export interface CheckpointPoint {
-  readonly step: number;
-  /** Tokens seen at this checkpoint; null when unknown. */
-  readonly tokens: number | null;
-  /** Fraction of the training run completed (0–1); null when unknown. */
-  readonly fraction: number | null;
-}
+const ROLES: readonly SignalRole[] = Object.values(SignalRole);
 
 /** One trajectory over the checkpoints; `values[t]` belongs to `points[t]`, NaN = not measured. */
 export interface PhaseSignal {
@@ -48,23 +40,6 @@ export interface PreparedPhaseInput {
   readonly z: Float64Array[];
   readonly weights: Float64Array;
   readonly excluded: ExcludedPoint[];
-}
-
-/** x of a checkpoint on `axis`, or the reason it has none. */
-export function axisValue(p: CheckpointPoint, axis: PhaseAxis): number | string {
-  switch (axis) {
-    case 'STEP':
-      return p.step;
-    case 'LOG_STEP':
-      return p.step > 0 ? Math.log10(p.step) : `step ${p.step} has no log10`;
-    case 'TOKENS':
-      return p.tokens === null ? 'tokens unknown' : p.tokens;
-    case 'LOG_TOKENS':
-      if (p.tokens === null) return 'tokens unknown';
-      return p.tokens > 0 ? Math.log10(p.tokens) : `tokens ${p.tokens} has no log10`;
-    case 'FRACTION':
-      return p.fraction === null ? 'fraction unknown' : p.fraction;
-  }
 }
 
 /** Every problem with the points and signals, as messages (empty when valid). */
@@ -104,7 +79,7 @@ export function preparePhaseInput(points: readonly CheckpointPoint[], signals: r
   const xs: number[] = [];
   const excluded: ExcludedPoint[] = [];
   points.forEach((p, t) => {
-    const x = axisValue(p, axis);
+    const x = axisPosition(p, axis);
     if (typeof x === 'string') excluded.push({ step: p.step, reason: `${x} (axis ${axis})` });
     else if (signals.every((s) => Number.isNaN(s.values[t]))) excluded.push({ step: p.step, reason: 'no signal has a value at this checkpoint' });
     else {

@@ -137,14 +137,14 @@ export const PLANTED_TASKS: readonly PlantedTask[] = [
   { task: 'sim_lambada_openai', items: 5153, levels: [0.01, 0.012, 0.015, 0.45], description: 'near zero until realignment, then solved' },
 ];
 
-export interface TaskScore {
+export interface PlantedTaskScore {
   readonly task: string;
   readonly acc: number;
   readonly accStderr: number;
 }
 
 /** Task accuracies per checkpoint: the planted curve plus binomial sampling noise (seeded). */
-export function plantedTaskScores(schedule: PlantedSchedule, seed: number, tasks: readonly PlantedTask[] = PLANTED_TASKS): TaskScore[][] {
+export function plantedTaskScores(schedule: PlantedSchedule, seed: number, tasks: readonly PlantedTask[] = PLANTED_TASKS): PlantedTaskScore[][] {
   const normal = createNormal(createRng(seed));
   const n = schedule.checkpoints.length;
   const xs = [0, schedule.peakIndex, schedule.troughIndex, n - 1];

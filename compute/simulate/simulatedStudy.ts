@@ -1,30 +1,20 @@
 /**
- * Writes the simulated study (docs/simulated-study.md): a generated checkpoint series of a tiny
- * GPT as ONNX files with its tokenizer.json, lm-eval v0.3 results per checkpoint, and a
- * simulated fMRI dataset (cortexql-fmri/1 manifest + NPY responses) whose brain-alignment
- * trajectory over the checkpoints is planted (plantedSchedule.ts). Everything is a deterministic
- * function of `seed` and the sizes; `scale` shrinks the sizes for tests.
+ * Generates the simulated study (docs/simulated-study.md) in memory: a checkpoint series of a
+ * tiny GPT as ONNX bytes with its tokenizer, lm-eval v0.3 results per checkpoint, and simulated
+ * fMRI responses of generated stories whose brain-alignment trajectory over the checkpoints is
+ * planted (plantedSchedule.ts). Everything is a deterministic function of `seed` and the sizes;
+ * `scale` shrinks the sizes for tests. Nothing here touches files: services/simulatedStudy.ts
+ * writes a generated study as the files the importers read.
  *
- *   const study = await writeSimulatedStudy({ outDir: 'data/sim', seed: 1 });
- *   study.groundTruth.planted.peakStep    // 1000: where brain alignment peaks
- *   study.fmriManifest                    // 'data/sim/fmri/manifest.json' → the fMRI importer
- *   study.checkpoints[0].file             // 'data/sim/models/sim-tinygpt/step-100.onnx'
- *
- * Layout under outDir:
- *   study.json                                ground truth and an index of every file
- *   models/<model>/tokenizer.json             GPT-2 BPE reduced to `merges` merges (+ _config)
- *   models/<model>/step-<N>.onnx              one checkpoint per step, hidden-state outputs included
- *   evals/<model>_step<N>.json                lm-eval v0.3 results
- *   fmri/manifest.json                        cortexql-fmri/1
- *   fmri/transcripts/<run>.json               { words: [{ word, onset, offset }] }
- *   fmri/<subject>/voxels.json                [{ roi, x, y, z }] per response column
- *   fmri/<subject>/<run>.npy                  float32 [nTrs, nVoxels]; test run: <run>_rep-<k>.npy
+ *   const g = await generateSimulatedStudy({ seed: 1 });
+ *   g.schedule.peakStep              // 1000: where brain alignment peaks
+ *   g.checkpoints[0].onnx            // the step-100 checkpoint, hidden-state outputs included
+ *   g.subjects[0].responses[0]       // { runId: 'story-1', presentations: [Float32Array nTrs × nVoxels] }
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { badInput } from '../../errors/CortexError.js';
 import { gpt2Tokenizer, gpt2TokenizerConfig, gpt2TokenizerJson } from '../models/gpt2Tokenizer.js';
+import type { TextTokenizer } from '../models/gpt2Tokenizer.js';
 import { extractWordFeatures, HiddenStateModel } from '../models/hiddenStates.js';
 import { tinyGptMix, tinyGptWeights } from '../models/tinyGpt.js';
 import type { TinyGptConfig } from '../models/tinyGpt.js';
@@ -32,8 +22,7 @@ import { tinyGptOnnx } from '../models/tinyGptOnnx.js';
 import { wordTokens } from '../models/wordTokens.js';
 import { eventResponse } from './hrf.js';
 import { lmEvalV03Document } from './lmEvalV03.js';
-import { writeNpy } from '../../formats/npy.js';
-import { PLANTED_TASKS, plantedSchedule, plantedTaskScores } from './plantedSchedule.js';
+import { plantedSchedule, plantedTaskScores } from './plantedSchedule.js';
 import type { PlantedSchedule, ScheduleLevels } from './plantedSchedule.js';
 import { simulateNoise, voxelSignals } from './simulateResponses.js';
 import type { NoiseOptions } from './simulateResponses.js';
@@ -43,8 +32,9 @@ import type { VoxelLayout } from './voxelLayout.js';
 import { timeWords } from './wordTiming.js';
 import type { TimedRun } from './wordTiming.js';
 
+export type SimulationStage = 'models' | 'features' | 'fmri' | 'evals';
+
 export interface SimulatedStudyOptions {
-  readonly outDir: string;
   readonly seed?: number;
   /** 1 = the demo (16 checkpoints, 3 subjects × 1200 voxels, 4000 words); smaller for tests. */
   readonly scale?: number;
@@ -70,34 +60,60 @@ export interface SimulatedStudyOptions {
   readonly windowTokens?: number;
   readonly strideTokens?: number;
   readonly threads?: number;
-  readonly onProgress?: (p: { readonly stage: 'models' | 'features' | 'fmri' | 'evals'; readonly done: number; readonly total: number }) => void;
+  readonly onProgress?: (p: { readonly stage: SimulationStage; readonly done: number; readonly total: number }) => void;
 }
 
-export interface SimulatedCheckpoint {
+/** One story: its timed words, and whether it is a training or the test run. */
+export interface StudyRun {
+  readonly id: string;
+  readonly split: 'train' | 'test';
+  readonly words: TimedRun['words'];
+  readonly nTrs: number;
+}
+
+export interface GeneratedCheckpoint {
   readonly step: number;
   readonly tokens: number;
-  readonly file: string;
-  readonly bytes: number;
+  /** The checkpoint as an ONNX model (hidden-state outputs included). */
+  readonly onnx: Uint8Array;
   readonly sha256: string;
+  /** Brain-network and detour-network weights of the mix (rounded to 1e-6). */
   readonly alignment: number;
   readonly detour: number;
 }
 
-export interface SimulatedStudy {
-  readonly dir: string;
+export interface GeneratedSubject {
+  readonly id: string;
+  readonly layout: VoxelLayout;
+  /** Per run, in run order: one nTrs × nVoxels matrix per presentation (the test run is repeated). */
+  readonly responses: readonly { readonly runId: string; readonly presentations: readonly Float32Array[] }[];
+}
+
+export interface GeneratedStudy {
+  readonly seed: number;
+  readonly scale: number;
   readonly modelId: string;
   readonly datasetId: string;
   readonly modelConfig: TinyGptConfig;
-  readonly tokenizerFile: string;
-  readonly checkpoints: SimulatedCheckpoint[];
-  readonly evalFiles: string[];
-  readonly fmriManifest: string;
-  readonly studyFile: string;
+  /** Parameters of one checkpoint. */
+  readonly params: number;
+  readonly merges: number;
+  /** Hugging Face tokenizer.json and tokenizer_config.json of the reduced GPT-2 BPE. */
+  readonly tokenizerJson: unknown;
+  readonly tokenizerConfig: unknown;
   readonly schedule: PlantedSchedule;
   readonly brainLayer: number;
-  /** Stories with their timed words (the same as in the transcripts). */
-  readonly runs: { readonly id: string; readonly split: 'train' | 'test'; readonly words: TimedRun['words']; readonly nTrs: number }[];
-  readonly seconds: number;
+  readonly checkpoints: readonly GeneratedCheckpoint[];
+  readonly runs: readonly StudyRun[];
+  readonly trSeconds: number;
+  readonly nVoxels: number;
+  readonly testRepeats: number;
+  readonly noise: { readonly ar1: number; readonly spatialShare: number; readonly spatialSigmaMm: number };
+  readonly subjects: readonly GeneratedSubject[];
+  /** lm-eval v0.3 documents, one per checkpoint in step order. */
+  readonly evals: readonly { readonly step: number; readonly document: Record<string, unknown> }[];
+  readonly windowTokens: number;
+  readonly strideTokens: number;
 }
 
 const ROUND = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -117,19 +133,12 @@ export function simulatedStudySizes(scale: number) {
   };
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(value, null, 1)}\n`);
-}
-
-export async function writeSimulatedStudy(options: SimulatedStudyOptions): Promise<SimulatedStudy> {
-  const started = performance.now();
+export async function generateSimulatedStudy(options: SimulatedStudyOptions = {}): Promise<GeneratedStudy> {
   const seed = options.seed ?? 1;
-  const sizes = simulatedStudySizes(options.scale ?? 1);
+  const scale = options.scale ?? 1;
+  const sizes = simulatedStudySizes(scale);
   const modelId = options.modelId ?? 'sim-tinygpt';
-  const datasetId = options.datasetId ?? 'sim-narratives';
   const nRuns = options.runs ?? sizes.runs;
-  const wordsPerRun = options.wordsPerRun ?? sizes.wordsPerRun;
   const nSubjects = options.subjects ?? sizes.subjects;
   const nVoxels = options.voxels ?? sizes.voxels;
   const repeats = options.testRepeats ?? sizes.testRepeats;
@@ -142,208 +151,147 @@ export async function writeSimulatedStudy(options: SimulatedStudyOptions): Promi
   if (!Number.isInteger(nSubjects) || nSubjects < 1) problems.push(`subjects must be a positive integer, got ${nSubjects}`);
   if (!Number.isInteger(repeats) || repeats < 1) problems.push(`testRepeats must be a positive integer, got ${repeats}`);
   if (problems.length > 0) throw badInput(`simulated study: ${problems.join('; ')}`, { problems });
-
-  const out = path.resolve(options.outDir);
-  const modelDir = path.join(out, 'models', modelId);
-  const fmriDir = path.join(out, 'fmri');
   const progress = options.onProgress ?? (() => undefined);
 
-  // --- Tokenizer and networks -------------------------------------------------------------
   const tokenizer = gpt2Tokenizer({ merges });
   const config: TinyGptConfig = { ...sizes.model, ...options.model, vocabSize: tokenizer.vocabSize };
   const brainLayer = options.brainLayer ?? Math.floor((2 * config.nLayers) / 3);
   if (!Number.isInteger(brainLayer) || brainLayer < 0 || brainLayer > config.nLayers) {
     throw badInput(`brainLayer must be an integer in 0…${config.nLayers}, got ${brainLayer}`, { brainLayer });
   }
-  const init = tinyGptWeights({ ...config, seed: seed * 1000 + 1 });
-  const brain = tinyGptWeights({ ...config, seed: seed * 1000 + 2 });
-  const detour = tinyGptWeights({ ...config, seed: seed * 1000 + 3 });
+  const networks = {
+    init: tinyGptWeights({ ...config, seed: seed * 1000 + 1 }),
+    brain: tinyGptWeights({ ...config, seed: seed * 1000 + 2 }),
+    detour: tinyGptWeights({ ...config, seed: seed * 1000 + 3 }),
+  };
   const schedule = plantedSchedule({ checkpoints: options.checkpoints ?? sizes.checkpoints, levels: options.levels });
-  await mkdir(modelDir, { recursive: true });
-  const tokenizerFile = path.join(modelDir, 'tokenizer.json');
-  await writeFile(tokenizerFile, JSON.stringify(gpt2TokenizerJson({ merges })));
-  await writeJson(path.join(modelDir, 'tokenizer_config.json'), gpt2TokenizerConfig());
+  const checkpoints = checkpointSeries(networks, schedule, modelId, progress);
+  const runs = stories(seed, nRuns, options.wordsPerRun ?? sizes.wordsPerRun, tr);
+  const features = await brainFeatures(tinyGptOnnx(networks.brain), tokenizer, runs, { brainLayer, windowTokens, strideTokens, threads: options.threads }, progress);
+  const subjects = simulateSubjects(seed, runs, features, { nSubjects, nVoxels, repeats, tr, dModel: config.dModel, noise: options.noise }, progress);
+  const scores = plantedTaskScores(schedule, seed * 1000 + 400);
+  const evals = schedule.checkpoints.map((c, i) => ({ step: c.step, document: lmEvalV03Document(modelId, c.step, scores[i]) }));
+  progress({ stage: 'evals', done: evals.length, total: evals.length });
 
-  const checkpoints: SimulatedCheckpoint[] = [];
-  for (const c of schedule.checkpoints) {
+  return {
+    seed,
+    scale,
+    modelId,
+    datasetId: options.datasetId ?? 'sim-narratives',
+    modelConfig: config,
+    params: Object.values(networks.init.params).reduce((s, a) => s + a.length, 0),
+    merges,
+    tokenizerJson: gpt2TokenizerJson({ merges }),
+    tokenizerConfig: gpt2TokenizerConfig(),
+    schedule,
+    brainLayer,
+    checkpoints,
+    runs,
+    trSeconds: tr,
+    nVoxels,
+    testRepeats: repeats,
+    noise: { ar1: options.noise?.ar1 ?? 0.4, spatialShare: options.noise?.spatialShare ?? 0.3, spatialSigmaMm: options.noise?.spatialSigmaMm ?? 12 },
+    subjects,
+    evals,
+    windowTokens,
+    strideTokens,
+  };
+}
+
+type Networks = Record<'init' | 'brain' | 'detour', ReturnType<typeof tinyGptWeights>>;
+type Progress = NonNullable<SimulatedStudyOptions['onProgress']>;
+
+/** One ONNX checkpoint per scheduled step: the barycentric mix of the three networks. */
+function checkpointSeries(networks: Networks, schedule: PlantedSchedule, modelId: string, progress: Progress): GeneratedCheckpoint[] {
+  return schedule.checkpoints.map((c, i) => {
     const weights = tinyGptMix([
-      { weights: init, coefficient: c.init },
-      { weights: brain, coefficient: c.alignment },
-      { weights: detour, coefficient: c.detour },
+      { weights: networks.init, coefficient: c.init },
+      { weights: networks.brain, coefficient: c.alignment },
+      { weights: networks.detour, coefficient: c.detour },
     ]);
-    const bytes = tinyGptOnnx(weights, { modelId, step: c.step });
-    const file = path.join(modelDir, `step-${c.step}.onnx`);
-    await writeFile(file, bytes);
-    checkpoints.push({
+    const onnx = tinyGptOnnx(weights, { modelId, step: c.step });
+    progress({ stage: 'models', done: i + 1, total: schedule.checkpoints.length });
+    return {
       step: c.step,
       tokens: c.tokens,
-      file,
-      bytes: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      onnx,
+      sha256: createHash('sha256').update(onnx).digest('hex'),
       alignment: ROUND(c.alignment),
       detour: ROUND(c.detour),
-    });
-    progress({ stage: 'models', done: checkpoints.length, total: schedule.checkpoints.length });
-  }
-  await writeJson(path.join(modelDir, 'model.json'), {
-    modelId,
-    family: 'tiny-gpt',
-    config,
-    params: Object.values(init.params).reduce((s, a) => s + a.length, 0),
-    tokensPerStep: schedule.tokensPerStep,
-    steps: checkpoints.map((c) => c.step),
-    finalStep: checkpoints[checkpoints.length - 1].step,
-    tokenizer: 'tokenizer.json',
+    };
   });
+}
 
-  // --- Stimulus --------------------------------------------------------------------------
-  const runs = Array.from({ length: nRuns }, (_, k) => {
-    const id = `story-${k + 1}`;
+/** The stimulus: generated stories with word timings; the last one is the test run. */
+function stories(seed: number, nRuns: number, wordsPerRun: number, tr: number): StudyRun[] {
+  return Array.from({ length: nRuns }, (_, k) => {
     const timed = timeWords(generateStoryWords({ seed: seed * 1000 + 100 + k, words: wordsPerRun }), { seed: seed * 1000 + 200 + k, trSeconds: tr });
-    return { id, split: (k === nRuns - 1 ? 'test' : 'train') as 'train' | 'test', words: timed.words, nTrs: timed.nTrs };
+    return { id: `story-${k + 1}`, split: k === nRuns - 1 ? 'test' : 'train', words: timed.words, nTrs: timed.nTrs };
   });
+}
 
-  // --- Ground-truth features: the brain network's hidden state, through the real extractor --
-  const brainModel = await HiddenStateModel.open(tinyGptOnnx(brain), { threads: options.threads, label: 'brain network' });
-  const brainFeatures: Float32Array[] = [];
+/** Ground-truth features: the brain network's hidden state at `brainLayer`, through the real extractor. */
+async function brainFeatures(
+  brainOnnx: Uint8Array,
+  tokenizer: TextTokenizer,
+  runs: readonly StudyRun[],
+  o: { brainLayer: number; windowTokens: number; strideTokens: number; threads?: number },
+  progress: Progress,
+): Promise<Float32Array[]> {
+  const brainModel = await HiddenStateModel.open(brainOnnx, { threads: o.threads, label: 'brain network' });
+  const out: Float32Array[] = [];
   try {
     for (const run of runs) {
       const wt = wordTokens(tokenizer, run.words.map((w) => w.word));
-      const result = await extractWordFeatures(brainModel, wt, { windowTokens, strideTokens, layers: [brainLayer] });
-      brainFeatures.push(result.layers[0].data);
-      progress({ stage: 'features', done: brainFeatures.length, total: runs.length });
+      const result = await extractWordFeatures(brainModel, wt, { windowTokens: o.windowTokens, strideTokens: o.strideTokens, layers: [o.brainLayer] });
+      out.push(result.layers[0].data);
+      progress({ stage: 'features', done: out.length, total: runs.length });
     }
   } finally {
     await brainModel.release();
   }
-  const d = config.dModel;
+  return out;
+}
+
+/** Every subject's responses: planted signal (brain- and low-level-driven voxels) plus correlated noise. */
+function simulateSubjects(
+  seed: number,
+  runs: readonly StudyRun[],
+  features: readonly Float32Array[],
+  o: { nSubjects: number; nVoxels: number; repeats: number; tr: number; dModel: number; noise?: NoiseOptions },
+  progress: Progress,
+): GeneratedSubject[] {
+  const d = o.dModel;
   const onsets = runs.map((r) => r.words.map((w) => w.onset));
-  const brainDriver = runs.map((r, k) => ({ features: eventResponse(onsets[k], brainFeatures[k], [r.words.length, d], r.nTrs, tr), nTrs: r.nTrs }));
+  const brainDriver = runs.map((r, k) => ({ features: eventResponse(onsets[k], features[k], [r.words.length, d], r.nTrs, o.tr), nTrs: r.nTrs }));
   const lowLevelDriver = runs.map((r, k) => {
     const f = new Float32Array(r.words.length * 2);
     r.words.forEach((w, i) => {
       f[i * 2] = 1; // word rate
       f[i * 2 + 1] = w.word.replace(/[^\p{L}\p{N}]/gu, '').length; // word length
     });
-    return { features: eventResponse(onsets[k], f, [r.words.length, 2], r.nTrs, tr), nTrs: r.nTrs };
+    return { features: eventResponse(onsets[k], f, [r.words.length, 2], r.nTrs, o.tr), nTrs: r.nTrs };
   });
-
-  // --- fMRI ------------------------------------------------------------------------------
-  for (const run of runs) await writeJson(path.join(fmriDir, 'transcripts', `${run.id}.json`), { words: run.words });
-  const subjects: { id: string; responses: Record<string, string | string[]>; voxels: string }[] = [];
-  for (let s = 0; s < nSubjects; s++) {
-    const id = `sub-${String(s + 1).padStart(2, '0')}`;
+  const centers = [...DEFAULT_ROIS.map((r) => r.center), [-30, -10, 50], [-20, 40, 30], [-60, -50, 10]];
+  const subjects: GeneratedSubject[] = [];
+  for (let s = 0; s < o.nSubjects; s++) {
     const subjectSeed = seed * 1000 + 300 + s * 17;
-    const layout = voxelLayout({ seed: subjectSeed, nVoxels });
+    const layout = voxelLayout({ seed: subjectSeed, nVoxels: o.nVoxels });
     const signal = subjectSignal(layout, brainDriver, lowLevelDriver, d, subjectSeed + 1);
-    const centers = [...DEFAULT_ROIS.map((r) => r.center), [-30, -10, 50], [-20, 40, 30], [-60, -50, 10]];
-    const responses: Record<string, string | string[]> = {};
-    for (const [k, run] of runs.entries()) {
-      const presentations = run.split === 'test' ? repeats : 1;
-      const files: string[] = [];
-      for (let rep = 0; rep < presentations; rep++) {
-        const y = simulateNoise(layout, run.nTrs, subjectSeed + 1000 * (k + 1) + rep, centers, options.noise);
+    const responses = runs.map((run, k) => {
+      const presentations: Float32Array[] = [];
+      for (let rep = 0; rep < (run.split === 'test' ? o.repeats : 1); rep++) {
+        const y = simulateNoise(layout, run.nTrs, subjectSeed + 1000 * (k + 1) + rep, centers, o.noise);
         const sk = signal[k];
         for (let i = 0; i < y.length; i++) y[i] += sk[i];
-        const rel = `${id}/${presentations > 1 ? `${run.id}_rep-${rep + 1}` : run.id}.npy`;
-        await mkdir(path.join(fmriDir, id), { recursive: true });
-        await writeFile(path.join(fmriDir, rel), writeNpy(y, [run.nTrs, nVoxels]));
-        files.push(rel);
+        presentations.push(y);
       }
-      responses[run.id] = files.length === 1 ? files[0] : files;
-    }
-    const voxelsFile = `${id}/voxels.json`;
-    await writeJson(
-      path.join(fmriDir, voxelsFile),
-      layout.roi.map((roi, v) => ({ roi, x: layout.coords[v * 3], y: layout.coords[v * 3 + 1], z: layout.coords[v * 3 + 2] })),
-    );
-    subjects.push({ id, responses, voxels: voxelsFile });
-    progress({ stage: 'fmri', done: s + 1, total: nSubjects });
+      return { runId: run.id, presentations };
+    });
+    subjects.push({ id: `sub-${String(s + 1).padStart(2, '0')}`, layout, responses });
+    progress({ stage: 'fmri', done: s + 1, total: o.nSubjects });
   }
-  const fmriManifest = path.join(fmriDir, 'manifest.json');
-  await writeJson(fmriManifest, {
-    format: 'cortexql-fmri/1',
-    dataset: {
-      id: datasetId,
-      name: 'Simulated narrative listening',
-      language: 'en',
-      trSeconds: tr,
-      description: `Simulated fMRI of ${nSubjects} subjects listening to ${nRuns} generated stories; brain alignment of ${modelId} is planted (peak at step ${schedule.peakStep}, trough at step ${schedule.troughStep}).`,
-      source: 'cortexql simulated study (compute/simulate), docs/simulated-study.md',
-    },
-    runs: runs.map((r) => ({ id: r.id, split: r.split, nTrs: r.nTrs, transcript: `transcripts/${r.id}.json` })),
-    subjects,
-  });
-
-  // --- Task accuracies --------------------------------------------------------------------
-  const scores = plantedTaskScores(schedule, seed * 1000 + 400);
-  const evalFiles: string[] = [];
-  for (const [i, c] of schedule.checkpoints.entries()) {
-    const file = path.join(out, 'evals', `${modelId}_step${c.step}.json`);
-    await writeJson(file, lmEvalV03Document(modelId, c.step, scores[i]));
-    evalFiles.push(file);
-  }
-  progress({ stage: 'evals', done: evalFiles.length, total: evalFiles.length });
-
-  const studyFile = path.join(out, 'study.json');
-  const rel = (f: string) => path.relative(out, f);
-  await writeJson(studyFile, {
-    format: 'cortexql-simulated-study/1',
-    seed,
-    scale: options.scale ?? 1,
-    model: {
-      id: modelId,
-      family: 'tiny-gpt',
-      config,
-      tokenizer: rel(tokenizerFile),
-      tokenizerMerges: merges,
-      tokensPerStep: schedule.tokensPerStep,
-      checkpoints: checkpoints.map((c) => ({ ...c, file: rel(c.file) })),
-    },
-    planted: {
-      brainLayer,
-      brainFeature: `hidden_state.${brainLayer} of the brain network (seed ${seed * 1000 + 2}), last token of each word`,
-      peakStep: schedule.peakStep,
-      troughStep: schedule.troughStep,
-      peakIndex: schedule.peakIndex,
-      troughIndex: schedule.troughIndex,
-      levels: schedule.levels,
-      phases: [
-        { label: 'ALIGNMENT', startStep: schedule.checkpoints[0].step, endStep: schedule.peakStep },
-        { label: 'DETACHMENT', startStep: schedule.peakStep, endStep: schedule.troughStep },
-        { label: 'REALIGNMENT', startStep: schedule.troughStep, endStep: checkpoints[checkpoints.length - 1].step },
-      ],
-    },
-    fmri: {
-      manifest: rel(fmriManifest),
-      datasetId,
-      trSeconds: tr,
-      subjects: nSubjects,
-      voxelsPerSubject: nVoxels,
-      testRun: runs[runs.length - 1].id,
-      testRepeats: repeats,
-      rois: DEFAULT_ROIS,
-      noise: { ar1: options.noise?.ar1 ?? 0.4, spatialShare: options.noise?.spatialShare ?? 0.3, spatialSigmaMm: options.noise?.spatialSigmaMm ?? 12 },
-    },
-    evals: { files: evalFiles.map(rel), tasks: PLANTED_TASKS, benchmarkTasks: PLANTED_TASKS.filter((t) => t.task !== 'sim_instruction_following').map((t) => t.task) },
-    extraction: { windowTokens, strideTokens, wordFeature: 'last' },
-  });
-
-  return {
-    dir: out,
-    modelId,
-    datasetId,
-    modelConfig: config,
-    tokenizerFile,
-    checkpoints,
-    evalFiles,
-    fmriManifest,
-    studyFile,
-    schedule,
-    brainLayer,
-    runs,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return subjects;
 }
 
 /** a_v·s_v for every run (nTr × V): brain-driven and low-level-driven voxels, zero elsewhere. */

@@ -8,9 +8,16 @@ export interface Series {
   readonly stderr?: Float64Array;
 }
 
+/** Spacing of a shared interpolation grid. */
+export const GridScale = {
+  LINEAR: 'LINEAR',
+  LOG: 'LOG',
+} as const;
+export type GridScale = (typeof GridScale)[keyof typeof GridScale];
+
 export interface GridSpec {
   readonly points: number;
-  readonly scale: 'LINEAR' | 'LOG';
+  readonly scale: GridScale;
 }
 
 export interface Extremum {
@@ -60,7 +67,7 @@ export function compareSeries(series: readonly Series[], options: { grid?: GridS
   const correlations: PairCorrelation[] = [];
   for (let i = 0; i < aligned.length; i++) {
     for (let j = i + 1; j < aligned.length; j++) {
-      correlations.push(correlatePair(aligned[i]!, aligned[j]!));
+      correlations.push(correlatePair(aligned[i], aligned[j]));
     }
   }
   return { grid, series: aligned, correlations };
@@ -73,7 +80,7 @@ function sharedGrid(series: readonly Series[], spec: GridSpec): Float64Array {
   let lo = -Infinity;
   let hi = Infinity;
   for (const s of series) {
-    const xs = [...s.x].filter((x, i) => Number.isFinite(s.value[i]!) && (spec.scale === 'LINEAR' || x > 0));
+    const xs = [...s.x].filter((x, i) => Number.isFinite(s.value[i]) && (spec.scale === 'LINEAR' || x > 0));
     if (xs.length === 0) throw badInput(`series '${s.key}' has no points usable on a ${spec.scale} grid`);
     lo = Math.max(lo, Math.min(...xs));
     hi = Math.min(hi, Math.max(...xs));
@@ -90,23 +97,23 @@ function sharedGrid(series: readonly Series[], spec: GridSpec): Float64Array {
   return grid;
 }
 
-function interpolate(s: Series, grid: Float64Array, scale: 'LINEAR' | 'LOG'): Float64Array {
+function interpolate(s: Series, grid: Float64Array, scale: GridScale): Float64Array {
   const t = scale === 'LOG' ? (x: number) => Math.log10(x) : (x: number) => x;
-  const idx = [...s.x.keys()].filter((i) => Number.isFinite(s.value[i]!) && (scale === 'LINEAR' || s.x[i]! > 0));
+  const idx = [...s.x.keys()].filter((i) => Number.isFinite(s.value[i]) && (scale === 'LINEAR' || s.x[i] > 0));
   const out = new Float64Array(grid.length).fill(NaN);
   let k = 0;
   for (let g = 0; g < grid.length; g++) {
-    const x = grid[g]!;
-    while (k + 1 < idx.length && s.x[idx[k + 1]!]! < x) k++;
-    const i0 = idx[k]!;
-    const i1 = idx[Math.min(k + 1, idx.length - 1)]!;
-    const x0 = s.x[i0]!;
-    const x1 = s.x[i1]!;
-    if (x === x0) out[g] = s.value[i0]!;
-    else if (x === x1) out[g] = s.value[i1]!;
+    const x = grid[g];
+    while (k + 1 < idx.length && s.x[idx[k + 1]] < x) k++;
+    const i0 = idx[k];
+    const i1 = idx[Math.min(k + 1, idx.length - 1)];
+    const x0 = s.x[i0];
+    const x1 = s.x[i1];
+    if (x === x0) out[g] = s.value[i0];
+    else if (x === x1) out[g] = s.value[i1];
     else if (x > x0 && x < x1) {
       const w = (t(x) - t(x0)) / (t(x1) - t(x0));
-      out[g] = s.value[i0]! * (1 - w) + s.value[i1]! * w;
+      out[g] = s.value[i0] * (1 - w) + s.value[i1] * w;
     }
   }
   return out;
@@ -115,15 +122,15 @@ function interpolate(s: Series, grid: Float64Array, scale: 'LINEAR' | 'LOG'): Fl
 function extremum(x: Float64Array, value: Float64Array, higher: boolean): Extremum | null {
   let best = -1;
   for (let i = 0; i < value.length; i++) {
-    const v = value[i]!;
+    const v = value[i];
     if (!Number.isFinite(v)) continue;
-    if (best < 0 || (higher ? v > value[best]! : v < value[best]!)) best = i;
+    if (best < 0 || (higher ? v > value[best] : v < value[best])) best = i;
   }
-  return best < 0 ? null : { x: x[best]!, value: value[best]!, index: best };
+  return best < 0 ? null : { x: x[best], value: value[best], index: best };
 }
 
 function lastFinite(x: Float64Array, value: Float64Array): Extremum | null {
-  for (let i = value.length - 1; i >= 0; i--) if (Number.isFinite(value[i]!)) return { x: x[i]!, value: value[i]!, index: i };
+  for (let i = value.length - 1; i >= 0; i--) if (Number.isFinite(value[i])) return { x: x[i], value: value[i], index: i };
   return null;
 }
 
@@ -134,9 +141,9 @@ function correlatePair(a: SeriesSummary, b: SeriesSummary): PairCorrelation {
   const vb: number[] = [];
   a.x.forEach((x, i) => {
     const j = bIndex.get(x);
-    if (j !== undefined && Number.isFinite(a.value[i]!) && Number.isFinite(b.value[j]!)) {
-      va.push(a.value[i]!);
-      vb.push(b.value[j]!);
+    if (j !== undefined && Number.isFinite(a.value[i]) && Number.isFinite(b.value[j])) {
+      va.push(a.value[i]);
+      vb.push(b.value[j]);
     }
   });
   const n = va.length;
@@ -152,15 +159,15 @@ export function pearson(a: readonly number[], b: readonly number[]): number | nu
   const n = a.length;
   let ma = 0;
   let mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
+  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
   ma /= n;
   mb /= n;
   let sab = 0;
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma;
-    const db = b[i]! - mb;
+    const da = a[i] - ma;
+    const db = b[i] - mb;
     sab += da * db;
     saa += da * da;
     sbb += db * db;
@@ -173,5 +180,5 @@ export function pearson(a: readonly number[], b: readonly number[]): number | nu
 const LOWER_IS_BETTER = new Set(['ppl', 'perplexity', 'word_perplexity', 'byte_perplexity', 'bits_per_byte', 'likelihood_difference']);
 
 export function higherIsBetter(metric: string): boolean {
-  return !LOWER_IS_BETTER.has(metric.split(',')[0]!);
+  return !LOWER_IS_BETTER.has(metric.split(',')[0]);
 }

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     return;
   }
   // One colour per model, stable across views and selections.
-  const colors = new Map(catalog.models.nodes.map((m, i) => [m.id, PALETTE[i % PALETTE.length]!]));
+  const colors = new Map(catalog.models.nodes.map((m, i) => [m.id, PALETTE[i % PALETTE.length]]));
   const trajectories = createTrajectoryView(colors);
   const heatmap = createHeatmapView(catalog);
   const compare = createCompareView(colors);

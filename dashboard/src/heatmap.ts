@@ -14,8 +14,8 @@ export function viridis(t: number): string {
   const u = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
   const f = u - i;
-  const [a, b] = [VIRIDIS[i]!, VIRIDIS[i + 1]!];
-  return `rgb(${a.map((c, k) => Math.round(c + f * (b[k]! - c))).join(',')})`;
+  const [a, b] = [VIRIDIS[i], VIRIDIS[i + 1]];
+  return `rgb(${a.map((c, k) => Math.round(c + f * (b[k] - c))).join(',')})`;
 }
 
 export interface HeatmapGrid {
@@ -55,7 +55,7 @@ export function drawHeatmap(grid: HeatmapGrid, width: number, height: number): H
 
   grid.layers.forEach((_, li) => {
     grid.steps.forEach((__, si) => {
-      const v = grid.values[li]![si]!;
+      const v = grid.values[li][si]!;
       ctx.fillStyle = v === null ? '#e6e6e6' : viridis(norm(v));
       // Whole-pixel edges shared by neighbours, so no hairline gaps between cells.
       const x0 = Math.round(pad.left + si * cw);
@@ -105,7 +105,7 @@ export function drawHeatmap(grid: HeatmapGrid, width: number, height: number): H
     const si = Math.floor((e.clientX - r.left - pad.left) / cw);
     const li = grid.layers.length - 1 - Math.floor((e.clientY - r.top - pad.top) / ch);
     if (si < 0 || si >= grid.steps.length || li < 0 || li >= grid.layers.length) return;
-    readout.textContent = `step ${grid.steps[si]} · layer ${grid.layers[li]}: r = ${fmt(grid.values[li]![si])}`;
+    readout.textContent = `step ${grid.steps[si]} · layer ${grid.layers[li]}: r = ${fmt(grid.values[li][si])}`;
   });
   return h('div', {}, canvas, readout);
 }

@@ -57,7 +57,7 @@ export function createHeatmapView(catalog: Catalog): { panel: Panel; update(sel:
     panel,
     update(sel) {
       const follow = !pinned && sel.models[0] && sel.models[0] !== model.value;
-      if (follow) model.value = sel.models[0]!;
+      if (follow) model.value = sel.models[0];
       if (follow || first) load();
       first = false;
     },

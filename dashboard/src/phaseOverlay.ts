@@ -15,7 +15,7 @@ export function phaseOverlay(result: PhaseResult, stepToX: ReadonlyMap<number, n
     .filter((s): s is { label: string; start: number; end: number } => s.start !== null && s.end !== null && (!xLog || s.start > 0));
   const bands = segs.map((s, i) => ({
     label: s.label,
-    from: i === 0 ? s.start : segs[i - 1]!.end,
+    from: i === 0 ? s.start : segs[i - 1].end,
     to: s.end,
   }));
   const breakpoints = result.breakpoints.flatMap((b) => {

@@ -48,8 +48,8 @@ export function groupMembers(patterns: readonly string[], tasks: readonly string
 function likeToRegex(pattern: string): string {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) out += escapeRegex(pattern[++i]!);
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) out += escapeRegex(pattern[++i]);
     else if (c === '%') out += '.*';
     else if (c === '_') out += '.';
     else out += escapeRegex(c);

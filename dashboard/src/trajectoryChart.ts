@@ -80,7 +80,7 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
   const uSeries: uPlot.Series[] = [{ label: opts.xLabel }];
   const bands: uPlot.Band[] = [];
   series.forEach((s, i) => {
-    const m = byX[i]!;
+    const m = byX[i];
     data.push(xs.map((x) => m.get(x)?.value ?? null));
     uSeries.push({ label: s.id, stroke: s.color, width: 2, spanGaps: true, points: { size: 5, fill: s.color } });
     const hasErr = [...m.values()].some((p) => p.stderr !== null);
@@ -130,10 +130,10 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
           const idx = u.cursor.idx;
           if (idx === null || idx === undefined) return;
           const parts = series.map((s, i) => {
-            const p = byX[i]!.get(xs[idx]!);
+            const p = byX[i].get(xs[idx]);
             return p ? `${s.id} ${fmt(p.value)}${p.stderr !== null ? ` ± ${fmt(p.stderr, 2)}` : ''}` : null;
           });
-          readout.textContent = `${opts.xFormat(xs[idx]!)} — ${parts.filter(Boolean).join(' · ')}`;
+          readout.textContent = `${opts.xFormat(xs[idx])} — ${parts.filter(Boolean).join(' · ')}`;
         }],
       },
     },

@@ -1,4 +1,5 @@
-import { CortexError } from '../../errors/CortexError.js';
+import { CortexError, isCortexError } from '../../errors/CortexError.js';
+import type { ErrorBody } from '../../errors/errorCodes.js';
 import {
   decodeMessage, encodeMessage, OCTET_STREAM,
   type JobFailureMessage, type JobInputsMessage, type JobProgressMessage, type JobResultsMessage,
@@ -61,8 +62,7 @@ export class JobClient {
         if (res.status === 404 || res.status === 409) return false;
         throw await httpError(res);
       } catch (error) {
-        const transient = error instanceof CortexError && error.details.transient === true;
-        if (!transient || attempt >= tries) throw error;
+        if (!isCortexError(error, 'UNAVAILABLE') || attempt >= tries) throw error;
         await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
       }
     }
@@ -80,7 +80,7 @@ export class JobClient {
     try {
       return await fetch(this.base + path, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      throw new CortexError('INTERNAL', `${method} ${this.base}${path} failed: ${(error as Error).message}`, { transient: true }, { cause: error });
+      throw new CortexError('UNAVAILABLE', `${method} ${this.base}${path} failed: ${(error as Error).message}`, {}, { cause: error });
     }
   }
 }
@@ -88,13 +88,18 @@ export class JobClient {
 async function reason(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
   try {
-    return (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    return (JSON.parse(text) as Partial<ErrorBody>).errors?.[0]?.message ?? text;
   } catch {
     return text || res.statusText;
   }
 }
 
-/** 5xx (and anything unexpected) is transient: the server may be restarting; BullMQ retries. */
+/**
+ * 5xx (and a refused key, which an operator may be fixing) is UNAVAILABLE: the server may be
+ * restarting, and BullMQ retries. Anything else unexpected is INTERNAL and not retried.
+ */
 async function httpError(res: Response): Promise<CortexError> {
-  return new CortexError('INTERNAL', `server answered ${res.status}: ${await reason(res)}`, { transient: res.status >= 500 || res.status === 401 || res.status === 403, status: res.status });
+  const message = `server answered ${res.status}: ${await reason(res)}`;
+  if (res.status >= 500 || res.status === 401 || res.status === 403) return new CortexError('UNAVAILABLE', message, { status: res.status });
+  return new CortexError('INTERNAL', message, { status: res.status });
 }

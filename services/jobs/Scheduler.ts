@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { notFound } from '../../errors/CortexError.js';
 import { insertJobIfAbsent, jobsByIds, unfinishedJobs, updateJob, type JobPatch, type JobRow } from '../../warehouse/jobsRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
-import { loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
+import { unscoped } from '../../warehouse/statementScope.js';
+import { comparedStep, loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
 import type { JobExecutor, JobHost, JobSetback, StartedJob } from './JobExecutor.js';
 import { cellKey, jobIdFor, type JobSpec } from './jobSpec.js';
 import { ThreadExecutor, type ThreadExecutorOptions } from './ThreadExecutor.js';
@@ -64,17 +65,18 @@ export class Scheduler implements JobHost {
 
   private async submitOnce(id: string, spec: JobSpec, options: { priority?: number; retryFailed?: boolean }): Promise<JobRow> {
     const priority = options.priority ?? 0;
-    await insertJobIfAbsent(this.wh, { jobId: id, cellKey: cellKey(spec), kind: spec.kind, priority, specJson: JSON.stringify(spec) });
+    await this.wh.write((tx) => insertJobIfAbsent(tx, { jobId: id, cellKey: cellKey(spec), kind: spec.kind, priority, specJson: JSON.stringify(spec) }), { dataChange: false });
     const job = await this.job(id);
     if (job.status === 'FAILED' && !options.retryFailed) return job;
     const where = await this.executor.state(id);
     if (where === null) {
       // The table is updated first: once queued, the job may start at once.
-      if (job.status !== 'QUEUED') await updateJob(this.wh, id, { status: 'QUEUED', error: null, progress: 0, cellsDone: 0, ...(job.status === 'FAILED' ? { attempts: 0 } : {}) });
-      await this.executor.enqueue(id, spec, priority);
+      if (job.status !== 'QUEUED') await this.patch(id, { status: 'QUEUED', error: null, progress: 0, cellsDone: 0, ...(job.status === 'FAILED' ? { attempts: 0 } : {}) });
+      // The job outlives the request that asked for it: its reads are not that request's (warehouse/statementScope.ts).
+      await unscoped(() => this.executor.enqueue(id, spec, priority));
     } else if (where === 'queued' && priority > job.priority) {
-      await updateJob(this.wh, id, { priority });
-      await this.executor.enqueue(id, spec, priority);
+      await this.patch(id, { priority });
+      await unscoped(() => this.executor.enqueue(id, spec, priority));
     }
     return this.job(id);
   }
@@ -85,7 +87,7 @@ export class Scheduler implements JobHost {
     for (const job of jobs) {
       // With a remote executor a RUNNING job may really be running on a worker: it reports on.
       if ((await this.executor.state(job.jobId)) === 'running') continue;
-      if (job.status === 'RUNNING') await updateJob(this.wh, job.jobId, { status: 'QUEUED', progress: 0, cellsDone: 0 });
+      if (job.status === 'RUNNING') await this.patch(job.jobId, { status: 'QUEUED', progress: 0, cellsDone: 0 });
       await this.executor.enqueue(job.jobId, JSON.parse(job.specJson) as JobSpec, job.priority);
     }
     return jobs.length;
@@ -138,7 +140,7 @@ export class Scheduler implements JobHost {
     if (!job || TERMINAL.has(job.status) || this.completing.has(id)) return null;
     this.started++;
     const attempt = job.attempts + 1;
-    await updateJob(this.wh, id, { status: 'RUNNING', started: true, attempts: attempt, progress: 0, cellsDone: 0 });
+    await this.patch(id, { status: 'RUNNING', started: true, attempts: attempt, progress: 0, cellsDone: 0 });
     return { id, spec: JSON.parse(job.specJson) as JobSpec, attempt };
   }
 
@@ -150,7 +152,7 @@ export class Scheduler implements JobHost {
     if (this.completing.has(id)) return true;
     const [job] = await jobsByIds(this.wh, [id]);
     if (!job || TERMINAL.has(job.status)) return false;
-    await updateJob(this.wh, id, {
+    await this.patch(id, {
       // QUEUED here: a restarted server re-queued a job that a remote worker was still running.
       ...(job.status === 'QUEUED' ? { status: 'RUNNING' as const } : {}),
       ...(total > 0 ? { progress: done / total, cellsDone: done, cellsTotal: total } : {}),
@@ -159,6 +161,7 @@ export class Scheduler implements JobHost {
     return true;
   }
 
+  /** Writes the job's cells and marks it SUCCEEDED in one transaction: results and status commit together. */
   async complete(id: string, result: FitResult, previousStep?: number | null): Promise<boolean> {
     if (this.completing.has(id)) return false;
     this.completing.add(id);
@@ -166,8 +169,13 @@ export class Scheduler implements JobHost {
       const [job] = await jobsByIds(this.wh, [id]);
       if (!job || TERMINAL.has(job.status)) return false;
       const started = job.started ? new Date(job.started) : new Date();
-      const report = await writeJobResults(this.wh, JSON.parse(job.specJson) as JobSpec, result, started, previousStep);
-      await this.finish(id, { status: 'SUCCEEDED', progress: 1, cellsDone: report.cells, cellsTotal: report.cells, device: report.device, runId: report.runId });
+      const spec = JSON.parse(job.specJson) as JobSpec;
+      const compared = await comparedStep(this.wh, spec, previousStep);
+      await this.wh.write(async (tx) => {
+        const report = await writeJobResults(tx, spec, result, started, compared);
+        await updateJob(tx, id, { status: 'SUCCEEDED', progress: 1, cellsDone: report.cells, cellsTotal: report.cells, device: report.device, runId: report.runId, finished: true });
+      });
+      this.events.emit(id);
       return true;
     } finally {
       this.completing.delete(id);
@@ -181,16 +189,22 @@ export class Scheduler implements JobHost {
       case 'failed':
         return this.finish(id, { status: 'FAILED', error: setback.error });
       case 'retrying':
-        return updateJob(this.wh, id, { status: 'QUEUED', error: setback.error });
+        return this.patch(id, { status: 'QUEUED', error: setback.error });
       case 'cancelled':
         return this.finish(id, { status: 'CANCELLED', error: 'cancelled' });
       case 'interrupted':
-        return this.finish(id, { status: 'QUEUED', progress: 0, cellsDone: 0 });
+        // Stopped by a shutdown, not failed: the attempt it began is given back.
+        return this.finish(id, { status: 'QUEUED', progress: 0, cellsDone: 0, attempts: Math.max(0, job.attempts - 1) });
     }
   }
 
   private async finish(id: string, patch: JobPatch): Promise<void> {
-    await updateJob(this.wh, id, { ...patch, finished: patch.status !== 'QUEUED' });
+    await this.patch(id, { ...patch, finished: patch.status !== 'QUEUED' });
     this.events.emit(id);
+  }
+
+  /** Job bookkeeping: its own transaction, which leaves read caches valid (no cell data changes). */
+  private patch(id: string, patch: JobPatch): Promise<void> {
+    return this.wh.write((tx) => updateJob(tx, id, patch), { dataChange: false });
   }
 }

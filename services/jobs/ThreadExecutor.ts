@@ -115,7 +115,7 @@ export class ThreadExecutor implements JobExecutor {
       if (!job) return;
       const { request, previousStep } = await host.inputs(job);
       // Stopped while its inputs loaded: the fit never starts.
-      if (run.stopped) throw new CortexError('INTERNAL', 'cancelled', { cancelled: true });
+      if (run.stopped) throw new CortexError('CANCELLED', 'cancelled');
       let lastWrite = 0;
       const handle = runFitOnWorker<FitResult>(request, (done, total) => {
         const now = Date.now();
@@ -136,11 +136,10 @@ export class ThreadExecutor implements JobExecutor {
   }
 
   private setback(error: unknown, job: StartedJob | null): JobSetback {
-    const details = isCortexError(error) ? error.details : {};
     // Cancelled by a user, or interrupted by close(): the latter resumes on the next start.
-    if (details.cancelled) return this.closed ? { kind: 'interrupted' } : { kind: 'cancelled' };
+    if (isCortexError(error, 'CANCELLED')) return this.closed ? { kind: 'interrupted' } : { kind: 'cancelled' };
     const message = error instanceof Error ? error.message : String(error);
-    if (details.transient && job && job.attempt < (this.options.maxAttempts ?? 3) && !this.closed) return { kind: 'retrying', error: message };
+    if (isCortexError(error, 'UNAVAILABLE') && job && job.attempt < (this.options.maxAttempts ?? 3) && !this.closed) return { kind: 'retrying', error: message };
     return { kind: 'failed', error: message };
   }
 

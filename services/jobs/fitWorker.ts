@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { fitEncodingCells, type EncodingInputs, type EncodingParams } from '../../compute/encoding/encodingCells.js';
 import { fitInternalCells, type InternalInputs } from '../../compute/internal/internalCells.js';
+import { StoppedError } from '../../compute/stopSignal.js';
 
 export type FitRequest =
   | { readonly kind: 'encoding'; readonly inputs: EncodingInputs; readonly params: EncodingParams }
@@ -15,18 +16,31 @@ export type FitRequest =
 export type FitMessage =
   | { readonly type: 'progress'; readonly done: number; readonly total: number }
   | { readonly type: 'result'; readonly result: unknown }
+  | { readonly type: 'stopped' }
   | { readonly type: 'error'; readonly message: string; readonly code: string | null };
 
-parentPort?.on('message', async (req: FitRequest) => {
+/** A fit and its stop flag: the parent sets stop[0] = 1 to ask the fit to unwind (runFit.ts). */
+export interface FitTask {
+  readonly req: FitRequest;
+  readonly stop: SharedArrayBuffer;
+}
+
+parentPort?.on('message', async ({ req, stop }: FitTask) => {
   const progress = (done: number, total: number) => parentPort!.postMessage({ type: 'progress', done, total } satisfies FitMessage);
+  const flag = new Int32Array(stop);
+  const shouldStop = () => Atomics.load(flag, 0) !== 0;
   try {
     if (req.kind === 'encoding') {
-      const result = await fitEncodingCells(req.inputs, req.params, progress);
+      const result = await fitEncodingCells(req.inputs, req.params, progress, shouldStop);
       parentPort!.postMessage({ type: 'result', result } satisfies FitMessage, result.cells.flatMap((c) => [c.r.buffer, c.alpha.buffer]) as ArrayBuffer[]);
     } else {
-      parentPort!.postMessage({ type: 'result', result: await fitInternalCells(req.inputs, progress) } satisfies FitMessage);
+      parentPort!.postMessage({ type: 'result', result: await fitInternalCells(req.inputs, progress, shouldStop) } satisfies FitMessage);
     }
   } catch (error) {
+    if (error instanceof StoppedError) {
+      parentPort!.postMessage({ type: 'stopped' } satisfies FitMessage);
+      return;
+    }
     const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : null;
     parentPort!.postMessage({ type: 'error', message: (error as Error).message, code } satisfies FitMessage);
   }

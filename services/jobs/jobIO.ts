@@ -2,7 +2,7 @@ import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js
 import type { InternalCellResult } from '../../compute/internal/internalCells.js';
 import { isCortexError } from '../../errors/CortexError.js';
 import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
-import type { Warehouse } from '../../warehouse/Warehouse.js';
+import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
 import { extractFeatures, hasArtifact } from '../features.js';
 import { loadInternalInputs, writeInternalResults } from '../internal.js';
@@ -44,18 +44,23 @@ export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobIn
 }
 
 /**
- * Writes a job's cells and its `runs` row in one transaction: a failure writes nothing. A result
- * computed elsewhere does not say which checkpoint CKA compared with (`previousStep` undefined):
- * it is looked up again, as the worker's inputs were.
+ * The checkpoint an internal job's CKA compared with: as its inputs said, or — for a result
+ * computed elsewhere, which does not say (`previousStep` undefined) — looked up again, as the
+ * worker's inputs were.
  */
-export async function writeJobResults(wh: Warehouse, spec: JobSpec, result: FitResult, started: Date, previousStep?: number | null): Promise<JobReport> {
+export async function comparedStep(wh: Warehouse, spec: JobSpec, previousStep?: number | null): Promise<number | null> {
+  if (spec.kind === 'encoding') return null;
+  return previousStep === undefined ? previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step) : previousStep;
+}
+
+/** Writes a job's cells and its `runs` row in the caller's transaction: a failure writes nothing. */
+export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, previousStep: number | null): Promise<JobReport> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
   if (spec.kind === 'encoding') {
-    const report = await writeEncodingResults(wh, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, started);
+    const report = await writeEncodingResults(tx, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, started);
     return { cells: report.cells, device: report.device, runId: report.runId };
   }
-  const previous = previousStep === undefined ? await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step) : previousStep;
-  const report = await writeInternalResults(wh, req, result as { cells: InternalCellResult[]; device: string }, previous, started);
+  const report = await writeInternalResults(tx, req, result as { cells: InternalCellResult[]; device: string }, previousStep, started);
   return { cells: report.values, device: report.device, runId: report.runId };
 }
 

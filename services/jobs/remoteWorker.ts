@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isCortexError } from '../../errors/CortexError.js';
 import { JobClient } from './JobClient.js';
-import { isFinalError, type FitResult } from './jobIO.js';
+import type { FitResult } from './jobIO.js';
 import { JOB_QUEUE, redisConnection, type RedisJobData } from './RedisExecutor.js';
 import { runFitOnWorker } from './runFit.js';
 
@@ -78,7 +78,7 @@ async function processJob(job: Job<RedisJobData>, client: JobClient, name: strin
   } catch (error) {
     if (error instanceof UnrecoverableError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    const transient = isCortexError(error) && error.details.transient === true && !isFinalError(error);
+    const transient = isCortexError(error, 'UNAVAILABLE');
     const final = !transient || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     log(`job ${id}: failed${final ? '' : ', to be retried'}: ${message}`);
     await client.failure(id, { message, final }).catch(() => {});

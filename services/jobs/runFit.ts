@@ -1,28 +1,16 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CortexError } from '../../errors/CortexError.js';
-import { PACKAGE_ROOT } from '../paths.js';
-import type { FitMessage, FitRequest } from './fitWorker.js';
-
-/**
- * The compiled worker script. Under the test runner the sources are TypeScript, which a worker
- * thread cannot load, so it runs the build's copy (npm test builds first).
- */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const sibling = here.replace(/runFit\.(ts|js)$/, 'fitWorker.js');
-  if (here.endsWith('.js') && existsSync(sibling)) return sibling;
-  const built = join(PACKAGE_ROOT, 'dist', 'services', 'jobs', 'fitWorker.js');
-  if (!existsSync(built)) throw new CortexError('INTERNAL', `worker script ${built} is missing: run npm run build`);
-  return built;
-}
+import { workerScript } from '../workerScript.js';
+import type { FitMessage, FitRequest, FitTask } from './fitWorker.js';
 
 export interface FitHandle<T> {
   readonly result: Promise<T>;
-  /** Stops the computation at once (the worker thread is terminated). */
+  /**
+   * Asks the computation to stop; it unwinds at its next step (a voxel batch, a layer) and the
+   * result rejects as cancelled. The thread is never terminated mid-fit: terminating a worker
+   * inside a native call (LAPACK through koffi, onnxruntime) aborts the whole process.
+   */
   cancel(): void;
 }
 
@@ -36,7 +24,7 @@ const idle: Worker[] = [];
 const MAX_IDLE = Math.max(1, availableParallelism());
 
 function spawnWorker(): Worker {
-  const worker = new Worker(workerScript());
+  const worker = new Worker(workerScript(import.meta.url, 'fitWorker.js'));
   // A thread that dies while idle (out of memory, say) must not be handed a fit.
   worker.once('exit', () => {
     const i = idle.indexOf(worker);
@@ -49,6 +37,7 @@ function spawnWorker(): Worker {
 export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, total: number) => void): FitHandle<T> {
   const worker = idle.pop() ?? spawnWorker();
   worker.ref();
+  const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   let cancelled = false;
   let settled = false;
   const result = new Promise<T>((resolve, reject) => {
@@ -62,6 +51,7 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
         idle.push(worker);
       } else void worker.terminate();
       if (m.type === 'result') resolve(m.result as T);
+      else if (m.type === 'stopped') reject(new CortexError('CANCELLED', 'cancelled'));
       else reject(new CortexError(m.code === 'BAD_USER_INPUT' || m.code === 'DEGENERATE_INPUT' ? m.code : 'INTERNAL', m.message));
     };
     const onError = (error: Error) => {
@@ -74,8 +64,8 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
       detach();
       if (settled) return;
       settled = true;
-      if (cancelled) reject(new CortexError('INTERNAL', 'cancelled', { cancelled: true }));
-      else reject(new CortexError('INTERNAL', `compute worker exited with code ${code}`, { transient: true }));
+      if (cancelled) reject(new CortexError('CANCELLED', 'cancelled'));
+      else reject(new CortexError('UNAVAILABLE', `compute worker exited with code ${code}`));
     };
     const detach = () => {
       worker.off('message', onMessage);
@@ -85,14 +75,14 @@ export function runFitOnWorker<T>(req: FitRequest, onProgress: (done: number, to
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    worker.postMessage(req);
+    worker.postMessage({ req, stop } satisfies FitTask);
   });
   return {
     result,
     cancel() {
       if (settled) return;
       cancelled = true;
-      void worker.terminate();
+      Atomics.store(new Int32Array(stop), 0, 1);
     },
   };
 }

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
 import { writeNpy } from '../../formats/npy.js';
-import { importFmri } from '../../warehouse/importFmri.js';
+import { importFmri } from '../../services/importFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('brain encoding end to end: import fMRI and features, compute, query', () => {
@@ -13,7 +13,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
   let synth: SyntheticFmri;
   const tmp = tempDir();
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false });
+    t = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
     synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { noise: 0 });
     await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
   });
@@ -62,10 +62,10 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     const all = (await t.gql(`{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 500) { nodes { voxel roi r } } }`)).body.data.voxelScores.nodes;
     const expected = all.filter((n: { roi: string; r: number | null }) => n.roi === 'AC' && n.r !== null && n.r >= 0.5);
     expect(expected.length).toBeGreaterThan(3);
-    const seen = [];
+    const seen: unknown[] = [];
     let after: string | null = null;
     for (;;) {
-      const page = (await t.gql(q, { after })).body.data.voxelScores;
+      const page: { totalCount: number; nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await t.gql(q, { after })).body.data.voxelScores;
       expect(page.totalCount).toBe(expected.length);
       seen.push(...page.nodes);
       if (!page.pageInfo.hasNextPage) break;
@@ -114,7 +114,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     expect(c.series[0].points.map((p: { x: number }) => p.x)).toEqual([10_000, 100_000]);
     expect(c.series[0].points[1].value).toBeGreaterThan(0.99);
     const both = await t.gql(`{ compareModels(models: ["tiny"], task: "piqa", signal: { kind: BRAIN, dataset: "synth" }) { task } }`);
-    expect(both.body.errors[0]).toMatchObject({ message: 'give either task or signal', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(both.body.errors?.[0]).toMatchObject({ message: 'give either task or signal', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('replaces a cell recomputed with the same parameters and keeps cells of other parameters', async () => {
@@ -123,7 +123,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1] }) { cells } }`);
     expect(await count()).toEqual(before);
     const other = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1], params: { folds: 3, delays: [1, 2] } }) { paramsHash } }`);
-    expect(await count()).toEqual([{ n: before[0]!.n * 2, hashes: 2 }]);
+    expect(await count()).toEqual([{ n: before[0].n * 2, hashes: 2 }]);
     const q = await t.gql(`query($h: String) { model(id: "tiny") { checkpoints(first: 1, stepRange: { from: 100 }) { nodes { brainScore(dataset: "synth", layer: 1, paramsHash: $h) { status value } } } } }`, { h: other.body.data.computeEncoding.paramsHash });
     expect(q.body.data.model.checkpoints.nodes[0].brainScore.status).toBe('READY');
   });
@@ -158,7 +158,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     writeFileSync(join(dir, 'stimuli/test-1.json'), JSON.stringify(transcript));
     writeFileSync(bad.manifest, JSON.stringify(manifest));
 
-    const error = await importFmri(t.wh, bad.manifest).then(() => null, (e: unknown) => (e as CortexError).toJSON());
+    const error = await importFmri(t.wh, bad.manifest).then(() => null, (e: unknown) => (e as CortexError<'IMPORT_FAILED'>).toJSON());
     expect(error!.code).toBe('IMPORT_FAILED');
     expect(error!.details.problems).toEqual([
       { where: 'stimuli/test-1.json: words.196', message: "transcript runs to 200.4 s but run 'test-1' has 50 TRs × 2 s = 100 s" },
@@ -171,8 +171,8 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
 
   it('reports unknown ids with NOT_FOUND', async () => {
     const r = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 5, dataset: "synth" }) { cells } }`);
-    expect(r.body.errors[0]).toMatchObject({ message: "features 'tiny@5 on synth' does not exist", extensions: { code: 'NOT_FOUND' } });
+    expect(r.body.errors?.[0]).toMatchObject({ message: "features 'tiny@5 on synth' does not exist", extensions: { code: 'NOT_FOUND' } });
     const d = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "nope" }) { cells } }`);
-    expect(d.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(d.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 });

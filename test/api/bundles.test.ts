@@ -20,11 +20,11 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
   let b: TestServer;
   const tmp = tempDir();
   let tarFile: string;
-  let exported: { id: string; files: { table: string; file: string; rows: number }[]; downloadPath: string; runs: number };
+  let exported: { id: string; files: { table: string; file: string; rows: number }[]; downloadPath: string; schemaVersion: number; runs: number };
 
   beforeAll(async () => {
-    a = await startTestServer();
-    b = await startTestServer({ withPythia: false });
+    a = await startTestServer({ importRoots: [tmp.dir] });
+    b = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
     await addTinyBrain(a, tmp.dir);
   });
   afterAll(async () => {
@@ -53,7 +53,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     expect(manifest).toMatchObject({ format: 'cortexql-bundle/1', lab: 'Lab A', schemaVersion: exported.schemaVersion });
     expect(manifest.runs.map((r: { kind: string }) => r.kind).sort()).toEqual(['encoding', 'internal']);
     const [count] = await a.wh.all<{ n: number }>(`SELECT count(*) AS n FROM read_parquet('${join(folder, 'task_scores.parquet')}')`, [], { cache: false });
-    expect(count!.n).toBe(manifest.files.find((f: { table: string }) => f.table === 'task_scores').rows);
+    expect(count.n).toBe(manifest.files.find((f: { table: string }) => f.table === 'task_scores').rows);
   });
 
   it('imports into a fresh warehouse with identical query results', async () => {
@@ -78,7 +78,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     await b.wh.write((tx) => tx.run("DELETE FROM task_scores WHERE model_id = 'pythia-160m' AND step = 0"));
     const before = await b.wh.all('SELECT count(*) AS n FROM task_scores', [], { cache: false });
     const { body } = await b.gql(`mutation($p: String!) { importBundle(path: $p) { id } }`, { p: tarFile });
-    expect(body.errors[0]).toMatchObject({
+    expect(body.errors?.[0]).toMatchObject({
       extensions: { code: 'IMPORT_CONFLICT', conflicts: [{ table: 'task_scores', key: { model_id: 'pythia-70m', step: 1000, task: 'piqa', metric: 'acc' } }] },
     });
     expect(await b.wh.all('SELECT count(*) AS n FROM task_scores', [], { cache: false })).toEqual(before);
@@ -92,7 +92,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     writeFileSync(file, bytes);
     const { body } = await b.gql(`mutation($p: String!) { importBundle(path: $p) { id } }`, { p: folder });
-    expect(body.errors[0].extensions).toMatchObject({
+    expect(body.errors?.[0].extensions).toMatchObject({
       code: 'IMPORT_FAILED',
       problems: [{ where: 'models.parquet', message: 'sha256 does not match the manifest (corrupt or altered file)' }],
     });

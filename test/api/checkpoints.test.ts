@@ -5,7 +5,7 @@ import { gpt2TokenizerJson } from '../../compute/models/gpt2Tokenizer.js';
 import { tinyGptWeights } from '../../compute/models/tinyGpt.js';
 import { tinyGptOnnx } from '../../compute/models/tinyGptOnnx.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('ONNX checkpoint registry and feature extraction through the API', () => {
@@ -13,7 +13,7 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
   const tmp = tempDir();
   const dir = join(tmp.dir, 'ckpts');
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false, scheduler: true });
+    t = await startTestServer({ withPythia: false, scheduler: true, importRoots: [tmp.dir] });
     mkdirSync(join(dir, 'step-300'), { recursive: true });
     const tokenizer = gpt2TokenizerJson({ merges: 500 });
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
@@ -40,26 +40,42 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
     expect(rows[0].artifactBytes).toBeGreaterThan(1000);
   });
 
-  it('refuses missing and broken files, writing nothing', async () => {
+  it('refuses missing and broken files at registration, naming each, writing nothing', async () => {
     writeFileSync(join(tmp.dir, 'broken.onnx'), 'not a model');
     const missing = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 5, path: $p }]) { step } }`, { p: join(tmp.dir, 'nope.onnx') });
-    expect(missing.body.errors[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: 'file not found' }] });
-    await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 6, path: $p }]) { step } }`, { p: join(tmp.dir, 'broken.onnx') });
+    expect(missing.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: expect.stringMatching(/^is not a file or folder inside the import roots/) }] });
+    const broken = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 6, path: $p }]) { step } }`, { p: join(tmp.dir, 'broken.onnx') });
+    expect(broken.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'broken.onnx'), message: expect.stringMatching(/broken\.onnx is not an ONNX model/) }] });
+    const noSteps = await t.gql(`mutation($f: String!) { registerCheckpointArtifacts(model: "mini", folder: $f) { step } }`, { f: join(tmp.dir, 'nowhere') });
+    expect(noSteps.body.errors?.[0].extensions).toMatchObject({ code: 'PATH_NOT_ALLOWED', path: JSON.stringify(join(tmp.dir, 'nowhere')) });
+    expect(await t.wh.all("SELECT step FROM checkpoints WHERE model_id = 'mini' AND step IN (5, 6)", [], { cache: false })).toEqual([]);
     await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: writeSyntheticFmri(join(tmp.dir, 'synth')).manifest });
-    const bad = await t.gql(`mutation { extractFeatures(model: "mini", step: 6, dataset: "synth") { dim } }`);
-    expect(bad.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-    expect(bad.body.errors[0].message).toMatch(/broken\.onnx/);
   });
 
   it('extracts every layer’s word features from a registered checkpoint', async () => {
     const { body } = await t.gql(`mutation { extractFeatures(model: "mini", step: 100, dataset: "synth", windowTokens: 32) { nWords dim } }`);
     expect(body.errors).toBeUndefined();
     expect(body.data.extractFeatures).toEqual({ nWords: 904, dim: 16 });
-    expect(await t.wh.all("SELECT layer, n_words, dim FROM word_features WHERE model_id = 'mini' ORDER BY layer", [], { cache: false })).toEqual([
+    expect(await t.wh.all("SELECT layer, n_words, dim FROM word_features WHERE model_id = 'mini' AND step = 100 ORDER BY layer", [], { cache: false })).toEqual([
       { layer: 0, n_words: 904, dim: 16 },
       { layer: 1, n_words: 904, dim: 16 },
       { layer: 2, n_words: 904, dim: 16 },
     ]);
+  });
+
+  it('stores a layers manifest given with the artifacts and extracts the layers it names', async () => {
+    // The generated graph's own hidden-state outputs, named in reverse: layer i = block L − i's.
+    const layersManifest = ['hidden_state.2', 'hidden_state.1', 'hidden_state.0'];
+    const { body } = await t.gql(`mutation($p: String!, $m: [String!]) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 400, path: $p }], layersManifest: $m) {
+      step layersManifest } }`, { p: join(dir, 'step100.onnx'), m: layersManifest });
+    expect(body.errors).toBeUndefined();
+    expect(body.data.registerCheckpointArtifacts).toEqual([{ step: 400, layersManifest }]);
+    const bad = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 401, path: $p }], layersManifest: ["nope"]) { step } }`, { p: join(dir, 'step100.onnx') });
+    expect(bad.body.errors?.[0].extensions.problems[0].message).toBe("bad hidden-state manifest: layer 0: no tensor named 'nope' in the graph");
+    const features = await t.gql(`mutation { extractFeatures(model: "mini", step: 400, dataset: "synth", windowTokens: 32) { nWords dim } }`);
+    expect(features.body.errors).toBeUndefined();
+    const data = (step: number, layer: number) => t.wh.all("SELECT data FROM word_features WHERE model_id = 'mini' AND step = ? AND layer = ?", [step, layer], { cache: false });
+    for (const layer of [0, 1, 2]) expect(await data(400, layer)).toEqual(await data(100, 2 - layer));
   });
 
   it('computes a brain score asked for on a checkpoint that only has its ONNX file: extraction, then encoding', async () => {

@@ -7,7 +7,7 @@ function pearson(a: number[], b: number[]): number {
   const ma = a.reduce((s, v) => s + v, 0) / a.length;
   const mb = b.reduce((s, v) => s + v, 0) / b.length;
   let ab = 0, aa = 0, bb = 0;
-  a.forEach((v, i) => { ab += (v - ma) * (b[i]! - mb); aa += (v - ma) ** 2; bb += (b[i]! - mb) ** 2; });
+  a.forEach((v, i) => { ab += (v - ma) * (b[i] - mb); aa += (v - ma) ** 2; bb += (b[i] - mb) ** 2; });
   return ab / Math.sqrt(aa * bb);
 }
 
@@ -15,7 +15,7 @@ describe('compareModels and taskScoreAggregate', () => {
   let t: TestServer;
   let files: RawEvalFile[];
   const series = (model: string, task: string, metric = 'acc') =>
-    files.filter((f) => f.modelId === model).sort((x, y) => x.step - y.step).map((f) => ({ step: f.step, value: f.results[task]![metric]! }));
+    files.filter((f) => f.modelId === model).sort((x, y) => x.step - y.step).map((f) => ({ step: f.step, value: f.results[task][metric] }));
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -35,7 +35,7 @@ describe('compareModels and taskScoreAggregate', () => {
       expect(s.points.map((p: { x: number; step: number; value: number }) => [p.x, p.step, p.value])).toEqual(ref.map((p) => [xOf(p.step), p.step, p.value]));
       const best = ref.reduce((m, p) => (p.value > m.value ? p : m));
       expect(s.best).toEqual({ x: xOf(best.step), step: best.step, value: best.value });
-      expect(s.final).toEqual({ x: xOf(143000), step: 143000, value: ref[ref.length - 1]!.value });
+      expect(s.final).toEqual({ x: xOf(143000), step: 143000, value: ref[ref.length - 1].value });
     }
     const r = pearson(series('pythia-70m', 'lambada_openai').map((p) => p.value), series('pythia-410m', 'lambada_openai').map((p) => p.value));
     expect(cmp.correlations).toHaveLength(1);
@@ -53,7 +53,7 @@ describe('compareModels and taskScoreAggregate', () => {
     for (const s of cmp.series) {
       const ref = series(s.modelId, 'piqa');
       expect(s.points[0]).toEqual({ x: 2_097_152, step: null, value: ref.find((p) => p.step === 1)!.value });
-      expect(s.points[8].value).toBe(ref[ref.length - 1]!.value);
+      expect(s.points[8].value).toBe(ref[ref.length - 1].value);
     }
     expect(cmp.correlations[0].n).toBe(9);
   });
@@ -66,9 +66,9 @@ describe('compareModels and taskScoreAggregate', () => {
 
   it('reports unknown models and empty axes as errors with codes', async () => {
     const unknown = await t.gql(`{ compareModels(models: ["pythia-70m", "gpt-9"], task: "piqa") { alignBy } }`);
-    expect(unknown.body.errors[0]).toMatchObject({ message: "model 'gpt-9' does not exist", extensions: { code: 'NOT_FOUND' } });
+    expect(unknown.body.errors?.[0]).toMatchObject({ message: "model 'gpt-9' does not exist", extensions: { code: 'NOT_FOUND' } });
     const noTask = await t.gql(`{ compareModels(models: ["pythia-70m"], task: "no_such_task") { alignBy } }`);
-    expect(noTask.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(noTask.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('aggregates acc by model × task group over a step range', async () => {
@@ -79,9 +79,9 @@ describe('compareModels and taskScoreAggregate', () => {
     expect(rows).toHaveLength(14);
     for (const row of rows) {
       const cells = files.filter((f) => f.modelId === row.modelId && f.step >= 103000).map((f) => {
-        if (row.task === 'piqa') return f.results.piqa!.acc!;
+        if (row.task === 'piqa') return f.results.piqa.acc;
         const subjects = Object.keys(f.results).filter((k) => k.startsWith('hendrycksTest-'));
-        return subjects.reduce((s, k) => s + f.results[k]!.acc!, 0) / subjects.length;
+        return subjects.reduce((s, k) => s + f.results[k].acc, 0) / subjects.length;
       });
       const mean = cells.reduce((s, v) => s + v, 0) / cells.length;
       const sd = Math.sqrt(cells.reduce((s, v) => s + (v - mean) ** 2, 0) / (cells.length - 1));
@@ -97,7 +97,7 @@ describe('compareModels and taskScoreAggregate', () => {
 
   it('aggregates by family and step across all models', async () => {
     const { body } = await t.gql(`{ taskScoreAggregate(where: { metric: "acc", tasks: ["sciq"], steps: { from: 143000 } }, groupBy: [FAMILY, STEP]) { family step count mean } }`);
-    const finals = files.filter((f) => f.step === 143000).map((f) => f.results.sciq!.acc!);
+    const finals = files.filter((f) => f.step === 143000).map((f) => f.results.sciq.acc);
     expect(body.data.taskScoreAggregate).toHaveLength(1);
     expect(body.data.taskScoreAggregate[0]).toMatchObject({ family: 'pythia', step: 143000, count: 7 });
     expect(body.data.taskScoreAggregate[0].mean).toBeCloseTo(finals.reduce((s, v) => s + v, 0) / 7, 14);

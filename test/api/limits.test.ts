@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorBody } from '../../errors/errorCodes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('limits and errors: enforced before execution, always with a code, never a stack trace', () => {
@@ -23,7 +24,7 @@ describe('limits and errors: enforced before execution, always with a code, neve
 
   it('counts depth through fragments', async () => {
     const { body } = await executed(`{ models(first: 1) { ...M } } fragment M on ModelConnection { edges { node { checkpoints(first: 1) { edges { node { step taskScore(task: "x") { value } } } } } } }`);
-    expect(body.errors[0].extensions.code).toBe('DEPTH_LIMIT');
+    expect(body.errors?.[0].extensions.code).toBe('DEPTH_LIMIT');
   });
 
   it('rejects a query whose estimated cost exceeds the ceiling without running it', async () => {
@@ -42,20 +43,20 @@ describe('limits and errors: enforced before execution, always with a code, neve
     ]);
     const missing = await t.gql(`{ models { totalCount } }`);
     expect(missing.status).toBe(400);
-    expect(missing.body.errors[0]).toMatchObject({ message: 'Field "models" argument "first" of type "Int!" is required, but it was not provided.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(missing.body.errors?.[0]).toMatchObject({ message: 'Field "models" argument "first" of type "Int!" is required, but it was not provided.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
 
   it('answers malformed GraphQL, unknown fields, bad variables and bad JSON with codes', async () => {
     const parse = await t.gql(`{ models(first: 1) { nodes { id }`);
     expect(parse.status).toBe(400);
-    expect(parse.body.errors[0]).toEqual({ message: 'Syntax Error: Expected Name, found <EOF>.', locations: [{ line: 1, column: 34 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    expect(parse.body.errors?.[0]).toEqual({ message: 'Syntax Error: Expected Name, found <EOF>.', locations: [{ line: 1, column: 34 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
     const unknownField = await t.gql(`{ models(first: 1) { nodes { weight } } }`);
-    expect(unknownField.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(unknownField.body.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const badVariable = await t.gql(`query($n: Int!) { models(first: $n) { totalCount } }`, { n: 'ten' });
-    expect(badVariable.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(badVariable.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     const res = await fetch(t.server.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(((await res.json()) as ErrorBody).errors[0]?.extensions.code).toBe('BAD_REQUEST');
   });
 
   it('answers unknown ids with NOT_FOUND and bad cursors with BAD_USER_INPUT', async () => {
@@ -65,7 +66,7 @@ describe('limits and errors: enforced before execution, always with a code, neve
       errors: [{ message: "model 'pythia-13b' does not exist", locations: [{ line: 1, column: 3 }], path: ['model'], extensions: { code: 'NOT_FOUND', what: 'model', id: 'pythia-13b' } }],
     });
     const cursor = await t.gql(`{ models(first: 1, after: "bm90LWEtY3Vyc29y") { totalCount } }`);
-    expect(cursor.body.errors[0]).toMatchObject({ message: "'after' is not a model cursor from this API", extensions: { code: 'BAD_USER_INPUT' } });
+    expect(cursor.body.errors?.[0]).toMatchObject({ message: "'after' is not a model cursor from this API", extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('hides internal errors behind INTERNAL_SERVER_ERROR with no message details or stack', async () => {

@@ -32,7 +32,7 @@ describe('Parquet export: Hive-partitioned files any engine reads, re-attached r
   let fromParquet: { wh: Warehouse; server: RunningServer };
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ importRoots: [tmp.dir] });
     await addTinyBrain(t, tmp.dir);
     await exportParquet(t.wh, dir);
     const wh = await Warehouse.create({ path: dir, parquet: true, cacheEntries: 0 });
@@ -74,7 +74,7 @@ describe('Parquet export: Hive-partitioned files any engine reads, re-attached r
       expect(y).toEqual(x);
     }
     const write = (await post(fromParquet.server.endpoint, 'mutation { registerModel(input: { id: "x", tokensPerStep: 1 }) { id } }')) as { errors: { extensions: { code: string } }[] };
-    expect(write.errors[0]!.extensions.code).toBe('WAREHOUSE_ERROR');
+    expect(write.errors[0].extensions.code).toBe('WAREHOUSE_ERROR');
   });
 
   it('cortexql serve --parquet DIR starts on the export', async () => {
@@ -84,14 +84,14 @@ describe('Parquet export: Hive-partitioned files any engine reads, re-attached r
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /ready at (http:\/\/\S+\/) .*Parquet export/.exec(out);
-          if (m) resolve(m[1]!);
+          if (m) resolve(m[1]);
         });
         child.once('exit', (code) => reject(new Error(`serve --parquet exited with ${code}: ${out}`)));
       });
-      expect(await post(`${url}graphql`, QUERIES[3]!)).toEqual((await t.gql(QUERIES[3]!)).body);
+      expect(await post(`${url}graphql`, QUERIES[3])).toEqual((await t.gql(QUERIES[3])).body);
       expect(existsSync(join(dir, 'cortexql.duckdb'))).toBe(false);
     } finally {
       child.kill('SIGKILL');

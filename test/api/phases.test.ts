@@ -3,7 +3,7 @@ import { detectPhases } from '../../compute/phases/detectPhases.js';
 import { createNormal, createRng } from '../../compute/random.js';
 import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
 import { writeEncodingCells } from '../../warehouse/brainScoresRepo.js';
-import { importEvalDocuments } from '../../warehouse/importEvals.js';
+import { importEvalDocuments } from '../../services/importEvals.js';
 import { readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -26,8 +26,8 @@ describe('phase detection through the API', () => {
     const expected = detectPhases({
       points: files.map((f) => ({ step: f.step, tokens: f.step * 2_097_152, fraction: f.step / 143_000 })),
       signals: [
-        { name: 'task:lambada_openai/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.lambada_openai!.acc!) },
-        { name: 'task:arc_easy/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.arc_easy!.acc!) },
+        { name: 'task:lambada_openai/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.lambada_openai.acc) },
+        { name: 'task:arc_easy/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.arc_easy.acc) },
       ],
       options: { bootstrap: 50, seed: 3 },
     });
@@ -68,9 +68,9 @@ describe('phase detection through the API', () => {
     const none = new Float32Array(0);
     await t.wh.write((tx) => writeEncodingCells(tx, 'run-test', steps.flatMap((step, i) => ['s1', 's2'].map((subjectId) => ({
       cell: { modelId: 'story-lm', step, layer: 3, datasetId: 'sim', subjectId, paramsHash: DEFAULT_ENCODING_HASH }, r: none, alpha: none,
-      summaries: [{ roi: 'all', meanR: brain[i]!, medianR: brain[i]!, topMeanR: brain[i]!, nVoxels: 100, nSignificant: 10 }],
+      summaries: [{ roi: 'all', meanR: brain[i], medianR: brain[i], topMeanR: brain[i], nVoxels: 100, nSignificant: 10 }],
     })))));
-    await importEvalDocuments(t.wh, steps.map((step, i) => ({ fileName: `story_step${step}.json`, content: { results: { story_task: { acc: task[i]! } } } })), { model: 'story-lm' });
+    await importEvalDocuments(t.wh, steps.map((step, i) => ({ fileName: `story_step${step}.json`, content: { results: { story_task: { acc: task[i] } } } })), { model: 'story-lm' });
 
     const { body } = await t.gql(`{ detectPhases(model: "story-lm", signals: [{ kind: BRAIN, dataset: "sim" }, { kind: TASK, task: "story_task" }], options: { seed: 1 }) {
       k signals segments { label startStep endStep } breakpoints { step ci { lowStep highStep } } triplePattern { present confidence } } }`);
@@ -107,15 +107,15 @@ describe('phase detection through the API', () => {
 
   it('reports bad signals and missing data with codes', async () => {
     const missing = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: TASK }, { kind: BRAIN }]) { k } }`);
-    expect(missing.body.errors[0]).toMatchObject({
+    expect(missing.body.errors?.[0]).toMatchObject({
       message: 'invalid signals: signals[0] (TASK) needs task; signals[1] (BRAIN) needs dataset',
       extensions: { code: 'BAD_USER_INPUT' },
     });
     const noBrain = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: BRAIN, dataset: "lebel2023" }]) { k } }`);
-    expect(noBrain.body.errors[0]).toMatchObject({ message: "signal brain:lebel2023/all/best has no values for model 'pythia-70m'", extensions: { code: 'BAD_USER_INPUT' } });
+    expect(noBrain.body.errors?.[0]).toMatchObject({ message: "signal brain:lebel2023/all/best has no values for model 'pythia-70m'", extensions: { code: 'BAD_USER_INPUT' } });
     const unknown = await t.gql(`{ detectPhases(model: "nope", signals: [{ kind: TASK, task: "piqa" }]) { k } }`);
-    expect(unknown.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(unknown.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
     const badOptions = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: TASK, task: "piqa" }], options: { minSize: 1, ciLevel: 2 }) { k } }`);
-    expect(badOptions.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(badOptions.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 });

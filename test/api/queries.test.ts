@@ -20,7 +20,7 @@ describe('GraphQL queries over the Pythia evals (real HTTP server, real DuckDB f
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 3; page++) {
-      const { body } = await t.gql(q, { after });
+      const { body }: { body: { data?: any } } = await t.gql(q, { after });
       seen.push(...body.data.models.nodes.map((n: { id: string }) => n.id));
       expect(body.data.models.totalCount).toBe(7);
       expect(body.data.models.pageInfo.hasNextPage).toBe(page < 2);
@@ -49,9 +49,9 @@ describe('GraphQL queries over the Pythia evals (real HTTP server, real DuckDB f
         const r = raw(model.id, c.step);
         expect(c.tokens).toBe(c.step * 2_097_152);
         expect(c.fraction).toBe(c.step / 143_000);
-        expect(c.lambada).toEqual({ value: r.lambada_openai!.acc, stderr: r.lambada_openai!.acc_stderr, nTasks: 1 });
-        expect(c.piqa).toEqual({ value: r.piqa!.acc_norm, stderr: r.piqa!.acc_norm_stderr });
-        expect(c.crows).toEqual({ value: r.crows_pairs_english!.pct_stereotype, stderr: r.crows_pairs_english!.pct_stereotype_stderr });
+        expect(c.lambada).toEqual({ value: r.lambada_openai.acc, stderr: r.lambada_openai.acc_stderr, nTasks: 1 });
+        expect(c.piqa).toEqual({ value: r.piqa.acc_norm, stderr: r.piqa.acc_norm_stderr });
+        expect(c.crows).toEqual({ value: r.crows_pairs_english.pct_stereotype, stderr: r.crows_pairs_english.pct_stereotype_stderr });
         checked++;
       }
     }
@@ -79,8 +79,8 @@ describe('GraphQL queries over the Pythia evals (real HTTP server, real DuckDB f
     const { body } = await t.gql(`{ model(id: "pythia-410m") { checkpoints(first: 1, stepRange: { from: 143000 }) { nodes { step taskScore(task: "mmlu") { value stderr nTasks } } } } }`);
     const r = raw('pythia-410m', 143000);
     const subjects = Object.keys(r).filter((k) => k.startsWith('hendrycksTest-'));
-    const mean = subjects.reduce((s, k) => s + r[k]!.acc!, 0) / subjects.length;
-    const se = Math.sqrt(subjects.reduce((s, k) => s + r[k]!.acc_stderr! ** 2, 0)) / subjects.length;
+    const mean = subjects.reduce((s, k) => s + r[k].acc, 0) / subjects.length;
+    const se = Math.sqrt(subjects.reduce((s, k) => s + r[k].acc_stderr ** 2, 0)) / subjects.length;
     const score = body.data.model.checkpoints.nodes[0].taskScore;
     expect(subjects).toHaveLength(57);
     expect(score.nTasks).toBe(57);
@@ -94,7 +94,7 @@ describe('GraphQL queries over the Pythia evals (real HTTP server, real DuckDB f
     const steps = files.filter((f) => f.modelId === 'pythia-1b-deduped').map((f) => f.step).sort((a, b) => a - b);
     expect(points.map((p: { step: number }) => p.step)).toEqual(steps);
     for (const p of points) {
-      expect(p).toEqual({ step: p.step, tokens: p.step * 2_097_152, fraction: p.step / 143_000, value: raw('pythia-1b-deduped', p.step).arc_easy!.acc, stderr: raw('pythia-1b-deduped', p.step).arc_easy!.acc_stderr });
+      expect(p).toEqual({ step: p.step, tokens: p.step * 2_097_152, fraction: p.step / 143_000, value: raw('pythia-1b-deduped', p.step).arc_easy.acc, stderr: raw('pythia-1b-deduped', p.step).arc_easy.acc_stderr });
     }
   });
 

@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNormal, createRng } from '../../compute/random.js';
 import { computeEncoding } from '../../services/encoding.js';
-import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
+import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
 import { npyToFloat32, readNpy, writeNpy } from '../../formats/npy.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { registerModel } from '../../services/registry.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 
 export const BRAIN_STEPS = [10, 30, 100] as const;
 export const BRAIN_LAYERS = [0, 1, 2, 3, 4, 5] as const;
@@ -31,7 +31,7 @@ export async function addSyntheticBrainScores(wh: Warehouse, dir: string): Promi
     for (const layer of BRAIN_LAYERS) {
       const w = (step / 100) * Math.exp(-((layer - 3) ** 2) / 4);
       const path = join(dir, `tiny_${step}_${layer}.npy`);
-      writeFileSync(path, writeNpy(Float32Array.from(truth, (v, i) => w * v + (1 - w) * noise[i]!), [synth.nWords, dim]));
+      writeFileSync(path, writeNpy(Float32Array.from(truth, (v, i) => w * v + (1 - w) * noise[i]), [synth.nWords, dim]));
       await importFeaturesNpy(wh, { modelId: 'tiny', step, layer, datasetId: 'synth', path });
     }
     cells += (await computeEncoding(wh, { modelId: 'tiny', step, datasetId: 'synth' })).cells;

@@ -6,22 +6,34 @@ import { PACKAGE_ROOT } from '../../services/paths.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { addSyntheticBrainScores } from './brainFixture.js';
-import { buildDashboard, hasChromium, launchChromium, serveDashboard } from './dashboardPage.js';
+import { buildDashboard, CHROMIUM_BROWSER, launchChromium, serveDashboard } from './dashboardPage.js';
+import { describeWith } from '../helpers/requirements.js';
 
 const SCREENSHOT = join(PACKAGE_ROOT, 'test', '.tmp', 'dashboard.png');
 const BRAIN_SCREENSHOT = join(PACKAGE_ROOT, 'test', '.tmp', 'dashboard-brain.png');
 
+// The page callbacks below run in Chromium. This Node program has no DOM library, so the little
+// of the browser they use is declared here.
+interface UplotElement {
+  readonly __uplot: { data: (number | null)[][]; series: { label: string }[]; bbox: { left: number; top: number } };
+}
+interface CanvasElement {
+  closest(selector: string): unknown;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+declare const document: { querySelector(selector: string): unknown };
+
 /** The values a uPlot series draws (index 0 is x), read from the chart element. */
 async function chartData(page: Page, testid: string): Promise<{ labels: string[]; data: (number | null)[][] }> {
   return page.evaluate((id) => {
-    const el = document.querySelector(`[data-testid="${id}"]`) as HTMLElement & { __uplot: { data: (number | null)[][]; series: { label: string }[] } };
+    const el = document.querySelector(`[data-testid="${id}"]`) as UplotElement;
     return { labels: el.__uplot.series.map((s) => s.label), data: el.__uplot.data.map((a) => Array.from(a)) };
   }, testid);
 }
 
 const ready = (page: Page, view: string) => page.waitForSelector(`[data-testid="${view}"][data-state="ready"]`, { timeout: 20_000 });
 
-describe.skipIf(!hasChromium)('dashboard in headless Chromium (public GraphQL API only)', () => {
+describeWith(CHROMIUM_BROWSER, 'dashboard in headless Chromium (public GraphQL API only)', () => {
   let t: TestServer;
   let site: Awaited<ReturnType<typeof serveDashboard>>;
   let chrome: Awaited<ReturnType<typeof launchChromium>>;
@@ -64,12 +76,12 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium (public GraphQL AP
     const { labels, data } = await chartData(page, 'trajectory-chart');
     expect(labels).toEqual(['training tokens', 'pythia-160m', 'pythia-160m +stderr', 'pythia-160m −stderr']);
     const [xs, ys, hi, lo] = data as number[][];
-    expect(ys!.filter((v) => v !== null)).toHaveLength(onLogAxis.length);
+    expect(ys.filter((v) => v !== null)).toHaveLength(onLogAxis.length);
     expect(xs).toEqual(onLogAxis.map((p) => p.tokens));
     onLogAxis.forEach((p, i) => {
-      expect(ys![i]).toBeCloseTo(p.value, 12);
-      expect(hi![i]).toBeCloseTo(p.value + p.stderr, 12);
-      expect(lo![i]).toBeCloseTo(p.value - p.stderr, 12);
+      expect(ys[i]).toBeCloseTo(p.value, 12);
+      expect(hi[i]).toBeCloseTo(p.value + p.stderr, 12);
+      expect(lo[i]).toBeCloseTo(p.value - p.stderr, 12);
     });
     const legend = page.locator('[data-testid="series-legend"][data-model="pythia-160m"]');
     await expect(legend.getAttribute('data-points')).resolves.toBe(String(onLogAxis.length));
@@ -88,8 +100,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium (public GraphQL AP
     expect(breakpoints.every((b: { ci: unknown }) => b.ci !== null)).toBe(true);
     // The bands are painted: the plot area behind the first phase label is not plain white.
     const tint = await page.evaluate(() => {
-      const canvas = document.querySelector('[data-testid="trajectory-chart"] canvas') as HTMLCanvasElement;
-      const u = (canvas.closest('[data-testid="trajectory-chart"]') as HTMLElement & { __uplot: { bbox: { left: number; top: number } } }).__uplot;
+      const canvas = document.querySelector('[data-testid="trajectory-chart"] canvas') as CanvasElement;
+      const u = (canvas.closest('[data-testid="trajectory-chart"]') as UplotElement).__uplot;
       return Array.from(canvas.getContext('2d')!.getImageData(u.bbox.left + 1, u.bbox.top + 1, 1, 1).data);
     });
     expect(tint.slice(0, 3).some((c) => c < 250)).toBe(true);
@@ -120,7 +132,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium (public GraphQL AP
     await page.selectOption('[data-testid="align-by"]', 'FRACTION');
     await ready(page, 'compare-view');
     const linear = await chartData(page, 'compare-chart');
-    expect(linear.data[0]![0]).toBe(0);
+    expect(linear.data[0][0]).toBe(0);
     expect(linear.data.slice(1).filter((_, i) => i % 3 === 0).map((s) => s.filter((v) => v !== null).length)).toEqual(
       series.map((s: { points: unknown[] }) => s.points.length),
     );
@@ -150,7 +162,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium (public GraphQL AP
     await ready(page, 'trajectory-view');
     const brain = await t.gql(`{ model(id: "tiny") { brainTrajectory(dataset: "synth", roi: "all") { step tokens value } } }`);
     const { data } = await chartData(page, 'trajectory-chart');
-    expect(data[1]!.filter((v) => v !== null)).toEqual(brain.body.data.model.brainTrajectory.map((p: { value: number }) => p.value));
+    expect(data[1].filter((v) => v !== null)).toEqual(brain.body.data.model.brainTrajectory.map((p: { value: number }) => p.value));
     // Three checkpoints are too few to segment: the API's reason is shown instead of bands.
     await expect(page.locator('[data-testid="phase-band"]').count()).resolves.toBe(0);
     await expect(page.textContent('[data-testid="phase-error"]')).resolves.toContain('BAD_USER_INPUT');

@@ -9,6 +9,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { dashboardMiddleware } from '../../dashboard/serveDashboard.js';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import type { TestServer } from '../helpers/server.js';
+import { fileRequirement } from '../helpers/requirements.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /**
@@ -72,4 +73,4 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
   };
 }
 
-export const hasChromium = existsSync(CHROMIUM);
+export const CHROMIUM_BROWSER = fileRequirement(CHROMIUM, `${CHROMIUM} (apt-get install chromium)`);

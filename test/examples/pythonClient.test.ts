@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { readPythiaFiles } from '../helpers/pythiaFiles.js';
+import { describeWith, pythonRequirement } from '../helpers/requirements.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -12,19 +13,10 @@ const EXAMPLES = join(PACKAGE_ROOT, 'examples', 'python');
 const run = promisify(execFile);
 
 /** Debian's python3 with the two packages the client needs (python3-pandas, python3-requests). */
-function pythonHas(modules: string): boolean {
-  if (!existsSync(PYTHON)) return false;
-  try {
-    execFileSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasClientDeps = pythonHas('pandas, requests');
-const hasMatplotlib = hasClientDeps && pythonHas('matplotlib');
+const CLIENT_DEPS = pythonRequirement(PYTHON, 'pandas, requests');
+const hasMatplotlib = CLIENT_DEPS.available && pythonRequirement(PYTHON, 'matplotlib').available;
 
-describe.skipIf(!hasClientDeps)('examples/python against a running server', () => {
+describeWith(CLIENT_DEPS, 'examples/python against a running server', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer();
@@ -44,7 +36,7 @@ describe.skipIf(!hasClientDeps)('examples/python against a running server', () =
     for (const model of ['pythia-160m', 'pythia-410m']) {
       const mine = files.filter((f) => f.modelId === model);
       expect(stdout).toContain(`rows ${model}: ${mine.length}\n`);
-      const last = mine.find((f) => f.step === 143000)!.results.piqa!;
+      const last = mine.find((f) => f.step === 143000)!.results.piqa;
       const line = new RegExp(`^final ${model} step=143000 value=(\\S+) stderr=(\\S+)$`, 'm').exec(stdout);
       expect(line, stdout).not.toBeNull();
       expect(Number(line![1])).toBe(last.acc); // repr() round-trips: exactly the file's double

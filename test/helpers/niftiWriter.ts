@@ -16,7 +16,7 @@ export function writeNifti1(data: Float32Array, dims: readonly number[], affine:
   v.setFloat32(108, 352, true); // vox_offset
   v.setFloat32(112, 1, true); // scl_slope
   v.setInt16(254, 1, true); // sform_code: scanner anatomical
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) v.setFloat32(280 + 16 * r + 4 * c, affine[r]![c]!, true);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) v.setFloat32(280 + 16 * r + 4 * c, affine[r][c], true);
   out.set(new TextEncoder().encode('n+1\0'), 344);
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 352);
   return out;

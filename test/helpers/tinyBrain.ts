@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { TestServer } from './server.js';
-import { writeSyntheticFmri } from './syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
 
 /** Model "tiny" with features at step 100 on synthetic dataset "synth", encoded and with internal metrics, through the API. */
 export async function addTinyBrain(t: TestServer, dir: string): Promise<void> {

@@ -14,10 +14,14 @@ describe('operations: health, metrics', () => {
   });
 
   it('exports Prometheus metrics: latency by operation, errors by code, jobs, data version', async () => {
-    await t.gql(`query ModelCount { models(first: 1) { totalCount } }`);
+    await t.gql(`query DashboardCatalog { models(first: 1) { totalCount } }`);
+    await t.gql(`query SomeClientsOwnName { models(first: 1) { totalCount } }`);
     await t.gql(`query Broken { model(id: "nope") { id } }`);
     const text = await (await fetch(new URL('/metrics', t.server.url))).text();
-    expect(text).toMatch(/cortexql_graphql_request_duration_seconds_count\{operation="ModelCount",type="query"\} 1/);
+    // Known operations (the shipped clients') by name; any other name is `other` (labels stay a closed set).
+    expect(text).toMatch(/cortexql_graphql_request_duration_seconds_count\{operation="DashboardCatalog",type="query"\} 1/);
+    expect(text).toMatch(/cortexql_graphql_request_duration_seconds_count\{operation="other",type="query"\} 2/);
+    expect(text).not.toContain('SomeClientsOwnName');
     expect(text).toMatch(/cortexql_graphql_errors_total\{code="NOT_FOUND"\} 1/);
     expect(text).toMatch(/cortexql_warehouse_data_version \d+/);
     expect(text).toContain('# TYPE cortexql_jobs gauge');

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importEvalDocuments } from '../../warehouse/importEvals.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { importEvalDocuments } from '../../services/importEvals.js';
+import { registerModel } from '../../services/registry.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -19,12 +19,12 @@ async function startReplica(published: string, anonymous: string): Promise<Repli
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORTEXQL_LOG_LEVEL: 'warn' } });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
       const m = /ready at (http:\/\/\S+\/) /.exec(output);
-      if (m) resolve(m[1]!);
+      if (m) resolve(m[1]);
     });
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('exit', (code) => reject(new Error(`replica exited with ${code}: ${output}`)));
   });
   return { child, endpoint: `${url}graphql` };
@@ -93,7 +93,7 @@ describe('read replicas: cortexql serve --read-only on a file the writer publish
   });
 
   it('refuses writes on a replica with a clear code, naming no server path', async () => {
-    const body = await gql(replicas[1]!.endpoint, 'mutation { registerModel(input: { id: "nope", tokensPerStep: 1 }) { id } }');
+    const body = await gql(replicas[1].endpoint, 'mutation { registerModel(input: { id: "nope", tokensPerStep: 1 }) { id } }');
     expect(body.errors?.[0]).toMatchObject({
       message: 'this server has its warehouse read-only (a replica or a Parquet export): write through the writer',
       extensions: { code: 'WAREHOUSE_ERROR', readOnly: true },

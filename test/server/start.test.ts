@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
+import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MAIN = join(PACKAGE_ROOT, 'dist', 'server', 'main.js');
@@ -15,10 +16,10 @@ function startServerProcess(env: Record<string, string>): Promise<{ child: Child
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /ready at (http:\/\/\S+?)\/? /.exec(output);
-      if (m) resolve({ child, url: m[1]!, output: () => output });
+      if (m) resolve({ child, url: m[1], output: () => output });
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
 }
@@ -33,7 +34,7 @@ describe('npm start: the server entry builds the demo warehouse on first run and
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  it.skipIf(!existsSync(MAIN))('serves the real Pythia evals from a freshly built demo warehouse, then restarts on it', async () => {
+  itWith(fileRequirement(MAIN, 'the build (npm run build): dist/server/main.js'), 'serves the real Pythia evals from a freshly built demo warehouse, then restarts on it', async () => {
     const db = join(tmp.dir, 'demo.duckdb');
     // A small simulated study keeps this test quick; the full-size demo is the same code.
     const env = { CORTEXQL_DB: db, CORTEXQL_DEMO: '1', CORTEXQL_DEMO_SCALE: '0.1', CORTEXQL_PORT: '0', CORTEXQL_HOST: '127.0.0.1' };
@@ -56,11 +57,11 @@ describe('npm start: the server entry builds the demo warehouse on first run and
     const slow = fetch(`${second.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ detectPhases(model: "pythia-1b-deduped", signals: [{ kind: TASK, task: "mmlu" }], options: { bootstrap: 5000 }) { k } }' }),
+      body: JSON.stringify({ query: '{ detectPhases(model: "pythia-1b-deduped", signals: [{ kind: TASK, task: "mmlu" }], options: { bootstrap: 2000 }) { k } }' }),
     });
     await new Promise((r) => setTimeout(r, 150));
     const exited = stop(second.child);
-    expect((await (await slow).json()).data.detectPhases.k).toEqual(expect.any(Number));
+    expect(((await (await slow).json()) as { data: { detectPhases: { k: number } } }).data.detectPhases.k).toEqual(expect.any(Number));
     expect(await exited).toBe(0);
   });
 });

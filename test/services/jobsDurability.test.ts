@@ -1,22 +1,22 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
-import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
+import { registerModel } from '../../services/registry.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
-import { writeSyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
+import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const BUILT = existsSync(join(PACKAGE_ROOT, 'dist', 'services', 'jobs', 'fitWorker.js'));
+const BUILT = fileRequirement(join(PACKAGE_ROOT, 'dist', 'services', 'jobs', 'fitWorker.js'), 'the build (npm run build): dist/services/jobs/fitWorker.js');
 
 describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a restart resumes', () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  it.skipIf(!BUILT)('writes nothing from a killed job and completes it after a restart', async () => {
+  itWith(BUILT, 'writes nothing from a killed job and completes it after a restart', async () => {
     const db = join(tmp.dir, 'jobs.duckdb');
     const synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { voxels: 3000, dim: 24 });
     const setup = await Warehouse.create({ path: db });
@@ -29,7 +29,7 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
     const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'test', 'helpers', 'jobChild.mjs'), db], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (/progress 1\/2/.test(output)) {
           child.kill('SIGKILL');
@@ -50,7 +50,7 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
 
       const scheduler = new Scheduler(wh, { workers: 1 });
       expect(await scheduler.resume()).toBe(1);
-      const id = /submitted (\S+)/.exec(output)![1]!;
+      const id = /submitted (\S+)/.exec(output)![1];
       const done = await scheduler.wait(id, 120_000);
       expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
       expect(await wh.all('SELECT count(*) AS n FROM brain_scores', [], { cache: false })).toEqual([{ n: 2 * 3000 }]);

@@ -9,16 +9,17 @@ import { PACKAGE_ROOT } from '../../services/paths.js';
 import { encodingJob, internalJob, jobIdFor } from '../../services/jobs/jobSpec.js';
 import { encodeMessage } from '../../services/jobs/jobWire.js';
 import { JOB_QUEUE } from '../../services/jobs/RedisExecutor.js';
-import { createApiKey } from '../../warehouse/apiKeysRepo.js';
-import { importFeaturesNpy, importFmri } from '../../warehouse/importFmri.js';
-import { registerModel } from '../../warehouse/registry.js';
+import { createApiKey } from '../../services/apiKeys.js';
+import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';
+import { registerModel } from '../../services/registry.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri, type SyntheticFmri } from '../helpers/syntheticFmri.js';
+import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
+import { describeWith, requirement } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
-const READY = existsSync(REDIS_SERVER) && existsSync(CLI);
+const READY = requirement(existsSync(REDIS_SERVER) && existsSync(CLI), `${REDIS_SERVER} (apt-get install redis-server) and the build (npm run build)`);
 const VOXELS = 3000;
 const STEPS = [100, 200, 300, 400, 500, 600];
 
@@ -50,13 +51,13 @@ function start(command: string, args: string[], ready: RegExp): Promise<{ child:
         resolve({ child, output: () => output });
       }
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
   });
 }
 
-describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cortexql worker` processes', () => {
+describeWith(READY, 'scale-out: jobs on BullMQ + Redis, computed by two `cortexql worker` processes', () => {
   const tmp = tempDir();
   let redis: ChildProcess;
   let redisUrl: string;
@@ -98,12 +99,12 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
   });
 
   const score = async (policy: string, step: number) => (await t.gql(SCORE(policy, step))).body.data.model.checkpoints.nodes[0].brainScore;
-  const jobRow = async (id: string) => (await t.wh.all<{ status: string; device: string | null; attempts: number }>('SELECT status, device, attempts FROM jobs WHERE job_id = ?', [id], { cache: false }))[0]!;
+  const jobRow = async (id: string) => (await t.wh.all<{ status: string; device: string | null; attempts: number }>('SELECT status, device, attempts FROM jobs WHERE job_id = ?', [id], { cache: false }))[0];
   const logs = () => [...workers].map(([name, w]) => `--- ${name}\n${w.output()}`).join('\n');
 
   it('the internal job routes need a writer key', async () => {
     const hello = (key?: string) => fetch(`${t.server.url}internal/jobs`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
-    expect(await (await hello()).json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'an API key with the writer role is needed' } });
+    expect(await (await hello()).json()).toEqual({ errors: [{ message: 'an API key with the writer role is needed', extensions: { code: 'UNAUTHENTICATED' } }] });
     expect((await hello(readerKey)).status).toBe(403);
     expect(await (await hello(writerKey)).json()).toEqual({ remote: true });
   });
@@ -154,8 +155,8 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
     const points = q.body.data.model.internalTrajectory as { step: number; status: string; value: number | null }[];
     expect(points.map((p) => p.status), logs()).toEqual(STEPS.map(() => 'READY'));
     // CKA compares each checkpoint with the previous one (identical features here): the first has none.
-    expect(points[0]!.value).toBeNull();
-    expect(points[1]!.value).toBeCloseTo(1, 6);
+    expect(points[0].value).toBeNull();
+    expect(points[1].value).toBeCloseTo(1, 6);
   });
 
   it('a worker killed with SIGKILL mid-job: the job is re-delivered to the other, SUCCEEDED, no duplicate or partial rows', async () => {
@@ -202,10 +203,10 @@ describe.skipIf(!READY)('scale-out: jobs on BullMQ + Redis, computed by two `cor
     const res = await fetch(`${t.server.url}internal/jobs/${id}/results`, {
       method: 'POST', headers: { authorization: `Bearer ${writerKey}`, 'content-type': 'application/octet-stream' }, body,
     });
-    expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ error: { code: 'BAD_USER_INPUT', message: 'results from a worker were refused: results are malformed: '
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ errors: [{ message: 'results from a worker were refused: results are malformed: '
       + 'worker: must be a non-empty string; result.cells[0].layer: must be an integer; result.cells[0].r: must be a Float32Array; '
-      + 'result.cells[0].summaries[0]: must be { roi, meanR, medianR, topMeanR, nVoxels, nSignificant }' } });
+      + 'result.cells[0].summaries[0]: must be { roi, meanR, medianR, topMeanR, nVoxels, nSignificant }', extensions: { code: 'BAD_USER_INPUT' } }] });
     // The job had succeeded: a stray report changes nothing.
     expect(await jobRow(id)).toMatchObject({ status: 'SUCCEEDED' });
   });

@@ -46,7 +46,7 @@ describe('Warehouse', () => {
        console.log('migrated');
        setTimeout(() => {}, 30000);`,
     ], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const wh = await Warehouse.create({ path });
@@ -122,10 +122,10 @@ describe('Warehouse', () => {
     const { columns, rowCount, names } = await wh.readColumns('SELECT voxel::DOUBLE AS voxel, r::DOUBLE AS r FROM brain_scores ORDER BY voxel');
     expect(names).toEqual(['voxel', 'r']);
     expect(rowCount).toBe(n);
-    expect(Array.from(columns[0]!)).toEqual(Array.from(voxel));
+    expect(Array.from(columns[0])).toEqual(Array.from(voxel));
     for (let i = 0; i < n; i++) {
-      if (i % 7 === 0) expect(columns[1]![i]).toBeNaN();
-      else expect(columns[1]![i]).toBe(Math.fround(i / n));
+      if (i % 7 === 0) expect(columns[1][i]).toBeNaN();
+      else expect(columns[1][i]).toBe(Math.fround(i / n));
     }
     expect(await wh.all('SELECT count(*) AS n FROM brain_scores WHERE r IS NULL')).toEqual([{ n: Math.ceil(n / 7) }]);
     wh.close();
@@ -167,7 +167,7 @@ describe('Warehouse', () => {
        setInterval(() => {}, 30000);`,
     ], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
       const error = await Warehouse.create({ path }).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(CortexError);
       expect((error as CortexError).toJSON()).toEqual({

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
 import { brainRows, storedCell, voxelScores, writeEncodingCell } from '../../warehouse/brainScoresRepo.js';
+import { CELLS_VERSION } from '../../warehouse/migrateToCells.js';
+import { MIGRATIONS } from '../../warehouse/migrations.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { tempDir } from '../helpers/tmp.js';
-import { buildVersion7Warehouse, NEW_SCORES, NEW_SUMMARIES, OLD_SCORES, OLD_SUMMARIES, type OldCell } from '../helpers/version7Warehouse.js';
+import { buildPreCellsWarehouse, NEW_SCORES, NEW_SUMMARIES, OLD_SCORES, OLD_SUMMARIES, type OldCell } from '../helpers/preCellsWarehouse.js';
 
 // 2 models × 3 steps × 2 layers × 2 subjects, one old cell without a params hash.
 const CELLS: OldCell[] = ['m-a', 'm-b'].flatMap((model) =>
@@ -27,20 +29,23 @@ async function rawRows(path: string, sql: string): Promise<Record<string, unknow
   }
 }
 
-describe('migration 8: string-keyed voxel scores → cells + integer-keyed fact table', () => {
+/** The schema version of the release before the cells migration. */
+const PREVIOUS = Math.max(...MIGRATIONS.filter((m) => m.version < CELLS_VERSION).map((m) => m.version));
+
+describe(`migration ${CELLS_VERSION}: string-keyed voxel scores → cells + integer-keyed fact table`, () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  it('converts a warehouse written by versions 1–7 in place: every score, summary and run kept', async () => {
-    const path = join(tmp.dir, 'v7.duckdb');
-    await buildVersion7Warehouse(path, CELLS);
+  it('converts a warehouse written by the previous version in place: every score, summary and run kept', async () => {
+    const path = join(tmp.dir, 'previous.duckdb');
+    await buildPreCellsWarehouse(path, CELLS);
     const [scores, summaries] = [await rawRows(path, OLD_SCORES), await rawRows(path, OLD_SUMMARIES)];
     expect(scores).toHaveLength(CELLS.reduce((n, c) => n + c.voxels, 0));
 
     const progress: number[] = [];
     const wh = await Warehouse.create({ path, migration: { batchRows: 1000, onProgress: (p) => void progress.push(p.cellsDone) } });
     try {
-      expect(await wh.all('SELECT max(version) AS v FROM schema_migrations', [], { cache: false })).toEqual([{ v: 8 }]);
+      expect(await wh.all('SELECT max(version) AS v FROM schema_migrations', [], { cache: false })).toEqual([{ v: CELLS_VERSION }]);
       expect(progress.length).toBeGreaterThan(5); // batches of ≤ 1000 rows, never across models
       expect(progress.at(-1)).toBe(CELLS.length + 1);
       expect(await wh.all(NEW_SCORES, [], { cache: false })).toEqual(scores);
@@ -72,7 +77,7 @@ describe('migration 8: string-keyed voxel scores → cells + integer-keyed fact 
 
   it('resumes after kill -9 in the middle of a batch: the old tables stay whole until the last step', async () => {
     const path = join(tmp.dir, 'killed.duckdb');
-    await buildVersion7Warehouse(path, CELLS);
+    await buildPreCellsWarehouse(path, CELLS);
     const [scores, summaries] = [await rawRows(path, OLD_SCORES), await rawRows(path, OLD_SUMMARIES)];
     // The child migrates in small batches and, inside the third batch's transaction, stops
     // there (the batch is written, not committed) until it is killed.
@@ -86,7 +91,7 @@ describe('migration 8: string-keyed voxel scores → cells + integer-keyed fact 
        } } });
        console.log('finished');`,
     ], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve) => child.stdout!.on('data', (d: Buffer) => resolve(d.toString())));
+    const line = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(d.toString())));
     expect(line).toMatch(/^in batch 3/);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -94,13 +99,13 @@ describe('migration 8: string-keyed voxel scores → cells + integer-keyed fact 
     // Two batches committed, the third rolled back; the old layout is untouched.
     const state = await rawRows(path, `SELECT (SELECT count(*) FROM cells) AS cells, (SELECT count(*) FROM brain_scores_next) AS moved,
       (SELECT max(version) FROM schema_migrations) AS version`);
-    expect(Number(state[0]!.version)).toBe(7);
-    expect(Number(state[0]!.cells)).toBeGreaterThan(0);
+    expect(Number(state[0].version)).toBe(PREVIOUS);
+    expect(Number(state[0].cells)).toBeGreaterThan(0);
     expect(await rawRows(path, OLD_SCORES)).toEqual(scores);
 
     const wh = await Warehouse.create({ path });
     try {
-      expect(await wh.all('SELECT max(version) AS v FROM schema_migrations', [], { cache: false })).toEqual([{ v: 8 }]);
+      expect(await wh.all('SELECT max(version) AS v FROM schema_migrations', [], { cache: false })).toEqual([{ v: CELLS_VERSION }]);
       expect(await wh.all(NEW_SCORES, [], { cache: false })).toEqual(scores);
       expect(await wh.all(NEW_SUMMARIES, [], { cache: false })).toEqual(summaries);
       expect(await wh.all('SELECT count(*) AS n, count(DISTINCT cell_id) AS ids FROM cells', [], { cache: false })).toEqual([{ n: CELLS.length + 1, ids: CELLS.length + 1 }]);

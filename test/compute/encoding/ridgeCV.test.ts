@@ -5,6 +5,7 @@ import { logAlphaGrid } from '../../../compute/encoding/cvFolds.js';
 import { ridgeCV } from '../../../compute/encoding/ridgeCV.js';
 import type { RidgeCVData } from '../../../compute/encoding/ridgeCV.js';
 import { maxAbsDiff, naiveMatmul, normalMatrixF32, seededNormal } from '../testMatrices.js';
+import { itWith, requirement } from '../../helpers/requirements.js';
 
 let engine: GemmEngine;
 beforeAll(async () => {
@@ -122,7 +123,7 @@ describe('ridgeCV on analytic cases', () => {
     expect(maxAbsDiff(lhs, rhs) / scale).toBeLessThan(1e-4);
   });
 
-  it.skipIf(!lapackStatus().available)('LAPACK and TypeScript eigensolvers give the same fit', async () => {
+  itWith(requirement(lapackStatus().available, 'a LAPACK library (apt-get install liblapack3 or libopenblas0)'), 'LAPACK and TypeScript eigensolvers give the same fit', async () => {
     const { data } = linearData(120, 30, 25, 10, 1, 606);
     const a = await ridgeCV(data, { engine, eighBackend: 'lapack' });
     const b = await ridgeCV(data, { engine, eighBackend: 'typescript' });

@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { defaultEighBackend, symEigh, symEigvals } from '../../../compute/linalg/eigh.js';
 import type { EighBackend } from '../../../compute/linalg/eigh.js';
 import { lapackStatus } from '../../../compute/linalg/eighLapack.js';
+import { describeWith, requirement } from '../../helpers/requirements.js';
 import { normalMatrixF64, randomOrthogonal } from '../testMatrices.js';
 
 const lapack = lapackStatus();
-if (!lapack.available) {
-  // The TypeScript fallback is still tested in full; only the cross-check is skipped.
-  console.warn(`eigh tests: no LAPACK library (${lapack.tried.map((t) => t.name).join(', ')}); skipping the LAPACK side`);
-}
+// The TypeScript fallback is tested in full either way; without LAPACK the cross-check is skipped.
+const LAPACK = requirement(lapack.available, `a LAPACK library (apt-get install liblapack3 or libopenblas0; tried ${lapack.tried.map((t) => t.name).join(', ')})`);
 const backends: EighBackend[] = lapack.available ? ['lapack', 'typescript'] : ['typescript'];
 
 function randomSymmetric(n: number, seed: number): Float64Array {
@@ -99,7 +98,7 @@ describe.each(backends)('symEigh, %s backend', (backend) => {
   });
 });
 
-describe.skipIf(!lapack.available)('LAPACK and TypeScript backends agree', () => {
+describeWith(LAPACK, 'LAPACK and TypeScript backends agree', () => {
   it.each([
     [40, 21],
     [200, 22],

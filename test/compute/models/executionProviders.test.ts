@@ -23,7 +23,7 @@ describe('chooseExecutionProvider', () => {
     expect(error).toBeInstanceOf(CortexError);
     expect((error as CortexError).code).toBe('INTERNAL');
     expect((error as CortexError).message).toBe('no onnxruntime execution provider works here (tried no-such-provider)');
-    expect(Object.keys((error as CortexError).details.failures as object)).toEqual(['no-such-provider']);
+    expect(Object.keys((error as CortexError<'INTERNAL'>).details.failures as object)).toEqual(['no-such-provider']);
     await expect(chooseExecutionProvider([])).rejects.toEqual(new CortexError('BAD_USER_INPUT', 'at least one execution provider must be given'));
   });
 

@@ -149,6 +149,7 @@ describe('extractWordFeatures on an optimum-style graph (surgery)', () => {
       method: 'torch-export-names',
       tensors: ['/transformer/Add_1_output_0', '/transformer/h.0/Add_1_output_0', '/transformer/h.1/Add_1_output_0', '/transformer/h.2/Add_1_output_0'],
       added: ['/transformer/Add_1_output_0', '/transformer/h.0/Add_1_output_0', '/transformer/h.1/Add_1_output_0', '/transformer/h.2/Add_1_output_0'],
+      nodeOutputs: [],
       description: 'torch export names: embedding /transformer/Add_1_output_0, blocks /transformer/h.{0…2} (last Add of each)',
     });
   });
@@ -276,14 +277,14 @@ describe('planHiddenStates heuristics on other exporters’ names', () => {
 
   it('refuses to guess when the residual stream does not flow from block to block', () => {
     expect(() => planHiddenStates(llamaLike(3, 2), undefined, 'odd.onnx')).toThrow(
-      /^odd\.onnx: cannot trace the residual stream through \/model\/layers\.N: \/model\/layers\.1\/Add_1_output_0 \(last addition of block 1\) does not feed block 2; give a manifest/,
+      /^odd\.onnx: cannot trace the residual stream through \/model\/layers\.N: \/model\/layers\.1\/Add_1_output_0 \(last addition of block 1\) does not feed block 2; give a layers manifest/,
     );
   });
 
   it('explains what to do with a graph that has no recognisable decoder blocks', async () => {
     await expect(HiddenStateModel.open(gemmModelBytes('float32', false, false), { label: 'gemm.onnx' })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
-      message: expect.stringMatching(/^gemm\.onnx: no hidden-state outputs and no torch-exported decoder blocks \(…\/layers\.N\/Add\) found; give a manifest/),
+      message: expect.stringMatching(/^gemm\.onnx: no hidden-state outputs, no fused SkipLayerNormalization chain and no torch-exported decoder blocks \(…\/layers\.N\/Add\) found; give a layers manifest/),
       details: { file: 'gemm.onnx' },
     });
   });

@@ -6,6 +6,7 @@ import {
   encodeOnnxModel,
   onnxAppendGraphOutputs,
   onnxFloatTensor,
+  onnxReplaceNodeOutputs,
   onnxInt64Tensor,
   onnxTensorFloats,
   onnxValueInfo,
@@ -51,6 +52,32 @@ describe('onnxProto', () => {
     expect(Array.from(out['/layer/Relu_output_0'].data as Float32Array)).toEqual([3, 0, 0, 0, 0, 4]);
     expect(Array.from(out.z.data as Float32Array)).toEqual([3, 4]);
     await session.release();
+  });
+
+  it('names a node’s optional outputs in place, keeping every other byte, and onnxruntime computes them', async () => {
+    // x → MatMul → LayerNormalization (outputs Y only; Mean and InvStdDev are optional) → y.
+    const g = new OnnxGraphBuilder();
+    g.initializer(onnxFloatTensor('W', [2, 2], Float32Array.of(1, 0, 0, 1)));
+    g.initializer(onnxFloatTensor('scale', [2], Float32Array.of(1, 1)));
+    const h = g.op1('/block', 'MatMul', ['x', 'W']);
+    g.op1('/block', 'LayerNormalization', [h, 'scale'], [attrInt('axis', -1)], 'y');
+    const bytes = encodeOnnxModel({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      docString: 'kept',
+      graph: g.graph('ln', [onnxValueInfo('x', OnnxDataType.FLOAT, ['n', 2])], [onnxValueInfo('y', OnnxDataType.FLOAT, ['n', 2])]),
+    });
+    const edited = onnxReplaceNodeOutputs(bytes, [{ node: 1, outputs: ['y', 'ln_mean'] }]);
+    const before = decodeOnnxModel(bytes, 'before', { structureOnly: true });
+    const after = decodeOnnxModel(edited, 'after', { structureOnly: true });
+    expect(Array.from(onnxTensorFloats(decodeOnnxModel(edited).graph.initializer![0]))).toEqual([1, 0, 0, 1]);
+    expect(after.graph.node[1]).toEqual({ ...before.graph.node[1], output: ['y', 'ln_mean'] });
+    expect({ ...after, graph: { ...after.graph, node: [after.graph.node[0]] } }).toEqual({ ...before, graph: { ...before.graph, node: [before.graph.node[0]] } });
+    const session = await ort.InferenceSession.create(onnxAppendGraphOutputs(edited, [{ name: 'ln_mean' }]));
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 3, -2, 2), [2, 2]) });
+    expect(Array.from(out.ln_mean.data as Float32Array)).toEqual([2, 0]);
+    await session.release();
+    expect(() => onnxReplaceNodeOutputs(bytes, [{ node: 2, outputs: ['z'] }])).toThrow('the graph has 2 nodes; cannot edit node 2');
   });
 
   it('reports bytes that are not an ONNX model', () => {

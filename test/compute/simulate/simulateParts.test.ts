@@ -1,25 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gpt2Tokenizer } from '../../../compute/models/gpt2Tokenizer.js';
 import { wordTokens } from '../../../compute/models/wordTokens.js';
 import { eventResponse, spmHrf } from '../../../compute/simulate/hrf.js';
 import { lmEvalV03Document } from '../../../compute/simulate/lmEvalV03.js';
-import { writeNpy } from '../../../formats/npy.js';
 import { PLANTED_TASKS, plantedSchedule, plantedTaskScores } from '../../../compute/simulate/plantedSchedule.js';
 import { simulateNoise, zScoreColumns } from '../../../compute/simulate/simulateResponses.js';
 import { generateStoryWords } from '../../../compute/simulate/storyText.js';
 import { DEFAULT_ROIS, voxelLayout } from '../../../compute/simulate/voxelLayout.js';
 import { timeWords } from '../../../compute/simulate/wordTiming.js';
-import { parseLmEvalResults } from '../../../warehouse/ingest/lmEvalResults.js';
-import { readNpy } from '../../../formats/npy.js';
+import { parseLmEvalResults } from '../../../formats/lmEvalResults.js';
 import { CortexError } from '../../../errors/CortexError.js';
 import type { Problem } from '../../../errors/CortexError.js';
-
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'cortexql-sim-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('generateStoryWords and timeWords', () => {
   const words = generateStoryWords({ seed: 3, words: 2000 });
@@ -161,25 +152,5 @@ describe('plantedSchedule', () => {
         problems: ['levels must rise to the peak, dip to the trough and end between trough and peak'],
       }),
     );
-  });
-});
-
-describe('writeNpy', () => {
-  it('writes NPY 1.0 files that the warehouse reader and NumPy read back', () => {
-    const data = Float32Array.from({ length: 12 }, (_, i) => i * 0.5 - 2);
-    const bytes = writeNpy(data, [3, 4]);
-    expect(bytes.length % 64).toBe(48 % 64); // 64-byte header + 48 data bytes
-    expect(new TextDecoder('latin1').decode(bytes.subarray(10, 74)).trimEnd()).toBe("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }");
-    const back = readNpy(bytes);
-    expect(back.shape).toEqual([3, 4]);
-    expect(back.data).toEqual(data);
-    expect(readNpy(writeNpy(Int32Array.of(1, 2, 3), [3])).shape).toEqual([3]);
-    expect(() => writeNpy(data, [5, 5])).toThrow(new CortexError('BAD_USER_INPUT', 'npy: shape (5, 5) does not hold 12 values', { shape: [5, 5], length: 12 }));
-
-    const file = path.join(tmp, 'x.npy');
-    writeFileSync(file, bytes);
-    const py = spawnSync('python3', ['-c', `import numpy as n; a = n.load(${JSON.stringify(file)}); print(a.dtype, a.shape, float(a.sum()), float(a[2, 3]))`], { encoding: 'utf8' });
-    if (py.status === 0) expect(py.stdout.trim()).toBe('float32 (3, 4) 9.0 3.5');
-    else console.warn('numpy not available: skipped the NumPy cross-check of writeNpy');
   });
 });

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { progressBars } from '../server/progress.js';
+import { MAX_LAYER } from '../formats/validation.js';
+import { int, ints, list, readLayersManifest, step, withWarehouse } from './options.js';
+
+/** `cortexql compute encoding | features | internal`: computes cells of one checkpoint into the warehouse. */
+export function computeCommands(program: Command): void {
+  const compute = program.command('compute').description('compute cells into the warehouse');
+  compute
+    .command('encoding')
+    .description('fit voxel-wise ridge encoding models of a checkpoint’s layers and store brain scores')
+    .requiredOption('--model <id>')
+    .requiredOption('--step <n>', 'training step', step())
+    .requiredOption('--dataset <id>')
+    .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
+    .option('--subjects <list>', 'comma-separated subjects (default: all)', list())
+    .option('--folds <n>', 'contiguous CV folds', int('folds'))
+    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+    .action(async (opts) => {
+      const { computeEncoding } = await import('../services/encoding.js');
+      const bars = progressBars();
+      const r = await withWarehouse(opts.db, (wh) =>
+        computeEncoding(wh, {
+          modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, subjects: opts.subjects,
+          params: opts.folds ? { folds: opts.folds } : {}, onProgress: (d, t) => bars.update('encoding cells', d, t),
+        }),
+      ).finally(bars.stop);
+      console.log(`encoding: ${r.cells} cells, ${r.voxels} voxel scores in ${r.seconds.toFixed(1)} s on ${r.device} (run ${r.runId}, params ${r.paramsHash})`);
+    });
+  compute
+    .command('features')
+    .description("run a checkpoint's ONNX graph over a dataset's stimulus and store every layer's word features")
+    .requiredOption('--model <id>')
+    .requiredOption('--step <n>', 'training step', step())
+    .requiredOption('--dataset <id>')
+    .option('--window <n>', 'context window in tokens (default 128)', int('window'))
+    .option('--stride <n>', 'window stride in tokens (default window / 2)', int('stride'))
+    .option('--word-feature <how>', 'last (token of the word, default) or mean (of its tokens)')
+    .option('--layers-manifest <file>', 'JSON layer → tensor names, instead of the one registered with the checkpoint or graph surgery')
+    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+    .action(async (opts) => {
+      const { extractFeatures } = await import('../services/features.js');
+      const layersManifest = readLayersManifest(opts.layersManifest);
+      const bars = progressBars();
+      const r = await withWarehouse(opts.db, (wh) =>
+        extractFeatures(wh, {
+          modelId: opts.model, step: opts.step, datasetId: opts.dataset, windowTokens: opts.window, strideTokens: opts.stride,
+          wordFeature: opts.wordFeature, layersManifest, onProgress: (d, t) => bars.update('stories', d, t),
+        }),
+      ).finally(bars.stop);
+      console.log(`features: ${r.layers} layers × ${r.nWords} words × ${r.dim} on ${r.provider} (${r.tokensPerSecond.toFixed(0)} tokens/s)`);
+    });
+  compute
+    .command('internal')
+    .description('compute internal-state metrics of a checkpoint’s layers on a dataset’s stimulus words')
+    .requiredOption('--model <id>')
+    .requiredOption('--step <n>', 'training step', step())
+    .requiredOption('--dataset <id>')
+    .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
+    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+    .action(async (opts) => {
+      const { computeInternal } = await import('../services/internal.js');
+      const bars = progressBars();
+      const r = await withWarehouse(opts.db, (wh) =>
+        computeInternal(wh, { modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, onProgress: (d, t) => bars.update('layers', d, t) }),
+      ).finally(bars.stop);
+      console.log(`internal metrics: ${r.values} values (${r.nulls} undefined) for ${r.layers} layers (run ${r.runId})`);
+    });
+}

@@ -1,0 +1,25 @@
+/**
+ * Operation names that get their own label in /metrics: the documents this project ships (the
+ * dashboard's and the Python client's). Any other name — clients choose names freely — is
+ * counted as `other`, so the number of time series stays fixed whatever clients send.
+ * test/server/knownOperations.test.ts checks that every shipped document is listed.
+ */
+export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
+  // dashboard/src
+  'DashboardCatalog',
+  'DashboardCompare',
+  'DashboardComparePhases',
+  'DashboardLayerProfiles',
+  'DashboardPhases',
+  // examples/python/cortexql_client.py
+  'Trajectories',
+  'Compare',
+  'Phases',
+  'Brain',
+]);
+
+/** The metric label of an operation: its name when it is a known one, else `other` (`anonymous` without a name). */
+export function operationLabel(name: string | null | undefined): string {
+  if (name === null || name === undefined) return 'anonymous';
+  return KNOWN_OPERATIONS.has(name) ? name : 'other';
+}

@@ -1,0 +1,140 @@
+import { higherIsBetter, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
+import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
+import { badInput, notFound } from '../errors/CortexError.js';
+import { modelsByIds } from '../warehouse/modelsRepo.js';
+import { trajectories, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
+import type { Warehouse } from '../warehouse/Warehouse.js';
+import { cpuPool } from './cpu/CpuPool.js';
+import { signalName, signalTrajectory, type SignalSpec } from './phases.js';
+
+const MAX_COMPARED = 16;
+
+/** What `compareModels` compares: one task (or task group) and metric, or one brain or internal signal. */
+export interface CompareModelsRequest {
+  readonly models: readonly string[];
+  readonly task: string | null;
+  readonly metric: string;
+  readonly signal: SignalSpec | null;
+  readonly alignBy: TrainingAxis;
+  readonly grid: GridSpec | null;
+  readonly stepRange: { readonly from?: number; readonly to?: number } | null;
+  /** Which way `best` looks; null: from the metric (false for perplexity-like metrics). */
+  readonly higherIsBetter: boolean | null;
+}
+
+export interface ComparisonPoint {
+  readonly x: number;
+  /** The checkpoint step; null for interpolated grid points. */
+  readonly step: number | null;
+  readonly value: number | null;
+  readonly stderr: number | null;
+}
+
+export interface ComparisonExtremum {
+  readonly x: number;
+  readonly step: number | null;
+  readonly value: number;
+}
+
+export interface ModelSeries {
+  readonly modelId: string;
+  readonly points: ComparisonPoint[];
+  readonly best: ComparisonExtremum | null;
+  readonly final: ComparisonExtremum | null;
+}
+
+export interface ModelCorrelation {
+  readonly modelA: string;
+  readonly modelB: string;
+  readonly r: number | null;
+  readonly n: number;
+  readonly reason: string | null;
+}
+
+export interface TrajectoryComparison {
+  readonly alignBy: TrainingAxis;
+  /** The task, or the signal's name. */
+  readonly task: string;
+  readonly metric: string;
+  readonly grid: number[] | null;
+  readonly series: ModelSeries[];
+  readonly correlations: ModelCorrelation[];
+}
+
+type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'value' | 'stderr'>;
+
+/**
+ * Several models' trajectories of one signal on a common axis (compute/trajectories/compareSeries):
+ * pairwise correlations, and each one's best and final value. Only points placed on the axis take
+ * part (e.g. FRACTION needs a known final step); a model with none is an error.
+ */
+export async function compareModels(wh: Warehouse, req: CompareModelsRequest, signal?: AbortSignal): Promise<TrajectoryComparison> {
+  const ids = [...new Set(req.models)];
+  if (ids.length < 1 || ids.length > MAX_COMPARED) throw badInput(`compare 1 to ${MAX_COMPARED} models (got ${ids.length})`, { argument: 'models' });
+  if ((req.task === null) === (req.signal === null)) throw badInput('give either task or signal', { argument: 'task' });
+  const { alignBy, signal: spec, metric } = req;
+  const placed = await placedTrajectories(wh, ids, req);
+  const label = spec ? signalName(spec) : req.task!;
+
+  const series: Series[] = ids.map((id, i) => {
+    const rows = placed[i];
+    if (rows.length === 0) {
+      throw badInput(`model '${id}' has no ${label}${spec ? '' : `/${metric}`} values placed on the ${alignBy} axis`, { model: id, alignBy });
+    }
+    return {
+      key: id,
+      x: Float64Array.from(rows, (r) => axisValue(r, alignBy)!),
+      value: Float64Array.from(rows, (r) => r.value),
+      stderr: Float64Array.from(rows, (r) => r.stderr ?? NaN),
+    };
+  });
+  // Interpolation and correlations on a grid of up to 10,000 points run on the compute pool, off the event loop.
+  const options = { grid: req.grid ?? undefined, higherIsBetter: req.higherIsBetter ?? higherIsBetter(metric) };
+  const result = await cpuPool().run({ kind: 'compareSeries', series, options }, signal);
+  const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i][idx].step);
+
+  return {
+    alignBy,
+    task: label,
+    metric: spec ? (spec.kind === 'INTERNAL' ? spec.metric : spec.kind === 'BRAIN' ? spec.statistic : metric) : metric,
+    grid: result.grid ? [...result.grid] : null,
+    series: result.series.map((s, i) => ({
+      modelId: s.key,
+      points: [...s.x].map((x, idx) => ({
+        x,
+        step: stepAt(i, idx),
+        value: finiteOrNull(s.value[idx]),
+        stderr: result.grid ? null : finiteOrNull(series[i].stderr![idx]),
+      })),
+      best: s.best && { x: s.best.x, value: s.best.value, step: stepAt(i, s.best.index) },
+      final: s.final && { x: s.final.x, value: s.final.value, step: stepAt(i, s.final.index) },
+    })),
+    correlations: result.correlations.map((c) => ({ modelA: c.a, modelB: c.b, r: c.r, n: c.n, reason: c.reason })),
+  };
+}
+
+/** Each model's trajectory in the step range, keeping only the points the axis places. */
+async function placedTrajectories(wh: Warehouse, ids: readonly string[], req: CompareModelsRequest): Promise<TrajectoryLike[][]> {
+  const range = req.stepRange ?? {};
+  let rows: TrajectoryLike[][];
+  if (req.signal) {
+    const spec = req.signal;
+    const inRange = (r: { step: number }) => r.step >= (range.from ?? -Infinity) && r.step <= (range.to ?? Infinity);
+    rows = await Promise.all(ids.map(async (id) => (await signalTrajectory(wh, id, spec)).filter(inRange)));
+  } else {
+    const all = await trajectories(wh, ids, req.task!, req.metric, { from: range.from, to: range.to });
+    rows = ids.map((id) => all.filter((r) => r.modelId === id));
+  }
+  // A model with rows exists; only an empty one needs the existence check (NOT_FOUND).
+  const empty = ids.filter((_, i) => rows[i].length === 0);
+  if (empty.length > 0) {
+    const known = new Set((await modelsByIds(wh, empty)).map((m) => m.modelId));
+    const unknown = empty.find((id) => !known.has(id));
+    if (unknown !== undefined) throw notFound('model', unknown);
+  }
+  return rows.map((r) => r.filter((p) => axisValue(p, req.alignBy) !== null));
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
