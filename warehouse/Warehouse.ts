@@ -137,6 +137,12 @@ export class Warehouse {
     // it while the read runs; the execution itself runs outside any scope, so a cancelled or
     // over-budget request fails alone, never another request sharing its rows.
     return scopedRead(async () => {
+      // While this request waited for its turn, the same read may have finished or started.
+      const cached = key === null ? undefined : this.cache.get(key, this.dataVersion);
+      if (cached) {
+        this.cacheHits++;
+        return cached as T[];
+      }
       const late = this.inFlightRead<T>(same);
       if (late) return late;
       const version = this.dataVersion;
