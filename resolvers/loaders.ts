@@ -5,6 +5,8 @@ import type { Warehouse } from '../warehouse/Warehouse.js';
 import { MissingCells, type CellPolicy } from '../services/cells.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
 import { brainRows, type BrainQuery, type BrainRow } from '../warehouse/brainScoresRepo.js';
+import { evalDuplicateOf, type CheckpointRef } from '../warehouse/evalDuplicatesRepo.js';
+import { evalSourcesBySha, evalSourcesOfCheckpoints, type EvalSourceRow } from '../warehouse/evalSourcesRepo.js';
 
 export type CheckpointBatch = { rows: (CheckpointRow & { totalCount: number })[] };
 
@@ -22,6 +24,12 @@ export interface Loaders {
   missingCells(policy: CellPolicy, waitSeconds: number, scheduler: Scheduler | null): MissingCells;
   /** Brain summary rows (all layers) of one checkpoint, keyed "model\0step", per argument set. */
   brain(query: Omit<BrainQuery, 'modelIds' | 'steps'>): DataLoader<string, BrainRow[]>;
+  /** Provenance of a results file by sha256 (TaskScore.provenance). */
+  readonly evalSource: DataLoader<string, EvalSourceRow | null>;
+  /** The results files a checkpoint's scores came from, keyed "model\0step". */
+  readonly checkpointEvalSources: DataLoader<string, EvalSourceRow[]>;
+  /** The checkpoint whose evals a checkpoint's equal, keyed "model\0step". */
+  readonly evalDuplicateOf: DataLoader<string, CheckpointRef | null>;
 }
 
 export function createLoaders(wh: Warehouse): Loaders {
@@ -77,7 +85,31 @@ export function createLoaders(wh: Warehouse): Loaders {
           return cells.map(([m, s]) => rows.filter((r) => r.modelId === m && r.step === Number(s)));
         }),
       ),
+
+    evalSource: new DataLoader(async (shas: readonly string[]) => {
+      const byId = new Map((await evalSourcesBySha(wh, shas)).map((r) => [r.sha256, r]));
+      return shas.map((sha) => byId.get(sha) ?? null);
+    }),
+
+    checkpointEvalSources: new DataLoader(async (keys: readonly string[]) => {
+      const rows = await evalSourcesOfCheckpoints(wh, keys.map(checkpointOfKey));
+      return keys.map((k) => rows.filter((r) => checkpointKey(r) === k));
+    }),
+
+    evalDuplicateOf: new DataLoader(async (keys: readonly string[]) => {
+      const byKey = new Map((await evalDuplicateOf(wh, keys.map(checkpointOfKey))).map((r) => [checkpointKey(r), r.duplicateOf]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    }),
   };
+}
+
+export function checkpointKey(c: CheckpointRef): string {
+  return `${c.modelId}\u0000${c.step}`;
+}
+
+function checkpointOfKey(key: string): CheckpointRef {
+  const cut = key.lastIndexOf('\u0000');
+  return { modelId: key.slice(0, cut), step: Number(key.slice(cut + 1)) };
 }
 
 function memo<V>(cache: Map<string, V>, key: string, make: () => V): V {

@@ -11,9 +11,9 @@ import { CellPolicy, CellStatus } from '../services/cells.js';
 import { Role } from '../warehouse/apiKeysRepo.js';
 import { BrainStatistic } from '../warehouse/brainScoresRepo.js';
 import { JobKind, JobStatus } from '../warehouse/jobsRepo.js';
-import { ScoreGroupBy } from '../warehouse/taskScoresRepo.js';
+import { ScoreGroupBy, ScoreSource } from '../warehouse/taskScoresRepo.js';
 
-export { BrainStatistic, CellPolicy, CellStatus, GridScale, JobKind, JobStatus, PhaseAxis, PhaseLabel, Role, ScoreGroupBy, SignalRole, TrainingAxis };
+export { BrainStatistic, CellPolicy, CellStatus, GridScale, JobKind, JobStatus, PhaseAxis, PhaseLabel, Role, ScoreGroupBy, ScoreSource, SignalRole, TrainingAxis };
 
 registerEnumType(TrainingAxis, {
   name: 'AlignBy',
@@ -30,6 +30,15 @@ registerEnumType(GridScale, { name: 'GridScale', description: 'Spacing of a shar
 registerEnumType(ScoreGroupBy, {
   name: 'ScoreGroupBy',
   description: 'Dimensions a task-score aggregate can be grouped by. TASK groups by the requested task or task-group names.',
+});
+
+registerEnumType(ScoreSource, {
+  name: 'ScoreSource',
+  description: 'Where a task score comes from.',
+  valuesConfig: {
+    FILE: { description: 'A results file: a task, or a group score the file itself aggregated (lm-evaluation-harness v0.4 groups such as mmlu).' },
+    COMPUTED: { description: 'A task group formed at query time, where no file holds the group: the unweighted mean of its leaf tasks (`nTasks`, `groupSubtasks`).' },
+  },
 });
 
 registerEnumType(CellStatus, {

@@ -4,8 +4,9 @@ import { badInput, notFound } from '../errors/CortexError.js';
 import { modelsByIds } from '../warehouse/modelsRepo.js';
 import { trajectories, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { requireAxisFacts } from './axisFacts.js';
 import { cpuPool } from './cpu/CpuPool.js';
-import { signalName, signalTrajectory, type SignalSpec } from './phases.js';
+import { signalName, signalTrajectory, withValues, type SignalSpec } from './phases.js';
 
 const MAX_COMPARED = 16;
 
@@ -61,7 +62,7 @@ export interface TrajectoryComparison {
   readonly correlations: ModelCorrelation[];
 }
 
-type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'value' | 'stderr'>;
+type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'stderr'> & { readonly value: number };
 
 /**
  * Several models' trajectories of one signal on a common axis (compute/trajectories/compareSeries):
@@ -123,7 +124,7 @@ async function placedTrajectories(wh: Warehouse, ids: readonly string[], req: Co
     rows = await Promise.all(ids.map(async (id) => (await signalTrajectory(wh, id, spec)).filter(inRange)));
   } else {
     const all = await trajectories(wh, ids, req.task!, req.metric, { from: range.from, to: range.to });
-    rows = ids.map((id) => all.filter((r) => r.modelId === id));
+    rows = ids.map((id) => withValues(all.filter((r) => r.modelId === id)));
   }
   // A model with rows exists; only an empty one needs the existence check (NOT_FOUND).
   const empty = ids.filter((_, i) => rows[i].length === 0);
@@ -132,7 +133,11 @@ async function placedTrajectories(wh: Warehouse, ids: readonly string[], req: Co
     const unknown = empty.find((id) => !known.has(id));
     if (unknown !== undefined) throw notFound('model', unknown);
   }
-  return rows.map((r) => r.filter((p) => axisValue(p, req.alignBy) !== null));
+  const placed = rows.map((r) => r.filter((p) => axisValue(p, req.alignBy) !== null));
+  // Values none of which the axis places: say which fact the model lacks, and how to add it.
+  const unplaced = ids.filter((_, i) => rows[i].length > 0 && placed[i].length === 0);
+  for (const model of unplaced.length > 0 ? await modelsByIds(wh, unplaced) : []) requireAxisFacts(model, rows[ids.indexOf(model.modelId)], req.alignBy);
+  return placed;
 }
 
 function finiteOrNull(v: number): number | null {

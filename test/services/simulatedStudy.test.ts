@@ -129,7 +129,7 @@ describe('writeSimulatedStudy (scale 0.25)', () => {
       const problems: Problem[] = [];
       const parsed = parseLmEvalResults(JSON.parse(readFileSync(file, 'utf8')), path.basename(file), problems);
       expect(problems).toEqual([]);
-      expect(parsed?.modelName).toBe('sim-tinygpt');
+      expect(parsed?.model?.name).toBe('sim-tinygpt');
     }
   });
 
