@@ -9,7 +9,7 @@ import type { Warehouse } from '../warehouse/Warehouse.js';
 /** Imports an fMRI dataset from its manifest: everything validated first, then one transaction. */
 export async function importFmri(wh: Warehouse, manifestPath: string): Promise<FmriImportReport> {
   const problems: Problem[] = [];
-  const dataset = readFmriDataset(manifestPath, problems);
+  const dataset = await readFmriDataset(manifestPath, problems);
   if (!dataset) throw importFailed(problems);
   return wh.write((tx) => writeFmriDataset(tx, dataset));
 }

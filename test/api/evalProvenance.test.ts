@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith, pythonRequirement } from '../helpers/requirements.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -12,7 +13,10 @@ const MMLU_SUBJECTS = 57;
 
 const pythia = (size: string, step: number) => JSON.parse(readFileSync(join(FIXTURES, `v0.3/pythia-${size}/${size}_step${step}.json`), 'utf8'));
 
-describe('eval provenance, groups as files define them, and duplicate evals through the API', () => {
+/** Python's json module writes NaN as the harness does: Debian's python3. */
+const PYTHON = '/usr/bin/python3';
+
+describeWith(pythonRequirement(PYTHON, 'json'), 'eval provenance, groups as files define them, and duplicate evals through the API', () => {
   let t: TestServer;
   const tmp = tempDir();
   beforeAll(async () => {
@@ -24,7 +28,7 @@ describe('eval provenance, groups as files define them, and duplicate evals thro
     // with a NaN that Python's json writes (as the harness does).
     const dir = join(tmp.dir, 'no-group');
     mkdirSync(dir);
-    execFileSync('python3', ['-c', `
+    execFileSync(PYTHON, ['-c', `
 import json, sys
 d = json.load(open(sys.argv[1]))
 for section in ("results", "groups", "group_subtasks"):

@@ -6,7 +6,12 @@ import { CortexError } from '../../errors/CortexError.js';
 import { importEvalsFromPath } from '../../services/importEvals.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { warehouseFingerprint } from '../helpers/fingerprint.js';
+import { itWith, pythonRequirement } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/** Python's own json module writes the literals, as the harness does: Debian's python3. */
+const PYTHON = '/usr/bin/python3';
+const PYTHON_JSON = pythonRequirement(PYTHON, 'json');
 
 /** Real results files from other people's runs (test/fixtures/lm-eval/SOURCE.md). */
 const FIXTURES = join(import.meta.dirname, '../fixtures/lm-eval');
@@ -167,12 +172,12 @@ describe('real lm-evaluation-harness files from several labs go in exactly, or a
     expect(await wh.all("SELECT DISTINCT step FROM task_scores WHERE model_id = 'pythia-70m-v0'", [], { cache: false })).toEqual([{ step: 103000 }]);
   });
 
-  it('stores NaN and Infinity that Python\'s json writes as null with the reason, keeping the file\'s other metrics', async () => {
+  itWith(PYTHON_JSON, 'stores NaN and Infinity that Python\'s json writes as null with the reason, keeping the file\'s other metrics', async () => {
     const dir = join(tmp.dir, 'nan');
     mkdirSync(dir);
     // Python's own json module writes the literals, as the harness does (json.dumps(allow_nan=True) is its default).
     const source = jsonFiles(join(FIXTURES, 'v0.4')).find((f) => f.includes('mamba2-130m'))!;
-    execFileSync('python3', ['-c', `
+    execFileSync(PYTHON, ['-c', `
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["results"]["cola"]["mcc,none"] = float("nan")

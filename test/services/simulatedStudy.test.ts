@@ -24,7 +24,7 @@ const stages = new Set<string>();
 beforeAll(async () => {
   study = await writeSimulatedStudy({ outDir: path.join(tmp, 'a'), seed: 1, scale: 0.25, threads: 1, onProgress: (p) => stages.add(p.stage) });
   const problems: Problem[] = [];
-  const parsed = readFmriDataset(study.fmriManifest, problems);
+  const parsed = await readFmriDataset(study.fmriManifest, problems);
   expect(problems).toEqual([]);
   dataset = parsed!;
 });
