@@ -12,6 +12,15 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The simulated study and the Pythia warehouse, made once (and cached by source hash).
+    globalSetup: ['./test/globalSetup.ts'],
+    // Test files run in parallel forks, and the servers and workers they start run beside them:
+    // one BLAS and one GEMM thread each, instead of every process spinning a thread per core on
+    // the same cores (ridge fits ran 3–5× slower on a busy 2-core machine).
+    env: { OPENBLAS_NUM_THREADS: '1', CORTEXQL_GEMM_THREADS: '1' },
+    // Two files at a time even on 2 cores (vitest's default there is one): much of a file's time
+    // is spent waiting on the servers, workers, browsers and Python it starts.
+    maxWorkers: 2,
     // Tests run against real DuckDB files and real HTTP servers; forks keep each file's native
     // handles (DuckDB, onnxruntime) in their own process.
     pool: 'forks',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { progressBars } from '../server/progress.js';
-import { int, list, readLayersManifest, withWarehouse } from './options.js';
+import { MAX_LAYER } from '../formats/validation.js';
+import { int, ints, list, readLayersManifest, step, withWarehouse } from './options.js';
 
 /** `cortexql compute encoding | features | internal`: computes cells of one checkpoint into the warehouse. */
 export function computeCommands(program: Command): void {
@@ -9,9 +10,9 @@ export function computeCommands(program: Command): void {
     .command('encoding')
     .description('fit voxel-wise ridge encoding models of a checkpoint’s layers and store brain scores')
     .requiredOption('--model <id>')
-    .requiredOption('--step <n>', 'training step', int('step'))
+    .requiredOption('--step <n>', 'training step', step())
     .requiredOption('--dataset <id>')
-    .option('--layers <list>', 'comma-separated layers (default: all with features)', list())
+    .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
     .option('--subjects <list>', 'comma-separated subjects (default: all)', list())
     .option('--folds <n>', 'contiguous CV folds', int('folds'))
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
@@ -20,7 +21,7 @@ export function computeCommands(program: Command): void {
       const bars = progressBars();
       const r = await withWarehouse(opts.db, (wh) =>
         computeEncoding(wh, {
-          modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers?.map(Number), subjects: opts.subjects,
+          modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, subjects: opts.subjects,
           params: opts.folds ? { folds: opts.folds } : {}, onProgress: (d, t) => bars.update('encoding cells', d, t),
         }),
       ).finally(bars.stop);
@@ -30,7 +31,7 @@ export function computeCommands(program: Command): void {
     .command('features')
     .description("run a checkpoint's ONNX graph over a dataset's stimulus and store every layer's word features")
     .requiredOption('--model <id>')
-    .requiredOption('--step <n>', 'training step', int('step'))
+    .requiredOption('--step <n>', 'training step', step())
     .requiredOption('--dataset <id>')
     .option('--window <n>', 'context window in tokens (default 128)', int('window'))
     .option('--stride <n>', 'window stride in tokens (default window / 2)', int('stride'))
@@ -53,15 +54,15 @@ export function computeCommands(program: Command): void {
     .command('internal')
     .description('compute internal-state metrics of a checkpoint’s layers on a dataset’s stimulus words')
     .requiredOption('--model <id>')
-    .requiredOption('--step <n>', 'training step', int('step'))
+    .requiredOption('--step <n>', 'training step', step())
     .requiredOption('--dataset <id>')
-    .option('--layers <list>', 'comma-separated layers (default: all with features)', list())
+    .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
       const { computeInternal } = await import('../services/internal.js');
       const bars = progressBars();
       const r = await withWarehouse(opts.db, (wh) =>
-        computeInternal(wh, { modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers?.map(Number), onProgress: (d, t) => bars.update('layers', d, t) }),
+        computeInternal(wh, { modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, onProgress: (d, t) => bars.update('layers', d, t) }),
       ).finally(bars.stop);
       console.log(`internal metrics: ${r.values} values (${r.nulls} undefined) for ${r.layers} layers (run ${r.runId})`);
     });

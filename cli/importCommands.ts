@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { progressBars } from '../server/progress.js';
-import { int, withWarehouse } from './options.js';
+import { MAX_LAYER } from '../formats/validation.js';
+import { int, step, withWarehouse } from './options.js';
 
 /** `cortexql import evals | fmri | features | bundle`: all-or-nothing imports into the warehouse. */
 export function importCommands(program: Command): void {
@@ -9,7 +10,7 @@ export function importCommands(program: Command): void {
     .command('evals <path>')
     .description('import lm-evaluation-harness results JSON (a file or a folder, recursively); all-or-nothing')
     .option('--model <id>', 'model id for every file (default: model_name, else model_args pretrained/model/path; needed when a file names none or a local path)')
-    .option('--step <n>', 'training step for every file (default: revision=stepN, else step<N> in the file path)', int('step'))
+    .option('--step <n>', 'training step for every file (default: revision=stepN, else step<N> in the file path)', step())
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (path: string, opts) => {
       const { importEvalsFromPath } = await import('../services/importEvals.js');
@@ -34,8 +35,8 @@ export function importCommands(program: Command): void {
     .command('features <npy>')
     .description('import per-word features (n_words × dim .npy, words of all runs in run order) of one model, step and layer')
     .requiredOption('--model <id>')
-    .requiredOption('--step <n>', 'training step', int('step'))
-    .requiredOption('--layer <n>', 'layer', int('layer'))
+    .requiredOption('--step <n>', 'training step', step())
+    .requiredOption('--layer <n>', 'layer', int('layer', 0, MAX_LAYER))
     .requiredOption('--dataset <id>')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (path: string, opts) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
-import { isCortexError } from '../errors/CortexError.js';
+import { debugRequested, fatalMessage } from '../errors/fatalMessage.js';
 import { computeCommands } from './computeCommands.js';
 import { demoCommands } from './demoCommands.js';
 import { exportCommand } from './exportCommand.js';
@@ -10,18 +10,19 @@ import { keysCommands } from './keysCommands.js';
 import { registerCommands } from './registerCommands.js';
 import { serveCommands } from './serveCommands.js';
 
+const debug = debugRequested();
 const program = new Command('cortexql')
   .description('GraphQL analytics over a DuckDB warehouse of LLM brain-alignment, internal-state and benchmark trajectories')
+  .option('--debug', 'print the stack trace of an unexpected error (also CORTEXQL_DEBUG=1)')
+  // Usage mistakes (unknown options, bad option values) read like every other error: error [CODE]: message.
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [BAD_USER_INPUT]: ')) })
   .showHelpAfterError();
 
 // In the order `cortexql --help` lists them.
 for (const add of [serveCommands, importCommands, computeCommands, registerCommands, exportCommand, keysCommands, demoCommands]) add(program);
 
-program.parseAsync().catch((error: unknown) => {
-  if (isCortexError(error)) {
-    console.error(`error [${error.code}]: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error);
-  process.exit(1);
+program.parseAsync(process.argv.filter((a) => a !== '--debug')).catch((error: unknown) => {
+  const { text, exitCode } = fatalMessage(error, debug);
+  console.error(text);
+  process.exit(exitCode);
 });

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { resolveConfig } from '../server/config.js';
 import { readFileSync } from 'node:fs';
 import { badInput } from '../errors/CortexError.js';
+import { parseJsonText, parseStepText, shown } from '../formats/validation.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 
 /** A layers manifest file: a JSON array of tensor names (layer 0 first) or an object { "0": name, … }. */
@@ -15,7 +16,7 @@ export function readLayersManifest(file: string | undefined): string[] | Record<
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch {
     throw badInput(`${file} is not JSON: a layers manifest is an array of tensor names (layer 0 first) or an object { "0": name, … }`, { file });
   }
@@ -23,12 +24,30 @@ export function readLayersManifest(file: string | undefined): string[] | Record<
   return json as string[] | Record<string, string>;
 }
 
-/** An option parser for whole numbers. */
-export const int = (label: string) => (text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${label} must be a whole number`);
+/** An option parser for whole numbers: digits only (`1e3`, `0x10`, `-1` are refused), within [min, max]. */
+export const int = (label: string, min = 0, max = Number.MAX_SAFE_INTEGER) => (text: string) => {
+  const n = /^\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${label} must be a whole number from ${min} to ${max} (got ${shown(text)})`);
   return n;
 };
+
+/** An option parser for a training step (formats/validation.ts: an integer 0 ≤ step ≤ 2^31 − 1). */
+export const step = () => (text: string) => {
+  const n = parseStepText(text);
+  if (typeof n === 'string') throw new InvalidArgumentError(n);
+  return n;
+};
+
+/** An option parser for comma-separated steps; every bad item is named at once. */
+export const steps = () => (text: string) => {
+  const parsed = text.split(',').map(parseStepText);
+  const bad = parsed.filter((p): p is string => typeof p === 'string');
+  if (bad.length) throw new InvalidArgumentError(bad.join('; '));
+  return parsed as number[];
+};
+
+/** An option parser for comma-separated whole numbers (layers). */
+export const ints = (label: string, min = 0, max = Number.MAX_SAFE_INTEGER) => (text: string) => text.split(',').map(int(label, min, max));
 
 /** An option parser for comma-separated lists. */
 export const list = () => (text: string) => text.split(',').map((s) => s.trim());

@@ -17,6 +17,12 @@ export function serveCommands(program: Command): void {
     .option('--max-tokens <n>', 'lexical tokens per document (env CORTEXQL_MAX_TOKENS, default 5000)')
     .option('--deadline <seconds>', 'work deadline of one request (env CORTEXQL_DEADLINE_SECONDS, default 30)')
     .option('--anonymous <role>', 'role of requests without a key: none, reader, writer, admin (env CORTEXQL_ANONYMOUS; demo: reader, else none)')
+    .option(
+      '--import-root <dir>',
+      'a folder whose files mutations may read by path; repeatable (env CORTEXQL_IMPORT_ROOTS, folders separated by ":"; default none: clients upload files instead)',
+      (dir: string, all: string[]) => [...all, dir],
+      [],
+    )
     .action(async (opts) => {
       const { serve } = await import('../server/serve.js');
       await serve(resolveConfig(opts));

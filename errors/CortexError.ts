@@ -8,8 +8,6 @@
  */
 import type { ErrorCode } from './errorCodes.js';
 
-export type { ErrorCode } from './errorCodes.js';
-
 /** One problem found while validating input; imports collect all of them before failing. */
 export interface Problem {
   /** Where: a file path, optionally with a JSON path (`file.json: results.piqa.acc`). */

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   DIRECTIVE_LIMIT: { status: 400, meaning: 'The operation uses more directives than allowed (`maxDirectives`); checked before anything runs.' },
   UNAUTHENTICATED: { status: 401, meaning: 'No API key where one is needed, or the key is invalid or revoked.' },
   FORBIDDEN: { status: 403, meaning: "The key's role may not do this (mutations need writer, API keys need admin)." },
+  PATH_NOT_ALLOWED: { status: 403, meaning: 'A server-side path is refused: paths are off unless the operator configured import roots (`--import-root`), and a path must resolve to a regular file or folder inside one (`path`: as sent). Missing, outside the roots, a link out, a FIFO: one answer for all. Upload the file instead (`POST /uploads`).' },
   NOT_FOUND: { status: 404, meaning: 'A named model, dataset, checkpoint, job, file or key does not exist (`what`, `id`).' },
   CONFLICT: { status: 409, meaning: 'A job is unknown, finished or cancelled, so a worker’s report about it is refused.' },
   CANCELLED: { status: 409, meaning: 'A computation was stopped: cancelled by a user, or interrupted by a shutdown (it resumes at the next start); nothing of it was written.' },

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../errors/CortexError.js';
-import { centredResponses, readImage, readNpyFile, readResponses, refLabel, voxelCountProblems } from './fmriResponses.js';
+import { LOCAL_FILES, readFailure, type FileSource } from './fileSource.js';
+import { centredResponses, readImage, readNpyFile, readResponses, refLabel, voxelCountProblems, type FileRef } from './fmriResponses.js';
 import { maskIndices, roiVoxels, type NiftiImage } from './nifti.js';
+import { Checks, idSchema, nameSchema, parseJsonText, trSecondsSchema } from './validation.js';
 
 /**
  * The fMRI dataset manifest (format "cortexql-fmri/1", docs/fmri-manifest.md): a dataset, its
@@ -19,10 +19,10 @@ export const fmriManifestSchema = z
     format: z.literal('cortexql-fmri/1'),
     dataset: z
       .object({
-        id: z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, ".", "-" or "_"'),
+        id: idSchema,
         name: z.string().optional(),
         language: z.string().optional(),
-        trSeconds: z.number().positive(),
+        trSeconds: trSecondsSchema,
         description: z.string().optional(),
         source: z.string().optional(),
       })
@@ -31,7 +31,7 @@ export const fmriManifestSchema = z
       .array(
         z
           .object({
-            id: z.string().min(1),
+            id: idSchema,
             split: z.enum(['train', 'test']),
             nTrs: z.number().int().positive(),
             transcript: z.string(),
@@ -43,7 +43,7 @@ export const fmriManifestSchema = z
       .array(
         z
           .object({
-            id: z.string().regex(/^[\w.-]{1,100}$/),
+            id: idSchema,
             /** run id → one file, or several for repeated presentations (test runs). */
             responses: z.record(z.string(), z.union([responseRef, z.array(responseRef).min(1)])),
             /** NPY subjects: per column {roi, x, y, z}. */
@@ -51,7 +51,7 @@ export const fmriManifestSchema = z
             /** NIfTI subjects: the brain mask defining the columns. */
             mask: z.string().optional(),
             /** ROI name → NPY file of voxel (column) indices, or a NIfTI mask in the run space. */
-            rois: z.record(z.string(), z.string()).optional(),
+            rois: z.record(nameSchema, z.string()).optional(),
           })
           .strict(),
       )
@@ -107,10 +107,9 @@ const voxelsSchema = z.array(
  * Reads and validates a whole dataset, collecting every problem (file, field, what is wrong)
  * before anything is written. Returns null when there were problems.
  */
-export async function readFmriDataset(manifestPath: string, problems: Problem[]): Promise<ParsedFmriDataset | null> {
+export async function readFmriDataset(manifestPath: string, problems: Problem[], files: FileSource = LOCAL_FILES): Promise<ParsedFmriDataset | null> {
   const before = problems.length;
-  const base = dirname(resolve(manifestPath));
-  const json = readJson(manifestPath, manifestPath, problems);
+  const json = readJson({ read: (kind) => files.read(manifestPath, kind) }, manifestPath, problems);
   if (json === undefined) return null;
   const parsed = fmriManifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -118,7 +117,9 @@ export async function readFmriDataset(manifestPath: string, problems: Problem[])
     return null;
   }
   const m = parsed.data;
-  const file = (rel: string) => resolve(base, rel);
+  // Files the manifest names resolve against its folder, through `files` (confined for the API).
+  const file = (rel: string): FileRef => ({ read: (kind) => files.read(files.sibling(manifestPath, rel), kind) });
+  new Checks(problems).unique(`${manifestPath}: subjects`, m.subjects.map((s) => s.id), 'subject id');
   const tr = m.dataset.trSeconds;
 
   const runIds = new Set<string>();
@@ -161,7 +162,7 @@ export async function readFmriDataset(manifestPath: string, problems: Problem[])
 
 async function readSubject(
   s: FmriManifest['subjects'][number],
-  file: (rel: string) => string,
+  file: (rel: string) => FileRef,
   runs: readonly ParsedRun[],
   problems: Problem[],
 ): Promise<ParsedSubject | null> {
@@ -209,7 +210,7 @@ async function readSubject(
 }
 
 /** ROI label per voxel: from `rois` files (NPY indices or NIfTI masks); unlabelled voxels are 'other'. */
-function readRois(s: FmriManifest['subjects'][number], file: (rel: string) => string, mask: NiftiImage | null, nVoxels: number, problems: Problem[]): string[] {
+function readRois(s: FmriManifest['subjects'][number], file: (rel: string) => FileRef, mask: NiftiImage | null, nVoxels: number, problems: Problem[]): string[] {
   const roi = new Array<string>(nVoxels).fill('other');
   for (const [name, rel] of Object.entries(s.rois ?? {})) {
     let indices: number[] = [];
@@ -238,7 +239,7 @@ function readRois(s: FmriManifest['subjects'][number], file: (rel: string) => st
   return roi;
 }
 
-function readVoxelCoords(path: string, label: string, nVoxels: number, roi: string[], problems: Problem[]): Float32Array | null {
+function readVoxelCoords(path: FileRef, label: string, nVoxels: number, roi: string[], problems: Problem[]): Float32Array | null {
   const json = readJson(path, label, problems);
   if (json === undefined) return null;
   const parsed = voxelsSchema.safeParse(json);
@@ -260,17 +261,18 @@ function readVoxelCoords(path: string, label: string, nVoxels: number, roi: stri
   return coords;
 }
 
-function readJson(path: string, label: string, problems: Problem[]): unknown {
-  if (!existsSync(path)) {
-    problems.push({ where: label, message: 'file not found' });
+function readJson(path: FileRef, label: string, problems: Problem[]): unknown {
+  let bytes: Uint8Array;
+  try {
+    bytes = path.read('json');
+  } catch (error) {
+    problems.push({ where: label, message: readFailure(error) });
     return undefined;
   }
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error) {
-    problems.push({ where: label, message: `not valid JSON: ${(error as Error).message}` });
+    problems.push({ where: label, message: (error as Error).message });
     return undefined;
   }
 }
-
-

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { Problem } from '../errors/CortexError.js';
+import { readFailure, type FileKind } from './fileSource.js';
 import { readHdf5Matrix } from './hdf5.js';
 import { maskTimeseries, readNifti, type NiftiImage } from './nifti.js';
 import { readNpy, type NpyArray } from './npy.js';
@@ -16,12 +16,17 @@ export interface RawResponses {
   readonly coords: Float32Array | null;
 }
 
+/** A file the manifest names, read through the dataset's FileSource (confined to the import roots for the API). */
+export interface FileRef {
+  read(kind: FileKind): Uint8Array;
+}
+
 export function refLabel(ref: ResponseRef): string {
   return typeof ref === 'string' ? ref : 'nifti' in ref ? ref.nifti : `${ref.hdf5}:${ref.dataset ?? 'data'}`;
 }
 
 /** Reads one response file; pushes what is wrong to `problems` and returns null then. */
-export async function readResponses(ref: ResponseRef, file: (rel: string) => string, mask: NiftiImage | null, problems: Problem[]): Promise<RawResponses | null> {
+export async function readResponses(ref: ResponseRef, file: (rel: string) => FileRef, mask: NiftiImage | null, problems: Problem[]): Promise<RawResponses | null> {
   const label = refLabel(ref);
   const fail = (message: string) => {
     problems.push({ where: label, message });
@@ -45,9 +50,10 @@ export async function readResponses(ref: ResponseRef, file: (rel: string) => str
       return fail((error as Error).message);
     }
   }
-  if (!existsSync(file(ref.hdf5))) return fail('file not found');
+  const bytes = readBytes(file(ref.hdf5), label, problems);
+  if (!bytes) return null;
   try {
-    const m = await readHdf5Matrix(file(ref.hdf5), ref.dataset ?? 'data');
+    const m = await readHdf5Matrix(bytes, ref.dataset ?? 'data');
     if (m.shape.length !== 2) return fail(`expected a 2-D dataset (n_TR × n_voxels), got shape (${m.shape.join(', ')})`);
     return { values: m.values, nTrs: m.shape[0], nVoxels: m.shape[1], coords: null };
   } catch (error) {
@@ -102,22 +108,29 @@ export function voxelCountProblems(subject: string, counts: readonly { label: st
     .map((c) => ({ where: c.label, message: `has ${c.nVoxels} voxels, but ${tally.get(majority)} of the ${counts.length} files of subject ${subject} have ${majority}` }));
 }
 
-export function readNpyFile(path: string, label: string, problems: Problem[]): NpyArray | null {
+export function readNpyFile(path: FileRef, label: string, problems: Problem[]): NpyArray | null {
   return readWith(path, label, problems, readNpy);
 }
 
-export function readImage(path: string, label: string, problems: Problem[]): NiftiImage | null {
+export function readImage(path: FileRef, label: string, problems: Problem[]): NiftiImage | null {
   return readWith(path, label, problems, readNifti);
 }
 
-/** Parses a file with `parse`, or pushes why it cannot (missing, or the parser's message). */
-function readWith<T>(path: string, label: string, problems: Problem[], parse: (bytes: Uint8Array) => T): T | null {
-  if (!existsSync(path)) {
-    problems.push({ where: label, message: 'file not found' });
+function readBytes(path: FileRef, label: string, problems: Problem[]): Uint8Array | null {
+  try {
+    return path.read('array');
+  } catch (error) {
+    problems.push({ where: label, message: readFailure(error) });
     return null;
   }
+}
+
+/** Parses a file with `parse`, or pushes why it cannot (missing, refused, or the parser's message). */
+function readWith<T>(path: FileRef, label: string, problems: Problem[], parse: (bytes: Uint8Array) => T): T | null {
+  const bytes = readBytes(path, label, problems);
+  if (!bytes) return null;
   try {
-    return parse(readFileSync(path));
+    return parse(bytes);
   } catch (error) {
     problems.push({ where: label, message: (error as Error).message });
     return null;

@@ -1,5 +1,6 @@
 import type { Problem } from '../errors/CortexError.js';
 import { evalProvenance, type EvalProvenance } from './lmEvalProvenance.js';
+import { stepInName } from './validation.js';
 
 /** One metric of one task (or group) in one lm-evaluation-harness results file. */
 export interface EvalScore {
@@ -80,10 +81,9 @@ export function parseLmEvalResults(doc: unknown, file: string, problems: Problem
   if (scores.size === 0 && problems.length === before) problems.push({ where: where('results'), message: 'no numeric metrics found' });
 
   const model = namedModel(doc, config, modelArgs);
-  const revision = str(modelArgs.revision) ?? str(config.model_revision) ?? null;
-  const fromRevision = stepFrom(revision);
-  const fromName = stepFrom(file);
-  const step = fromRevision !== null ? { value: fromRevision, from: 'revision' as const } : fromName !== null ? { value: fromName, from: 'file name' as const } : null;
+  const revisionField = str(modelArgs.revision) ? 'config.model_args' : str(config.model_revision) ? 'config.model_revision' : 'model_revision';
+  const revision = str(modelArgs.revision) ?? str(config.model_revision) ?? str(doc.model_revision) ?? null;
+  const step = stepOf([[stepInName(revision, 'revision'), revisionField, 'revision'], [stepInName(file, 'name'), '(file name)', 'file name']], problems, where);
   if (problems.length > before) return null;
   return { file, format, model, revision, step, scores: [...scores.values()], provenance: evalProvenance(doc, config, modelArgs, groupSubtasks) };
 }
@@ -205,8 +205,28 @@ export function modelArgsOf(raw: unknown): Record<string, unknown> {
 }
 
 /**
- * The step a revision or file path names: the first `step<N>`, `step-<N>` or `step_<N>` in it
- * (so also `global_step<N>`, `step3000-tokens12B`, `70m_step3000.json`) → N.
+ * The first step named (the revision, then the file name); one that looks like a step but is none
+ * is a problem (`revision=step-5`, `step2147483648`).
+ */
+function stepOf(
+  candidates: readonly [ReturnType<typeof stepInName>, string, 'revision' | 'file name'][],
+  problems: Problem[],
+  where: (path: string) => string,
+): ParsedEvalFile['step'] {
+  for (const [found, field, from] of candidates) {
+    if (found === null) continue;
+    if ('invalid' in found) {
+      problems.push({ where: where(field), message: found.invalid });
+      return null;
+    }
+    return { value: found.step, from };
+  }
+  return null;
+}
+
+/**
+ * The step a path names (ONNX checkpoint files and folders): the first `step<N>`, `step-<N>` or
+ * `step_<N>` in it (so also `global_step<N>`, `70m_step3000.json`) → N.
  */
 export function stepFrom(text: string | undefined | null): number | null {
   if (!text) return null;

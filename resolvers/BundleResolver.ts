@@ -18,7 +18,8 @@ export class BundleResolver {
     const r = await exportBundle(ctx.wh, { where: { ...where }, lab, exportDir: ctx.exportDir, tar: true });
     return {
       id: r.id,
-      folder: r.folder,
+      // The folder's name under the server's export folder: never a server path.
+      folder: r.id,
       downloadPath: r.tarFile ? `/bundles/${r.id}.tar` : null,
       schemaVersion: r.manifest.schemaVersion,
       files: r.manifest.files,
@@ -28,10 +29,11 @@ export class BundleResolver {
 
   @Mutation(() => ImportedBundle, {
     description:
-      'Imports a bundle (folder or .tar on the server): checksums and schema version verified, merged idempotently in one ' +
+      'Imports a bundle: an upload (`upload:<id>` of the .tar) or a folder or .tar inside the import roots. Checksums, schema version ' +
+      'and every row (ids, steps, finite numbers, references, row counts) verified, merged idempotently in one ' +
       'transaction; cells present with different values are reported as IMPORT_CONFLICT and nothing is written.',
   })
   async importBundle(@Ctx() ctx: Context, @Arg('path', () => String) path: string): Promise<ImportedBundle> {
-    return importBundle(ctx.wh, path);
+    return importBundle(ctx.wh, path, ctx.files);
   }
 }

@@ -5,6 +5,12 @@ import type { Context } from './context.js';
 
 @Resolver(() => Checkpoint)
 export class CheckpointResolver {
+  /** The stored path shown without the server's folders (services/fileAccess.ts FileAccess.present). */
+  @FieldResolver(() => String, { nullable: true })
+  artifactUri(@Root() checkpoint: Checkpoint, @Ctx() ctx: Context): string | null {
+    return ctx.files.present(checkpoint.artifactUri);
+  }
+
   @FieldResolver(() => TaskScore, {
     nullable: true,
     description: 'The value of a task (or task group) and metric at this checkpoint; null when never measured.',

@@ -14,16 +14,18 @@ import { toCheckpoint } from './ModelResolver.js';
 export class ComputeResolver {
   @Mutation(() => FmriImportReportType, {
     description:
-      'Imports an fMRI dataset from a manifest on the server (docs/fmri-manifest.md: NPY or NIfTI + mask). All-or-nothing: ' +
+      'Imports an fMRI dataset from a manifest (docs/fmri-manifest.md: NPY or NIfTI + mask): `upload:<id>/manifest.json` of an uploaded ' +
+      '.tar of the dataset folder, or a path inside the import roots; files the manifest names resolve against its folder and stay ' +
+      'inside the same upload or the roots. All-or-nothing: ' +
       'wrong shapes, NaN/Inf, transcripts longer than their runs, missing ROI files fail with IMPORT_FAILED listing every problem.',
   })
   async importFmri(@Ctx() ctx: Context, @Arg('manifest', () => String) manifest: string): Promise<FmriImportReportType> {
-    return importFmri(ctx.wh, manifest);
+    return importFmri(ctx.wh, manifest, ctx.files);
   }
 
-  @Mutation(() => FeatureImportReport, { description: 'Imports per-word features of one (model, step, layer) from an .npy file on the server.' })
+  @Mutation(() => FeatureImportReport, { description: 'Imports per-word features of one (model, step, layer) from an .npy file: an upload (`upload:<id>`) or a path inside the import roots.' })
   async importFeatures(@Ctx() ctx: Context, @Arg('input', () => ImportFeaturesInput) input: ImportFeaturesInput): Promise<FeatureImportReport> {
-    return importFeaturesNpy(ctx.wh, { modelId: input.model, step: input.step, layer: input.layer, datasetId: input.dataset, path: input.path });
+    return importFeaturesNpy(ctx.wh, { modelId: input.model, step: input.step, layer: input.layer, datasetId: input.dataset, path: input.path }, ctx.files);
   }
 
   @Mutation(() => ComputeReport, {
@@ -58,7 +60,8 @@ export class ComputeResolver {
       'decoder whose hidden states can be extracted (graph outputs, torch export names, a fused SkipLayerNormalization chain, or ' +
       '`layersManifest`), with its external-data files present; the tokenizer must load and fit the model’s embedding. Size and ' +
       'sha256 cover the graph and its external-data files; `duplicateOf` flags a step whose content equals another step’s. ' +
-      'Problems are listed per file (IMPORT_FAILED).',
+      'Problems are listed per file (IMPORT_FAILED). Files are uploads (`upload:<id>`, a .tar of a checkpoint folder unpacks) or paths ' +
+      'inside the import roots; external-data files must lie beside their graph.',
   })
   async registerCheckpointArtifacts(
     @Ctx() ctx: Context,
@@ -72,8 +75,8 @@ export class ComputeResolver {
     })
     layersManifest: string[] | null,
   ): Promise<Checkpoint[]> {
-    const all = [...(artifacts ?? []), ...(folder ? resolveCheckpointPaths([folder]) : [])];
-    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null, { layersManifest: layersManifest ?? undefined });
+    const all = [...(artifacts ?? []), ...(folder ? resolveCheckpointPaths([folder], ctx.files) : [])];
+    await registerCheckpointArtifacts(ctx.wh, model, all, tokenizer ?? null, { layersManifest: layersManifest ?? undefined }, ctx.files);
     const { rows } = await ctx.loaders.checkpoints({ limit: 100_000 }).load(model);
     return rows.filter((r) => all.some((a) => a.step === r.step)).map(toCheckpoint);
   }

@@ -1,3 +1,4 @@
+import { FileAccess } from '../services/fileAccess.js';
 import type { Scheduler } from '../services/jobs/Scheduler.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
@@ -39,6 +40,8 @@ export interface Context {
   readonly signal: AbortSignal;
   /** Gives the request more time before its deadline (fields that wait for a job). */
   readonly extendDeadline?: (ms: number) => void;
+  /** The files this request may name: inside the operator's import roots, or the caller's uploads (services/fileAccess.ts). */
+  readonly files: FileAccess;
 }
 
 export const ADMIN_PRINCIPAL: Principal = { role: 'admin', keyId: null, bucket: 'local' };
@@ -46,10 +49,12 @@ export const ADMIN_PRINCIPAL: Principal = { role: 'admin', keyId: null, bucket: 
 export function createContext(
   wh: Warehouse,
   limits: ApiLimits,
-  options: { principal?: Principal; exportDir?: string | null; scheduler?: Scheduler | null; signal?: AbortSignal; extendDeadline?: (ms: number) => void } = {},
+  options: { principal?: Principal; exportDir?: string | null; scheduler?: Scheduler | null; signal?: AbortSignal; extendDeadline?: (ms: number) => void; files?: FileAccess } = {},
 ): Context {
   return {
     wh, loaders: createLoaders(wh), limits, principal: options.principal ?? ADMIN_PRINCIPAL, exportDir: options.exportDir ?? null,
     scheduler: options.scheduler ?? null, signal: options.signal ?? new AbortController().signal, extendDeadline: options.extendDeadline,
+    // Without a configuration, no server-side path is readable.
+    files: options.files ?? FileAccess.confined([], null, null),
   };
 }

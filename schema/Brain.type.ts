@@ -153,7 +153,7 @@ export class FmriImportReportType implements FmriImportReport {
   replacedScores!: number;
 }
 
-@InputType({ description: 'Per-word features of one (model, step, layer) from an .npy file on the server (n_words × dim, words of all runs in run order).' })
+@InputType({ description: 'Per-word features of one (model, step, layer) from an .npy file (n_words × dim, words of all runs in run order): `path` is an upload (`upload:<id>`) or a path inside the import roots.' })
 export class ImportFeaturesInput {
   @Field(() => ID) model!: string;
   @Field(() => Int) step!: number;

@@ -28,7 +28,7 @@ export class BundleFile {
 @ObjectType({ simpleResolvers: true, description: 'An exported sharing bundle: Parquet files + manifest.json.' })
 export class ExportedBundle {
   @Field(() => ID) id!: string;
-  @Field(() => String, { description: 'Folder on the server.' }) folder!: string;
+  @Field(() => String, { description: 'The bundle’s folder name under the server’s export folder (the same as `id`).' }) folder!: string;
   @Field(() => String, { nullable: true, description: 'Download path of the .tar on this server (GET, with an API key when anonymous read is off).' })
   downloadPath!: string | null;
   @Field(() => Int) schemaVersion!: number;

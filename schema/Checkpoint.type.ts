@@ -18,7 +18,12 @@ export class Checkpoint implements CheckpointRow {
   @Field(() => Number, { nullable: true, description: 'step / final step of the model (0–1).' })
   fraction!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Where the checkpoint’s weights are (ONNX file or folder).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Where the checkpoint’s weights are, as a client may name them: the path inside its import root, `upload:<id>/<file>` for an upload, ' +
+      'else only the file name — never an absolute server path.',
+  })
   artifactUri!: string | null;
 
   @Field(() => String, {
@@ -48,7 +53,7 @@ export class ArtifactInputType implements ArtifactInput {
   @Field(() => Int)
   step!: number;
 
-  @Field(() => String, { description: 'An .onnx file on the server, or a folder holding one.' })
+  @Field(() => String, { description: 'An .onnx file, or a folder holding one: an upload (`upload:<id>`) or a path inside the import roots.' })
   path!: string;
 }
 
@@ -87,9 +92,9 @@ export class CheckpointInput implements CheckpointUpsert {
   @Field(() => SafeIntResolver, { nullable: true, description: 'Defaults to step × the model’s tokens per step.' })
   tokens?: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, deprecationReason: 'Refused (BAD_USER_INPUT): register ONNX files with registerCheckpointArtifacts, which opens and checks them.' })
   artifactUri?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, deprecationReason: 'Refused (BAD_USER_INPUT): registerCheckpointArtifacts computes the sha256.' })
   artifactSha256?: string;
 }

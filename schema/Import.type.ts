@@ -17,7 +17,7 @@ export class EvalDocumentInput implements EvalDocument {
   text?: string;
 }
 
-@InputType({ description: 'lm-evaluation-harness results to import: a server-side path (file or folder, recursive) and/or inline documents.' })
+@InputType({ description: 'lm-evaluation-harness results to import: inline documents, or a path (file or folder, recursive) — an upload (`upload:<id>`) or a path inside the import roots.' })
 export class ImportEvalsInput {
   @Field(() => String, { nullable: true })
   path?: string;

@@ -7,8 +7,9 @@
 //
 // Usage: node scripts/compile.mjs [--fix-non-null] [tsconfig …]   (default: tsconfig.json dashboard/tsconfig.json)
 //   --fix-non-null  deletes the assertions that assert nothing, then checks again.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -24,12 +25,23 @@ const host = {
   getNewLine: () => '\n',
 };
 
-/** `x!` whose x has no null or undefined in its type (any and unknown excepted: they say nothing). */
-function noOpAssertions(program) {
+/**
+ * `x!` whose x has no null or undefined in its type (any and unknown excepted: they say nothing).
+ * Files whose text `cacheFile` records as scanned clean are skipped.
+ */
+function noOpAssertions(program, cacheFile) {
   const checker = program.getTypeChecker();
+  const clean = existsSync(cacheFile) ? new Set(JSON.parse(readFileSync(cacheFile, 'utf8'))) : new Set();
+  const scannedClean = [];
   const found = [];
   for (const sf of program.getSourceFiles()) {
     if (sf.isDeclarationFile || sf.fileName.includes('/node_modules/')) continue;
+    const key = `${relative(root, sf.fileName)}:${createHash('sha256').update(sf.text).digest('hex').slice(0, 16)}`;
+    if (clean.has(key)) {
+      scannedClean.push(key);
+      continue;
+    }
+    const before = found.length;
     const visit = (node) => {
       if (ts.isNonNullExpression(node)) {
         const type = checker.getTypeAtLocation(node.expression);
@@ -39,7 +51,10 @@ function noOpAssertions(program) {
       ts.forEachChild(node, visit);
     };
     visit(sf);
+    if (found.length === before) scannedClean.push(key);
   }
+  mkdirSync(dirname(cacheFile), { recursive: true });
+  writeFileSync(cacheFile, JSON.stringify(scannedClean));
   return found;
 }
 
@@ -57,6 +72,11 @@ function removeAssertions(found) {
   console.log(`removed ${found.length} non-null assertions that asserted nothing, in ${byFile.size} files`);
 }
 
+/**
+ * One project, incrementally: the compiler's build info (dist/.tsbuildinfo-*) lets an unchanged
+ * file skip checking and emit, and the assertion scan skips files whose text it saw before
+ * without findings (a fresh clone, as CI is, checks everything).
+ */
 function compile(project) {
   const configPath = resolve(root, project);
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
@@ -65,10 +85,19 @@ function compile(project) {
       throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     },
   });
-  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...parsed.errors];
-  if (!parsed.options.noEmit) diagnostics.push(...program.emit().diagnostics);
-  const assertions = noOpAssertions(program);
+  const tag = project.replace(/[^\w]+/g, '-');
+  const options = { ...parsed.options, incremental: true, tsBuildInfoFile: join(root, 'dist', `.tsbuildinfo-${tag}`) };
+  const builder = ts.createIncrementalProgram({ rootNames: parsed.fileNames, options, projectReferences: parsed.projectReferences, configFileParsingDiagnostics: parsed.errors });
+  const diagnostics = [
+    ...builder.getConfigFileParsingDiagnostics(),
+    ...builder.getOptionsDiagnostics(),
+    ...builder.getGlobalDiagnostics(),
+    ...builder.getSyntacticDiagnostics(),
+    ...builder.getSemanticDiagnostics(),
+  ];
+  if (options.noEmit) builder.emitBuildInfo();
+  else diagnostics.push(...builder.emit().diagnostics);
+  const assertions = noOpAssertions(builder.getProgram(), join(root, 'dist', `.nonnull-${tag}.json`));
   return { diagnostics, assertions };
 }
 

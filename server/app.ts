@@ -23,6 +23,10 @@ import { availableParallelism } from 'node:os';
 import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
 import { cortexSchema } from './schema.js';
+import { FileAccess, importRoots } from '../services/fileAccess.js';
+import { UploadStore, type UploadOptions } from '../services/uploads.js';
+import { mountUploadRoutes } from './uploadRoutes.js';
+import { CortexError } from '../errors/CortexError.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -51,6 +55,10 @@ export interface ServerOptions {
   readonly deadlineMs?: number;
   /** Expensive queries executing at once (default: half the cores, at least 1); the others wait their turn. */
   readonly heavyConcurrency?: number;
+  /** Folders whose files mutations may read by path (absent or empty: server-side paths are refused). */
+  readonly importRoots?: readonly string[];
+  /** The staging folder of `POST /uploads` (absent: no uploads). */
+  readonly uploads?: UploadOptions;
 }
 
 /**
@@ -65,6 +73,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   const refusals = new RateLimiter();
   const schema = await cortexSchema();
   const log = options.log ?? ((e: unknown) => logger.error({ err: e }, 'internal error'));
+  const roots = importRoots(options.importRoots ?? []);
+  const uploads = options.uploads ? new UploadStore(options.uploads) : null;
   const apollo = new ApolloServer<Context>({
     schema,
     // The project's own shutdown (server/serve.ts) drains requests, requeues jobs and checkpoints
@@ -114,6 +124,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     }, express.static(exportDir, { index: false, dotfiles: 'deny' }));
   }
   if (options.scheduler) mountJobRoutes(app, wh, options.scheduler, options.auth);
+  if (uploads) app.use('/uploads', refusalLimiter(refusals, options.auth.refusedPerMinute ?? 120, metrics));
+  if (uploads) mountUploadRoutes(app, wh, uploads, options.auth, log);
   options.mount?.(app);
   const maxCostOfAll = Math.max(options.limits.maxCost, ...Object.values(options.auth.limits).map((l) => l.maxCost));
   app.use(
@@ -135,6 +147,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
         const scope = res.locals.scope as RequestScope;
         return createContext(wh, { ...options.limits, maxCost }, {
           principal, exportDir: options.exportDir, scheduler: options.scheduler, signal: scope.signal, extendDeadline: (ms) => scope.extendDeadline(ms),
+          files: FileAccess.confined(roots, uploads, principal.keyId),
         });
       },
     }),
@@ -146,7 +159,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
 
   const http = createServer(app);
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
     http.listen(options.port, options.host, resolve);
   });
   const { port } = http.address() as AddressInfo;
@@ -168,4 +181,12 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
       await apollo.stop();
     },
   };
+}
+
+/** A port in use or not allowed is the operator's mistake: a coded error saying what to change. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new CortexError('BAD_USER_INPUT', `port ${port} on ${host} is in use: stop what holds it or choose another (--port, 0 picks a free one)`, { field: 'port' });
+  if (error.code === 'EACCES') return new CortexError('BAD_USER_INPUT', `port ${port} on ${host} needs privileges this process lacks: choose a port above 1023 (--port)`, { field: 'port' });
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new CortexError('BAD_USER_INPUT', `cannot listen on ${host}: not an address of this machine (--host)`, { field: 'host' });
+  return error;
 }

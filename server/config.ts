@@ -2,7 +2,7 @@ import type { ApiLimits } from '../resolvers/context.js';
 import { isRole } from '../warehouse/apiKeysRepo.js';
 import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { DEFAULT_WAREHOUSE } from '../services/paths.js';
 import { DOCUMENT_LIMITS } from './limits.js';
 
@@ -22,17 +22,22 @@ export interface ServerConfig {
   readonly deadlineMs: number;
   /** Expensive queries (cost ≥ a tenth of the ceiling) executing at once; the others wait their turn. */
   readonly heavyConcurrency?: number;
+  /** Folders whose files mutations may read by path (none: server-side paths are refused). */
+  readonly importRoots: readonly string[];
+  /** The staging folder of `POST /uploads`, its per-upload size limit, per-key quota and expiry. */
+  readonly uploads: { readonly dir: string; readonly maxBytes: number; readonly quotaBytes: number; readonly ttlMs: number };
 }
 
 /** Defaults, overridden by environment variables, overridden by flags. */
 export function resolveConfig(
-  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'maxAliases' | 'maxTokens' | 'deadline' | 'anonymous', string>> = {},
+  flags: Partial<Record<'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'maxAliases' | 'maxTokens' | 'deadline' | 'anonymous', string>> & { importRoot?: readonly string[] } = {},
   env = process.env,
 ): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
   const int = (text: string, name: string, min: number, max: number) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) throw badInput(`${name} must be a whole number from ${min} to ${max} (got '${text}')`);
+    // Digits only: '1e3', '0x10' and ' 7' are refused rather than read as some number.
+    const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw badInput(`${name} must be a whole number from ${min} to ${max} (got '${text.slice(0, 40)}')`);
     return n;
   };
   const db = pick(flags.db, 'CORTEXQL_DB', DEFAULT_WAREHOUSE);
@@ -68,5 +73,13 @@ export function resolveConfig(
     redisUrl: env.CORTEXQL_REDIS_URL || env.REDIS_URL || null,
     deadlineMs: int(pick(flags.deadline, 'CORTEXQL_DEADLINE_SECONDS', '30'), 'deadline (seconds)', 1, 86_400) * 1000,
     ...(env.CORTEXQL_HEAVY_CONCURRENCY ? { heavyConcurrency: int(env.CORTEXQL_HEAVY_CONCURRENCY, 'heavy concurrency', 1, 1024) } : {}),
+    // Repeatable --import-root, else CORTEXQL_IMPORT_ROOTS (folders separated by ':'); none by default.
+    importRoots: flags.importRoot?.length ? [...flags.importRoot] : (env.CORTEXQL_IMPORT_ROOTS ?? '').split(delimiter).filter((d) => d.trim() !== ''),
+    uploads: {
+      dir: pick(undefined, 'CORTEXQL_UPLOAD_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'uploads')),
+      maxBytes: int(pick(undefined, 'CORTEXQL_MAX_UPLOAD_BYTES', String(2 ** 31)), 'max upload bytes', 1, 2 ** 50),
+      quotaBytes: int(pick(undefined, 'CORTEXQL_UPLOAD_QUOTA_BYTES', String(2 ** 33)), 'upload quota bytes', 1, 2 ** 52),
+      ttlMs: int(pick(undefined, 'CORTEXQL_UPLOAD_TTL_SECONDS', '3600'), 'upload TTL (seconds)', 1, 365 * 86_400) * 1000,
+    },
   };
 }

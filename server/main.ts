@@ -2,7 +2,7 @@
 /** `npm start`: the server on its defaults (flags and env as for `cortexql serve`). */
 import 'reflect-metadata';
 import { Command } from 'commander';
-import { isCortexError } from '../errors/CortexError.js';
+import { debugRequested, fatalMessage } from '../errors/fatalMessage.js';
 import { resolveConfig } from './config.js';
 import { serve } from './serve.js';
 
@@ -16,10 +16,19 @@ const opts = new Command('cortexql-server')
   .option('--max-tokens <n>')
   .option('--deadline <seconds>')
   .option('--anonymous <role>')
+  .option('--import-root <dir>', 'a folder mutations may read by path (repeatable)', (dir: string, all: string[]) => [...all, dir], [])
+  .option('--debug')
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [BAD_USER_INPUT]: ')) })
   .parse()
   .opts();
 
-serve(resolveConfig(opts)).catch((error: unknown) => {
-  console.error(isCortexError(error) ? `error [${error.code}]: ${error.message}` : error);
-  process.exit(isCortexError(error) ? 2 : 1);
-});
+const fail = (error: unknown) => {
+  const { text, exitCode } = fatalMessage(error, debugRequested());
+  console.error(text);
+  process.exit(exitCode);
+};
+try {
+  serve(resolveConfig(opts)).catch(fail);
+} catch (error) {
+  fail(error);
+}

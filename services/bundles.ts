@@ -1,22 +1,28 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { z } from 'zod';
-import { CortexError, importFailed, notFound, type Problem } from '../errors/CortexError.js';
+import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
+import { readFailure } from '../formats/fileSource.js';
+import { parseJsonText } from '../formats/validation.js';
+import { FileAccess, type Resolved } from './fileAccess.js';
+import { extractTar } from './safeTar.js';
 import {
   BUNDLE_TABLES,
   bundleTables,
   exportTableSlice,
   findConflicts,
   mergeStaged,
+  probeParquet,
   runsOfSlice,
   stageParquet,
   type BundleWhere,
   type Conflict,
   type StagedTable,
 } from '../warehouse/bundleRepo.js';
+import { checkStagedRows } from '../warehouse/bundleChecks.js';
 import { schemaVersion } from '../warehouse/migrations.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 import { CODE_VERSION } from './version.js';
@@ -100,39 +106,49 @@ export interface ImportBundleResult {
   readonly tables: { table: string; inserted: number; present: number }[];
 }
 
+/** What a bundle archive may unpack to (CORTEXQL_MAX_UPLOAD_BYTES raises it for the API's uploads too). */
+export const BUNDLE_LIMITS = { maxBytes: 64 * 2 ** 30, maxEntries: 10_000 } as const;
+
 /**
  * Imports a bundle (folder or .tar): verifies the format, schema version and every checksum,
- * then merges all tables in one transaction. Rows already present are skipped (idempotent);
- * a row whose key is present with different values is a conflict: the import reports them all
- * (IMPORT_CONFLICT) and writes nothing.
+ * validates every row (ids, steps, finite numbers, references between tables, the manifest's row
+ * counts: warehouse/bundleChecks.ts), then merges all tables in one transaction. Rows already
+ * present are skipped (idempotent); a row whose key is present with different values is a
+ * conflict: the import reports them all (IMPORT_CONFLICT) and writes nothing. A .tar is unpacked
+ * safely (services/safeTar.ts: links, absolute and `..` entries refuse the whole archive); the
+ * path goes through `files` (for the API: inside the import roots, or an upload).
  */
-export async function importBundle(wh: Warehouse, path: string): Promise<ImportBundleResult> {
-  if (!existsSync(path)) throw notFound('bundle', path);
-  let folder = path;
+export async function importBundle(wh: Warehouse, path: string, files: FileAccess = FileAccess.local()): Promise<ImportBundleResult> {
+  const top = files.resolve(path);
+  let folder = top;
   let scratch: string | null = null;
+  let access = files;
   try {
-    if (statSync(path).isFile()) {
+    if (top.kind === 'file') {
       scratch = mkdtempSync(join(tmpdir(), 'cortexql-bundle-'));
-      await tar.extract({ file: path, cwd: scratch, strict: true });
-      // A bundle .tar holds one folder (the bundle id) with manifest.json in it.
-      const entries = readdirSync(scratch, { withFileTypes: true });
-      const only = entries.length === 1 && entries[0].isDirectory() ? entries[0].name : null;
-      folder = only && !existsSync(join(scratch, 'manifest.json')) ? join(scratch, only) : scratch;
+      await extractTar(top.real, scratch, top.label, BUNDLE_LIMITS);
+      access = FileAccess.local();
+      folder = { real: scratch, ref: scratch, kind: 'folder', label: top.label };
     }
-    const manifest = await readManifest(folder);
-    return await mergeBundle(wh, folder, manifest);
+    // A bundle .tar holds one folder (the bundle id) with manifest.json in it.
+    const entries = access.list(folder);
+    if (!entries.some((e) => e.name === 'manifest.json') && entries.length === 1 && entries[0].kind === 'folder') folder = access.resolve(entries[0].ref, 'folder', entries[0].label);
+    const { manifest, paths } = await readManifest(access, folder);
+    return await mergeBundle(wh, paths, manifest);
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-async function readManifest(folder: string): Promise<BundleManifest> {
+/** The manifest, validated, and the real path of each file it lists (inside the bundle, checksums verified). */
+async function readManifest(files: FileAccess, folder: Resolved): Promise<{ manifest: BundleManifest; paths: Map<string, string> }> {
   const where = 'manifest.json';
+  const paths = new Map<string, string>();
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(join(folder, where), 'utf8'));
+    json = parseJsonText(files.read(files.child(folder, where).ref, 'json', where).toString('utf8'));
   } catch (error) {
-    throw importFailed([{ where, message: `missing or not valid JSON: ${(error as Error).message}` }]);
+    throw importFailed([{ where, message: `missing or not valid JSON: ${readFailure(error)}` }]);
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) throw importFailed(parsed.error.issues.map((i) => ({ where: `${where}: ${i.path.join('.')}`, message: i.message })));
@@ -141,28 +157,49 @@ async function readManifest(folder: string): Promise<BundleManifest> {
   if (m.schemaVersion !== schemaVersion()) {
     problems.push({ where: `${where}: schemaVersion`, message: `bundle has schema version ${m.schemaVersion}, this warehouse ${schemaVersion()}` });
   }
+  const tables = new Set<string>();
   for (const f of m.files) {
-    const file = join(folder, f.file);
-    if (!BUNDLE_TABLES.some((t) => t.table === f.table)) problems.push({ where: f.file, message: `unknown table '${f.table}'` });
-    else if (!existsSync(file) || basename(f.file) !== f.file) problems.push({ where: f.file, message: 'file not found in the bundle' });
-    else if ((await fileSha256(file)) !== f.sha256) problems.push({ where: f.file, message: 'sha256 does not match the manifest (corrupt or altered file)' });
+    if (tables.has(f.table)) problems.push({ where: f.file, message: `table '${f.table}' is listed twice` });
+    tables.add(f.table);
+    if (!BUNDLE_TABLES.some((t) => t.table === f.table)) {
+      problems.push({ where: f.file, message: `unknown table '${f.table}'` });
+      continue;
+    }
+    let real: string | null = null;
+    try {
+      if (basename(f.file) === f.file && f.file !== '..' && f.file !== '.') real = files.resolve(files.child(folder, f.file).ref, 'file', f.file).real;
+    } catch {
+      real = null;
+    }
+    if (real === null) problems.push({ where: f.file, message: 'file not found in the bundle' });
+    else if ((await fileSha256(real)) !== f.sha256) problems.push({ where: f.file, message: 'sha256 does not match the manifest (corrupt or altered file)' });
+    else paths.set(f.file, real);
   }
   if (problems.length) throw importFailed(problems);
-  return m;
+  return { manifest: m, paths };
 }
 
-async function mergeBundle(wh: Warehouse, folder: string, m: BundleManifest): Promise<ImportBundleResult> {
+async function mergeBundle(wh: Warehouse, paths: ReadonlyMap<string, string>, m: BundleManifest): Promise<ImportBundleResult> {
   const order = BUNDLE_TABLES.map((t) => t.table);
   const files = [...m.files].sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
+  const unreadable: Problem[] = [];
+  for (const f of files) {
+    const problem = await probeParquet(wh, paths.get(f.file)!);
+    if (problem) unreadable.push({ where: f.file, message: problem });
+  }
+  if (unreadable.length) throw importFailed(unreadable);
   return wh.write(async (tx) => {
     const staged: StagedTable[] = [];
     const problems: Problem[] = [];
     for (const f of files) {
       const spec = BUNDLE_TABLES.find((t) => t.table === f.table)!;
-      const { staged: s, problem } = await stageParquet(tx, spec, join(folder, f.file));
+      const { staged: s, problem } = await stageParquet(tx, spec, paths.get(f.file)!);
       if (problem) problems.push({ where: f.file, message: problem });
       staged.push(s);
     }
+    if (problems.length) throw importFailed(problems);
+    // Every row is checked (ids, steps, finite numbers, references, row counts) before anything merges.
+    await checkStagedRows(tx, staged.map((s, i) => ({ ...s, file: files[i].file, rows: files[i].rows })), problems);
     if (problems.length) throw importFailed(problems);
     const conflicts: Conflict[] = [];
     for (const s of staged) conflicts.push(...(await findConflicts(tx, s, 50 - conflicts.length)));

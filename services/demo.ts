@@ -22,22 +22,26 @@ export interface DemoReport {
  * Fills a warehouse with the demo: the real Pythia evaluations shipped in the repository, and
  * the simulated study (docs/simulated-study.md) run through the real pipeline — its ONNX
  * checkpoints registered, its fMRI and evals imported, then per checkpoint hidden states →
- * features → encoding models → brain scores, and internal metrics.
+ * features → encoding models → brain scores, and internal metrics. The study is written into
+ * `studyDir` at `scale`, or taken as already written (`study`).
  */
 export async function fillDemoWarehouse(
   wh: Warehouse,
-  options: { pythiaEvals: string; studyDir: string; scale?: number; onProgress?: DemoProgress },
+  options: { pythiaEvals: string; onProgress?: DemoProgress } & ({ studyDir: string; scale?: number } | { study: SimulatedStudy }),
 ): Promise<DemoReport> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
   const pythia = await importEvalsFromPath(wh, options.pythiaEvals, { onProgress: (d, t) => progress('Pythia evals', d, t) });
 
-  const study = await writeSimulatedStudy({
-    outDir: options.studyDir,
-    seed: 1,
-    scale: options.scale ?? 1,
-    onProgress: (p) => progress(`simulate ${p.stage}`, p.done, p.total),
-  });
+  const study =
+    'study' in options
+      ? options.study
+      : await writeSimulatedStudy({
+          outDir: options.studyDir,
+          seed: 1,
+          scale: options.scale ?? 1,
+          onProgress: (p) => progress(`simulate ${p.stage}`, p.done, p.total),
+        });
   const model = JSON.parse(readFileSync(join(study.dir, 'models', study.modelId, 'model.json'), 'utf8')) as {
     family: string; params: number; tokensPerStep: number; finalStep: number; config: { nLayers: number; dModel: number };
   };

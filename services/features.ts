@@ -1,12 +1,15 @@
 import { HiddenStateModel, extractWordFeatures, type ExtractOptions, type LayerWordFeatures } from '../compute/models/hiddenStates.js';
-import { tokenizerFromFile } from '../compute/models/gpt2Tokenizer.js';
 import { wordTokens } from '../compute/models/wordTokens.js';
 import type { LayerManifest } from '../compute/models/hiddenStateSurgery.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { MAX_FILE_BYTES, readRegularFile } from '../formats/fileSource.js';
+import { parseJsonText } from '../formats/validation.js';
 import { dirname, join } from 'node:path';
 import { decodeOnnxModel } from '../compute/onnx/onnxProto.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { datasetInfo, writeWordFeatureLayers } from '../warehouse/fmriRepo.js';
+import { loadTokenizer } from './checkpoints.js';
+import { FileAccess } from './fileAccess.js';
 import { checkpointArtifacts } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 
@@ -33,9 +36,8 @@ export interface FeatureReport {
 }
 
 function readJson(file: string): Record<string, unknown> | null {
-  if (!existsSync(file)) return null;
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    const v = parseJsonText(readRegularFile(file, MAX_FILE_BYTES.json).toString('utf8'));
     return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
   } catch {
     return null; // an unreadable config only costs the default window
@@ -73,8 +75,9 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
   if (!artifact?.artifactUri) throw notFound('checkpoint artifact', `${req.modelId}@${req.step}`);
   if (!artifact.tokenizerUri) throw badInput(`model '${req.modelId}' has no tokenizer registered (register checkpoints --tokenizer)`);
   const info = await datasetInfo(wh, req.datasetId);
-  const tokenizer = tokenizerFromFile(artifact.tokenizerUri);
-  const model = await HiddenStateModel.open(artifact.artifactUri, { manifest: req.layersManifest ?? artifact.layersManifest ?? undefined });
+  // Errors name the checkpoint, not the server path (they reach clients, and jobs' readers).
+  const { tokenizer } = loadTokenizer(FileAccess.local(), artifact.tokenizerUri, `the tokenizer of ${req.modelId}`);
+  const model = await HiddenStateModel.open(artifact.artifactUri, { manifest: req.layersManifest ?? artifact.layersManifest ?? undefined, label: `checkpoint ${req.modelId}@${req.step}` });
   const windowTokens = req.windowTokens ?? Math.min(128, maxPositions(artifact.artifactUri) ?? 128);
   const options: ExtractOptions = { windowTokens, strideTokens: req.strideTokens ?? Math.max(1, Math.floor(windowTokens / 2)), wordFeature: req.wordFeature ?? 'last', layers: req.layers };
   const perRun: LayerWordFeatures[][] = [];

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
+import { basename } from 'node:path';
+import { badInput, CortexError, importFailed, type Problem } from '../errors/CortexError.js';
+import { readFailure } from '../formats/fileSource.js';
+import { Checks, plain, shown } from '../formats/validation.js';
+import { FileAccess, type Resolved } from './fileAccess.js';
 import { lookupModel, modelIdFor, unknownModel } from './catalog.js';
 import { parsePythonJson } from '../formats/lmEvalJson.js';
 import { parseLmEvalResults, type EvalScore, type ParsedEvalFile } from '../formats/lmEvalResults.js';
@@ -49,39 +51,55 @@ export interface EvalConflict {
   readonly stderrs: readonly [number | null, number | null];
 }
 
-/** All `.json` files under `path` (or `path` itself), sorted so imports are deterministic. */
-export function collectJsonFiles(path: string): string[] {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new CortexError('NOT_FOUND', `path '${path}' does not exist`, { path });
-  }
-  if (stat.isFile()) return [path];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.json')) out.push(full);
-    }
-  };
-  walk(path);
-  return out.sort();
+/** Files a folder import reads at most (a bigger tree is more likely a wrong path than a study). */
+const MAX_FILES = 100_000;
+
+/** An eval file found by a path import: its ref (for FileAccess) and the name used in problems and as the score's source. */
+export interface EvalFileRef {
+  readonly ref: string;
+  readonly name: string;
 }
 
-/** Reads files (each with the sha256 of its bytes), collecting every problem instead of stopping at the first. */
+/**
+ * All `.json` files under `path` (or `path` itself), sorted so imports are deterministic. Paths go
+ * through `files`: for the API, they must lie inside the import roots (services/fileAccess.ts);
+ * entries that are links out of the roots, FIFOs or devices are left out of a folder walk.
+ */
+export function collectJsonFiles(path: string, files: FileAccess = FileAccess.local()): EvalFileRef[] {
+  const top = files.resolve(path);
+  if (top.kind === 'file') return [{ ref: path, name: basename(top.real) }];
+  const out: EvalFileRef[] = [];
+  const walk = (dir: Resolved, prefix: string, depth: number) => {
+    for (const entry of files.list(dir)) {
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.kind === 'folder' && depth < 32) walk(files.resolve(entry.ref, 'folder'), name, depth + 1);
+      else if (entry.kind === 'file' && entry.name.endsWith('.json')) out.push({ ref: entry.ref, name });
+      if (out.length > MAX_FILES) throw badInput(`${shown(path)} holds more than ${MAX_FILES} .json files; import a smaller folder`, { field: 'path' });
+    }
+  };
+  walk(top, '', 0);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Reads files (each with the sha256 of its bytes), collecting every problem instead of stopping at
+ * the first. Parsing waits for importEvalDocuments (Python's NaN / Infinity literals are read there).
+ */
 export function readEvalDocuments(
-  paths: readonly string[],
-  root: string,
+  refs: readonly EvalFileRef[],
   problems: Problem[],
   onProgress?: (done: number, total: number) => void,
+  files: FileAccess = FileAccess.local(),
 ): EvalDocument[] {
   const docs: EvalDocument[] = [];
-  for (const [i, path] of paths.entries()) {
-    onProgress?.(i, paths.length);
-    const bytes = readFileSync(path);
-    docs.push({ fileName: relative(root, path) || path, text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') });
+  for (const [i, { ref, name }] of refs.entries()) {
+    onProgress?.(i, refs.length);
+    try {
+      const bytes = files.read(ref, 'json');
+      docs.push({ fileName: name, text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') });
+    } catch (error) {
+      problems.push({ where: name, message: readFailure(error) });
+    }
   }
   return docs;
 }
@@ -107,14 +125,25 @@ export async function importEvalDocuments(
   problems: Problem[] = [],
 ): Promise<ImportReport> {
   const files: ResolvedFile[] = [];
-  for (const doc of docs) {
+  const checks = new Checks(problems);
+  // Overrides are checked once, as the fields of the call (`model`, `step`).
+  if (options.model !== undefined) checks.id('model', options.model);
+  if (options.step !== undefined) checks.step('step', options.step);
+  for (const [i, doc] of docs.entries()) {
+    if (!checks.text(`documents.${i}.fileName`, doc.fileName, 1000)) continue;
     const content = documentContent(doc, problems);
     if (content === undefined) continue;
     const parsed = parseLmEvalResults(content, doc.fileName, problems);
     if (!parsed) continue;
     const modelId = resolveModel(parsed, options, problems);
     const step = resolveStep(parsed, options, problems);
-    if (modelId !== null && step !== null) files.push({ parsed, sha256: doc.sha256 ?? sha256Of(doc), modelId, step });
+    const ok = [
+      modelId === null || options.model !== undefined || checks.id(`${doc.fileName}: model`, modelId),
+      step === null || options.step !== undefined || checks.step(`${doc.fileName}: step`, step),
+      ...[...new Set(parsed.scores.map((s) => s.task))].map((task) => checks.name(`${doc.fileName}: results.${plain(task)}`, task)),
+      ...[...new Map(parsed.scores.map((s) => [JSON.stringify([s.task, s.metric]), s])).values()].map((s) => checks.name(`${doc.fileName}: results.${plain(s.task)}.${plain(s.metric)}`, s.metric)),
+    ].every(Boolean);
+    if (ok && modelId !== null && step !== null) files.push({ parsed, sha256: doc.sha256 ?? sha256Of(doc), modelId, step });
   }
   if (docs.length === 0) problems.push({ where: '(input)', message: 'no eval files found' });
   if (problems.length > 0) throw importFailed(problems);
@@ -149,12 +178,11 @@ export async function importEvalDocuments(
   };
 }
 
-/** Imports a file or a folder (recursively). */
-export async function importEvalsFromPath(wh: Warehouse, path: string, options: ImportEvalsOptions = {}): Promise<ImportReport> {
-  const files = collectJsonFiles(path);
+/** Imports a file or a folder (recursively); for the API, `files` confines the path to the import roots. */
+export async function importEvalsFromPath(wh: Warehouse, path: string, options: ImportEvalsOptions = {}, files: FileAccess = FileAccess.local()): Promise<ImportReport> {
+  const refs = collectJsonFiles(path, files);
   const problems: Problem[] = [];
-  const root = statSync(path).isFile() ? join(path, '..') : path;
-  const docs = readEvalDocuments(files, root, problems, options.onProgress);
+  const docs = readEvalDocuments(refs, problems, options.onProgress, files);
   return importEvalDocuments(wh, docs, options, problems);
 }
 
@@ -179,7 +207,7 @@ function resolveModel(file: ParsedEvalFile, options: ImportEvalsOptions, problem
   if (options.model !== undefined) return options.model;
   const named = file.model;
   if (!named) {
-    const backend = file.provenance.backend ? ` (config.model '${short(file.provenance.backend)}' is the harness backend, not a model)` : '';
+    const backend = file.provenance.backend ? ` (config.model ${shown(file.provenance.backend)} is the harness backend, not a model)` : '';
     problems.push({ where: `${file.file}: model_name`, message: `names no model: neither model_name nor config.model_args pretrained/model/path is set${backend}; pass --model` });
     return null;
   }
@@ -190,16 +218,12 @@ function resolveModel(file: ParsedEvalFile, options: ImportEvalsOptions, problem
   return modelIdFor(named.name);
 }
 
-/** The step of a file: the explicit one, else from its revision, else from its name. */
+/** The step of a file: the explicit one, else from its revision, else from its name (each checked against the step rule by the caller or by stepInName). */
 function resolveStep(file: ParsedEvalFile, options: ImportEvalsOptions, problems: Problem[]): number | null {
   const step = options.step ?? file.step?.value ?? null;
   if (step === null) {
-    const why = file.revision ? `its revision '${short(file.revision)}' names no step` : 'it names no revision';
+    const why = file.revision ? `its revision ${shown(file.revision)} names no step` : 'it names no revision';
     problems.push({ where: `${file.file}: config.model_args.revision`, message: `no training step: ${why}, and the file name has no step<N>; pass --step` });
-    return null;
-  }
-  if (!Number.isInteger(step) || step < 0) {
-    problems.push({ where: file.file, message: `step must be a whole number >= 0 (${step})` });
     return null;
   }
   return step;
@@ -242,8 +266,4 @@ function checkConflicts(files: readonly ResolvedFile[]): { file: ResolvedFile; s
     );
   }
   return [...cells.values()];
-}
-
-function short(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -1,4 +1,5 @@
-import { badInput, notFound } from '../errors/CortexError.js';
+import { badInput, notFound, type CortexError, type Problem } from '../errors/CortexError.js';
+import { Checks, MAX_LAYER, MAX_STEP } from '../formats/validation.js';
 import { familyFacts, lookupModel, unknownModel, type ModelFacts } from './catalog.js';
 import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointUpsert, type ModelRow } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
@@ -12,16 +13,17 @@ export type ModelRegistration = Partial<Omit<ModelFacts, 'aliases' | 'modelId'>>
  * per step re-derives every checkpoint's token count. Every bad field is reported at once.
  */
 export async function registerModel(wh: Warehouse, input: ModelRegistration): Promise<ModelRow> {
-  const problems: { field: string; message: string }[] = [];
-  if (!/^[\w.\-/]{1,200}$/.test(input.modelId)) {
-    problems.push({ field: 'id', message: `model id '${input.modelId}' must be 1–200 letters, digits, '.', '-', '_' or '/'` });
-  }
-  for (const field of ['params', 'nLayers', 'hiddenSize', 'tokensPerStep', 'finalStep'] as const) {
+  const checks = new Checks();
+  checks.id('id', input.modelId);
+  for (const [field, max] of [['params', Number.MAX_SAFE_INTEGER], ['nLayers', MAX_LAYER], ['hiddenSize', 2 ** 31 - 1], ['tokensPerStep', Number.MAX_SAFE_INTEGER], ['finalStep', MAX_STEP]] as const) {
     const v = input[field];
-    if (v !== undefined && v !== null && (!Number.isInteger(v) || v <= 0)) problems.push({ field, message: `${field} must be a positive whole number (got ${v})` });
+    if (v !== undefined && v !== null) checks.int(field, v, 1, max);
   }
-  if (problems.length === 1) throw badInput(problems[0].message, { field: problems[0].field });
-  if (problems.length > 1) throw badInput(`invalid model registration: ${problems.map((p) => p.message).join('; ')}`, { problems });
+  for (const field of ['family', 'source', 'description'] as const) {
+    const v = input[field];
+    if (v !== undefined && v !== null) checks.text(field, v, field === 'description' ? 2000 : 500);
+  }
+  if (!checks.ok) throw invalid('model registration', checks.problems);
   const [stored] = await modelsByIds(wh, [input.modelId]);
   const base: ModelFacts = lookupModel(input.modelId) ?? unknownModel(input.modelId);
   // A family given here lends its facts (Pythia: tokens per step, final step, sizes) to any id.
@@ -48,14 +50,33 @@ export async function registerModel(wh: Warehouse, input: ModelRegistration): Pr
   return (await modelsByIds(wh, [input.modelId]))[0];
 }
 
-/** Registers (or updates) checkpoints of an existing model, all or none. */
+/**
+ * Registers (or updates) checkpoints of an existing model, all or none. Steps follow the step rule
+ * and appear once; artifacts are not taken here — registerCheckpointArtifacts opens and checks
+ * the files (a bare artifact URI would be opened later, unchecked, by feature extraction).
+ */
 export async function registerCheckpoints(wh: Warehouse, modelId: string, checkpoints: readonly CheckpointUpsert[]): Promise<number> {
+  const checks = new Checks();
+  checks.id('model', modelId);
+  checkpoints.forEach((c, i) => {
+    checks.step(`checkpoints.${i}.step`, c.step);
+    if (c.tokens !== undefined && c.tokens !== null) checks.int(`checkpoints.${i}.tokens`, c.tokens, 0, Number.MAX_SAFE_INTEGER);
+    if (c.artifactUri != null || c.artifactSha256 != null) {
+      checks.problems.push({ where: `checkpoints.${i}`, message: 'artifactUri and artifactSha256 are not taken here: register ONNX files with registerCheckpointArtifacts (cortexql register checkpoints --onnx), which opens and checks them' });
+    }
+  });
+  checks.unique('checkpoints', checkpoints.map((c) => c.step), 'step');
+  if (!checks.ok) throw invalid('checkpoints', checks.problems);
   const [model] = await modelsByIds(wh, [modelId]);
   if (!model) throw notFound('model', modelId);
-  const bad = checkpoints.filter((c) => !Number.isInteger(c.step) || c.step < 0);
-  if (bad.length) throw badInput(`steps must be whole numbers >= 0 (got ${bad.map((c) => c.step).join(', ')})`, { field: 'step' });
   await wh.write(async (tx) => {
     for (const c of checkpoints) await upsertCheckpoint(tx, modelId, c);
   });
   return checkpoints.length;
+}
+
+/** BAD_USER_INPUT listing every problem of a call's arguments (`problems`, as imports do). */
+function invalid(what: string, problems: readonly Problem[]): CortexError<'BAD_USER_INPUT'> {
+  const text = problems.map((p) => `${p.where}: ${p.message}`).join('; ');
+  return badInput(problems.length === 1 ? text : `invalid ${what}: ${text}`, { field: problems[0].where.split(/[.:]/)[0], problems, problemCount: problems.length });
 }

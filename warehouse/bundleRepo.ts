@@ -74,14 +74,27 @@ export interface StagedTable {
   readonly staged: string;
 }
 
-/** Loads a bundle file into a temporary table; reports columns that differ from the warehouse table's. */
+/**
+ * Whether DuckDB can read `file` as Parquet: a problem to report, or null. Asked before the
+ * merge's transaction, where a failed statement would abort the whole transaction.
+ */
+export async function probeParquet(wh: Warehouse, file: string): Promise<string | null> {
+  try {
+    await wh.all(`SELECT * FROM read_parquet(${literal(file)}) LIMIT 0`, [], { cache: false });
+    return null;
+  } catch {
+    return 'not a readable Parquet file (corrupt, truncated or another format)';
+  }
+}
+
+/** Loads a bundle file into a temporary table; reports columns whose names or types differ from the warehouse table's (nothing is cast silently). */
 export async function stageParquet(tx: WriteTx, spec: TableSpec, file: string): Promise<{ staged: StagedTable; problem: string | null }> {
   const staged = `bundle_${spec.table}`;
   await tx.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_parquet(${literal(file)})`);
-  const columns = async (table: string, schema: string) =>
-    (await tx.all<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = ? ORDER BY ordinal_position`, [table, schema])).map((r) => r.c).join(', ');
-  const [have, want] = [await columns(staged, 'main'), await columns(spec.table, 'main')];
-  return { staged: { spec, staged }, problem: have === want ? null : `columns (${have}) do not match table ${spec.table} (${want})` };
+  const columns = async (table: string) =>
+    (await tx.all<{ c: string }>(`SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position`, [table])).map((r) => r.c).join(', ');
+  const [have, want] = [await columns(staged), await columns(spec.table)];
+  return { staged: { spec, staged }, problem: have === want ? null : `columns (${have.slice(0, 500)}) do not match table ${spec.table} (${want})` };
 }
 
 export interface Conflict {

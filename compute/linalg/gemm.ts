@@ -253,11 +253,14 @@ let defaultEngine: Promise<GemmEngine> | undefined;
 
 /**
  * The process-wide engine, created on first use: CPU unless CORTEXQL_GEMM_PROVIDERS lists others
- * to try first (e.g. "cuda,cpu" where onnxruntime-node was installed with CUDA).
+ * to try first (e.g. "cuda,cpu" where onnxruntime-node was installed with CUDA), with
+ * CORTEXQL_GEMM_THREADS intra-op threads (default: one per core; fewer where several processes
+ * share the cores, as parallel test files or workers do).
  */
 export function defaultGemmEngine(): Promise<GemmEngine> {
   const providers = process.env.CORTEXQL_GEMM_PROVIDERS?.split(',').map((p) => p.trim()).filter(Boolean);
-  defaultEngine ??= GemmEngine.create(providers?.length ? { providers } : {}).catch((e: unknown) => {
+  const threads = process.env.CORTEXQL_GEMM_THREADS ? Number(process.env.CORTEXQL_GEMM_THREADS) : undefined;
+  defaultEngine ??= GemmEngine.create({ ...(providers?.length ? { providers } : {}), ...(threads !== undefined ? { threads } : {}) }).catch((e: unknown) => {
     defaultEngine = undefined;
     throw e;
   });

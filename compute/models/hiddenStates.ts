@@ -67,7 +67,7 @@ export class HiddenStateModel {
       try {
         bytes = await readFile(source);
       } catch (e) {
-        throw badInput(`cannot read ONNX model ${source}: ${e instanceof Error ? e.message : String(e)}`, { file: source });
+        throw badInput(`cannot read ONNX model ${label}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, { file: label });
       }
     } else {
       bytes = source;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { CortexError, type ErrorCode } from '../../errors/CortexError.js';
+import { CortexError } from '../../errors/CortexError.js';
+import type { ErrorCode } from '../../errors/errorCodes.js';
 import { workerScript } from '../workerScript.js';
 import type { CpuOutcome, CpuResults, CpuTask } from './cpuWorker.js';
 

@@ -13,7 +13,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
   let synth: SyntheticFmri;
   const tmp = tempDir();
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false });
+    t = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
     synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { noise: 0 });
     await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
   });

@@ -23,8 +23,8 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
   let exported: { id: string; files: { table: string; file: string; rows: number }[]; downloadPath: string; schemaVersion: number; runs: number };
 
   beforeAll(async () => {
-    a = await startTestServer();
-    b = await startTestServer({ withPythia: false });
+    a = await startTestServer({ importRoots: [tmp.dir] });
+    b = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
     const synth = writeSyntheticFmri(join(tmp.dir, 'synth'));
     await a.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
     await a.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });

@@ -13,7 +13,7 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
   const tmp = tempDir();
   const dir = join(tmp.dir, 'ckpts');
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false, scheduler: true });
+    t = await startTestServer({ withPythia: false, scheduler: true, importRoots: [tmp.dir] });
     mkdirSync(join(dir, 'step-300'), { recursive: true });
     const tokenizer = gpt2TokenizerJson({ merges: 500 });
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
@@ -43,11 +43,11 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
   it('refuses missing and broken files at registration, naming each, writing nothing', async () => {
     writeFileSync(join(tmp.dir, 'broken.onnx'), 'not a model');
     const missing = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 5, path: $p }]) { step } }`, { p: join(tmp.dir, 'nope.onnx') });
-    expect(missing.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: 'file not found' }] });
+    expect(missing.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nope.onnx'), message: expect.stringMatching(/^is not a file or folder inside the import roots/) }] });
     const broken = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 6, path: $p }]) { step } }`, { p: join(tmp.dir, 'broken.onnx') });
     expect(broken.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'broken.onnx'), message: expect.stringMatching(/broken\.onnx is not an ONNX model/) }] });
     const noSteps = await t.gql(`mutation($f: String!) { registerCheckpointArtifacts(model: "mini", folder: $f) { step } }`, { f: join(tmp.dir, 'nowhere') });
-    expect(noSteps.body.errors?.[0].extensions).toMatchObject({ code: 'IMPORT_FAILED', problems: [{ where: join(tmp.dir, 'nowhere'), message: 'file not found' }] });
+    expect(noSteps.body.errors?.[0].extensions).toMatchObject({ code: 'PATH_NOT_ALLOWED', path: JSON.stringify(join(tmp.dir, 'nowhere')) });
     expect(await t.wh.all("SELECT step FROM checkpoints WHERE model_id = 'mini' AND step IN (5, 6)", [], { cache: false })).toEqual([]);
     await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: writeSyntheticFmri(join(tmp.dir, 'synth')).manifest });
   });

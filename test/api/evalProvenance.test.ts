@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, pythonRequirement } from '../helpers/requirements.js';
@@ -20,7 +20,7 @@ describeWith(pythonRequirement(PYTHON, 'json'), 'eval provenance, groups as file
   let t: TestServer;
   const tmp = tempDir();
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false });
+    t = await startTestServer({ withPythia: false, importRoots: [FIXTURES, tmp.dir] });
     const imp = (path: string, extra = '') => t.gql(`mutation($p: String!) { importEvals(input: { path: $p${extra} }) { models nullValues } }`, { p: path });
     expect((await imp(join(FIXTURES, 'v0.3'))).body.errors).toBeUndefined();
     expect((await imp(QWEN_DIR, ', step: 1')).body.errors).toBeUndefined();
@@ -154,12 +154,14 @@ json.dump(d, open(sys.argv[2], "w"))
   });
 
   it('exports each file\'s provenance in a bundle, and another warehouse answers the same provenance after importing it', async () => {
-    const b = await startTestServer({ withPythia: false });
+    const b = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
     try {
       const { body } = await t.gql(`mutation { exportBundle(where: { models: ["Qwen2.5-1.5B"] }) { id files { table rows } } }`);
       expect(body.errors).toBeUndefined();
       expect(body.data.exportBundle.files).toContainEqual({ table: 'eval_sources', rows: 1 });
-      const folder = join(t.wh.path, '..', 'exports', body.data.exportBundle.id);
+      // Server-side paths lie inside the import roots: the bundle is copied there, as an operator would.
+      const folder = join(tmp.dir, 'bundle-copy');
+      cpSync(join(t.wh.path, '..', 'exports', body.data.exportBundle.id), folder, { recursive: true });
       expect((await b.gql(`mutation($p: String!) { importBundle(path: $p) { id } }`, { p: folder })).body.errors).toBeUndefined();
       const q = `{ model(id: "Qwen2.5-1.5B") { checkpoints(first: 1) { nodes { taskScore(task: "mmlu") { value source nTasks groupSubtasks
         provenance { sha256 file modelArgs tasks(names: ["mmlu"]) { nShot subtasks } } } } } } }`;

@@ -12,7 +12,7 @@ describe('lazy computation of missing cells', () => {
   let t: TestServer;
   const tmp = tempDir();
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false, scheduler: true });
+    t = await startTestServer({ withPythia: false, scheduler: true, importRoots: [tmp.dir] });
     const synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { voxels: 60 });
     await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 300 }) { id } }`);
     await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
@@ -91,8 +91,8 @@ describe('lazy computation of missing cells', () => {
 
 describe('failed jobs', () => {
   it('stay FAILED until a retry is asked for', async () => {
-    const t = await startTestServer({ withPythia: false, scheduler: true });
     const tmp = tempDir();
+    const t = await startTestServer({ withPythia: false, scheduler: true, importRoots: [tmp.dir] });
     try {
       const synth = writeSyntheticFmri(join(tmp.dir, 'synth'));
       await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);

@@ -9,15 +9,17 @@ const IMPORT = `mutation($input: ImportEvalsInput!) { importEvals(input: $input)
 describe('mutations: import evals, register models and checkpoints', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false });
+    // The shipped evals folder is this server's import root: mutations name files inside it.
+    t = await startTestServer({ withPythia: false, importRoots: [PYTHIA_EVALS] });
   });
   afterAll(() => t.close());
 
-  it('imports a server-side folder, and again without duplicating', async () => {
-    const path = join(PYTHIA_EVALS, 'pythia-160m');
+  it('imports a server-side folder inside an import root (relative to it, or absolute), and again without duplicating', async () => {
+    const path = 'pythia-160m';
     const first = await t.gql(IMPORT, { input: { path } });
     expect(first.body.data.importEvals).toEqual({ files: 27, scores: 27 * 172, models: ['pythia-160m'], checkpoints: 27 });
-    await t.gql(IMPORT, { input: { path } });
+    const again = await t.gql(IMPORT, { input: { path: join(PYTHIA_EVALS, path) } });
+    expect(again.body.data.importEvals.scores).toBe(27 * 172);
     expect(await t.wh.all('SELECT count(*) AS n FROM task_scores')).toEqual([{ n: 27 * 172 }]);
   });
 
@@ -57,26 +59,34 @@ describe('mutations: import evals, register models and checkpoints', () => {
   it('fills a known model’s facts from the catalog and registers checkpoints', async () => {
     const reg = await t.gql(`mutation { registerModel(input: { id: "pythia-2.8b" }) { id params nLayers hiddenSize tokensPerStep } }`);
     expect(reg.body.data.registerModel).toEqual({ id: 'pythia-2.8b', params: 2_775_208_960, nLayers: 32, hiddenSize: 2560, tokensPerStep: 2_097_152 });
-    const cps = await t.gql(`mutation { registerCheckpoints(model: "pythia-2.8b", checkpoints: [{ step: 0 }, { step: 1000, artifactUri: "/models/p28/step1000.onnx" }]) }`);
+    const cps = await t.gql(`mutation { registerCheckpoints(model: "pythia-2.8b", checkpoints: [{ step: 0 }, { step: 1000 }]) }`);
     expect(cps.body.data.registerCheckpoints).toBe(2);
     const q = await t.gql(`{ model(id: "pythia-2.8b") { checkpoints(first: 5) { nodes { step tokens artifactUri } } } }`);
     expect(q.body.data.model.checkpoints.nodes).toEqual([
       { step: 0, tokens: 0, artifactUri: null },
-      { step: 1000, tokens: 1000 * 2_097_152, artifactUri: '/models/p28/step1000.onnx' },
+      { step: 1000, tokens: 1000 * 2_097_152, artifactUri: null },
     ]);
+    // An unchecked artifact URI would be opened later by extraction: files go through registerCheckpointArtifacts.
+    const uri = await t.gql(`mutation { registerCheckpoints(model: "pythia-2.8b", checkpoints: [{ step: 2000, artifactUri: "/etc/passwd" }]) }`);
+    expect(uri.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ where: 'checkpoints.0', message: expect.stringMatching(/registerCheckpointArtifacts/) }] });
   });
 
   it('rejects registrations that break the rules', async () => {
     const unknown = await t.gql(`mutation { registerCheckpoints(model: "nope", checkpoints: [{ step: 1 }]) }`);
     expect(unknown.body.errors?.[0]).toMatchObject({ message: "model 'nope' does not exist", extensions: { code: 'NOT_FOUND' } });
-    const negative = await t.gql(`mutation { registerCheckpoints(model: "pythia-2.8b", checkpoints: [{ step: -5 }]) }`);
-    expect(negative.body.errors?.[0]).toMatchObject({ message: 'steps must be whole numbers >= 0 (got -5)', extensions: { code: 'BAD_USER_INPUT' } });
+    const negative = await t.gql(`mutation { registerCheckpoints(model: "pythia-2.8b", checkpoints: [{ step: -5 }, { step: 7 }, { step: 7 }]) }`);
+    expect(negative.body.errors?.[0]).toMatchObject({
+      message: 'invalid checkpoints: checkpoints.0.step: must be an integer from 0 to 2147483647 (got -5); checkpoints: step "7" appears more than once',
+      extensions: { code: 'BAD_USER_INPUT', problemCount: 2 },
+    });
     const badId = await t.gql(`mutation { registerModel(input: { id: "bad id!" }) { id } }`);
     expect(badId.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     const badFields = await t.gql(`mutation { registerModel(input: { id: "bad id!", nLayers: 0, finalStep: -1 }) { id } }`);
     expect(badFields.body.errors?.[0]).toMatchObject({
-      message: "invalid model registration: model id 'bad id!' must be 1–200 letters, digits, '.', '-', '_' or '/'; nLayers must be a positive whole number (got 0); finalStep must be a positive whole number (got -1)",
-      extensions: { code: 'BAD_USER_INPUT', problems: [{ field: 'id' }, { field: 'nLayers' }, { field: 'finalStep' }] },
+      message:
+        'invalid model registration: id: "bad id!" may only hold letters A–Z a–z, digits, \'.\', \'_\', \'-\' and \'/\'; ' +
+        'nLayers: must be an integer from 1 to 32767 (got 0); finalStep: must be an integer from 1 to 2147483647 (got -1)',
+      extensions: { code: 'BAD_USER_INPUT', problems: [{ where: 'id' }, { where: 'nLayers' }, { where: 'finalStep' }] },
     });
   });
 });

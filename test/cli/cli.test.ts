@@ -34,7 +34,7 @@ describe('the cortexql command (the built CLI, as `npm run cli` runs it)', () =>
 
   itWith(BUILT, 'exits 2 with the error code on bad input, and prints the checked-in schema', async () => {
     const bad = await cortexql('register', 'model', 'bad id!').then(() => null, (e: { code: number; stderr: string }) => e);
-    expect(bad).toMatchObject({ code: 2, stderr: "error [BAD_USER_INPUT]: model id 'bad id!' must be 1–200 letters, digits, '.', '-', '_' or '/'\n" });
+    expect(bad).toMatchObject({ code: 2, stderr: 'error [BAD_USER_INPUT]: id: "bad id!" may only hold letters A–Z a–z, digits, \'.\', \'_\', \'-\' and \'/\'\n' });
     expect((await cortexql('schema')).stdout).toBe(readFileSync(join(PACKAGE_ROOT, 'schema.graphql'), 'utf8'));
   });
 });

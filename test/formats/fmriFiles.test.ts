@@ -62,12 +62,12 @@ describeWith(WRITERS, 'fMRI files written by nibabel and h5py read as nibabel an
 
   it('reads HDF5 datasets h5py wrote: float32, big-endian gzip float64, another dataset name; says which datasets a file has', async () => {
     for (const [name, dataset] of [['story1.hf5', 'data'], ['story2.hf5', 'data'], ['story3.hf5', 'resp']] as const) {
-      const m = await readHdf5Matrix(join(tmp.dir, 'UTS01', name), dataset);
+      const m = await readHdf5Matrix(readFileSync(join(tmp.dir, 'UTS01', name)), dataset);
       expect(m.shape).toEqual([NT, 5]);
       expect(Array.from(m.values)).toEqual(expected.runs[`UTS01/${name}`].raw.flat());
     }
-    await expect(readHdf5Matrix(join(tmp.dir, 'UTS01', 'story3.hf5'), 'data')).rejects.toThrow("no dataset 'data' (datasets here: resp)");
-    await expect(readHdf5Matrix(join(tmp.dir, 'expected.json'), 'data')).rejects.toThrow('not an HDF5 file');
+    await expect(readHdf5Matrix(readFileSync(join(tmp.dir, 'UTS01', 'story3.hf5')), 'data')).rejects.toThrow("no dataset 'data' (datasets here: resp)");
+    await expect(readHdf5Matrix(readFileSync(join(tmp.dir, 'expected.json')), 'data')).rejects.toThrow('not an HDF5 file');
   });
 
   const transcript = { words: [{ word: 'so', onset: 0.5, offset: 1 }, { word: 'it', onset: 3, offset: 3.5 }] };

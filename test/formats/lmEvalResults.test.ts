@@ -128,6 +128,18 @@ describe('Python-written JSON (formats/lmEvalJson.ts)', () => {
     expect(parsePythonJson('{"s": "\\u0000NaN", "v": NaN}')).toEqual({ ok: true, value: { s: '\u0000NaN', v: NaN } });
   });
 
+  it('refuses a number too large for a double (Python writes Infinity), with or without literals elsewhere; 1e308 is a number', () => {
+    const refused = { ok: false, message: 'not valid JSON: a number is too large for a double (Python writes Infinity for infinity)' };
+    expect(parsePythonJson('{"acc": 1e400}')).toEqual(refused);
+    expect(parsePythonJson('{"acc": -1E+999, "b": NaN}')).toEqual(refused);
+    expect(parsePythonJson('{"acc": 1e308, "s": "1e400"}')).toEqual({ ok: true, value: { acc: 1e308, s: '1e400' } });
+  });
+
+  it('says a file cut short or empty is so', () => {
+    expect(parsePythonJson('{"results": {"piqa": {"acc": 0.5,')).toEqual({ ok: false, message: 'not valid JSON (it ends too early: truncated?)' });
+    expect(parsePythonJson(' \n')).toEqual({ ok: false, message: 'not valid JSON (empty)' });
+  });
+
   it('reports syntax errors by line and column, never with the file\'s text', () => {
     expect(parsePythonJson('{\n  "secret": 1,\n  "x": }')).toEqual({ ok: false, message: 'not valid JSON (line 3, column 8)' });
     expect(parsePythonJson('{"secret": NaN,\n "x": }')).toEqual({ ok: false, message: 'not valid JSON (line 2, column 7)' });

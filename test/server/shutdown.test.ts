@@ -18,7 +18,7 @@ async function buildWarehouse(dir: string): Promise<string> {
   const path = join(dir, 'shutdown.duckdb');
   const wh = await Warehouse.create({ path });
   await importEvalsFromPath(wh, PYTHIA_EVALS);
-  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: TEST_LIMITS, auth: localAuth('admin'), log: () => {} });
+  const server = await startServer(wh, { host: '127.0.0.1', port: 0, limits: TEST_LIMITS, auth: localAuth('admin'), log: () => {}, importRoots: [dir] });
   const gql = async (query: string, variables?: Record<string, unknown>) => {
     const res = await fetch(server.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
     const body = (await res.json()) as { data?: any; errors?: any[] };

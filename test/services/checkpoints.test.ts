@@ -74,7 +74,7 @@ describe('checkpoint folder layouts', () => {
     put(file('nested', 'step-100', 'model.onnx.data'), LLAMA_DATA);
     put(file('nested', 'step-100', 'genai_config.json'), '{}');
     expect(resolveCheckpointPaths([file('flat')]).map((a) => a.step)).toEqual([1000, 2000]);
-    expect(resolveCheckpointPaths([file('nested')])).toEqual([{ step: 100, path: file('nested', 'step-100') }]);
+    expect(resolveCheckpointPaths([file('nested')])).toEqual([{ step: 100, path: file('nested', 'step-100'), label: file('nested', 'step-100') }]);
     expect(resolveCheckpointPaths([file('nested', 'step-100')])).toEqual([{ step: 100, path: file('nested', 'step-100') }]);
     expect(resolveCheckpointPaths([file('nested', 'step-100', 'model.onnx')])).toEqual([{ step: 100, path: file('nested', 'step-100', 'model.onnx') }]);
   });
@@ -162,7 +162,7 @@ describe('registration refuses what extraction could not run, naming the file an
   it('refuses unusable tokenizers: random bytes, JSON that is no tokenizer, a vocabulary larger than the embedding', async () => {
     const graph = put(file('tok', 'step1.onnx'), GPT2);
     const cases: [string, string | Uint8Array, RegExp][] = [
-      ['random.json', randomBytes(512), /is not valid JSON/],
+      ['random.json', randomBytes(512), /^not valid JSON \((line \d+, column \d+|it ends too early: truncated\?)\)$/],
       ['empty-object.json', '{}', /is not a usable tokenizer: Tokenizer must contain a "model" property/],
       ['gpt2-full.json', JSON.stringify(gpt2TokenizerJson()), /has 50257 tokens but the model's embedding has 1000 rows: it is not this model's tokenizer/],
     ];

@@ -1,21 +1,20 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillDemoWarehouse, type DemoReport } from '../../services/demo.js';
-import { PYTHIA_EVALS } from '../helpers/pythiaFiles.js';
+import type { DemoReport } from '../../services/demo.js';
+import { cachedDemoWarehouse } from '../helpers/fixtures.js';
+import { readmeExamples } from '../helpers/readmeExamples.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { tempDir } from '../helpers/tmp.js';
 
 describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX → hidden states → encoding → warehouse → API', () => {
   let t: TestServer;
   let report: DemoReport;
-  const tmp = tempDir();
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false });
-    report = await fillDemoWarehouse(t.wh, { pythiaEvals: PYTHIA_EVALS, studyDir: join(tmp.dir, 'study'), scale: 0.25 });
+    // fillDemoWarehouse over the shared study, once per source state (helpers/fixtures.ts).
+    const demo = await cachedDemoWarehouse();
+    report = demo.report;
+    t = await startTestServer({ db: demo.path });
   }, 300_000);
   afterAll(async () => {
     await t.close();
-    tmp.cleanup();
   });
 
   it('holds the real Pythia evals and the simulated model with registered ONNX checkpoints', async () => {
@@ -44,5 +43,16 @@ describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX →
       taskTrajectory(task: "sim_piqa") { step value } } }`);
     expect(body.data.model.internalTrajectory).toHaveLength(report.study.checkpoints);
     expect(body.data.model.taskTrajectory).toHaveLength(report.study.checkpoints);
+  });
+
+  it('answers the README examples that ask about the demo’s models, without errors', async () => {
+    // The others name the illustrative model "tiny" and dataset "synth", or a job id: they are
+    // checked against the schema in test/api/schemaFile.test.ts.
+    const demo = readmeExamples().filter((q) => !/"tiny"|"synth"|"job_|mutation/.test(q));
+    expect(demo.length).toBeGreaterThan(5);
+    for (const query of demo) {
+      const { status, body } = await t.gql(query);
+      expect([query, status, body.errors]).toEqual([query, 200, undefined]);
+    }
   });
 });

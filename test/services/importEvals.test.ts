@@ -97,7 +97,7 @@ describe('importing lm-evaluation-harness results', () => {
     expect(code).toBe('IMPORT_FAILED');
     expect(details.problems).toEqual([
       { where: 'bad-field_step5.json: results.piqa.acc_stderr', message: 'stderr must be >= 0 (-1)' },
-      { where: 'broken.json', message: 'not valid JSON (line 1, column 34)' },
+      { where: 'broken.json', message: 'not valid JSON (it ends too early: truncated?)' },
     ]);
     expect(await allScores(wh)).toEqual(before);
   });
@@ -140,7 +140,7 @@ describe('importing lm-evaluation-harness results', () => {
     const problems = [
       {
         where: 'nothing.json: model_name',
-        message: "names no model: neither model_name nor config.model_args pretrained/model/path is set (config.model 'hf' is the harness backend, not a model); pass --model",
+        message: "names no model: neither model_name nor config.model_args pretrained/model/path is set (config.model \"hf\" is the harness backend, not a model); pass --model",
       },
       { where: 'nothing.json: config.model_args.revision', message: 'no training step: it names no revision, and the file name has no step<N>; pass --step' },
     ];

@@ -67,7 +67,7 @@ describe('real lm-evaluation-harness files from several labs go in exactly, or a
     expect(error.code).toBe('IMPORT_FAILED');
     const files = jsonFiles(join(FIXTURES, 'v0.4')).map((f) => relative(join(FIXTURES, 'v0.4'), f));
     expect((error.details as { problems: unknown[] }).problems).toEqual(
-      files.map((f) => ({ where: `${f}: config.model_args.revision`, message: "no training step: its revision 'main' names no step, and the file name has no step<N>; pass --step" })),
+      files.map((f) => ({ where: `${f}: config.model_args.revision`, message: "no training step: its revision \"main\" names no step, and the file name has no step<N>; pass --step" })),
     );
     expect(await wh.all('SELECT count(*)::INTEGER AS n FROM task_scores', [], { cache: false })).toEqual([{ n: 0 }]);
   });
@@ -164,7 +164,7 @@ describe('real lm-evaluation-harness files from several labs go in exactly, or a
     const error = await failure(importEvalsFromPath(wh, dir));
     expect((error.details as { problems: unknown[] }).problems).toEqual([{
       where: 'pythia-70m-0shot-global_step103000_eval_results_11-25-2022-07-44-49.json: model_name',
-      message: "names no model: neither model_name nor config.model_args pretrained/model/path is set (config.model 'neox' is the harness backend, not a model); pass --model",
+      message: "names no model: neither model_name nor config.model_args pretrained/model/path is set (config.model \"neox\" is the harness backend, not a model); pass --model",
     }]);
     const report = await importEvalsFromPath(wh, dir, { model: 'pythia-70m-v0' });
     expect(report).toMatchObject({ models: ['pythia-70m-v0'], checkpoints: 1 });

@@ -15,14 +15,15 @@ import type { Problem } from '../../errors/CortexError.js';
 import { readFmriDataset } from '../../formats/fmriManifest.js';
 import type { ParsedFmriDataset } from '../../formats/fmriManifest.js';
 import { parseLmEvalResults } from '../../formats/lmEvalResults.js';
+import { cachedSimulatedStudy, STUDY_OPTIONS } from '../helpers/fixtures.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cortexql-study-'));
 let study: SimulatedStudy;
 let dataset: ParsedFmriDataset;
-const stages = new Set<string>();
 
 beforeAll(async () => {
-  study = await writeSimulatedStudy({ outDir: path.join(tmp, 'a'), seed: 1, scale: 0.25, threads: 1, onProgress: (p) => stages.add(p.stage) });
+  // Written once per source state (helpers/fixtures.ts): seed 1, scale 0.25, one thread.
+  study = await cachedSimulatedStudy();
   const problems: Problem[] = [];
   const parsed = await readFmriDataset(study.fmriManifest, problems);
   expect(problems).toEqual([]);
@@ -96,7 +97,6 @@ async function brainScoreCurve(): Promise<number[][]> {
 
 describe('writeSimulatedStudy (scale 0.25)', () => {
   it('writes checkpoints, tokenizer, evals and an fMRI dataset the importers read', () => {
-    expect([...stages].sort()).toEqual(['evals', 'features', 'fmri', 'models']);
     expect(study.checkpoints.map((c) => c.step)).toEqual([100, 270, 720, 1900, 5200, 14000, 37000, 100000]);
     expect([study.schedule.peakStep, study.schedule.troughStep]).toEqual([720, 14000]);
     for (const c of study.checkpoints) {
@@ -133,8 +133,10 @@ describe('writeSimulatedStudy (scale 0.25)', () => {
     }
   });
 
-  it('is a deterministic function of the seed', async () => {
-    const again = await writeSimulatedStudy({ outDir: path.join(tmp, 'b'), seed: 1, scale: 0.25, threads: 1 });
+  it('is a deterministic function of the seed, and reports its progress by stage', async () => {
+    const stages = new Set<string>();
+    const again = await writeSimulatedStudy({ outDir: path.join(tmp, 'b'), ...STUDY_OPTIONS, onProgress: (p) => stages.add(p.stage) });
+    expect([...stages].sort()).toEqual(['evals', 'features', 'fmri', 'models']);
     expect(again.checkpoints.map((c) => c.sha256)).toEqual(study.checkpoints.map((c) => c.sha256));
     const file = (s: SimulatedStudy, rel: string) => readFileSync(path.join(path.dirname(s.fmriManifest), rel));
     expect(file(again, 'sub-02/story-5_rep-2.npy').equals(file(study, 'sub-02/story-5_rep-2.npy'))).toBe(true);
