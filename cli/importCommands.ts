@@ -13,8 +13,8 @@ export function importCommands(program: Command): void {
     importCmd
       .command('evals <path>')
       .description('import lm-evaluation-harness results JSON (a file or a folder, recursively); all-or-nothing')
-      .option('--model <id>', 'model id for every file (default: from config.model_args / model_name)')
-      .option('--step <n>', 'training step for every file (default: revision=stepN or the file name)', step()),
+      .option('--model <id>', 'model id for every file (default: model_name, else model_args pretrained/model/path; needed when a file names none or a local path)')
+      .option('--step <n>', 'training step for every file (default: revision=stepN, else step<N> in the file path)', step()),
   ).action(async (path: string, opts) => {
     const bars = progressBars();
     const report = await runOnWarehouse(opts, {
@@ -28,12 +28,13 @@ export function importCommands(program: Command): void {
         const documents = readEvalDocuments(collectJsonFiles(path), problems);
         if (problems.length) throw importFailed(problems);
         const input = { documents, model: opts.model, step: opts.step };
-        return (await api.graphql<{ importEvals: { files: number; scores: number; checkpoints: number; models: string[] } }>(
-          'mutation CliImportEvals($input: ImportEvalsInput!) { importEvals(input: $input) { files scores checkpoints models } }', { input },
+        return (await api.graphql<{ importEvals: { files: number; scores: number; checkpoints: number; models: string[]; nullValues: number } }>(
+          'mutation CliImportEvals($input: ImportEvalsInput!) { importEvals(input: $input) { files scores checkpoints models nullValues } }', { input },
         )).importEvals;
       },
     }).finally(bars.stop);
     console.log(`imported ${report.scores} scores from ${report.files} files: ${report.checkpoints} checkpoints of ${report.models.join(', ')}`);
+    if (report.nullValues > 0) console.log(`${report.nullValues} values were NaN or Infinity in their files: stored as null with the reason`);
   });
 
   warehouseOptions(importCmd.command('fmri <manifest>').description('import an fMRI dataset from its manifest (docs/fmri-manifest.md); all-or-nothing')).action(async (manifest: string, opts) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import '../server/processDefaults.js';
 import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../services/paths.js';
 import { debugRequested, fatalMessage } from '../errors/fatalMessage.js';
