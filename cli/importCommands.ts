@@ -27,7 +27,9 @@ export function importCommands(program: Command): void {
         const problems: import('../errors/CortexError.js').Problem[] = [];
         const documents = readEvalDocuments(collectJsonFiles(path), problems);
         if (problems.length) throw importFailed(problems);
-        const input = { documents, model: opts.model, step: opts.step };
+        // The text as written (NaN / Infinity survive; the server hashes the same bytes), else the parsed content.
+        const sent = documents.map((d) => ({ fileName: d.fileName, ...(d.text !== undefined ? { text: d.text } : { content: d.content }) }));
+        const input = { documents: sent, model: opts.model, step: opts.step };
         return (await api.graphql<{ importEvals: { files: number; scores: number; checkpoints: number; models: string[]; nullValues: number } }>(
           'mutation CliImportEvals($input: ImportEvalsInput!) { importEvals(input: $input) { files scores checkpoints models nullValues } }', { input },
         )).importEvals;
