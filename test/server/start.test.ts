@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
 import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
-import { SERVER_MAIN, startServerProcess, stopServerProcess } from '../helpers/serverProcess.js';
+import { SERVER_MAIN, startServerProcess, stopServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
 
 const MAIN = SERVER_MAIN;
 const stop = stopServerProcess;
@@ -24,13 +24,23 @@ const modelCount = async (url: string) => {
 
 describe('npm start: the server entry serves at once on first run, builds the demo study in the background, and reuses it', { timeout: 400_000 }, () => {
   const tmp = tempDir();
-  afterAll(() => tmp.cleanup());
+  const started: ServerProcess[] = [];
+  const start = async (env: Record<string, string>) => {
+    const server = await startServerProcess(env);
+    started.push(server);
+    return server;
+  };
+  // A failed assertion must not leave a server behind.
+  afterAll(async () => {
+    for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    tmp.cleanup();
+  });
 
   itWith(fileRequirement(MAIN, 'the build (npm run build): dist/server/main.js'), 'serves the real Pythia evals while the study builds (progress at /healthz), resumes an interrupted build, then restarts on it', async () => {
     const db = join(tmp.dir, 'demo.duckdb');
     // A small simulated study keeps this test quick; the full-size demo is the same code.
     const env = { CORTEXQL_DB: db, CORTEXQL_DEMO: '1', CORTEXQL_DEMO_SCALE: '0.1', CORTEXQL_PORT: '0', CORTEXQL_HOST: '127.0.0.1' };
-    const first = await startServerProcess(env);
+    const first = await start(env);
     expect(first.output()).toContain(`building the demo warehouse at ${db}`);
     // Listening before the study exists: the Pythia models answer, /healthz says how far the build is.
     const early = await modelCount(first.url);
@@ -42,7 +52,7 @@ describe('npm start: the server entry serves at once on first run, builds the de
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(`${db}.demo-pending`)).toBe(true);
 
-    const resumed = await startServerProcess(env);
+    const resumed = await start(env);
     expect(resumed.output()).toContain(`building the demo warehouse at ${db}`);
     expect(await demoSettled(resumed.url)).toMatchObject({ demo: { state: 'ready', stage: null } });
     expect((await modelCount(resumed.url)).totalCount).toBe(8); // 7 Pythia + the simulated model
@@ -51,7 +61,7 @@ describe('npm start: the server entry serves at once on first run, builds the de
     expect(await stop(resumed.child)).toBe(0);
     expect(existsSync(`${db}.demo-pending`)).toBe(false);
 
-    const second = await startServerProcess(env);
+    const second = await start(env);
     expect(second.output()).not.toContain('building the demo warehouse');
     expect(await (await fetch(`${second.url}/healthz`)).json()).not.toHaveProperty('demo');
     // Graceful shutdown: a request in flight when SIGTERM arrives still gets its answer.
