@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { progressBars } from '../server/progress.js';
 import { MAX_LAYER } from '../formats/validation.js';
-import { int, ints, list, readLayersManifest, step, withWarehouse } from './options.js';
+import { int, ints, list, readLayersManifest, step } from './options.js';
+import { runOnWarehouse, warehouseOptions } from './warehouseCommand.js';
 
 /** `cortexql compute encoding | features | internal`: computes cells of one checkpoint into the warehouse. */
 export function computeCommands(program: Command): void {
@@ -15,16 +16,17 @@ export function computeCommands(program: Command): void {
     .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
     .option('--subjects <list>', 'comma-separated subjects (default: all)', list())
     .option('--folds <n>', 'contiguous CV folds', int('folds'))
-    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
       const { computeEncoding } = await import('../services/encoding.js');
       const bars = progressBars();
-      const r = await withWarehouse(opts.db, (wh) =>
+      const r = await runOnWarehouse(opts, {
+        command: 'compute encoding', role: 'writer', apiAlternative: 'call the computeEncoding mutation, or computeCells (several checkpoints) with a writer key (the server computes)',
+        local: (wh) =>
         computeEncoding(wh, {
           modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, subjects: opts.subjects,
           params: opts.folds ? { folds: opts.folds } : {}, onProgress: (d, t) => bars.update('encoding cells', d, t),
         }),
-      ).finally(bars.stop);
+      }).finally(bars.stop);
       console.log(`encoding: ${r.cells} cells, ${r.voxels} voxel scores in ${r.seconds.toFixed(1)} s on ${r.device} (run ${r.runId}, params ${r.paramsHash})`);
     });
   compute
@@ -37,17 +39,18 @@ export function computeCommands(program: Command): void {
     .option('--stride <n>', 'window stride in tokens (default window / 2)', int('stride'))
     .option('--word-feature <how>', 'last (token of the word, default) or mean (of its tokens)')
     .option('--layers-manifest <file>', 'JSON layer → tensor names, instead of the one registered with the checkpoint or graph surgery')
-    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
       const { extractFeatures } = await import('../services/features.js');
       const layersManifest = readLayersManifest(opts.layersManifest);
       const bars = progressBars();
-      const r = await withWarehouse(opts.db, (wh) =>
+      const r = await runOnWarehouse(opts, {
+        command: 'compute features', role: 'writer', apiAlternative: 'call the extractFeatures mutation with a writer key (the server computes)',
+        local: (wh) =>
         extractFeatures(wh, {
           modelId: opts.model, step: opts.step, datasetId: opts.dataset, windowTokens: opts.window, strideTokens: opts.stride,
           wordFeature: opts.wordFeature, layersManifest, onProgress: (d, t) => bars.update('stories', d, t),
         }),
-      ).finally(bars.stop);
+      }).finally(bars.stop);
       console.log(`features: ${r.layers} layers × ${r.nWords} words × ${r.dim} on ${r.provider} (${r.tokensPerSecond.toFixed(0)} tokens/s)`);
     });
   compute
@@ -57,13 +60,16 @@ export function computeCommands(program: Command): void {
     .requiredOption('--step <n>', 'training step', step())
     .requiredOption('--dataset <id>')
     .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
-    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (opts) => {
       const { computeInternal } = await import('../services/internal.js');
       const bars = progressBars();
-      const r = await withWarehouse(opts.db, (wh) =>
+      const r = await runOnWarehouse(opts, {
+        command: 'compute internal', role: 'writer', apiAlternative: 'call the computeInternal mutation, or computeCells (several checkpoints) with a writer key (the server computes)',
+        local: (wh) =>
         computeInternal(wh, { modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, onProgress: (d, t) => bars.update('layers', d, t) }),
-      ).finally(bars.stop);
+      }).finally(bars.stop);
       console.log(`internal metrics: ${r.values} values (${r.nulls} undefined) for ${r.layers} layers (run ${r.runId})`);
     });
+  // No API route: these run here on the file; through a server, its mutations do the same.
+  for (const command of compute.commands) warehouseOptions(command, false);
 }

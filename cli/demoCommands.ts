@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { resolveConfig } from '../server/config.js';
+import { existsSync, writeFileSync } from 'node:fs';
 import { progressBars } from '../server/progress.js';
+import { runOnWarehouse } from './warehouseCommand.js';
 
 /** `cortexql demo build` and `cortexql schema`: the demo warehouse and the SDL. */
 export function demoCommands(program: Command): void {
@@ -14,8 +14,12 @@ export function demoCommands(program: Command): void {
     .option('--scale <x>', 'size of the simulated study (1 = the demo; env CORTEXQL_DEMO_SCALE)', Number)
     .action(async (opts) => {
       const { buildDemoWarehouse } = await import('../server/demo.js');
+      const { resolveConfig } = await import('../server/config.js');
+      const db = resolveConfig(opts).db;
+      // The rebuilt file replaces this one: not while a server (or another command) has it open.
+      if (existsSync(db)) await runOnWarehouse(opts, { command: 'demo build', role: 'admin', local: async () => undefined });
       const bars = progressBars();
-      const r = await buildDemoWarehouse(resolveConfig(opts).db, { scale: opts.scale, onProgress: bars.update }).finally(bars.stop);
+      const r = await buildDemoWarehouse(db, { scale: opts.scale, onProgress: bars.update }).finally(bars.stop);
       console.log(
         `demo warehouse built in ${r.seconds.toFixed(0)} s: ${r.pythiaScores} Pythia eval scores; simulated study ${r.study.modelId} ` +
           `(${r.study.checkpoints} checkpoints on ${r.study.datasetId}, planted peak at step ${r.study.schedule.peakStep}, trough at ${r.study.schedule.troughStep})`,

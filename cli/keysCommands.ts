@@ -1,34 +1,47 @@
 import type { Command } from 'commander';
-import { withWarehouse } from './options.js';
+import { runOnWarehouse, warehouseOptions } from './warehouseCommand.js';
 
-/** `cortexql keys create | revoke | list`: API keys. */
+interface KeyInfo {
+  readonly keyId: string;
+  readonly role: string;
+  readonly name: string;
+  readonly revoked: unknown;
+}
+
+/** `cortexql keys create | revoke | list`: API keys, in the file or through a running server (admin key). */
 export function keysCommands(program: Command): void {
   const keys = program.command('keys').description('API keys (stored hashed; roles reader, writer, admin)');
-  keys
-    .command('create <name>')
-    .description('create a key and print it (it is shown only once)')
-    .requiredOption('--role <role>', 'reader, writer or admin')
-    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
-    .action(async (name: string, opts) => {
-      const { createApiKey } = await import('../services/apiKeys.js');
-      const { key, info } = await withWarehouse(opts.db, (wh) => createApiKey(wh, name, opts.role));
-      console.log(`${key}\n(key ${info.keyId}, role ${info.role}; send it as "Authorization: Bearer <key>")`);
+  warehouseOptions(
+    keys
+      .command('create <name>')
+      .description('create a key and print it (it is shown only once)')
+      .requiredOption('--role <role>', 'reader, writer or admin'),
+  ).action(async (name: string, opts) => {
+    const { key, info } = await runOnWarehouse(opts, {
+      command: 'keys create', role: 'admin',
+      local: async (wh) => (await import('../services/apiKeys.js')).createApiKey(wh, name, opts.role),
+      remote: async (api) =>
+        (await api.graphql<{ createApiKey: { key: string; info: KeyInfo } }>(
+          'mutation CliCreateKey($name: String!, $role: Role!) { createApiKey(name: $name, role: $role) { key info { keyId role name revoked } } }',
+          { name, role: String(opts.role).toUpperCase() },
+        )).createApiKey,
     });
-  keys
-    .command('revoke <keyId>')
-    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
-    .action(async (keyId: string, opts) => {
-      const { revokeApiKey } = await import('../services/apiKeys.js');
-      await withWarehouse(opts.db, (wh) => revokeApiKey(wh, keyId));
-      console.log(`revoked ${keyId}`);
+    console.log(`${key}\n(key ${info.keyId}, role ${info.role.toLowerCase()}; send it as "Authorization: Bearer <key>")`);
+  });
+  warehouseOptions(keys.command('revoke <keyId>').description('revoke a key; it stops working at once')).action(async (keyId: string, opts) => {
+    await runOnWarehouse(opts, {
+      command: 'keys revoke', role: 'admin',
+      local: async (wh) => (await import('../services/apiKeys.js')).revokeApiKey(wh, keyId),
+      remote: (api) => api.graphql('mutation CliRevokeKey($keyId: ID!) { revokeApiKey(keyId: $keyId) }', { keyId }),
     });
-  keys
-    .command('list')
-    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
-    .action(async (opts) => {
-      const { listApiKeys } = await import('../warehouse/apiKeysRepo.js');
-      for (const k of await withWarehouse(opts.db, (wh) => listApiKeys(wh))) {
-        console.log(`${k.keyId}  ${k.role.padEnd(6)}  ${k.name}${k.revoked ? '  (revoked)' : ''}`);
-      }
+    console.log(`revoked ${keyId}`);
+  });
+  warehouseOptions(keys.command('list').description('list keys: id, role, name, whether revoked')).action(async (opts) => {
+    const list: readonly KeyInfo[] = await runOnWarehouse(opts, {
+      command: 'keys list', role: 'admin',
+      local: async (wh) => (await import('../warehouse/apiKeysRepo.js')).listApiKeys(wh),
+      remote: async (api) => (await api.graphql<{ apiKeys: KeyInfo[] }>('query CliListKeys { apiKeys { keyId role name revoked } }')).apiKeys,
     });
+    for (const k of list) console.log(`${k.keyId}  ${k.role.toLowerCase().padEnd(6)}  ${k.name}${k.revoked ? '  (revoked)' : ''}`);
+  });
 }

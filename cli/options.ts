@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { resolveConfig } from '../server/config.js';
 import { readFileSync } from 'node:fs';
 import { badInput } from '../errors/CortexError.js';
 import { parseJsonText, parseStepText, shown } from '../formats/validation.js';
@@ -55,6 +54,7 @@ export const list = () => (text: string) => text.split(',').map((s) => s.trim())
 /** Opens the warehouse of `--db` (or the configured one) for one command, and closes it. */
 export async function withWarehouse<T>(db: string | undefined, work: (wh: Warehouse) => Promise<T>): Promise<T> {
   const { Warehouse } = await import('../warehouse/Warehouse.js');
+  const { resolveConfig } = await import('../server/config.js');
   const wh = await Warehouse.create({ path: resolveConfig({ db }).db });
   try {
     return await work(wh);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { badInput } from '../errors/CortexError.js';
-import { resolveConfig } from '../server/config.js';
 import { int, withWarehouse } from './options.js';
 
 /** `cortexql serve`, `publish` and `worker`: the API server (writer or replica), publishing for replicas, and a compute worker fed by Redis. */
@@ -35,6 +34,7 @@ export function serveCommands(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 2GB (env CORTEXQL_MEMORY_LIMIT, default 80% of RAM)")
     .action(async (opts) => {
       const { serve } = await import('../server/serve.js');
+      const { resolveConfig } = await import('../server/config.js');
       await serve(resolveConfig(opts));
     });
 

@@ -68,6 +68,8 @@ export interface ServerOptions {
    * default), '*': any. Preflight requests are answered for these origins only.
    */
   readonly corsOrigins?: readonly string[];
+  /** More of `/healthz` (the demo study's build progress on a first start). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -112,7 +114,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   // No ETag: hashing every GraphQL response body costs time, and POST responses are not revalidated.
   app.set('etag', false);
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', dataVersion: wh.dataVersion });
+    res.json({ status: 'ok', dataVersion: wh.dataVersion, ...options.health?.() });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -1,6 +1,6 @@
 /**
  * Operation names that get their own label in /metrics: the documents this project ships (the
- * dashboard's and the Python client's). Any other name — clients choose names freely — is
+ * dashboard's, the Python client's and the CLI's). Any other name — clients choose names freely — is
  * counted as `other`, so the number of time series stays fixed whatever clients send.
  * test/server/knownOperations.test.ts checks that every shipped document is listed.
  */
@@ -11,11 +11,28 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   'DashboardComparePhases',
   'DashboardLayerProfiles',
   'DashboardPhases',
-  // examples/python/cortexql_client.py
+  // clients/python/cortexql
   'Trajectories',
   'Compare',
   'Phases',
   'Brain',
+  'Internal',
+  'Models',
+  'Tasks',
+  'Datasets',
+  'Rois',
+  'Jobs',
+  // cli/ (commands that go through a running server)
+  'CliCreateKey',
+  'CliRevokeKey',
+  'CliListKeys',
+  'CliExport',
+  'CliImportEvals',
+  'CliImportFmri',
+  'CliImportFeatures',
+  'CliImportBundle',
+  'CliRegisterModel',
+  'CliRegisterCheckpoints',
 ]);
 
 /** The metric label of an operation: its name when it is a known one, else `other` (`anonymous` without a name). */

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { progressBars } from './progress.js';
 import { publishWhenChanged, watchPublished } from '../warehouse/publish.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
@@ -6,11 +5,13 @@ import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
 import { startServer } from './app.js';
 import type { ServerConfig } from './config.js';
-import { ensureDemoWarehouse } from './demo.js';
+import { DEMO_PYTHIA_EVALS, DemoStudyBuild, demoStudyPending, markDemoStudyPending } from './demo.js';
+import { importDemoEvals } from '../services/demo.js';
 import { mountStatic } from './staticRoutes.js';
 import { createLogger } from './observability.js';
 import type { Logger } from 'pino';
 import { closeCpuPool } from '../services/cpu/CpuPool.js';
+import { removeServerFile, writeServerFile } from '../services/serverFile.js';
 
 /** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are closed. */
 const DRAIN_MS = 30_000;
@@ -25,17 +26,21 @@ const DRAIN_MS = 30_000;
  */
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger();
-  if (config.demo) {
-    if (!existsSync(config.db)) console.log(`first run: building the demo warehouse at ${config.db} (Pythia evals + the simulated study through the full pipeline; 2–3 minutes)…`);
-    const bars = progressBars();
-    const built = await ensureDemoWarehouse(config.db, bars.update).finally(bars.stop);
-    if (built) console.log(`built the demo warehouse at ${config.db}`);
-  }
+  // A first start imports the Pythia evals (seconds), serves them, and builds the simulated study
+  // in the background (minutes; progress at /healthz); a start after an interrupted one resumes it.
   const serving = config.warehouse;
+  const studyPending = config.demo && !serving.readOnly && serving.parquet === null && demoStudyPending(config.db);
   const wh = await Warehouse.create({
     path: serving.parquet ?? config.db, readOnly: serving.readOnly, parquet: serving.parquet !== null,
     readers: serving.readers, cacheEntries: serving.cacheEntries, memoryLimit: serving.memoryLimit ?? undefined,
   });
+  if (studyPending) {
+    markDemoStudyPending(config.db);
+    console.log(`building the demo warehouse at ${config.db}: the Pythia evals now, the simulated study in the background once the server is listening (progress at /healthz)`);
+    const bars = progressBars();
+    await importDemoEvals(wh, { pythiaEvals: DEMO_PYTHIA_EVALS, onProgress: bars.update }).finally(bars.stop);
+  }
+  let demo: DemoStudyBuild | null = null;
   // A replica computes nothing (it cannot write): missing cells stay MISSING there.
   const scheduler = wh.readOnly ? undefined : await startScheduler(wh, config, logger);
   const replica = serving.readOnly
@@ -45,7 +50,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     ? publishWhenChanged(wh, serving.publish, serving.publishEverySeconds * 1000, (e) => (e.error ? logger.error({ err: e.error }, 'publishing failed') : logger.info({ bytes: e.bytes, ms: Math.round(e.ms ?? 0) }, 'published the warehouse')))
     : null;
   await publisher?.done;
-  const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler });
+  const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler, health: () => (demo ? { demo: demo.current() } : {}) });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -56,12 +61,13 @@ export async function serve(config: ServerConfig): Promise<void> {
     logger.info({ signal }, 'shutting down: draining in-flight requests, requeueing running jobs');
     try {
       // Running jobs are stopped at once (requeued, resumed at the next start); requests get DRAIN_MS.
-      await Promise.all([server.close(DRAIN_MS), scheduler?.close()]);
+      await Promise.all([server.close(DRAIN_MS), scheduler?.close(), demo?.stop()]);
       replica?.stop();
       publisher?.stop();
       await closeCpuPool();
       if (!wh.readOnly) await wh.checkpoint();
       wh.close();
+      removeServerFile(config.db);
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -71,9 +77,15 @@ export async function serve(config: ServerConfig): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // CLI commands that find the warehouse held by this process go through this URL (cli/warehouseCommand.ts).
+  if (!wh.readOnly) writeServerFile(config.db, server.url);
   const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
   const mode = serving.parquet ? '; read-only, from a Parquet export' : serving.readOnly ? '; read-only replica of the published file' : '';
   console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access}${mode})`);
+  if (studyPending) {
+    demo = new DemoStudyBuild(wh, config.db, logger);
+    console.log(`serving the Pythia evals; the simulated study (sim-tinygpt, sim-narratives) is building: ${server.url}healthz shows how far`);
+  }
 }
 
 async function startScheduler(wh: Warehouse, config: ServerConfig, logger: Logger): Promise<Scheduler> {

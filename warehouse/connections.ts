@@ -73,7 +73,7 @@ async function attachFile(connection: DuckDBConnection, path: string, readOnly: 
       throw new CortexError(
         'WAREHOUSE_LOCKED',
         `warehouse ${path} is already open for writing by another process (PID ${lock[2]}); ` +
-          'DuckDB allows one writer: stop that process, or open this one read-only',
+          'DuckDB allows one writer process: stop that process, or send the work through it (a running cortexql server: the CLI goes through its API, `--server <url> --key <key>`)',
         { path, pid: Number(lock[2]) },
       );
     }

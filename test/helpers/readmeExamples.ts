@@ -1,18 +1,67 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 
-/**
- * The GraphQL the README shows: every ```graphql block (a block of several one-line operations
- * is several documents), the query of the curl example and of the Python example.
- */
-export function readmeExamples(): string[] {
-  const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].flatMap(([, block]) => {
-    const starts = block.split('\n').filter((l) => /^(\{|query|mutation)/.test(l)).length;
-    return starts > 1 ? block.split('\n').filter((l) => l.trim() !== '') : [block];
+/** A fenced code block of README.md or docs/*.md. */
+export interface DocBlock {
+  /** README.md or docs/<name>.md, and the line of the opening fence. */
+  readonly where: string;
+  readonly lang: string;
+  readonly text: string;
+  /**
+   * Marked `<!-- illustrative -->` on the line before the fence: it names things the demo does
+   * not hold (a lab's own files, keys, job ids), so it is checked (parsed, validated against the
+   * schema or the CLI) but not run.
+   */
+  readonly illustrative: boolean;
+}
+
+const DOCS = ['README.md', ...readdirSync(join(PACKAGE_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+/** Every fenced block of the README and docs/, in order. */
+export function docBlocks(): DocBlock[] {
+  return DOCS.flatMap((file) => {
+    const lines = readFileSync(join(PACKAGE_ROOT, file), 'utf8').split('\n');
+    const blocks: DocBlock[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const open = /^```(\w*)\s*$/.exec(lines[i]);
+      if (!open) continue;
+      const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
+      blocks.push({ where: `${file}:${i + 1}`, lang: open[1], text: lines.slice(i + 1, end).join('\n'), illustrative: /<!--\s*illustrative\s*-->/.test(lines[i - 1] ?? '') });
+      i = end;
+    }
+    return blocks;
   });
-  const curl = [...readme.matchAll(/"query": "((?:[^"\\]|\\.)*)"/g)].map(([, q]) => JSON.parse(`"${q}"`) as string);
-  const python = [...readme.matchAll(/q = """([\s\S]*?)"""/g)].map(([, q]) => q);
-  return [...blocks, ...curl, ...python];
+}
+
+/** A GraphQL document the docs show, and whether it can run on the demo as written. */
+export interface DocQuery {
+  readonly where: string;
+  readonly text: string;
+  /** Not illustrative, no placeholder (`…`), not a mutation: the demo answers it without errors. */
+  readonly runnable: boolean;
+}
+
+/**
+ * The GraphQL the docs show: every ```graphql block (a block of several one-line operations is
+ * several documents), the queries of curl examples and of Python examples.
+ */
+export function docQueries(): DocQuery[] {
+  return docBlocks().flatMap((b): DocQuery[] => {
+    let texts: string[] = [];
+    if (b.lang === 'graphql') {
+      const starts = b.text.split('\n').filter((l) => /^(\{|query|mutation)/.test(l)).length;
+      texts = starts > 1 ? b.text.split('\n').filter((l) => l.trim() !== '') : [b.text];
+    } else if (b.lang === 'sh') {
+      texts = [...b.text.matchAll(/"query": "((?:[^"\\]|\\.)*)"/g)].map(([, q]) => JSON.parse(`"${q}"`) as string);
+    } else if (b.lang === 'python') {
+      texts = [...b.text.matchAll(/q = """([\s\S]*?)"""/g)].map(([, q]) => q);
+    }
+    return texts.map((text) => ({ where: b.where, text, runnable: !b.illustrative && !text.includes('…') && !/^\s*mutation\b/.test(text) }));
+  });
+}
+
+/** The GraphQL texts of docQueries (validated against the schema by test/api/schemaFile.test.ts). */
+export function readmeExamples(): string[] {
+  return docQueries().map((q) => q.text);
 }

@@ -9,7 +9,8 @@ describe('metric labels of operations', () => {
     const dashboard = join(PACKAGE_ROOT, 'dashboard', 'src');
     const sources = [
       ...readdirSync(dashboard).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dashboard, f), 'utf8')),
-      readFileSync(join(PACKAGE_ROOT, 'examples', 'python', 'cortexql_client.py'), 'utf8'),
+      ...readdirSync(join(PACKAGE_ROOT, 'clients', 'python', 'cortexql')).filter((f) => f.endsWith('.py')).map((f) => readFileSync(join(PACKAGE_ROOT, 'clients', 'python', 'cortexql', f), 'utf8')),
+      ...readdirSync(join(PACKAGE_ROOT, 'cli')).map((f) => readFileSync(join(PACKAGE_ROOT, 'cli', f), 'utf8')),
     ];
     const shipped = new Set(sources.flatMap((s) => [...s.matchAll(/\b(?:query|mutation) ([A-Z]\w*)/g)].map((m) => m[1])));
     expect(shipped.size).toBeGreaterThanOrEqual(5);

@@ -1,58 +1,69 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../services/paths.js';
+import { afterAll, describe, expect } from 'vitest';
 import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
+import { SERVER_MAIN, startServerProcess, stopServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
 
-const MAIN = join(PACKAGE_ROOT, 'dist', 'server', 'main.js');
+const MAIN = SERVER_MAIN;
+const stop = stopServerProcess;
 
-/** Starts the built server (what `npm start` runs) and resolves with its URL and output. */
-function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /ready at (http:\/\/\S+?)\/? /.exec(output);
-      if (m) resolve({ child, url: m[1], output: () => output });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
+/** /healthz until the demo study's build is no longer running. */
+async function demoSettled(url: string): Promise<{ demo?: { state: string } }> {
+  for (;;) {
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { demo?: { state: string } };
+    if (health.demo?.state !== 'building') return health;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+const modelCount = async (url: string) => {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ models(first: 10) { totalCount nodes { id } } }' }) });
+  return ((await res.json()) as { data: { models: { totalCount: number; nodes: { id: string }[] } } }).data.models;
+};
 
-describe('npm start: the server entry builds the demo warehouse on first run and reuses it', { timeout: 240_000 }, () => {
+describe('npm start: the server entry serves at once on first run, builds the demo study in the background, and reuses it', { timeout: 400_000 }, () => {
   const tmp = tempDir();
-  afterAll(() => tmp.cleanup());
+  const started: ServerProcess[] = [];
+  const start = async (env: Record<string, string>) => {
+    const server = await startServerProcess(env);
+    started.push(server);
+    return server;
+  };
+  // A failed assertion must not leave a server behind.
+  afterAll(async () => {
+    for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    tmp.cleanup();
+  });
 
-  itWith(fileRequirement(MAIN, 'the build (npm run build): dist/server/main.js'), 'serves the real Pythia evals from a freshly built demo warehouse, then restarts on it', async () => {
+  itWith(fileRequirement(MAIN, 'the build (npm run build): dist/server/main.js'), 'serves the real Pythia evals while the study builds (progress at /healthz), resumes an interrupted build, then restarts on it', async () => {
     const db = join(tmp.dir, 'demo.duckdb');
     // A small simulated study keeps this test quick; the full-size demo is the same code.
     const env = { CORTEXQL_DB: db, CORTEXQL_DEMO: '1', CORTEXQL_DEMO_SCALE: '0.1', CORTEXQL_PORT: '0', CORTEXQL_HOST: '127.0.0.1' };
-    const first = await startServerProcess(env);
-    expect(first.output()).toContain(`built the demo warehouse at ${db}`);
-    const res = await fetch(`${first.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ models(first: 10) { totalCount } }' }),
-    });
-    expect(await res.json()).toEqual({ data: { models: { totalCount: 8 } } }); // 7 Pythia + the simulated model
-    const dashboard = await fetch(`${first.url}/dashboard/`);
-    expect(await dashboard.text()).toContain('<title>cortexql dashboard</title>');
+    const first = await start(env);
+    expect(first.output()).toContain(`building the demo warehouse at ${db}`);
+    // Listening before the study exists: the Pythia models answer, /healthz says how far the build is.
+    const early = await modelCount(first.url);
+    expect(early.nodes.map((m) => m.id)).toEqual(expect.arrayContaining(['pythia-70m', 'pythia-1b-deduped']));
+    expect(await (await fetch(`${first.url}/healthz`)).json()).toMatchObject({ status: 'ok', demo: { state: 'building', stage: expect.any(String) } });
+    // GraphiQL's page shows the same progress while it lasts.
+    expect(await (await fetch(`${first.url}/`, { headers: { accept: 'text/html' } })).text()).toMatch(/<div id="demo-progress" hidden><\/div>[\s\S]*fetch\('\/healthz'\)/);
+    // Stopped mid-build: it shuts down cleanly and the next start builds the study again.
     expect(await stop(first.child)).toBe(0);
-    expect(existsSync(`${db}.building`)).toBe(false);
+    expect(existsSync(`${db}.demo-pending`)).toBe(true);
 
-    const second = await startServerProcess(env);
-    expect(second.output()).not.toContain('built the demo warehouse');
+    const resumed = await start(env);
+    expect(resumed.output()).toContain(`building the demo warehouse at ${db}`);
+    expect(await demoSettled(resumed.url)).toMatchObject({ demo: { state: 'ready', stage: null } });
+    expect((await modelCount(resumed.url)).totalCount).toBe(8); // 7 Pythia + the simulated model
+    const dashboard = await fetch(`${resumed.url}/dashboard/`);
+    expect(await dashboard.text()).toContain('<title>cortexql dashboard</title>');
+    expect(await stop(resumed.child)).toBe(0);
+    expect(existsSync(`${db}.demo-pending`)).toBe(false);
+
+    const second = await start(env);
+    expect(second.output()).not.toContain('building the demo warehouse');
+    expect(await (await fetch(`${second.url}/healthz`)).json()).not.toHaveProperty('demo');
     // Graceful shutdown: a request in flight when SIGTERM arrives still gets its answer.
     const slow = fetch(`${second.url}/graphql`, {
       method: 'POST',

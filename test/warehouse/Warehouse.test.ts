@@ -172,7 +172,7 @@ describe('Warehouse', () => {
       expect(error).toBeInstanceOf(CortexError);
       expect((error as CortexError).toJSON()).toEqual({
         code: 'WAREHOUSE_LOCKED',
-        message: `warehouse ${path} is already open for writing by another process (PID ${holder.pid}); DuckDB allows one writer: stop that process, or open this one read-only`,
+        message: `warehouse ${path} is already open for writing by another process (PID ${holder.pid}); DuckDB allows one writer process: stop that process, or send the work through it (a running cortexql server: the CLI goes through its API, \`--server <url> --key <key>\`)`,
         details: { path, pid: holder.pid },
       });
     } finally {

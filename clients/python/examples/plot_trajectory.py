@@ -2,9 +2,9 @@
 """Plots models' trajectories of one task on a log-token axis with ±stderr bands and the first
 model's detected phases, from a running cortexql server.
 
-    python3 examples/python/plot_trajectory.py --models pythia-160m,pythia-410m --task piqa --out piqa.png
+    python3 clients/python/examples/plot_trajectory.py --models pythia-160m,pythia-410m --task piqa --out piqa.png
 
-Needs requests and pandas; the plot also needs matplotlib (without it the tables are printed and
+Needs the cortexql package (pip install ./clients/python); the plot also needs matplotlib (without it the tables are printed and
 the plot is skipped). The lines after the table are stable, for scripts and tests to read.
 """
 
@@ -14,9 +14,7 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import cortexql_client as cq  # noqa: E402
+import cortexql as cq
 
 
 def main() -> int:
@@ -44,11 +42,11 @@ def main() -> int:
     for r in cmp.correlations.itertuples():
         print(f"correlation {r.model_a} {r.model_b} r={r.r!r} n={r.n}")
     labels = " ".join(f"{s.label}({s.start_step}-{s.end_step})" for s in ph.segments.itertuples())
-    print(f"phases {models[0]}: k={ph.k} {labels}")
-    datasets = [d["id"] for d in client.query("{ datasets { id } }")["datasets"]]
+    print(f"phases {models[0]}: k={ph.k[models[0]]} {labels}")
+    datasets = cq.datasets(client=client).dataset.tolist()
     if datasets:
         brain = cq.brain_trajectory(models[0], datasets[0], client=client)
-        print(f"brain {models[0]} {datasets[0]}: {brain.value.notna().sum()} checkpoints with a score")
+        print(f"brain {models[0]} {datasets[0]}: {(brain.status == 'READY').sum()} checkpoints with a score")
     else:
         print("brain: no fMRI datasets in this warehouse")
 

@@ -1,0 +1,79 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CortexError } from '../errors/CortexError.js';
+import { isErrorCode } from '../errors/errorCodes.js';
+
+/**
+ * A running cortexql server's public API as the CLI uses it when the server holds the warehouse
+ * (DuckDB allows one writer process): GraphQL, uploads and bundle downloads, with an API key.
+ * Errors come back as the CortexError the server answered (its code and message), so the CLI
+ * prints `error [CODE]: message` as for local work.
+ */
+export class ServerApi {
+  readonly url: string;
+  constructor(url: string, private readonly key: string | null) {
+    this.url = url.endsWith('/') ? url : `${url}/`;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.key ? { authorization: `Bearer ${this.key}` } : {}), ...extra };
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(new URL(path, this.url), init);
+    } catch (error) {
+      throw new CortexError('UNAVAILABLE', `cannot reach the cortexql server at ${this.url}: ${(error as Error).cause ?? (error as Error).message}`);
+    }
+  }
+
+  /** Runs one GraphQL operation; the first error of the answer is thrown with its code. */
+  async graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await this.send('graphql', { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: JSON.stringify({ query, variables }) });
+    const body = await answer(res);
+    if (body.errors?.length) throw serverError(body.errors[0]);
+    return body.data as T;
+  }
+
+  /** `POST /uploads`: sends a local file and returns its `upload:<id>` reference. */
+  async upload(file: string): Promise<string> {
+    const res = await this.send(`uploads?name=${encodeURIComponent(basename(file))}`, {
+      method: 'POST', headers: this.headers({ 'content-type': 'application/octet-stream' }), body: await readFile(file),
+    });
+    const body = await answer(res);
+    if (body.errors?.length) throw serverError(body.errors[0]);
+    return (body as unknown as { ref: string }).ref;
+  }
+
+  /** Downloads a server path (a bundle's `downloadPath`) into a local file. */
+  async download(path: string, file: string): Promise<void> {
+    const res = await this.send(path.replace(/^\//, ''), { headers: this.headers() });
+    if (!res.ok || !res.body) {
+      const body = await answer(res);
+      throw serverError(body.errors?.[0] ?? { message: `download of ${path} failed (HTTP ${res.status})` });
+    }
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+  }
+}
+
+interface GraphQLAnswer {
+  data?: unknown;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+async function answer(res: Response): Promise<GraphQLAnswer> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as GraphQLAnswer;
+  } catch {
+    throw new CortexError('UNAVAILABLE', `the server answered HTTP ${res.status} without a JSON body`, { status: res.status });
+  }
+}
+
+function serverError(error: { message: string; extensions?: Record<string, unknown> }): CortexError {
+  const { code, ...details } = error.extensions ?? {};
+  return new CortexError(isErrorCode(code) ? code : 'INTERNAL', error.message, details as never);
+}
