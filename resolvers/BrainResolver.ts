@@ -2,9 +2,10 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 't
 import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
+import { noiseCeiling } from '../services/noiseCeilings.js';
 import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
 import { BrainCellArgs, BrainSelectionArgs, LazyArgs } from '../schema/BrainCellArgs.js';
-import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
+import { BrainScore, Dataset, LayerScore, NoiseCeilingType, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { Model } from '../schema/Model.type.js';
 import { voxelScores } from '../warehouse/brainScoresRepo.js';
@@ -107,7 +108,9 @@ export class BrainQueryResolver {
     const start = order.field === 'R' ? 0 : order.direction === 'DESC' ? 2 ** 31 : -1;
     const cell = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const rows = await voxelScores(ctx.wh, cell, { after: position === null ? start : Number(position), limit, roi, minR, order });
-    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
+    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha, noiseCeiling, ceiledR }) => ({
+      voxel, roi: label, r, alpha, noiseCeiling, ceiledR,
+    }));
     return { ...page, totalCount: rows[0]?.total ?? 0 };
   }
 
@@ -119,6 +122,23 @@ export class BrainQueryResolver {
   @Query(() => Dataset, { nullable: true, description: 'One fMRI dataset by id; null with NOT_FOUND in `errors` (naming the closest ids) when there is none.' })
   async dataset(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The dataset id, e.g. "sim-narratives".' }) id: string): Promise<Dataset> {
     return toDataset(ctx, await requireDataset(ctx.wh, id));
+  }
+}
+
+@Resolver(() => Dataset)
+export class DatasetResolver {
+  @FieldResolver(() => NoiseCeilingType, {
+    description:
+      'The noise ceiling of an ROI (one subject, or all pooled): per-voxel CC_max from repeated test presentations, stored at import. ' +
+      '`available` is false, with the reason, for datasets without repeated test runs.',
+  })
+  noiseCeiling(
+    @Root() d: Dataset,
+    @Ctx() ctx: Context,
+    @Arg('roi', () => String, { defaultValue: 'all', description: 'An ROI of the dataset ("all" = whole brain).' }) roi: string,
+    @Arg('subject', () => String, { nullable: true, description: 'One subject; omitted = every subject’s voxels.' }) subject: string | null,
+  ): Promise<NoiseCeilingType> {
+    return noiseCeiling(ctx.wh, d.id, roi, subject ?? null);
   }
 }
 

@@ -2,6 +2,7 @@ import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { EncodingParams } from '../compute/encoding/encodingCells.js';
 import type { VoxelScoreRow } from '../warehouse/brainScoresRepo.js';
+import type { NoiseCeilingSummary } from '../services/noiseCeilings.js';
 import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase, OrderBase } from './connection.js';
 import type { SortOrder } from '../warehouse/ordering.js';
@@ -95,6 +96,12 @@ export class VoxelScore implements Omit<VoxelScoreRow, 'total' | 'position'> {
 
   @Field(() => Float, { nullable: true, description: 'The ridge penalty chosen for this voxel by cross-validation.' })
   alpha!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The voxel’s noise ceiling CC_max (Schoppe et al. 2016) from repeated test presentations; null without repeats or repeatable signal.' })
+  noiseCeiling!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'r / noiseCeiling (Schoppe et al.’s CC_norm); null without a ceiling. Noisy where the ceiling is small: prefer ROI statistics (CEILED_MEAN_R).' })
+  ceiledR!: number | null;
 }
 
 @ObjectType({ description: 'A voxel score with its cursor.' })
@@ -143,6 +150,42 @@ export class Roi {
 
   @Field(() => Int, { description: 'Voxels with the label, summed over subjects.' })
   nVoxels!: number;
+}
+
+@ObjectType('NoiseCeiling', { simpleResolvers: true, description: 'How well any model could predict a dataset’s voxels, given their trial-to-trial noise: per-voxel CC_max from repeated test presentations.' })
+export class NoiseCeilingType implements NoiseCeilingSummary {
+  @Field(() => ID, { description: 'The dataset.' })
+  datasetId!: string;
+
+  @Field(() => String, { description: 'The ROI ("all" = whole brain).' })
+  roi!: string;
+
+  @Field(() => String, { nullable: true, description: 'The subject; null = every subject’s voxels pooled.' })
+  subjectId!: string | null;
+
+  @Field(() => Boolean, { description: 'Whether any voxel of the selection has a ceiling.' })
+  available!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why the ceiling is unavailable (e.g. no repeated test presentations).' })
+  reason!: string | null;
+
+  @Field(() => String, { description: 'The estimator and its reference.' })
+  estimator!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Presentations per repeated test run used (the smallest count); null without repeats.' })
+  repeats!: number | null;
+
+  @Field(() => Int, { description: 'Voxels of the selection.' })
+  nVoxels!: number;
+
+  @Field(() => Int, { description: 'Voxels with a ceiling (their repeats share signal).' })
+  nWithCeiling!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean CC_max, a voxel without a ceiling counting 0: the denominator of CEILED_MEAN_R.' })
+  mean!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Median CC_max over the voxels with a ceiling.' })
+  median!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'An fMRI dataset: runs of a naturalistic stimulus and the subjects who heard it.' })

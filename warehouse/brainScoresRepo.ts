@@ -73,8 +73,12 @@ export async function writeEncodingCell(
   }
 }
 
-/** Which per-ROI summary of voxel r a brain score reads (a brain_score_summary column). */
-export const BrainStatistic = { MEAN_R: 'mean_r', MEDIAN_R: 'median_r', TOP_MEAN_R: 'top_mean_r' } as const;
+/**
+ * Which per-ROI summary of voxel r a brain score reads: a brain_score_summary column, or
+ * `ceiled_mean_r` = mean_r / the ROI's mean noise ceiling (voxels.noise_ceiling, CC_max; a voxel
+ * whose repeats share no signal counts 0), per subject, over the subjects that have ceilings.
+ */
+export const BrainStatistic = { MEAN_R: 'mean_r', MEDIAN_R: 'median_r', TOP_MEAN_R: 'top_mean_r', CEILED_MEAN_R: 'ceiled_mean_r' } as const;
 export type BrainStatistic = (typeof BrainStatistic)[keyof typeof BrainStatistic];
 
 export interface BrainQuery {
@@ -100,6 +104,8 @@ export interface BrainRow {
   readonly nSubjects: number;
   readonly nVoxels: number;
   readonly nSignificant: number;
+  /** CEILED_MEAN_R only: no subject has a noise ceiling for the ROI (the value is then null). */
+  readonly ceilingMissing?: boolean;
 }
 
 /**
@@ -113,15 +119,56 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   if (q.layer != null) { extra.push('layer = ?'); params.push(q.layer); }
   if (q.steps) { extra.push('list_contains(?, step)'); params.push(listValue([...q.steps])); }
   const stat = q.statistic ?? 'mean_r';
+  const where = `list_contains(?, model_id) AND dataset_id = ? AND roi = ? AND params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')}`;
+  const groups = `GROUP BY model_id, step, layer ORDER BY model_id, step, layer`;
+  const counts = `count(*)::INTEGER AS "nSubjects", sum(n_voxels)::INTEGER AS "nVoxels", sum(n_significant)::INTEGER AS "nSignificant"`;
+  if (stat === 'ceiled_mean_r') {
+    // Per subject: the ROI's mean CC_max (NULL ceilings count 0 when the subject has any), then mean_r / it.
+    return wh.all<BrainRow>(
+      `WITH ceiling AS (
+         SELECT subject_id, avg(coalesce(noise_ceiling, 0)) AS c, count(noise_ceiling) AS k FROM voxels
+         WHERE dataset_id = ? AND (? = 'all' OR roi = ?) GROUP BY subject_id)
+       SELECT model_id AS "modelId", step, layer, avg(s.mean_r / CASE WHEN ceiling.k > 0 AND ceiling.c > 0 THEN ceiling.c END) AS value, ${counts},
+              count(CASE WHEN ceiling.k > 0 AND ceiling.c > 0 THEN 1 END) = 0 AS "ceilingMissing"
+       FROM brain_score_summary s LEFT JOIN ceiling USING (subject_id)
+       WHERE ${where} ${groups}`,
+      [q.datasetId, q.roi, q.roi, ...params],
+      { cache: options.fresh !== true },
+    );
+  }
   return wh.all<BrainRow>(
-    `SELECT model_id AS "modelId", step, layer, avg(${stat}) AS value, count(*)::INTEGER AS "nSubjects",
-            sum(n_voxels)::INTEGER AS "nVoxels", sum(n_significant)::INTEGER AS "nSignificant"
-     FROM brain_score_summary
-     WHERE list_contains(?, model_id) AND dataset_id = ? AND roi = ? AND params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')}
-     GROUP BY model_id, step, layer ORDER BY model_id, step, layer`,
+    `SELECT model_id AS "modelId", step, layer, avg(${stat}) AS value, ${counts}
+     FROM brain_score_summary WHERE ${where} ${groups}`,
     params,
     { cache: options.fresh !== true },
   );
+}
+
+export interface NoiseCeilingStats {
+  /** Voxels of the selection, and those with a ceiling (repeats sharing signal). */
+  readonly nVoxels: number;
+  readonly nWithCeiling: number;
+  /** Mean CC_max over the selection's voxels, a voxel without a ceiling counting 0 (null when none has one). */
+  readonly mean: number | null;
+  /** Median CC_max over the voxels that have one. */
+  readonly median: number | null;
+  /** Presentations of the least-repeated repeated test run (null when no test run was repeated). */
+  readonly repeats: number | null;
+}
+
+/** Noise-ceiling statistics of a dataset's voxels, one ROI ("all" = every voxel) and optionally one subject. */
+export async function noiseCeilingStats(wh: Warehouse, datasetId: string, roi: string, subjectId: string | null): Promise<NoiseCeilingStats> {
+  const [row] = await wh.all<NoiseCeilingStats>(
+    `SELECT count(*)::INTEGER AS "nVoxels", count(noise_ceiling)::INTEGER AS "nWithCeiling",
+            CASE WHEN count(noise_ceiling) > 0 THEN avg(coalesce(noise_ceiling, 0)) END AS mean, median(noise_ceiling) AS median,
+            (SELECT min(n)::INTEGER FROM (
+               SELECT count(*) AS n FROM fmri_responses r JOIN fmri_runs u USING (dataset_id, run_id)
+               WHERE r.dataset_id = ? AND u.split = 'test' AND (?::VARCHAR IS NULL OR r.subject_id = ?)
+               GROUP BY r.subject_id, r.run_id HAVING count(*) >= 2)) AS repeats
+     FROM voxels WHERE dataset_id = ? AND (? = 'all' OR roi = ?) AND (?::VARCHAR IS NULL OR subject_id = ?)`,
+    [datasetId, subjectId, subjectId, datasetId, roi, roi, subjectId, subjectId],
+  );
+  return row;
 }
 
 export interface VoxelScoreRow {
@@ -129,6 +176,9 @@ export interface VoxelScoreRow {
   readonly roi: string | null;
   readonly r: number | null;
   readonly alpha: number | null;
+  /** The voxel's noise ceiling (CC_max), and r / it (Schoppe et al.'s CC_norm); null without one. */
+  readonly noiseCeiling: number | null;
+  readonly ceiledR: number | null;
   /** Rows matching the filter on all pages. */
   readonly total: number;
   /** Where the row stands in the page order (see VoxelPageRequest.after). */
@@ -166,7 +216,7 @@ export async function voxelScores(wh: Warehouse, cell: EncodingCell, page: Voxel
   const after = byR || direction === 'ASC' ? 'position > ?' : 'position < ?';
   return wh.all<VoxelScoreRow>(
     `SELECT * FROM (
-       SELECT b.voxel, v.roi, b.r, b.alpha, count(*) OVER () AS total, ${position} AS position FROM brain_scores b
+       SELECT b.voxel, v.roi, b.r, b.alpha, v.noise_ceiling AS "noiseCeiling", b.r / v.noise_ceiling AS "ceiledR", count(*) OVER () AS total, ${position} AS position FROM brain_scores b
        LEFT JOIN voxels v ON v.dataset_id = b.dataset_id AND v.subject_id = b.subject_id AND v.voxel = b.voxel
        WHERE b.model_id = ? AND b.step = ? AND b.layer = ? AND b.dataset_id = ? AND b.subject_id = ? AND b.params_hash = ? ${extra})
      WHERE ${after} ORDER BY position ${byR ? '' : direction} LIMIT ?`,
