@@ -65,6 +65,9 @@ describe('phase detection through the API', () => {
     const brain = steps.map((_, i) => (i < 14 ? 0.05 + 0.01 * i : i < 26 ? 0.18 - 0.01 * (i - 13) : 0.05 + 0.012 * (i - 25)) + 0.002 * normal());
     const task = steps.map((_, i) => (i < 26 ? 0.25 : 0.25 + 0.02 * (i - 25)) + 0.002 * normal());
     await t.wh.write(async (tx) => {
+      // The dataset the summaries belong to (a brain signal names a dataset that exists).
+      await tx.run("INSERT INTO datasets (dataset_id, tr_seconds) VALUES ('sim', 2)");
+      await tx.run("INSERT INTO subjects (dataset_id, subject_id, n_voxels) VALUES ('sim', 's1', 100), ('sim', 's2', 100)");
       for (const [i, step] of steps.entries()) {
         for (const subject of ['s1', 's2']) {
           await tx.run(`INSERT INTO brain_score_summary VALUES ('story-lm', ?, 3, 'sim', ?, 'all', ?, ?, ?, 100, 10, 'run-test', ?)`, [step, subject, brain[i], brain[i], brain[i], DEFAULT_ENCODING_HASH]);
@@ -174,7 +177,7 @@ describe('phase detection through the API', () => {
       extensions: { code: 'BAD_USER_INPUT' },
     });
     const noBrain = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: BRAIN, dataset: "lebel2023" }]) { k } }`);
-    expect(noBrain.body.errors?.[0]).toMatchObject({ message: "signal brain:lebel2023/all/best has no values for model 'pythia-70m'", extensions: { code: 'BAD_USER_INPUT' } });
+    expect(noBrain.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^dataset 'lebel2023' does not exist/), extensions: { code: 'NOT_FOUND' } });
     const unknown = await t.gql(`{ detectPhases(model: "nope", signals: [{ kind: TASK, task: "piqa" }]) { k } }`);
     expect(unknown.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
     const badOptions = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: TASK, task: "piqa" }], options: { minSize: 1, ciLevel: 2 }) { k } }`);
