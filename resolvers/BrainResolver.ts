@@ -108,8 +108,8 @@ export class BrainQueryResolver {
     const start = order.field === 'R' ? 0 : order.direction === 'DESC' ? 2 ** 31 : -1;
     const cell = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const rows = await voxelScores(ctx.wh, cell, { after: position === null ? start : Number(position), limit, roi, minR, order });
-    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha, noiseCeiling, ceiledR }) => ({
-      voxel, roi: label, r, alpha, noiseCeiling, ceiledR,
+    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue }) => ({
+      voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue,
     }));
     return { ...page, totalCount: rows[0]?.total ?? 0 };
   }

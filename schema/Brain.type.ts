@@ -102,6 +102,12 @@ export class VoxelScore implements Omit<VoxelScoreRow, 'total' | 'position'> {
 
   @Field(() => Float, { nullable: true, description: 'r / noiseCeiling (Schoppe et al.’s CC_norm); null without a ceiling. Noisy where the ceiling is small: prefer ROI statistics (CEILED_MEAN_R).' })
   ceiledR!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'One-sided block-permutation p-value of r > 0 ((1 + #{r_π ≥ r}) / (1 + P)); null unless the cell was computed with `permutations`.' })
+  pValue!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Benjamini–Hochberg q-value of pValue over the subject’s voxels; null unless computed with `permutations`.' })
+  qValue!: number | null;
 }
 
 @ObjectType({ description: 'A voxel score with its cursor.' })
@@ -243,7 +249,7 @@ export class FeatureImportReport {
 }
 
 @InputType({ description: 'Encoding parameters; omitted fields take the defaults, whose hash is what queries use by default.' })
-export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample'>> {
+export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample' | 'permutations' | 'blockTrs'>> {
   @Field(() => [Float], { nullable: true, description: 'Ridge penalty grid [13 log-spaced values 1…1e6].' })
   alphas?: number[];
 
@@ -255,6 +261,12 @@ export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas
 
   @Field(() => String, { nullable: true, description: 'Word → TR downsampling: mean or lanczos [mean].' })
   downsample?: EncodingParams['downsample'];
+
+  @Field(() => Int, { nullable: true, description: 'Block permutations of the test predictions for per-voxel p-values (0–10000) [0: none, significance by the parametric t test]. With permutations, nSignificant counts voxels with BH q ≤ 0.05 and `voxelScores` gives pValue and qValue (docs/encoding.md).' })
+  permutations?: number;
+
+  @Field(() => Int, { nullable: true, description: 'TRs per permuted block [10, ≈ the span of BOLD autocorrelation at TR 2 s].' })
+  blockTrs?: number;
 }
 
 @InputType({ description: 'One checkpoint’s encoding models to fit now (computeEncoding).' })

@@ -46,6 +46,7 @@ export async function writeEncodingCell(
   r: Float32Array,
   alpha: Float32Array,
   summaries: readonly SummaryRow[],
+  significance: { readonly p: Float32Array; readonly q: Float32Array } | null = null,
 ): Promise<void> {
   const key = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
   const where = 'model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?';
@@ -63,6 +64,9 @@ export async function writeEncodingCell(
     { type: 'REAL', values: alpha },
     { type: 'VARCHAR', constant: runId },
     { type: 'VARCHAR', constant: cell.paramsHash },
+    // block-permutation p and BH q (NaN → NULL: not computed, or r undefined)
+    { type: 'REAL', values: significance?.p ?? new Float32Array(n).fill(NaN) },
+    { type: 'REAL', values: significance?.q ?? new Float32Array(n).fill(NaN) },
   ]);
   for (const s of summaries) {
     await tx.run(
@@ -179,6 +183,9 @@ export interface VoxelScoreRow {
   /** The voxel's noise ceiling (CC_max), and r / it (Schoppe et al.'s CC_norm); null without one. */
   readonly noiseCeiling: number | null;
   readonly ceiledR: number | null;
+  /** Block-permutation p and BH q of r (null unless the run's parameters asked for permutations). */
+  readonly pValue: number | null;
+  readonly qValue: number | null;
   /** Rows matching the filter on all pages. */
   readonly total: number;
   /** Where the row stands in the page order (see VoxelPageRequest.after). */
@@ -216,7 +223,7 @@ export async function voxelScores(wh: Warehouse, cell: EncodingCell, page: Voxel
   const after = byR || direction === 'ASC' ? 'position > ?' : 'position < ?';
   return wh.all<VoxelScoreRow>(
     `SELECT * FROM (
-       SELECT b.voxel, v.roi, b.r, b.alpha, v.noise_ceiling AS "noiseCeiling", b.r / v.noise_ceiling AS "ceiledR", count(*) OVER () AS total, ${position} AS position FROM brain_scores b
+       SELECT b.voxel, v.roi, b.r, b.alpha, v.noise_ceiling AS "noiseCeiling", b.r / v.noise_ceiling AS "ceiledR", b.p_value AS "pValue", b.q_value AS "qValue", count(*) OVER () AS total, ${position} AS position FROM brain_scores b
        LEFT JOIN voxels v ON v.dataset_id = b.dataset_id AND v.subject_id = b.subject_id AND v.voxel = b.voxel
        WHERE b.model_id = ? AND b.step = ? AND b.layer = ? AND b.dataset_id = ? AND b.subject_id = ? AND b.params_hash = ? ${extra})
      WHERE ${after} ORDER BY position ${byR ? '' : direction} LIMIT ?`,

@@ -232,6 +232,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // JSON array: tensor name of layer 0, 1, … in the checkpoint's ONNX graph (null: found by surgery).
     statements: ['ALTER TABLE checkpoints ADD COLUMN layers_manifest VARCHAR'],
   },
+  {
+    version: 11,
+    name: 'per-voxel block-permutation p and BH q values',
+    statements: ['ALTER TABLE brain_scores ADD COLUMN p_value REAL', 'ALTER TABLE brain_scores ADD COLUMN q_value REAL'],
+  },
 ];
 
 export async function applyMigrations(warehouse: MigrationTarget): Promise<number[]> {

@@ -96,6 +96,8 @@ describe('Warehouse', () => {
         { type: 'REAL', values: new Float32Array(n).fill(100) },
         { type: 'VARCHAR', constant: 'run-1' },
         { type: 'VARCHAR', constant: 'params-1' },
+        { type: 'REAL', values: new Float32Array(n).fill(NaN) }, // p_value
+        { type: 'REAL', values: new Float32Array(n).fill(NaN) }, // q_value
       ]),
     );
     const { columns, rowCount, names } = await wh.readColumns('SELECT voxel::DOUBLE AS voxel, r::DOUBLE AS r FROM brain_scores ORDER BY voxel');
