@@ -57,8 +57,8 @@ export interface EncodingCellResult {
   readonly r: Float32Array;
   readonly alpha: Float32Array;
   /** With `permutations`: block-permutation p and BH q per voxel (NaN where r is undefined); else null. */
-  readonly pValue: Float32Array | null;
-  readonly qValue: Float32Array | null;
+  readonly pValue?: Float32Array | null;
+  readonly qValue?: Float32Array | null;
   readonly summaries: RoiSummary[];
 }
 

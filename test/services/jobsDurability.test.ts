@@ -44,6 +44,7 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
     try {
       expect(await wh.all('SELECT count(*) AS n FROM brain_scores', [], { cache: false })).toEqual([{ n: 0 }]);
       expect(await wh.all('SELECT count(*) AS n FROM brain_score_summary', [], { cache: false })).toEqual([{ n: 0 }]);
+      expect(await wh.all('SELECT count(*) AS n FROM cells', [], { cache: false })).toEqual([{ n: 0 }]);
       expect(await wh.all('SELECT count(*) AS n FROM runs', [], { cache: false })).toEqual([{ n: 0 }]);
       expect(await wh.all('SELECT status FROM jobs', [], { cache: false })).toEqual([{ status: 'RUNNING' }]);
 
