@@ -217,6 +217,15 @@ async function main(): Promise<void> {
   console.log(`  peak RSS: ${gb(peakSampled)} sampled, ${hwm !== undefined ? gb(hwm) : 'n/a'} VmHWM (RSS before the fit ${gb(rssBefore)}, inputs ${gb((x.byteLength + y.byteLength))})`);
   console.log(`  test r: median ${rs[Math.floor(rs.length / 2)].toFixed(3)}, null ${fit.nullReasons.length}`);
 
+  // The same fit with block-permutation p-values (encoding parameter `permutations`): its added cost.
+  const nPerm = argValue('--permutations', 1000);
+  if (nPerm > 0) {
+    const t0 = performance.now();
+    await ridgeCV(data, { alphas: ALPHAS, folds: FOLDS, engine, permutationTest: { permutations: nPerm, blockLength: 10 }, ...(BATCH !== undefined ? { voxelBatch: BATCH } : {}) });
+    const withPerm = (performance.now() - t0) / 1000;
+    console.log(`ridgeCV with ${nPerm} block permutations (blocks of 10 TRs): ${withPerm.toFixed(2)} s wall = ${(withPerm / seconds).toFixed(2)}× the fit alone (+${(withPerm - seconds).toFixed(2)} s)`);
+  }
+
   if (args.includes('--no-sklearn')) return;
   const sk = sklearnSeconds(data.xTrain, data.yTrain);
   if (typeof sk === 'string') {

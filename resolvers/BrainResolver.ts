@@ -3,9 +3,10 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } f
 import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
+import { noiseCeiling } from '../services/noiseCeilings.js';
 import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
 import { BrainCellArgs, BrainSelectionArgs, LazyArgs } from '../schema/BrainCellArgs.js';
-import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
+import { BrainScore, Dataset, LayerScore, NoiseCeilingType, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { Model } from '../schema/Model.type.js';
 import { storedCell, voxelScores } from '../warehouse/brainScoresRepo.js';
@@ -114,7 +115,9 @@ export class BrainQueryResolver {
     const { rows, total } = await voxelScores(ctx.wh, cell, key, {
       after: position === null ? start : Number(position), limit, roi, minR, order, withTotal: selectsField(info, 'totalCount'),
     });
-    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
+    const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue }) => ({
+      voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue,
+    }));
     return { ...page, totalCount: total ?? 0 };
   }
 
@@ -126,6 +129,23 @@ export class BrainQueryResolver {
   @Query(() => Dataset, { nullable: true, description: 'One fMRI dataset by id; null with NOT_FOUND in `errors` (naming the closest ids) when there is none.' })
   async dataset(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The dataset id, e.g. "sim-narratives".' }) id: string): Promise<Dataset> {
     return toDataset(ctx, await requireDataset(ctx.wh, id));
+  }
+}
+
+@Resolver(() => Dataset)
+export class DatasetResolver {
+  @FieldResolver(() => NoiseCeilingType, {
+    description:
+      'The noise ceiling of an ROI (one subject, or all pooled): per-voxel CC_max from repeated test presentations, stored at import. ' +
+      '`available` is false, with the reason, for datasets without repeated test runs.',
+  })
+  noiseCeiling(
+    @Root() d: Dataset,
+    @Ctx() ctx: Context,
+    @Arg('roi', () => String, { defaultValue: 'all', description: 'An ROI of the dataset ("all" = whole brain).' }) roi: string,
+    @Arg('subject', () => String, { nullable: true, description: 'One subject; omitted = every subject’s voxels.' }) subject: string | null,
+  ): Promise<NoiseCeilingType> {
+    return noiseCeiling(ctx.wh, d.id, roi, subject ?? null);
   }
 }
 

@@ -21,18 +21,18 @@ export function toSignalSpecs(inputs: readonly SignalInput[]): SignalSpec[] {
     };
     if (s.kind === SignalRole.TASK) {
       need('task');
-      return { kind: 'TASK', task: s.task ?? '', metric: s.metric ?? 'acc', weight: s.weight };
+      return { kind: 'TASK', task: s.task ?? '', metric: s.metric ?? 'acc', weight: s.weight, minDelta: s.minDelta };
     }
     if (s.kind === SignalRole.BRAIN) {
       need('dataset');
       return {
         kind: 'BRAIN', dataset: s.dataset ?? '', roi: s.roi ?? 'all', layer: s.layer ?? null, subject: s.subject ?? null,
-        statistic: s.statistic ?? 'mean_r', paramsHash: s.paramsHash, weight: s.weight,
+        statistic: s.statistic ?? 'mean_r', paramsHash: s.paramsHash, weight: s.weight, minDelta: s.minDelta,
       };
     }
     need('metric');
     need('dataset');
-    return { kind: 'INTERNAL', metric: s.metric ?? '', layer: s.layer ?? null, dataset: s.dataset ?? '', weight: s.weight };
+    return { kind: 'INTERNAL', metric: s.metric ?? '', layer: s.layer ?? null, dataset: s.dataset ?? '', weight: s.weight, minDelta: s.minDelta };
   });
   if (problems.length) throw badInput(`invalid signals: ${problems.join('; ')}`, { problems });
   return specs;

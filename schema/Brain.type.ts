@@ -2,6 +2,7 @@ import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { EncodingParams } from '../compute/encoding/encodingCells.js';
 import type { VoxelScoreRow } from '../warehouse/brainScoresRepo.js';
+import type { NoiseCeilingSummary } from '../services/noiseCeilings.js';
 import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase, OrderBase } from './connection.js';
 import type { SortOrder } from '../warehouse/ordering.js';
@@ -95,6 +96,18 @@ export class VoxelScore implements Omit<VoxelScoreRow, 'total' | 'position'> {
 
   @Field(() => Float, { nullable: true, description: 'The ridge penalty chosen for this voxel by cross-validation.' })
   alpha!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The voxel’s noise ceiling CC_max (Schoppe et al. 2016) from repeated test presentations; null without repeats or repeatable signal.' })
+  noiseCeiling!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'r / noiseCeiling (Schoppe et al.’s CC_norm); null without a ceiling. Noisy where the ceiling is small: prefer ROI statistics (CEILED_MEAN_R).' })
+  ceiledR!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'One-sided block-permutation p-value of r > 0 ((1 + #{r_π ≥ r}) / (1 + P)); null unless the cell was computed with `permutations`.' })
+  pValue!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Benjamini–Hochberg q-value of pValue over the subject’s voxels; null unless computed with `permutations`.' })
+  qValue!: number | null;
 }
 
 @ObjectType({ description: 'A voxel score with its cursor.' })
@@ -143,6 +156,42 @@ export class Roi {
 
   @Field(() => Int, { description: 'Voxels with the label, summed over subjects.' })
   nVoxels!: number;
+}
+
+@ObjectType('NoiseCeiling', { simpleResolvers: true, description: 'How well any model could predict a dataset’s voxels, given their trial-to-trial noise: per-voxel CC_max from repeated test presentations.' })
+export class NoiseCeilingType implements NoiseCeilingSummary {
+  @Field(() => ID, { description: 'The dataset.' })
+  datasetId!: string;
+
+  @Field(() => String, { description: 'The ROI ("all" = whole brain).' })
+  roi!: string;
+
+  @Field(() => String, { nullable: true, description: 'The subject; null = every subject’s voxels pooled.' })
+  subjectId!: string | null;
+
+  @Field(() => Boolean, { description: 'Whether any voxel of the selection has a ceiling.' })
+  available!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why the ceiling is unavailable (e.g. no repeated test presentations).' })
+  reason!: string | null;
+
+  @Field(() => String, { description: 'The estimator and its reference.' })
+  estimator!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Presentations per repeated test run used (the smallest count); null without repeats.' })
+  repeats!: number | null;
+
+  @Field(() => Int, { description: 'Voxels of the selection.' })
+  nVoxels!: number;
+
+  @Field(() => Int, { description: 'Voxels with a ceiling (their repeats share signal).' })
+  nWithCeiling!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean CC_max, a voxel without a ceiling counting 0: the denominator of CEILED_MEAN_R.' })
+  mean!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Median CC_max over the voxels with a ceiling.' })
+  median!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'An fMRI dataset: runs of a naturalistic stimulus and the subjects who heard it.' })
@@ -200,7 +249,7 @@ export class FeatureImportReport {
 }
 
 @InputType({ description: 'Encoding parameters; omitted fields take the defaults, whose hash is what queries use by default.' })
-export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample'>> {
+export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample' | 'permutations' | 'blockTrs'>> {
   @Field(() => [Float], { nullable: true, description: 'Ridge penalty grid [13 log-spaced values 1…1e6].' })
   alphas?: number[];
 
@@ -212,6 +261,12 @@ export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas
 
   @Field(() => String, { nullable: true, description: 'Word → TR downsampling: mean or lanczos [mean].' })
   downsample?: EncodingParams['downsample'];
+
+  @Field(() => Int, { nullable: true, description: 'Block permutations of the test predictions for per-voxel p-values (0–10000) [0: none, significance by the parametric t test]. With permutations, nSignificant counts voxels with BH q ≤ 0.05 and `voxelScores` gives pValue and qValue (docs/encoding.md).' })
+  permutations?: number;
+
+  @Field(() => Int, { nullable: true, description: 'TRs per permuted block [10, ≈ the span of BOLD autocorrelation at TR 2 s].' })
+  blockTrs?: number;
 }
 
 @InputType({ description: 'One checkpoint’s encoding models to fit now (computeEncoding).' })

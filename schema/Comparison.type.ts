@@ -28,16 +28,19 @@ export class SeriesPoint implements ComparisonPoint {
   stderr!: number | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A notable point of a series: its best or its final value.' })
+@ObjectType({ simpleResolvers: true, description: 'A notable point of a series: its best or its final value, always at a real checkpoint (with a grid too: the grid is only for `points` and correlations).' })
 export class SeriesExtremum implements ComparisonExtremum {
-  @Field(() => Number, { description: 'Position on the alignment axis.' })
+  @Field(() => Number, { description: 'The checkpoint’s position on the alignment axis.' })
   x!: number;
 
-  @Field(() => Int, { nullable: true, description: 'The checkpoint step; null on a grid.' })
-  step!: number | null;
+  @Field(() => Int, { description: 'The checkpoint step.' })
+  step!: number;
 
-  @Field(() => Number, { description: 'The value there.' })
+  @Field(() => Number, { description: 'The value stored at that checkpoint (never interpolated).' })
   value!: number;
+
+  @Field(() => Number, { nullable: true, description: 'Its standard error, when stored (task values).' })
+  stderr!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One model’s series on the common axis.' })
@@ -45,16 +48,16 @@ export class ComparedSeries implements ModelSeries {
   @Field(() => ID, { description: 'The model.' })
   modelId!: string;
 
-  @Field(() => [SeriesPoint], { description: 'Its points on the axis (checkpoints, or the grid).' })
+  @Field(() => [SeriesPoint], { description: 'Its points on the axis: its checkpoints, or, with a grid, the interpolated grid points.' })
   points!: SeriesPoint[];
 
   @Field(() => [CheckpointGapType], { description: 'Checkpoints a brain or internal signal lacks (PENDING, MISSING, FAILED, NEVER), left out of `points`; empty for a task.' })
   gaps!: CheckpointGapType[];
 
-  @Field(() => SeriesExtremum, { nullable: true, description: 'Highest value (lowest for perplexity-like metrics, or as `higherIsBetter` says).' })
+  @Field(() => SeriesExtremum, { nullable: true, description: 'Highest value among the model’s checkpoints in range (lowest for perplexity-like metrics, or as `higherIsBetter` says), read at the checkpoint even when a grid is asked for.' })
   best!: SeriesExtremum | null;
 
-  @Field(() => SeriesExtremum, { nullable: true, description: 'Value at the last point with data.' })
+  @Field(() => SeriesExtremum, { nullable: true, description: 'Value at the last checkpoint in range with data (not the grid’s end).' })
   final!: SeriesExtremum | null;
 }
 

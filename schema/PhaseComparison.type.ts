@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import type { BoundaryDifference, ModelPhases, PhaseComparison, SignalCorrelation } from '../services/phases.js';
+import type { BoundaryDifference, BoundaryMatch, ModelPhases, PhaseComparison, SignalCorrelation } from '../services/phases.js';
 import { PhaseResult } from './Phases.type.js';
 
 @ObjectType({ simpleResolvers: true, description: 'One model’s phases and its boundaries on the common axis.' })
@@ -14,6 +14,27 @@ export class ModelBoundaries implements Pick<ModelPhases, 'modelId' | 'boundarie
   boundaries!: (number | null)[];
 }
 
+@ObjectType('BoundaryMatch', { simpleResolvers: true, description: 'A boundary of model A paired with one of model B: nearest positions, order kept (docs/phases.md).' })
+export class BoundaryMatchType implements BoundaryMatch {
+  @Field(() => Int, { description: 'Position among A’s breakpoints, from 0.' })
+  indexA!: number;
+
+  @Field(() => Int, { description: 'Position among B’s breakpoints, from 0.' })
+  indexB!: number;
+
+  @Field(() => Float, { description: 'A’s boundary on the common axis.' })
+  a!: number;
+
+  @Field(() => Float, { description: 'B’s boundary on the common axis.' })
+  b!: number;
+
+  @Field(() => Float, { description: 'B − A on the common axis.' })
+  difference!: number;
+
+  @Field(() => Float, { nullable: true, description: 'log10(B / A) for STEP and TOKENS; null for FRACTION.' })
+  log10Ratio!: number | null;
+}
+
 @ObjectType('BoundaryDifference', { simpleResolvers: true, description: 'How far apart two models’ phase boundaries are on the common axis.' })
 export class BoundaryDifferenceType implements BoundaryDifference {
   @Field(() => ID, { description: 'The first model.' })
@@ -22,7 +43,16 @@ export class BoundaryDifferenceType implements BoundaryDifference {
   @Field(() => ID, { description: 'The second model.' })
   modelB!: string;
 
-  @Field(() => [Float], { nullable: true, description: 'Per breakpoint, B − A on the common axis; null when k differs.' })
+  @Field(() => [BoundaryMatchType], { description: 'Boundaries paired by nearest position (order kept), also when the models’ numbers of breakpoints differ; by rank when they are equal.' })
+  matches!: BoundaryMatchType[];
+
+  @Field(() => [Int], { description: 'Positions of A’s breakpoints left without a partner (or without a value on the axis).' })
+  unmatchedA!: number[];
+
+  @Field(() => [Int], { description: 'Positions of B’s breakpoints left without a partner (or without a value on the axis).' })
+  unmatchedB!: number[];
+
+  @Field(() => [Float], { nullable: true, description: 'Per breakpoint, B − A on the common axis; null when k differs (see `matches`).' })
   differences!: number[] | null;
 
   @Field(() => [Float], { nullable: 'itemsAndList', description: 'Per breakpoint, log10(B / A) (STEP and TOKENS).' })

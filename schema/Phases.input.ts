@@ -33,6 +33,9 @@ export class SignalInput {
 
   @Field(() => Float, { nullable: true, description: 'Relative weight in the shared segmentation cost (default 1).' })
   weight?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Smallest fitted change over a segment, in the signal’s own units (e.g. 0.01 accuracy), that may be labelled UP or DOWN [0]. For signals without stored standard errors (brain, internal); see `PhaseOptionsInput.minEffect`.' })
+  minDelta?: number;
 }
 
 @InputType({ description: 'Options of phase detection; defaults in brackets.' })
@@ -63,4 +66,7 @@ export class PhaseOptionsInput implements DetectPhasesOptions {
 
   @Field(() => Float, { nullable: true, description: 'Slope z threshold for UP / DOWN [2].' })
   zThreshold?: number;
+
+  @Field(() => Float, { nullable: true, description: 'UP / DOWN also need the fitted change to exceed minEffect × its standard error implied by the stored standard errors (task accuracies) [2]; 0 = off. Keeps labels off changes within the error bars (docs/phases.md).' })
+  minEffect?: number;
 }

@@ -60,7 +60,13 @@ export class SegmentSlopeType implements SegmentSlope {
   @Field(() => Float, { nullable: true, description: 'Standard error of the slope; null with fewer than three points.' })
   stderr!: number | null;
 
-  @Field(() => String, { description: 'UP, DOWN or FLAT (|slope / stderr| below the z threshold).' })
+  @Field(() => Float, { nullable: true, description: 'Fitted change over the segment (slope × span) in the signal’s own units — the effect size; null without a slope.' })
+  change!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Standard error of `change` implied by the stored per-checkpoint standard errors (own units); null when the signal has none.' })
+  changeStderr!: number | null;
+
+  @Field(() => String, { description: 'UP, DOWN or FLAT: FLAT when |slope / stderr| is below the z threshold, or |change| is below minEffect × changeStderr or the signal’s minDelta.' })
   direction!: Direction;
 }
 

@@ -134,6 +134,7 @@ registerEnumType(BrainStatistic, {
     MEAN_R: 'Mean test r over the ROI’s voxels.',
     MEDIAN_R: 'Median test r over the ROI’s voxels.',
     TOP_MEAN_R: 'Mean test r of the ROI’s best 10 % of voxels.',
+    CEILED_MEAN_R: 'MEAN_R divided by the ROI’s mean noise ceiling (CC_max from repeated test presentations; a voxel without repeatable signal counts 0), per subject, averaged over the subjects that have ceilings: the fraction of the explainable correlation reached. null (with a reason) where the dataset has no repeated test runs; see `Dataset.noiseCeiling`.',
   }),
 });
 

@@ -33,7 +33,9 @@ task signal (metric \`acc\`; \`mmlu\` is the mean over the 57 hendrycksTest-* su
 log10(tokens) — so step 0 is excluded — k chosen by BIC over 0..4, minimum segment length 4,
 ${OPTIONS.bootstrap} bootstrap replicates (seed ${OPTIONS.seed}) for the 90% intervals in brackets. A breakpoint names the
 last checkpoint of the left segment (docs/phases.md). Task-only labels: RAPID_GAIN, CONSOLIDATION
-(slower gain), STAGNATION, DECLINE.
+(slower gain), STAGNATION, DECLINE; a gain or decline needs its fitted change to exceed twice the
+standard error implied by lm-eval's stored standard errors (\`minEffect\` 2, the default), so
+changes within the error bars are STAGNATION.
 
 Checkpoints: 1, 2, 4, …, 512, 1000, 3000, 13000, 23000, …, 143000 (26 on the log axis), so
 segments at the start span few tokens and the late checkpoints are 10,000 steps apart.

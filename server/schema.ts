@@ -4,7 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../resolvers/ApiKeyResolver.js';
 import { BundleResolver } from '../resolvers/BundleResolver.js';
 import { JobResolver } from '../resolvers/JobResolver.js';
-import { BrainQueryResolver, CheckpointBrainResolver, ModelBrainResolver } from '../resolvers/BrainResolver.js';
+import { BrainQueryResolver, CheckpointBrainResolver, DatasetResolver, ModelBrainResolver } from '../resolvers/BrainResolver.js';
 import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { ComputeResolver } from '../resolvers/ComputeResolver.js';
 import { EvalDuplicateResolver } from '../resolvers/EvalDuplicateResolver.js';
@@ -38,7 +38,7 @@ export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: [
       ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
-      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver, ApiKeyResolver, BundleResolver, JobResolver,
+      CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, DatasetResolver, ComputeResolver, ApiKeyResolver, BundleResolver, JobResolver,
       EvalSourceResolver, TaskScoreProvenanceResolver, CheckpointEvalSourcesResolver, EvalDuplicateResolver,
     ],
     validate: false,

@@ -1,4 +1,4 @@
-import { higherIsBetter, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
+import { higherIsBetter, type Extremum, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
 import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput } from '../errors/CortexError.js';
 import { modelsByIds } from '../warehouse/modelsRepo.js';
@@ -32,10 +32,12 @@ export interface ComparisonPoint {
   readonly stderr: number | null;
 }
 
+/** A series' best or final value, read at a checkpoint (never at an interpolated grid point). */
 export interface ComparisonExtremum {
   readonly x: number;
-  readonly step: number | null;
+  readonly step: number;
   readonly value: number;
+  readonly stderr: number | null;
 }
 
 export interface ModelSeries {
@@ -100,6 +102,9 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest, ac
   const options = { grid: req.grid ?? undefined, higherIsBetter: req.higherIsBetter ?? higherIsBetter(metric) };
   const result = await cpuPool().run({ kind: 'compareSeries', series, options }, signal);
   const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i][idx].step);
+  // best/final index the model's own checkpoints, grid or not.
+  const atCheckpoint = (i: number, e: Extremum | null): ComparisonExtremum | null =>
+    e && { x: e.x, value: e.value, step: placed[i][e.index].step, stderr: finiteOrNull(series[i].stderr![e.index]) };
 
   return {
     alignBy,
@@ -115,8 +120,8 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest, ac
         value: finiteOrNull(s.value[idx]),
         stderr: result.grid ? null : finiteOrNull(series[i].stderr![idx]),
       })),
-      best: s.best && { x: s.best.x, value: s.best.value, step: stepAt(i, s.best.index) },
-      final: s.final && { x: s.final.x, value: s.final.value, step: stepAt(i, s.final.index) },
+      best: atCheckpoint(i, s.best),
+      final: atCheckpoint(i, s.final),
     })),
     correlations: result.correlations.map((c) => ({ modelA: c.a, modelB: c.b, r: c.r, n: c.n, reason: c.reason })),
   };

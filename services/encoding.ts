@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
-import { fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
+import { DEFAULT_BLOCK_TRS, fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
 import { DEFAULT_DELAYS } from '../compute/encoding/features.js';
-import { notFound } from '../errors/CortexError.js';
+import { badInput, notFound } from '../errors/CortexError.js';
 import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
 import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
@@ -96,6 +96,7 @@ export async function writeEncodingResults(
   await writeEncodingCells(tx, runId, result.cells.map((c) => ({
     cell: { modelId: req.modelId, step: req.step, layer: c.layer, datasetId: req.datasetId, subjectId: c.subjectId, paramsHash: hash },
     r: c.r, alpha: c.alpha, summaries: c.summaries,
+    significance: c.pValue && c.qValue && { p: c.pValue, q: c.qValue },
   })));
   return {
     runId, paramsHash: hash, cells: result.cells.length, voxels: result.cells.reduce((s, c) => s + c.r.length, 0),
@@ -103,9 +104,24 @@ export async function writeEncodingResults(
   };
 }
 
+/**
+ * The defaults overridden by `partial`. The t test (no `permutations`) keeps the defaults' exact
+ * shape, so its hash is the default hash; with permutations, `blockTrs` is recorded explicitly.
+ */
 export function encodingParams(partial: Partial<EncodingParams> = {}): EncodingParams {
-  return { ...DEFAULT_ENCODING_PARAMS, ...partial };
+  const { permutations, blockTrs, ...rest } = partial;
+  const problems: string[] = [];
+  if (permutations !== undefined && !(Number.isInteger(permutations) && permutations >= 0 && permutations <= MAX_PERMUTATIONS)) {
+    problems.push(`permutations must be a whole number from 0 to ${MAX_PERMUTATIONS} (got ${permutations})`);
+  }
+  if (blockTrs !== undefined && !(Number.isInteger(blockTrs) && blockTrs >= 1)) problems.push(`blockTrs must be a whole number ≥ 1 (got ${blockTrs})`);
+  if (problems.length) throw badInput(`invalid encoding parameters: ${problems.join('; ')}`, { problems });
+  const base = { ...DEFAULT_ENCODING_PARAMS, ...rest };
+  return permutations ? { ...base, permutations, blockTrs: blockTrs ?? DEFAULT_BLOCK_TRS } : base;
 }
+
+/** Bounds the permutation test's cost: P·nBlocks additions per voxel on top of the fit. */
+export const MAX_PERMUTATIONS = 10_000;
 
 /**
  * Fits voxel-wise encoding models of one checkpoint's layers for a dataset's subjects, in this

@@ -5,6 +5,7 @@ import { Checks } from '../formats/validation.js';
 import { writeFmriDataset, writeWordFeatures, type FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ensureCheckpoints, modelsByIds } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { cpuPool } from './cpu/CpuPool.js';
 import { FileAccess } from './fileAccess.js';
 
 /**
@@ -18,7 +19,26 @@ export async function importFmri(wh: Warehouse, manifestPath: string, files: Fil
   const dataset = await readFmriDataset(manifestPath, problems, files);
   if (dataset) checkDataset(dataset, problems);
   if (!dataset || problems.length) throw importFailed(problems);
-  return wh.write((tx) => writeFmriDataset(tx, dataset));
+  const ceilings = await noiseCeilings(dataset);
+  return wh.write((tx) => writeFmriDataset(tx, dataset, ceilings));
+}
+
+/**
+ * Each subject's per-voxel noise ceiling (Schoppe et al. 2016 CC_max, compute/encoding/noiseCeiling.ts)
+ * from its test runs' repeated presentations; subjects without repeats are absent (NULL ceilings,
+ * reported as unavailable with the reason by services/noiseCeilings.ts).
+ */
+async function noiseCeilings(d: ParsedFmriDataset): Promise<Map<string, Float32Array>> {
+  const testRuns = d.runs.filter((r) => r.split === 'test').map((r) => r.id);
+  const out = new Map<string, Float32Array>();
+  for (const s of d.subjects) {
+    const runs = testRuns.map((runId) => ({ runId, presentations: s.responses.filter((r) => r.runId === runId).map((r) => r.matrix) }));
+    if (!runs.some((r) => r.presentations.length >= 2)) continue;
+    // O(R·n·V) on the compute pool, off the event loop (≈ 2.7 s at 80k voxels × 300 TRs × 3 repeats)
+    const ceiling = await cpuPool().run({ kind: 'testRunCeiling', runs, nVoxels: s.nVoxels });
+    if (ceiling.available) out.set(s.id, ceiling.ccMax);
+  }
+  return out;
 }
 
 /** What the warehouse needs of a parsed dataset beyond the manifest's own rules: voxels to store. */

@@ -1,4 +1,5 @@
 import type { CheckpointPoint, DetectPhasesOptions, PhaseDetection, PhaseSignal } from '../compute/phases/detectPhases.js';
+import { matchBoundaries } from '../compute/phases/matchBoundaries.js';
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
 import { axisValue, type PhaseAxis, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput, degenerate, notFound } from '../errors/CortexError.js';
@@ -18,7 +19,7 @@ import { requireModel, requireTask } from './requireKnown.js';
 
 /** What a phase signal is made of: a task (or task group), a brain score, or an internal metric. */
 export type SignalSpec =
-  | { readonly kind: 'TASK'; readonly task: string; readonly metric: string; readonly weight?: number }
+  | { readonly kind: 'TASK'; readonly task: string; readonly metric: string; readonly weight?: number; readonly minDelta?: number }
   | {
       readonly kind: 'BRAIN';
       readonly dataset: string;
@@ -29,6 +30,7 @@ export type SignalSpec =
       /** Which encoding parameters (default: the defaults' hash). */
       readonly paramsHash?: string;
       readonly weight?: number;
+      readonly minDelta?: number;
     }
   | {
       readonly kind: 'INTERNAL';
@@ -37,6 +39,7 @@ export type SignalSpec =
       /** The dataset whose stimulus words the metric was computed on. */
       readonly dataset: string;
       readonly weight?: number;
+      readonly minDelta?: number;
     };
 
 export function signalName(s: SignalSpec): string {
@@ -48,6 +51,8 @@ export function signalName(s: SignalSpec): string {
 interface SignalPoint {
   readonly step: number;
   readonly value: number;
+  /** A task value's stored standard error (lm-eval's), when there is one. */
+  readonly stderr?: number | null;
 }
 
 const ROLE = { TASK: 'TASK', BRAIN: 'BRAIN', INTERNAL: 'INTERNAL' } as const;
@@ -154,15 +159,19 @@ export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: read
   const index = new Map(points.map((p, i) => [p.step, i]));
   const signals = specs.map((spec, i) => {
     const values = new Float64Array(points.length).fill(NaN);
-    for (const { step, value } of series[i]) {
+    const stderr = new Float64Array(points.length).fill(NaN);
+    for (const { step, value, stderr: se } of series[i]) {
       const at = index.get(step);
-      if (at !== undefined) values[at] = value;
+      if (at === undefined) continue;
+      values[at] = value;
+      if (se !== null && se !== undefined) stderr[at] = se;
     }
     const name = signalName(spec);
     if (!values.some(Number.isFinite)) {
       throw badInput(`signal ${name} has no values for model '${modelId}'`, { signal: name, model: modelId });
     }
-    return { name, role: ROLE[spec.kind], values, weight: spec.weight };
+    // Stored standard errors set the effect floor of the labels (compute/phases/effectSize.ts).
+    return { name, role: ROLE[spec.kind], values, weight: spec.weight, minDelta: spec.minDelta, stderr: stderr.some(Number.isFinite) ? stderr : undefined };
   });
   return { points, signals };
 }
@@ -282,9 +291,28 @@ export interface ModelPhases {
   readonly boundaries: (number | null)[];
 }
 
+/** One model A boundary paired with one of model B (compute/phases/matchBoundaries.ts). */
+export interface BoundaryMatch {
+  /** Positions among each model's breakpoints, from 0. */
+  readonly indexA: number;
+  readonly indexB: number;
+  /** The boundaries on the common axis. */
+  readonly a: number;
+  readonly b: number;
+  /** B − A on the common axis. */
+  readonly difference: number;
+  /** log10(B / A) for STEP and TOKENS; null otherwise or when undefined. */
+  readonly log10Ratio: number | null;
+}
+
 export interface BoundaryDifference {
   readonly modelA: string;
   readonly modelB: string;
+  /** Boundaries paired by nearest position, order kept, also when the models' k differ. */
+  readonly matches: BoundaryMatch[];
+  /** Positions of A's (B's) breakpoints with no partner, or with no value on the axis. */
+  readonly unmatchedA: number[];
+  readonly unmatchedB: number[];
   /** Per breakpoint index, B − A on the common axis; null when the models' k differ. */
   readonly differences: number[] | null;
   /** Per breakpoint index, log10(B / A), for STEP and TOKENS; null when undefined. */
@@ -348,9 +376,13 @@ export async function compareModelPhases(
 }
 
 function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: TrainingAxis): BoundaryDifference {
-  const base = { modelA: a.modelId, modelB: b.modelId };
+  const base = { modelA: a.modelId, modelB: b.modelId, ...matchedBoundaries(a.boundaries, b.boundaries, alignBy) };
   if (a.boundaries.length !== b.boundaries.length) {
-    return { ...base, differences: null, log10Ratios: null, reason: `different numbers of breakpoints (${a.boundaries.length} vs ${b.boundaries.length})` };
+    const left = base.unmatchedA.length + base.unmatchedB.length;
+    return {
+      ...base, differences: null, log10Ratios: null,
+      reason: `different numbers of breakpoints (${a.boundaries.length} vs ${b.boundaries.length}): ${base.matches.length} matched by nearest position in \`matches\`, ${left} unmatched`,
+    };
   }
   if (a.boundaries.some((v) => v === null) || b.boundaries.some((v) => v === null)) {
     return { ...base, differences: null, log10Ratios: null, reason: `a breakpoint has no ${alignBy} value` };
@@ -359,4 +391,24 @@ function boundaryDifference(a: ModelPhases, b: ModelPhases, alignBy: TrainingAxi
   const log10Ratios =
     alignBy === 'FRACTION' ? null : a.boundaries.map((v, i) => (v! > 0 && b.boundaries[i]! > 0 ? Math.log10(b.boundaries[i]! / v!) : null));
   return { ...base, differences, log10Ratios, reason: null };
+}
+
+/** Pairs two models' boundaries by nearest position (order kept); those without an axis value stay unmatched. */
+function matchedBoundaries(a: readonly (number | null)[], b: readonly (number | null)[], alignBy: TrainingAxis): Pick<BoundaryDifference, 'matches' | 'unmatchedA' | 'unmatchedB'> {
+  const placed = (v: readonly (number | null)[]) => v.flatMap((x, i) => (x === null ? [] : [{ x, i }]));
+  const [pa, pb] = [placed(a), placed(b)];
+  const m = matchBoundaries(pa.map((p) => p.x), pb.map((p) => p.x));
+  const matches = m.pairs.map(({ indexA, indexB }) => {
+    const [va, vb] = [pa[indexA].x, pb[indexB].x];
+    return {
+      indexA: pa[indexA].i, indexB: pb[indexB].i, a: va, b: vb, difference: vb - va,
+      log10Ratio: alignBy !== 'FRACTION' && va > 0 && vb > 0 ? Math.log10(vb / va) : null,
+    };
+  });
+  const unmatched = (n: number, used: Set<number>) => [...Array(n).keys()].filter((i) => !used.has(i));
+  return {
+    matches,
+    unmatchedA: unmatched(a.length, new Set(matches.map((p) => p.indexA))),
+    unmatchedB: unmatched(b.length, new Set(matches.map((p) => p.indexB))),
+  };
 }

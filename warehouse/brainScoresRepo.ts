@@ -45,6 +45,8 @@ export interface EncodingCellScores {
   /** Chosen ridge penalty per voxel (NaN: none). */
   readonly alpha: Float32Array;
   readonly summaries: readonly SummaryRow[];
+  /** Block-permutation p and BH q per voxel (NaN: undefined), for cells computed with `permutations`. */
+  readonly significance?: { readonly p: Float32Array; readonly q: Float32Array } | null;
 }
 
 /** The natural key of a cell, as one string. */
@@ -95,6 +97,18 @@ export async function writeEncodingCells(tx: WriteTx, runId: string, cells: read
       { type: 'USMALLINT', values: encoded[i].codes, nullValue: NULL_CODE },
     ]),
   );
+  const tested = cells.flatMap((c, i) => (c.significance ? [{ id: ids[i], ...c.significance }] : []));
+  if (tested.length > 0) {
+    await tx.append(
+      'voxel_significance',
+      ...tested.map(({ id, p, q }): BulkColumn[] => [
+        { type: 'INTEGER', constant: id },
+        { type: 'INTEGER', values: rampTo(p.length) },
+        { type: 'REAL', values: p },
+        { type: 'REAL', values: q },
+      ]),
+    );
+  }
   const summaries = cells.flatMap((c, i) => c.summaries.map((s) => ({ id: ids[i], s })));
   const num = (f: (s: SummaryRow) => number | null) => Float64Array.from(summaries, ({ s }) => f(s) ?? NaN);
   await tx.append('brain_score_summary', [
@@ -152,12 +166,16 @@ async function deleteCellIds(tx: WriteTx, ids: readonly number[]): Promise<void>
   if (!ids.every(Number.isSafeInteger)) throw new CortexError('INTERNAL', 'deleteCellIds: a cell id is not an integer');
   for (let i = 0; i < ids.length; i += 1000) {
     const list = ids.slice(i, i + 1000).join(', ');
-    for (const table of ['brain_scores', 'brain_score_summary', 'cells']) await tx.run(`DELETE FROM ${table} WHERE cell_id IN (${list})`);
+    for (const table of ['brain_scores', 'voxel_significance', 'brain_score_summary', 'cells']) await tx.run(`DELETE FROM ${table} WHERE cell_id IN (${list})`);
   }
 }
 
-/** Which per-ROI summary of voxel r a brain score reads (a brain_score_summary column). */
-export const BrainStatistic = { MEAN_R: 'mean_r', MEDIAN_R: 'median_r', TOP_MEAN_R: 'top_mean_r' } as const;
+/**
+ * Which per-ROI summary of voxel r a brain score reads: a brain_score_summary column, or
+ * `ceiled_mean_r` = mean_r / the ROI's mean noise ceiling (voxels.noise_ceiling, CC_max; a voxel
+ * whose repeats share no signal counts 0), per subject, over the subjects that have ceilings.
+ */
+export const BrainStatistic = { MEAN_R: 'mean_r', MEDIAN_R: 'median_r', TOP_MEAN_R: 'top_mean_r', CEILED_MEAN_R: 'ceiled_mean_r' } as const;
 export type BrainStatistic = (typeof BrainStatistic)[keyof typeof BrainStatistic];
 
 export interface BrainQuery {
@@ -183,6 +201,8 @@ export interface BrainRow {
   readonly nSubjects: number;
   readonly nVoxels: number;
   readonly nSignificant: number;
+  /** CEILED_MEAN_R only: no subject has a noise ceiling for the ROI (the value is then null). */
+  readonly ceilingMissing?: boolean;
 }
 
 /**
@@ -200,8 +220,10 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   if (q.steps) { extra.push('list_contains(?, c.step)'); params.push(listValue([...q.steps])); }
   params.push(q.roi);
   const stat = q.statistic ?? 'mean_r';
+  const ceiled = stat === 'ceiled_mean_r';
+  const ceilings = ceiled ? await roiCeilings(wh, q.datasetId, q.roi) : null;
   const rows = await wh.all<{ m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null }>(
-    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${stat} AS v, s.n_voxels AS nv, s.n_significant AS ns
+    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${ceiled ? 'mean_r' : stat} AS v, s.n_voxels AS nv, s.n_significant AS ns
      FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
      WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?`,
     params,
@@ -211,17 +233,60 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   const out: BrainRow[] = [];
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i];
-    let [sum, values, n, nVoxels, nSignificant] = [0, 0, 0, 0, 0];
+    let [sum, values, n, nVoxels, nSignificant, withCeiling] = [0, 0, 0, 0, 0, 0];
     for (; i < sorted.length && sorted[i].m === first.m && sorted[i].step === first.step && sorted[i].layer === first.layer; i++) {
       const row = sorted[i];
       n++;
-      if (row.v !== null) { sum += row.v; values++; }
+      const ceiling = ceilings?.get(row.subject);
+      if (ceiling) withCeiling++;
+      const v = ceilings ? (row.v !== null && ceiling ? row.v / ceiling : null) : row.v;
+      if (v !== null) { sum += v; values++; }
       nVoxels += row.nv ?? 0;
       nSignificant += row.ns ?? 0;
     }
-    out.push({ modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant });
+    out.push({
+      modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant,
+      ...(ceilings ? { ceilingMissing: withCeiling === 0 } : {}),
+    });
   }
   return out;
+}
+
+/** Per subject, the ROI's mean CC_max (a voxel without a ceiling counts 0); subjects without any ceiling are absent. */
+async function roiCeilings(wh: Warehouse, datasetId: string, roi: string): Promise<Map<string, number>> {
+  const rows = await wh.all<{ subject: string; c: number }>(
+    `SELECT subject_id AS subject, avg(coalesce(noise_ceiling, 0)) AS c FROM voxels
+     WHERE dataset_id = ? AND (? = 'all' OR roi = ?) GROUP BY subject_id HAVING count(noise_ceiling) > 0 AND avg(coalesce(noise_ceiling, 0)) > 0`,
+    [datasetId, roi, roi],
+  );
+  return new Map(rows.map((r) => [r.subject, r.c]));
+}
+
+export interface NoiseCeilingStats {
+  /** Voxels of the selection, and those with a ceiling (repeats sharing signal). */
+  readonly nVoxels: number;
+  readonly nWithCeiling: number;
+  /** Mean CC_max over the selection's voxels, a voxel without a ceiling counting 0 (null when none has one). */
+  readonly mean: number | null;
+  /** Median CC_max over the voxels that have one. */
+  readonly median: number | null;
+  /** Presentations of the least-repeated repeated test run (null when no test run was repeated). */
+  readonly repeats: number | null;
+}
+
+/** Noise-ceiling statistics of a dataset's voxels, one ROI ("all" = every voxel) and optionally one subject. */
+export async function noiseCeilingStats(wh: Warehouse, datasetId: string, roi: string, subjectId: string | null): Promise<NoiseCeilingStats> {
+  const [row] = await wh.all<NoiseCeilingStats>(
+    `SELECT count(*)::INTEGER AS "nVoxels", count(noise_ceiling)::INTEGER AS "nWithCeiling",
+            CASE WHEN count(noise_ceiling) > 0 THEN avg(coalesce(noise_ceiling, 0)) END AS mean, median(noise_ceiling) AS median,
+            (SELECT min(n)::INTEGER FROM (
+               SELECT count(*) AS n FROM fmri_responses r JOIN fmri_runs u USING (dataset_id, run_id)
+               WHERE r.dataset_id = ? AND u.split = 'test' AND (?::VARCHAR IS NULL OR r.subject_id = ?)
+               GROUP BY r.subject_id, r.run_id HAVING count(*) >= 2)) AS repeats
+     FROM voxels WHERE dataset_id = ? AND (? = 'all' OR roi = ?) AND (?::VARCHAR IS NULL OR subject_id = ?)`,
+    [datasetId, subjectId, subjectId, datasetId, roi, roi, subjectId, subjectId],
+  );
+  return row;
 }
 
 /** A stored cell: its id and what reading its voxel rows needs. */
@@ -252,6 +317,12 @@ export interface VoxelScoreRow {
   readonly roi: string | null;
   readonly r: number | null;
   readonly alpha: number | null;
+  /** The voxel's noise ceiling (CC_max), and r / it (Schoppe et al.'s CC_norm); null without one. */
+  readonly noiseCeiling: number | null;
+  readonly ceiledR: number | null;
+  /** Block-permutation p and BH q of r (null unless the cell was computed with `permutations`). */
+  readonly pValue: number | null;
+  readonly qValue: number | null;
   /** Where the row stands in the page order (see VoxelPageRequest.after). */
   readonly position: number;
 }
@@ -280,24 +351,28 @@ interface SubjectRois {
   readonly labels: readonly string[];
   /** Per voxel: its index in `labels`, or NULL_CODE (no ROI). */
   readonly codes: Uint16Array;
+  /** Per voxel: its noise ceiling (NaN: none). */
+  readonly ceilings: Float32Array;
 }
 
 /** A subject's voxel → ROI label map, derived once per data version (labels are few, voxels ~10^5). */
 function subjectRois(wh: Warehouse, datasetId: string, subjectId: string): Promise<SubjectRois> {
   return wh.derived(`rois\u0000${datasetId}\u0000${subjectId}`, async () => {
-    const rows = await wh.all<{ voxel: number; roi: string | null }>(
-      'SELECT voxel, roi FROM voxels WHERE dataset_id = ? AND subject_id = ?', [datasetId, subjectId], { cache: false },
+    const rows = await wh.all<{ voxel: number; roi: string | null; ceiling: number | null }>(
+      'SELECT voxel, roi, noise_ceiling AS ceiling FROM voxels WHERE dataset_id = ? AND subject_id = ?', [datasetId, subjectId], { cache: false },
     );
     const labels: string[] = [];
     const index = new Map<string, number>();
     const codes = new Uint16Array(rows.reduce((n, r) => Math.max(n, r.voxel + 1), 0)).fill(NULL_CODE);
+    const ceilings = new Float32Array(codes.length).fill(NaN);
+    for (const { voxel, ceiling } of rows) if (ceiling !== null) ceilings[voxel] = ceiling;
     for (const { voxel, roi } of rows) {
       if (roi === null) continue;
       let code = index.get(roi);
       if (code === undefined) index.set(roi, (code = labels.push(roi) - 1));
       codes[voxel] = code;
     }
-    return { labels, codes };
+    return { labels, codes, ceilings };
   });
 }
 
@@ -313,10 +388,12 @@ export async function voxelScores(wh: Warehouse, cell: StoredCell, key: Encoding
   const byR = page.order?.field === 'R';
   const descending = page.order?.direction === 'DESC';
   const tail = !byR && !descending && !page.withTotal;
-  const [read, rois] = await Promise.all([
+  const [read, rois, tested] = await Promise.all([
     wh.readTyped(`SELECT voxel, r, alpha_index FROM brain_scores WHERE cell_id = ?${tail ? ' AND voxel > ?' : ''}`, tail ? [cell.cellId, page.after] : [cell.cellId]),
     subjectRois(wh, key.datasetId, key.subjectId),
+    wh.all<{ voxel: number; p: number | null; q: number | null }>('SELECT voxel, p_value AS p, q_value AS q FROM voxel_significance WHERE cell_id = ?', [cell.cellId]),
   ]);
+  const significance = new Map(tested.map((t) => [t.voxel, t]));
   const [voxel, r, alpha] = read.columns as [TypedColumn<Int32Array>, TypedColumn<Float32Array>, TypedColumn<Uint16Array>];
   const [vox, rv, av, an, codes] = [voxel.values, r.values, alpha.values, alpha.nulls, rois.codes];
   const roiCode = page.roi == null ? -1 : rois.labels.indexOf(page.roi);
@@ -335,7 +412,13 @@ export async function voxelScores(wh: Warehouse, cell: StoredCell, key: Encoding
   const row = (i: number, position: number): VoxelScoreRow => {
     const code = codeOf(i);
     const x = rv[i];
-    return { voxel: vox[i], roi: code === NULL_CODE ? null : rois.labels[code], r: x === x ? x : null, alpha: an?.[i] === 1 ? null : cell.alphas[av[i]] ?? null, position };
+    const ceiling = vox[i] < rois.ceilings.length ? rois.ceilings[vox[i]] : NaN;
+    const sig = significance.get(vox[i]);
+    return {
+      voxel: vox[i], roi: code === NULL_CODE ? null : rois.labels[code], r: x === x ? x : null, alpha: an?.[i] === 1 ? null : cell.alphas[av[i]] ?? null,
+      noiseCeiling: ceiling === ceiling ? ceiling : null, ceiledR: x === x && ceiling === ceiling ? x / ceiling : null,
+      pValue: sig?.p ?? null, qValue: sig?.q ?? null, position,
+    };
   };
   const rows: VoxelScoreRow[] = [];
   if (byR) {

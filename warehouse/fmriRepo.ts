@@ -26,10 +26,11 @@ export interface FmriImportReport {
 const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'word_features'];
 
 /**
- * Writes a validated dataset in the caller's transaction. Re-importing a dataset id replaces it
+ * Writes a validated dataset in the caller's transaction, with each subject's per-voxel noise
+ * ceilings where its test runs were repeated. Re-importing a dataset id replaces it
  * whole, including the brain scores and features computed against the old data, which no longer hold.
  */
-export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset): Promise<FmriImportReport> {
+export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset, noiseCeilings: ReadonlyMap<string, Float32Array> = new Map()): Promise<FmriImportReport> {
   const id = d.dataset.id;
   const [{ n: replacedScores }] = await tx.all<{ n: number }>(
     'SELECT count(*) AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ?)', [id],
@@ -57,7 +58,8 @@ export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset): Promi
       { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3]) },
       { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 1]) },
       { type: 'REAL', values: Float32Array.from({ length: s.nVoxels }, (_, i) => s.coords[i * 3 + 2]) },
-      { type: 'REAL', values: new Float32Array(s.nVoxels).fill(NaN) },
+      // per-voxel noise ceiling (NaN → NULL: none estimable)
+      { type: 'REAL', values: noiseCeilings.get(s.id) ?? new Float32Array(s.nVoxels).fill(NaN) },
     ]);
     for (const r of s.responses) {
       const nTrs = r.matrix.length / s.nVoxels;

@@ -275,6 +275,18 @@ export const MIGRATIONS: readonly Migration[] = [
     // ~0.2 M rows/s and took 7.7 bytes each; see migrateToCells.ts for the layout that replaces them.
     run: migrateToCells,
   },
+  {
+    version: 11,
+    name: 'per-voxel block-permutation p and BH q values',
+    // Only cells computed with `permutations` have rows here, so brain_scores keeps its four numbers per voxel.
+    statements: [
+      `CREATE TABLE voxel_significance (
+         cell_id INTEGER NOT NULL,
+         voxel INTEGER NOT NULL,
+         p_value REAL,
+         q_value REAL)`,
+    ],
+  },
 ];
 
 export async function applyMigrations(warehouse: MigrationTarget, options: MigrationOptions = {}): Promise<number[]> {

@@ -16,7 +16,17 @@ export interface EncodingParams {
   readonly downsample: 'mean' | 'lanczos';
   readonly cvMetric: 'mse' | 'r';
   readonly fdrQ: number;
+  /**
+   * Block permutations of the test predictions (blockPermutation.ts); absent or 0: significance by
+   * the parametric t test. Set: nSignificant counts voxels with BH q ≤ fdrQ of the permutation
+   * p-values, and p and q are stored per voxel. Absent from the default parameters (and their hash).
+   */
+  readonly permutations?: number;
+  /** TRs per permuted block [10 ≈ 20 s at TR 2 s, the span of BOLD autocorrelation; Huth et al. 2016]. */
+  readonly blockTrs?: number;
 }
+
+export const DEFAULT_BLOCK_TRS = 10;
 
 export interface EncodingRun {
   readonly id: string;
@@ -46,6 +56,9 @@ export interface EncodingCellResult {
   /** Test r per voxel; NaN where undefined (stored as NULL). */
   readonly r: Float32Array;
   readonly alpha: Float32Array;
+  /** With `permutations`: block-permutation p and BH q per voxel (NaN where r is undefined); else null. */
+  readonly pValue?: Float32Array | null;
+  readonly qValue?: Float32Array | null;
   readonly summaries: RoiSummary[];
 }
 
@@ -78,15 +91,24 @@ export async function fitEncodingCells(
           features: xTrain.dims[1],
           voxels: s.nVoxels,
         },
-        { alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric, shouldStop },
+        {
+          alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric, shouldStop,
+          ...(params.permutations ? { permutationTest: { permutations: params.permutations, blockLength: params.blockTrs ?? DEFAULT_BLOCK_TRS, seed: 0 } } : {}),
+        },
       );
+      const q = fit.qValues ?? null;
       device = `gemm:${fit.provenance.gemmProvider} eigh:${fit.provenance.eighBackend}`;
       cells.push({
         layer,
         subjectId: s.id,
         r: Float32Array.from(fit.r, (v) => v ?? NaN),
         alpha: Float32Array.from(fit.alpha),
-        summaries: roiSummaries(fit.r, s.roi, { nTest: xTest.dims[0], q: params.fdrQ }),
+        pValue: fit.pValues ? Float32Array.from(fit.pValues, (v) => v ?? NaN) : null,
+        qValue: q && Float32Array.from(q, (v) => v ?? NaN),
+        summaries: roiSummaries(fit.r, s.roi, {
+          nTest: xTest.dims[0], q: params.fdrQ,
+          ...(q ? { significant: Uint8Array.from(q, (v) => (v !== null && v <= params.fdrQ ? 1 : 0)) } : {}),
+        }),
       });
       onProgress?.(cells.length, total);
     }

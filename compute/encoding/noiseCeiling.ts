@@ -66,6 +66,12 @@ export function colNoiseCeiling(repeats: readonly (Float32Array | Float64Array)[
     }
   }
 
+  return ceilingFromPowers(sumOfVars, varOfSum, r);
+}
+
+/** CC_max per column from Σᵣ Var(yᵣ) and Var(Σᵣ yᵣ) (population variances) of R repeats. */
+function ceilingFromPowers(sumOfVars: Float64Array, varOfSum: Float64Array, r: number): ColNoiseCeiling {
+  const cols = sumOfVars.length;
   const ccMax: (number | null)[] = new Array<number | null>(cols);
   const nullReasons: ColNoiseCeiling['nullReasons'] = [];
   for (let c = 0; c < cols; c++) {
@@ -89,4 +95,74 @@ export function ccNormalize(r: readonly (number | null)[], ccMax: readonly (numb
     const c = ccMax[i];
     return x === null || c === null ? null : x / c;
   });
+}
+
+/** The repeated presentations of one test run: each nTrs × nVoxels, row-major. */
+export interface RepeatedRun {
+  readonly runId: string;
+  readonly presentations: readonly Float32Array[];
+}
+
+export type TestRunCeiling =
+  | {
+      readonly available: true;
+      /** CC_max per voxel; NaN where the repeats share no signal (stored as NULL). */
+      readonly ccMax: Float32Array;
+      /** Presentations used per run (the smallest count among the repeated test runs). */
+      readonly repeats: number;
+      readonly runs: readonly string[];
+      readonly nTrs: number;
+    }
+  | { readonly available: false; readonly reason: string };
+
+/**
+ * Per-voxel CC_max of a subject from its test runs' repeated presentations (the estimator above, streamed).
+ * Test runs presented only once are left out; of the repeated ones the first R presentations are
+ * used, R the smallest count among them (the estimator needs the same R for every TR). Each
+ * presentation is centred per run before the runs are concatenated, as the encoding model's test
+ * responses are z-scored per run: a ceiling must not credit differences between run means.
+ */
+export function testRunCeiling(runs: readonly RepeatedRun[], nVoxels: number): TestRunCeiling {
+  const repeated = runs.filter((r) => r.presentations.length >= 2);
+  if (repeated.length === 0) {
+    return { available: false, reason: 'no test run has repeated presentations (one response per test run), so the noise ceiling cannot be estimated' };
+  }
+  const repeats = Math.min(...repeated.map((r) => r.presentations.length));
+  // One streaming pass per run over row-major rows (no copies): with every presentation centred
+  // per run, the concatenation has mean 0, so its variances are sums of squares / N.
+  const sumOfSquares = new Float64Array(nVoxels); // Σᵣ Σₜ (yᵣ − mᵣ)²
+  const squaresOfSum = new Float64Array(nVoxels); // Σₜ (Σᵣ (yᵣ − mᵣ))²
+  const rowSum = new Float64Array(nVoxels);
+  let nTrs = 0;
+  for (const run of repeated) {
+    const n = run.presentations[0].length / nVoxels;
+    const used = run.presentations.slice(0, repeats);
+    const means = used.map((y) => {
+      const m = new Float64Array(nVoxels);
+      for (let t = 0; t < n; t++) for (let v = 0, o = t * nVoxels; v < nVoxels; v++) m[v] += y[o + v];
+      for (let v = 0; v < nVoxels; v++) m[v] /= n;
+      return m;
+    });
+    for (let t = 0; t < n; t++) {
+      rowSum.fill(0);
+      const o = t * nVoxels;
+      for (let p = 0; p < repeats; p++) {
+        const y = used[p];
+        const m = means[p];
+        for (let v = 0; v < nVoxels; v++) {
+          const d = y[o + v] - m[v];
+          sumOfSquares[v] += d * d;
+          rowSum[v] += d;
+        }
+      }
+      for (let v = 0; v < nVoxels; v++) squaresOfSum[v] += rowSum[v] * rowSum[v];
+    }
+    nTrs += n;
+  }
+  for (let v = 0; v < nVoxels; v++) {
+    sumOfSquares[v] /= nTrs;
+    squaresOfSum[v] /= nTrs;
+  }
+  const { ccMax } = ceilingFromPowers(sumOfSquares, squaresOfSum, repeats);
+  return { available: true, ccMax: Float32Array.from(ccMax, (c) => c ?? NaN), repeats, runs: repeated.map((r) => r.runId), nTrs };
 }

@@ -4,8 +4,8 @@
  *
  * Significance is parametric: t = r·√((n−2)/(1−r²)) with n − 2 degrees of freedom, one-sided
  * (r > 0), then Benjamini–Hochberg FDR at q over all voxels of the subject. It assumes
- * independent test TRs, which fMRI autocorrelation violates, so it is optimistic; block
- * permutation would be the stricter test.
+ * independent test TRs, which fMRI autocorrelation violates, so it is optimistic; with the
+ * encoding parameter `permutations` the caller passes the block-permutation verdicts instead.
  */
 import { studentTSurvival } from './studentT.js';
 
@@ -29,12 +29,14 @@ export interface RoiSummaryOptions {
   readonly q?: number;
   /** Share of best voxels averaged in topMeanR (default 0.1). */
   readonly topFraction?: number;
+  /** Significant voxels decided elsewhere (block-permutation BH q ≤ fdrQ); default: the t test below. */
+  readonly significant?: Uint8Array;
 }
 
 /** Summaries for every ROI label and for the whole brain ('all'). */
 export function roiSummaries(r: readonly (number | null)[], roi: readonly string[], options: RoiSummaryOptions): RoiSummary[] {
   if (r.length !== roi.length) throw new Error(`roiSummaries: ${r.length} scores for ${roi.length} ROI labels`);
-  const significant = fdrSignificant(r, options.nTest, options.q ?? 0.05);
+  const significant = options.significant ?? fdrSignificant(r, options.nTest, options.q ?? 0.05);
   const groups = new Map<string, number[]>([[WHOLE_BRAIN, []]]);
   roi.forEach((label, v) => {
     groups.get(WHOLE_BRAIN)!.push(v);

@@ -8,7 +8,8 @@
  *     k = 0..kMax breakpoints, every breakpoint position allowed, segments ≥ minSize points.
  *  3. selectK: BIC over k (or the caller's fixed k).
  *  4. bootstrap: moving-block residual bootstrap CIs for each breakpoint (K fixed).
- *  5. labels: ALIGNMENT / DETACHMENT / REALIGNMENT / … from slope z tests, and the triple pattern
+ *  5. labels: ALIGNMENT / DETACHMENT / REALIGNMENT / … from slope z tests and effect floors
+ *     (effectSize.ts: no direction on a change within the stored error bars), and the triple pattern
  *     with its bootstrap confidence.
  *
  * @example
@@ -33,6 +34,7 @@ import { DEFAULT_MIN_SIZE, segmentExact } from './segmentExact.js';
 import { checkContinuousLimits } from './segmentContinuous.js';
 import { checkSegmentation } from './partitionOptimal.js';
 import { bootstrapBreakpoints } from './bootstrap.js';
+import { DEFAULT_MIN_EFFECT, effectFloor, type EffectFloor, type EffectNoise } from './effectSize.js';
 import type { Direction, PhaseLabel, SignalRole, SignalSlope } from './labels.js';
 import { DEFAULT_Z_THRESHOLD, hasTriplePattern, labelSegments, slopeDirection } from './labels.js';
 import type { CheckpointPoint, ExcludedPoint, PhaseAxis, PhaseSignal } from './phaseInput.js';
@@ -62,6 +64,12 @@ export interface DetectPhasesOptions {
   readonly seed?: number;
   /** z threshold of the slope direction tests (default 2). */
   readonly zThreshold?: number;
+  /**
+   * A direction also needs the fitted change to exceed minEffect × its standard error implied by
+   * the signals' stored standard errors (effectSize.ts; default 2, 0 = off). Signals without
+   * standard errors are unaffected (use their `minDelta`).
+   */
+  readonly minEffect?: number;
 }
 
 export interface DetectPhasesInput {
@@ -98,6 +106,10 @@ export interface SegmentSlope {
   readonly slope: number | null;
   /** OLS standard error of the slope; null with < 3 values in the segment. */
   readonly stderr: number | null;
+  /** Fitted change over the segment (slope × span) in the signal's own units; null without a slope. */
+  readonly change: number | null;
+  /** Standard error of `change` implied by the stored standard errors (own units); null without them. */
+  readonly changeStderr: number | null;
   readonly direction: Direction;
 }
 
@@ -141,17 +153,28 @@ function optionProblems(o: DetectPhasesOptions): string[] {
   if (o.ciLevel !== undefined && !(o.ciLevel > 0 && o.ciLevel < 1)) p.push(`ciLevel must be in (0, 1) (${o.ciLevel})`);
   if (o.seed !== undefined && !Number.isFinite(o.seed)) p.push(`seed must be finite (${o.seed})`);
   if (o.zThreshold !== undefined && !(Number.isFinite(o.zThreshold) && o.zThreshold > 0)) p.push(`zThreshold must be finite and > 0 (${o.zThreshold})`);
+  if (o.minEffect !== undefined && !(Number.isFinite(o.minEffect) && o.minEffect >= 0)) p.push(`minEffect must be finite and ≥ 0 (${o.minEffect})`);
   return p;
 }
 
-/** Slopes of every signal on every segment (ends = last index of each segment). */
-function segmentSlopes(stats: SegmentStats, x: Float64Array, roles: readonly SignalRole[], ends: readonly number[]): SignalSlope[][] {
+/** What the effect floors need: the z-scored rows (which points are finite), each signal's noise, and k. */
+interface EffectContext {
+  readonly z: readonly Float64Array[];
+  readonly noise: readonly (EffectNoise | undefined)[];
+  readonly minEffect: number;
+}
+
+type FlooredSlope = SignalSlope & { readonly floor: EffectFloor };
+
+/** Slopes of every signal on every segment (ends = last index of each segment), with their effect floors. */
+function segmentSlopes(stats: SegmentStats, x: Float64Array, roles: readonly SignalRole[], ends: readonly number[], effect: EffectContext): FlooredSlope[][] {
   let start = 0;
   return ends.map((end) => {
     const span = x[end] - x[start];
     const slopes = roles.map((role, s) => {
       const f = segmentFit(stats, s, start, end);
-      return { role, slope: f.slope, stderr: f.stderr, span };
+      const floor = effectFloor(x, effect.z[s], effect.noise[s], start, end, effect.minEffect);
+      return { role, slope: f.slope, stderr: f.stderr, span, minChange: floor.minChange, floor };
     });
     start = end + 1;
     return slopes;
@@ -175,6 +198,7 @@ export function detectPhases(input: DetectPhasesInput): PhaseDetection {
   const minSize = o.minSize ?? DEFAULT_MIN_SIZE;
   const continuous = o.continuous ?? false;
   const zThreshold = o.zThreshold ?? DEFAULT_Z_THRESHOLD;
+  const minEffect = o.minEffect ?? DEFAULT_MIN_EFFECT;
 
   // 1. Prepare; the largest k the included points allow.
   const prep = preparePhaseInput(input.points, input.signals, axis);
@@ -193,9 +217,10 @@ export function detectPhases(input: DetectPhasesInput): PhaseDetection {
   const ends = [...bps, n - 1];
 
   // 5. Labels, and 4. bootstrap intervals with the triple pattern's confidence.
-  const slopes = segmentSlopes(stats, x, roles, ends);
+  const effect: EffectContext = { z, noise: prep.noise, minEffect };
+  const slopes = segmentSlopes(stats, x, roles, ends, effect);
   const labels = labelSegments(slopes, { zThreshold });
-  const boot = bootstrapPhases(o, { x, z, weights, roles, bps, minSize, continuous, zThreshold });
+  const boot = bootstrapPhases(o, { x, z, weights, roles, bps, minSize, continuous, zThreshold, effect });
 
   const placed = { points: input.points, included: prep.included, x };
   return deepFreeze({
@@ -204,7 +229,7 @@ export function detectPhases(input: DetectPhasesInput): PhaseDetection {
     kSelectedBy: o.k !== undefined ? 'FIXED' : 'BIC',
     bicByK: bic,
     breakpoints: phaseBreakpoints(placed, bps, boot.intervals, o.ciLevel ?? 0.9),
-    segments: phaseSegments(placed, ends, labels, slopes, input.signals, zThreshold),
+    segments: phaseSegments(placed, ends, labels, slopes, input.signals, zThreshold, prep.sd),
     excluded: prep.excluded,
     triplePattern: { present: hasTriplePattern(labels), confidence: boot.confidence },
   });
@@ -230,6 +255,7 @@ interface Segmentation {
   readonly minSize: number;
   readonly continuous: boolean;
   readonly zThreshold: number;
+  readonly effect: EffectContext;
 }
 
 /**
@@ -245,7 +271,7 @@ function bootstrapPhases(
   if (replicates === 0) return { intervals: null, confidence: null };
   if (s.bps.length === 0) return { intervals: null, confidence: 0 };
   const n = s.x.length;
-  const labelOf = (st: SegmentStats, e: readonly number[]): PhaseLabel[] => labelSegments(segmentSlopes(st, s.x, s.roles, e), { zThreshold: s.zThreshold });
+  const labelOf = (st: SegmentStats, e: readonly number[]): PhaseLabel[] => labelSegments(segmentSlopes(st, s.x, s.roles, e, s.effect), { zThreshold: s.zThreshold });
   const options = { replicates, level: o.ciLevel ?? 0.9, seed: o.seed ?? 0, minSize: s.minSize, continuous: s.continuous, weights: s.weights };
   const boot = bootstrapBreakpoints(s.x, s.z, s.bps, options, (st, _rep, rb) => hasTriplePattern(labelOf(st, [...rb, n - 1])));
   return { intervals: boot.intervals, confidence: boot.statistics.filter(Boolean).length / replicates };
@@ -286,9 +312,10 @@ function phaseSegments(
   p: Placed,
   ends: readonly number[],
   labels: readonly PhaseLabel[],
-  slopes: readonly SignalSlope[][],
+  slopes: readonly FlooredSlope[][],
   signals: readonly PhaseSignal[],
   zThreshold: number,
+  sd: Float64Array,
 ): PhaseSegment[] {
   const pointAt = (i: number): CheckpointPoint => p.points[p.included[i]];
   let start = 0;
@@ -308,6 +335,8 @@ function phaseSegments(
         role: s.role,
         slope: s.slope,
         stderr: s.stderr,
+        change: s.slope === null ? null : s.slope * s.span * sd[j],
+        changeStderr: s.floor.noise === null ? null : s.floor.noise * sd[j],
         direction: slopeDirection(s, zThreshold),
       })),
     };

@@ -8,7 +8,9 @@
  *   FLAT  otherwise, and also when the slope or its standard error is undefined (fewer than three
  *         finite points), or when the fitted change over the segment |slope|·span is below 1e-6
  *         (signals are z-scored: a millionth of an SD is rounding, and a noise-free plateau would
- *         otherwise get a random sign from 0/0).
+ *         otherwise get a random sign from 0/0), or below the segment's effect floor `minChange`
+ *         (effectSize.ts: k × the change's standard error implied by the stored measurement errors,
+ *         or a minimum change), so a direction is never put on a change within the error bars.
  * Direction of a ROLE (BRAIN or TASK) with several signals: UP if at least one is UP and none is
  * DOWN, DOWN symmetrically, FLAT otherwise (no evidence or conflicting evidence).
  * INTERNAL signals shape the breakpoints but not the labels.
@@ -77,6 +79,8 @@ export interface SignalSlope {
   readonly stderr: number | null;
   /** Width of the segment on the x axis (x of its last point − x of its first point). */
   readonly span: number;
+  /** Smallest fitted change |slope · span| (z units) that may get a direction (effectSize.ts; default 1e-6). */
+  readonly minChange?: number;
 }
 
 export interface LabelOptions {
@@ -90,9 +94,9 @@ export const DEFAULT_Z_THRESHOLD = 2;
 const MIN_CHANGE = 1e-6;
 
 /** UP / DOWN / FLAT of one slope, as defined in the header. */
-export function slopeDirection(s: Pick<SignalSlope, 'slope' | 'stderr' | 'span'>, zThreshold = DEFAULT_Z_THRESHOLD): Direction {
+export function slopeDirection(s: Pick<SignalSlope, 'slope' | 'stderr' | 'span' | 'minChange'>, zThreshold = DEFAULT_Z_THRESHOLD): Direction {
   if (s.slope === null || s.stderr === null) return 'FLAT';
-  if (Math.abs(s.slope * s.span) < MIN_CHANGE) return 'FLAT';
+  if (Math.abs(s.slope * s.span) < Math.max(MIN_CHANGE, s.minChange ?? 0)) return 'FLAT';
   // stderr = 0 with a real change: an exact fit, infinitely significant.
   const z = s.stderr > 0 ? s.slope / s.stderr : Math.sign(s.slope) * Infinity;
   if (z >= zThreshold) return 'UP';

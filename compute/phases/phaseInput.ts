@@ -10,6 +10,7 @@
  * DEGENERATE_INPUT error naming the signal (dropping it silently would change what is segmented).
  */
 import { badInput, degenerate } from '../../errors/CortexError.js';
+import type { EffectNoise } from './effectSize.js';
 import { SignalRole } from './labels.js';
 import { axisPosition, type CheckpointPoint, type PhaseAxis } from '../trajectories/trainingAxis.js';
 
@@ -24,6 +25,10 @@ export interface PhaseSignal {
   readonly values: Float64Array;
   /** Relative weight in the pooled cost (default 1). */
   readonly weight?: number;
+  /** Stored standard error per point, in the values' units (NaN = none); sets the effect floor (effectSize.ts). */
+  readonly stderr?: Float64Array;
+  /** Smallest fitted change over a segment, in the values' units, that may get a direction (default 0). */
+  readonly minDelta?: number;
 }
 
 export interface ExcludedPoint {
@@ -39,6 +44,10 @@ export interface PreparedPhaseInput {
   /** z-scored signal rows over the included checkpoints (NaN = missing). */
   readonly z: Float64Array[];
   readonly weights: Float64Array;
+  /** Each signal's SD over the included checkpoints (z = (value − mean) / sd). */
+  readonly sd: Float64Array;
+  /** Per signal, its standard errors and minimum change in z units; undefined when it has neither. */
+  readonly noise: (EffectNoise | undefined)[];
   readonly excluded: ExcludedPoint[];
 }
 
@@ -63,6 +72,11 @@ function inputProblems(points: readonly CheckpointPoint[], signals: readonly Pha
     if (s.weight !== undefined && !(Number.isFinite(s.weight) && s.weight > 0)) problems.push(`${who}: weight must be finite and > 0 (${s.weight})`);
     if (s.values.length !== points.length) problems.push(`${who}: ${s.values.length} values for ${points.length} points`);
     else if (s.values.some((v) => !Number.isNaN(v) && !Number.isFinite(v))) problems.push(`${who}: values must be finite or NaN (missing)`);
+    if (s.stderr !== undefined) {
+      if (s.stderr.length !== points.length) problems.push(`${who}: ${s.stderr.length} standard errors for ${points.length} points`);
+      else if (s.stderr.some((v) => !Number.isNaN(v) && !(Number.isFinite(v) && v >= 0))) problems.push(`${who}: standard errors must be finite and ≥ 0, or NaN (none)`);
+    }
+    if (s.minDelta !== undefined && !(Number.isFinite(s.minDelta) && s.minDelta >= 0)) problems.push(`${who}: minDelta must be finite and ≥ 0 (${s.minDelta})`);
   });
   return problems;
 }
@@ -98,6 +112,7 @@ export function preparePhaseInput(points: readonly CheckpointPoint[], signals: r
   }
 
   const degenerateProblems: string[] = [];
+  const sds: number[] = [];
   const z = signals.map((s) => {
     const row = new Float64Array(included.length);
     let m = 0;
@@ -118,6 +133,7 @@ export function preparePhaseInput(points: readonly CheckpointPoint[], signals: r
     if (m < 2) degenerateProblems.push(`signal '${s.name}' has ${m} value(s) at the included checkpoints; at least 2 are needed`);
     else if (sd <= 1e-12 * maxAbs) degenerateProblems.push(`signal '${s.name}' is constant (${mean}) over the included checkpoints and cannot be z-scored`);
     for (let i = 0; i < row.length; i++) row[i] = (row[i] - mean) / sd;
+    sds.push(sd);
     return row;
   });
   if (degenerateProblems.length > 0) {
@@ -128,6 +144,16 @@ export function preparePhaseInput(points: readonly CheckpointPoint[], signals: r
     x: Float64Array.from(xs),
     z,
     weights: Float64Array.from(signals, (s) => s.weight ?? 1),
+    sd: Float64Array.from(sds),
+    noise: signals.map((s, j) => effectNoise(s, included, sds[j])),
     excluded,
   };
+}
+
+/** A signal's standard errors and minimum change in z units (undefined when it has neither). */
+function effectNoise(s: PhaseSignal, included: readonly number[], sd: number): EffectNoise | undefined {
+  if (s.stderr === undefined && !s.minDelta) return undefined;
+  const stderr = s.stderr;
+  const sigma = Float64Array.from(included, (t) => (stderr ? stderr[t] / sd : NaN));
+  return { sigma, minDeltaZ: (s.minDelta ?? 0) / sd };
 }

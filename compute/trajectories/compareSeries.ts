@@ -31,6 +31,7 @@ export interface SeriesSummary {
   /** The points compared: the series itself, or its interpolation on the shared grid (NaN outside its range). */
   readonly x: Float64Array;
   readonly value: Float64Array;
+  /** Best and final value among the series' own points (never the grid's interpolations); `index` is into the input series. */
   readonly best: Extremum | null;
   readonly final: Extremum | null;
 }
@@ -55,6 +56,7 @@ export interface Comparison {
  * correlated over the x values both series contain exactly (Pythia models share steps);
  * with a grid, each series is linearly interpolated (in log10 x for a LOG grid) at `points`
  * positions spanning the range all series cover, and pairs are correlated over the grid.
+ * Each series' best and final value always come from its own points, grid or not.
  */
 export function compareSeries(series: readonly Series[], options: { grid?: GridSpec; higherIsBetter?: boolean } = {}): Comparison {
   const higher = options.higherIsBetter ?? true;
@@ -62,7 +64,8 @@ export function compareSeries(series: readonly Series[], options: { grid?: GridS
   const aligned = series.map((s) => {
     const value = grid ? interpolate(s, grid, options.grid!.scale) : s.value;
     const x = grid ?? s.x;
-    return { key: s.key, x, value, best: extremum(x, value, higher), final: lastFinite(x, value) };
+    // best/final are read at real checkpoints: a grid's interpolation can miss the peak (issue 15).
+    return { key: s.key, x, value, best: extremum(s.x, s.value, higher), final: lastFinite(s.x, s.value) };
   });
   const correlations: PairCorrelation[] = [];
   for (let i = 0; i < aligned.length; i++) {

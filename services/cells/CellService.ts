@@ -202,6 +202,7 @@ function lazyFor(args: BrainCellQuery, lazy: LazyOptions): LazyOptions {
 function readyBrain(row: BrainRow, jobId: string | null): BrainCell {
   return {
     value: row.value, layer: row.layer, nSubjects: row.nSubjects, nVoxels: row.nVoxels, nSignificant: row.nSignificant,
-    status: 'READY', jobId, reason: row.value === null ? 'no voxel of the ROI has a defined r' : null,
+    status: 'READY', jobId,
+    reason: row.value === null ? (row.ceilingMissing ? 'no noise ceiling for this ROI (see Dataset.noiseCeiling for why)' : 'no voxel of the ROI has a defined r') : null,
   };
 }

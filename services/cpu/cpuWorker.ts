@@ -1,19 +1,23 @@
 /**
  * Worker-thread entry of the API's compute pool (services/cpu/CpuPool.ts, piscina): the numerics
- * a request may ask for — phase detection with its bootstrap, comparisons on grids — run here,
+ * a request may ask for — phase detection with its bootstrap, comparisons on grids, noise ceilings
+ * at fMRI import — run here,
  * off the event loop that answers every other request. Imports compute/ only. Errors come back
  * as data, so their code and details survive the thread boundary.
  */
 import { detectPhases, type DetectPhasesInput, type PhaseDetection } from '../../compute/phases/detectPhases.js';
 import { compareSeries, type Comparison, type GridSpec, type Series } from '../../compute/trajectories/compareSeries.js';
+import { testRunCeiling, type RepeatedRun, type TestRunCeiling } from '../../compute/encoding/noiseCeiling.js';
 
 export type CpuTask =
   | { readonly kind: 'detectPhases'; readonly input: DetectPhasesInput }
-  | { readonly kind: 'compareSeries'; readonly series: readonly Series[]; readonly options: { grid?: GridSpec; higherIsBetter?: boolean } };
+  | { readonly kind: 'compareSeries'; readonly series: readonly Series[]; readonly options: { grid?: GridSpec; higherIsBetter?: boolean } }
+  | { readonly kind: 'testRunCeiling'; readonly runs: readonly RepeatedRun[]; readonly nVoxels: number };
 
 export interface CpuResults {
   detectPhases: PhaseDetection;
   compareSeries: Comparison;
+  testRunCeiling: TestRunCeiling;
 }
 
 export type CpuOutcome =
@@ -23,6 +27,7 @@ export type CpuOutcome =
 export default function runCpuTask(task: CpuTask): CpuOutcome {
   try {
     if (task.kind === 'detectPhases') return { ok: true, value: detectPhases(task.input) };
+    if (task.kind === 'testRunCeiling') return { ok: true, value: testRunCeiling(task.runs, task.nVoxels) };
     return { ok: true, value: compareSeries(task.series, task.options) };
   } catch (error) {
     const e = error as { code?: unknown; message?: string; details?: Record<string, unknown> };

@@ -82,6 +82,12 @@ function checkEncodingCell(cell: unknown, where: string, problem: Report): void 
   if (!(c.r instanceof Float32Array)) problem(`${where}.r`, 'must be a Float32Array');
   if (!(c.alpha instanceof Float32Array)) problem(`${where}.alpha`, 'must be a Float32Array');
   else if (c.r instanceof Float32Array && c.alpha.length !== c.r.length) problem(`${where}.alpha`, `has ${c.alpha.length} values for ${c.r.length} voxels`);
+  for (const key of ['pValue', 'qValue'] as const) {
+    const v = c[key];
+    if (v === null || v === undefined) continue;
+    if (!(v instanceof Float32Array)) problem(`${where}.${key}`, 'must be null or a Float32Array');
+    else if (c.r instanceof Float32Array && v.length !== c.r.length) problem(`${where}.${key}`, `has ${v.length} values for ${c.r.length} voxels`);
+  }
   if (!Array.isArray(c.summaries)) return problem(`${where}.summaries`, 'must be an array');
   c.summaries.forEach((s: Record<string, unknown> | null, j) => {
     const ok = s && typeof s === 'object' && typeof s.roi === 'string' && Number.isInteger(s.nVoxels) && Number.isInteger(s.nSignificant)

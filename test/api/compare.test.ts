@@ -58,6 +58,23 @@ describe('compareModels and taskScoreAggregate', () => {
     expect(cmp.correlations[0].n).toBe(9);
   });
 
+  it('reads best and final at checkpoints, with step and stderr, even on a grid (pythia-1b-deduped piqa: best at step 133000)', async () => {
+    const { body } = await t.gql(`{ compareModels(models: ["pythia-1b-deduped"], task: "piqa", alignBy: TOKENS, grid: { points: 50, scale: LOG }) {
+      grid series { points { step value } best { x step value stderr } final { x step value stderr } } } }`);
+    expect(body.errors).toBeUndefined();
+    const s = body.data.compareModels.series[0];
+    const raw = files.filter((f) => f.modelId === 'pythia-1b-deduped').sort((x, y) => x.step - y.step);
+    const top = raw.reduce((m, f) => (f.results.piqa.acc > m.results.piqa.acc ? f : m));
+    expect(top.step).toBe(133000);
+    expect(s.best).toEqual({ x: top.step * 2_097_152, step: top.step, value: top.results.piqa.acc, stderr: top.results.piqa.acc_stderr });
+    const last = raw[raw.length - 1];
+    expect(s.final).toEqual({ x: last.step * 2_097_152, step: last.step, value: last.results.piqa.acc, stderr: last.results.piqa.acc_stderr });
+    // the grid interpolates between checkpoints, so its own maximum is lower than the best checkpoint
+    const gridMax = Math.max(...s.points.map((p: { value: number | null }) => p.value ?? -Infinity));
+    expect(gridMax).toBeLessThan(s.best.value);
+    expect(s.points.every((p: { step: number | null }) => p.step === null)).toBe(true);
+  });
+
   it('picks the lowest value as best for perplexity', async () => {
     const { body } = await t.gql(`{ compareModels(models: ["pythia-70m"], task: "lambada_openai", metric: "ppl") { series { best { step value } } } }`);
     const ref = series('pythia-70m', 'lambada_openai', 'ppl');

@@ -26,8 +26,9 @@ describe('phase detection through the API', () => {
     const expected = detectPhases({
       points: files.map((f) => ({ step: f.step, tokens: f.step * 2_097_152, fraction: f.step / 143_000 })),
       signals: [
-        { name: 'task:lambada_openai/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.lambada_openai.acc) },
-        { name: 'task:arc_easy/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.arc_easy.acc) },
+        // the stored lm-eval standard errors travel with the values (effect floors of the labels)
+        { name: 'task:lambada_openai/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.lambada_openai.acc), stderr: Float64Array.from(files, (f) => f.results.lambada_openai.acc_stderr) },
+        { name: 'task:arc_easy/acc', role: 'TASK', values: Float64Array.from(files, (f) => f.results.arc_easy.acc), stderr: Float64Array.from(files, (f) => f.results.arc_easy.acc_stderr) },
       ],
       options: { bootstrap: 50, seed: 3 },
     });
@@ -108,6 +109,67 @@ describe('phase detection through the API', () => {
     expect(c.correlations).toHaveLength(1);
     expect(c.correlations[0]).toMatchObject({ signal: 'task:lambada_openai/acc', n: 27 });
     expect(c.correlations[0].r).toBeGreaterThan(0.9);
+  });
+
+  it('puts no label on a change within the stored error bars (pythia-410m piqa), and reports effect sizes', async () => {
+    const q = (minEffect: number) => `{ detectPhases(model: "pythia-410m", signals: [{ kind: TASK, task: "piqa" }], options: { bootstrap: 0, minEffect: ${minEffect} }) {
+      segments { label startStep endStep slopes { direction change changeStderr } } } }`;
+    const on = (await t.gql(q(2))).body;
+    expect(on.errors).toBeUndefined();
+    const files = readPythiaFiles().filter((f) => f.modelId === 'pythia-410m');
+    const se = files.find((f) => f.step === 1)!.results.piqa.acc_stderr;
+    for (const seg of on.data.detectPhases.segments) {
+      const s = seg.slopes[0];
+      expect(s.changeStderr).toBeGreaterThan(0);
+      expect(s.changeStderr).toBeLessThan(2 * se); // an OLS change over ≥ 4 points is better known than one reading
+      if (s.direction !== 'FLAT') expect(Math.abs(s.change)).toBeGreaterThanOrEqual(2 * s.changeStderr);
+      else expect(seg.label).toBe('STAGNATION');
+    }
+    // a minDelta on the signal, in accuracy units, above every fitted change: nothing gets a direction
+    const big = (await t.gql(`{ detectPhases(model: "pythia-410m", signals: [{ kind: TASK, task: "piqa", minDelta: 0.5 }], options: { bootstrap: 0 }) { segments { label } } }`)).body;
+    expect(big.data.detectPhases.segments.every((s: { label: string }) => s.label === 'STAGNATION')).toBe(true);
+  });
+
+  it('compares boundaries when the numbers of breakpoints differ: nearest positions, order kept, the rest unmatched', async () => {
+    const models = ['pythia-70m', 'pythia-160m', 'pythia-410m', 'pythia-1b-deduped', 'pythia-70m-deduped', 'pythia-160m-deduped', 'pythia-410m-deduped'];
+    const { body } = await t.gql(`{ comparePhases(models: ${JSON.stringify(models)}, signals: [{ kind: TASK, task: "piqa" }], alignBy: TOKENS, options: { bootstrap: 0 }) {
+      models { modelId boundaries } boundaryDifferences { modelA modelB matches { indexA indexB a b difference log10Ratio } unmatchedA unmatchedB differences reason } } }`);
+    expect(body.errors).toBeUndefined();
+    const boundaries = new Map<string, number[]>(body.data.comparePhases.models.map((m: { modelId: string; boundaries: number[] }) => [m.modelId, m.boundaries]));
+    const dist = (u: number, v: number) => Math.abs(Math.log10(u) - Math.log10(v));
+    let differing = 0;
+    for (const d of body.data.comparePhases.boundaryDifferences) {
+      const [a, b] = [boundaries.get(d.modelA)!, boundaries.get(d.modelB)!];
+      expect(d.matches).toHaveLength(Math.min(a.length, b.length));
+      expect([...d.matches.map((m: { indexA: number }) => m.indexA), ...d.unmatchedA].sort()).toEqual(a.map((_, i) => i));
+      expect([...d.matches.map((m: { indexB: number }) => m.indexB), ...d.unmatchedB].sort()).toEqual(b.map((_, i) => i));
+      for (const [i, m] of d.matches.entries()) {
+        expect([m.a, m.b, m.difference]).toEqual([a[m.indexA], b[m.indexB], b[m.indexB] - a[m.indexA]]);
+        expect(m.log10Ratio).toBeCloseTo(Math.log10(m.b / m.a), 12);
+        if (i > 0) expect(m.indexA > d.matches[i - 1].indexA && m.indexB > d.matches[i - 1].indexB).toBe(true); // order kept
+      }
+      if (a.length === b.length) {
+        expect(d.matches.map((m: { indexA: number; indexB: number }) => [m.indexA, m.indexB])).toEqual(a.map((_, i) => [i, i]));
+        expect(d.reason).toBeNull();
+        continue;
+      }
+      differing++;
+      expect(d.differences).toBeNull();
+      expect(d.reason).toBe(`different numbers of breakpoints (${a.length} vs ${b.length}): ${d.matches.length} matched by nearest position in \`matches\`, ${Math.abs(a.length - b.length)} unmatched`);
+      // nearest: no other order-preserving choice of the longer list's boundaries is closer (one boundary moved at a time)
+      const total = d.matches.reduce((s: number, m: { a: number; b: number }) => s + dist(m.a, m.b), 0);
+      const [short, long, key] = a.length < b.length ? [a, b, 'indexB'] : [b, a, 'indexA'];
+      const chosen = d.matches.map((m: Record<string, number>) => m[key]);
+      for (let j = 0; j < chosen.length; j++) {
+        for (let alt = 0; alt < long.length; alt++) {
+          const c = [...chosen];
+          c[j] = alt;
+          if (c.some((v, i) => i > 0 && v <= c[i - 1])) continue;
+          expect(c.reduce((s, v, i) => s + dist(short[i], long[v]), 0)).toBeGreaterThanOrEqual(total - 1e-12);
+        }
+      }
+    }
+    expect(differing).toBeGreaterThan(0); // the Pythia piqa curves do not all get the same k
   });
 
   it('reports bad signals and missing data with codes', async () => {

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
+import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** Benjamini–Hochberg q-values, written here independently of compute/encoding/blockPermutation.ts. */
+function bh(p: number[]): number[] {
+  const m = p.length;
+  const idx = p.map((_, i) => i).sort((a, b) => p[a] - p[b]);
+  const q = new Array<number>(m);
+  let min = 1;
+  for (let k = m - 1; k >= 0; k--) {
+    min = Math.min(min, (p[idx[k]] * m) / (k + 1));
+    q[idx[k]] = min;
+  }
+  return q;
+}
+
+describe('block-permutation significance through computeEncoding', () => {
+  let t: TestServer;
+  let synth: SyntheticFmri;
+  const tmp = tempDir();
+  beforeAll(async () => {
+    t = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
+    synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { noise: 2, voxels: 80 });
+    await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
+    await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
+    for (const [layer, path] of synth.featureFiles) {
+      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { nWords } }`, { i: { model: 'tiny', step: 100, layer, dataset: 'synth', path } });
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+    tmp.cleanup();
+  });
+
+  it('stores p and BH q per voxel, records the permutation parameters, and counts nSignificant by q', async () => {
+    const c = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1], params: { permutations: 199, blockTrs: 5 } }) { paramsHash runId } }`);
+    expect(c.body.errors).toBeUndefined();
+    const { paramsHash, runId } = c.body.data.computeEncoding;
+    expect(paramsHash).not.toBe(DEFAULT_ENCODING_HASH);
+    const [run] = await t.wh.all<{ params: string }>('SELECT params_json AS params FROM runs WHERE run_id = ?', [runId]);
+    expect(JSON.parse(run.params)).toMatchObject({ permutations: 199, blockTrs: 5, fdrQ: 0.05 });
+
+    const v = await t.gql(`query($h: String) { voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100, paramsHash: $h) {
+      nodes { voxel r pValue qValue } } }`, { h: paramsHash });
+    const nodes = v.body.data.voxelScores.nodes as { voxel: number; r: number | null; pValue: number | null; qValue: number | null }[];
+    expect(nodes).toHaveLength(synth.nVoxels);
+    expect(nodes[0]).toMatchObject({ r: null, pValue: null, qValue: null }); // the constant voxel
+    const tested = nodes.filter((n) => n.pValue !== null);
+    expect(tested).toHaveLength(synth.nVoxels - 1);
+    for (const n of tested) {
+      // (1 + #{r_π ≥ r}) / (1 + P): a multiple of 1/200 from 1/200 to 1
+      expect(n.pValue! * 200).toBeCloseTo(Math.round(n.pValue! * 200), 3);
+      expect(n.pValue!).toBeGreaterThanOrEqual(1 / 200 - 1e-7);
+    }
+    const q = bh(tested.map((n) => n.pValue!));
+    tested.forEach((n, i) => expect(n.qValue!).toBeCloseTo(q[i], 6));
+
+    // signal voxels (1 … 3V/4) are found, the pure-noise quarter mostly is not
+    const signal = tested.filter((n) => n.voxel < (synth.nVoxels * 3) / 4);
+    const noise = tested.filter((n) => n.voxel >= (synth.nVoxels * 3) / 4);
+    expect(signal.filter((n) => n.qValue! <= 0.05).length).toBeGreaterThan(0.8 * signal.length);
+    expect(noise.filter((n) => n.qValue! <= 0.05).length).toBeLessThanOrEqual(2);
+
+    const s = await t.gql(`query($h: String) { model(id: "tiny") { checkpoints(first: 1) { nodes { brainScore(dataset: "synth", layer: 1, paramsHash: $h) { nSignificant } } } } }`, { h: paramsHash });
+    expect(s.body.data.model.checkpoints.nodes[0].brainScore.nSignificant).toBe(tested.filter((n) => n.qValue! <= 0.05).length);
+  });
+
+  it('keeps the t test, the default hash and null p-values without permutations (0 is the same as none)', async () => {
+    const c = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1], params: { permutations: 0 } }) { paramsHash } }`);
+    expect(c.body.data.computeEncoding.paramsHash).toBe(DEFAULT_ENCODING_HASH);
+    const v = await t.gql(`{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100) { nodes { pValue qValue } } }`);
+    expect(v.body.data.voxelScores.nodes.every((n: { pValue: null; qValue: null }) => n.pValue === null && n.qValue === null)).toBe(true);
+  });
+
+  it('refuses bad permutation parameters with a code', async () => {
+    const bad = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", params: { permutations: -1, blockTrs: 0 } }) { paramsHash } }`);
+    expect(bad.body.errors?.[0]).toMatchObject({
+      message: 'invalid encoding parameters: permutations must be a whole number from 0 to 10000 (got -1); blockTrs must be a whole number ≥ 1 (got 0)',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+});
