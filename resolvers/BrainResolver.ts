@@ -59,13 +59,14 @@ export class ModelBrainResolver {
 
   @FieldResolver(() => [SignalPoint], {
     description:
-      'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA) at one ' +
-      'layer, computed on a dataset’s stimulus words; every computable checkpoint with its status.',
+      'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA, ' +
+      'linearCKAToFinal) at one layer, computed on a dataset’s stimulus words; every computable checkpoint with its status. ' +
+      'CKA values come with the checkpoint they compare with (`referenceStep`).',
   })
   internalTrajectory(
     @Root() model: Model,
     @Ctx() ctx: Context,
-    @Arg('metric', () => String, { description: 'twoNN, effectiveRank, participationRatio, anisotropy, meanNorm or linearCKA.' }) metric: string,
+    @Arg('metric', () => String, { description: 'twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA (to the previous checkpoint) or linearCKAToFinal (to the model’s final checkpoint).' }) metric: string,
     @Arg('layer', () => Int, { description: 'A layer of the model (`Model.layers`).' }) layer: number,
     @Arg('dataset', () => ID, { description: 'The dataset whose stimulus words the metric is computed on.' }) dataset: string,
     @Args(() => LazyArgs) lazy: LazyArgs,

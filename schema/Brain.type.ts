@@ -72,6 +72,14 @@ export class SignalPoint {
   @Field(() => Int, { nullable: true, description: 'The layer the value comes from (best layer per checkpoint when none was given; null for a mean over layers).' })
   layer!: number | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'What the value compares with: for linearCKA the previous checkpoint with features (the gap differs from point to point ' +
+      'with log-spaced checkpoints), for linearCKAToFinal the model’s final checkpoint; null for other metrics, or when there was none.',
+  })
+  referenceStep?: number | null;
+
   @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
   status!: CellStatus;
 

@@ -180,6 +180,10 @@ export interface InternalMetricRow {
   readonly layer: number;
   readonly metric: string;
   readonly value: number | null;
+  /** The checkpoint the value compares with (linear CKA), else null. */
+  readonly referenceStep: number | null;
+  /** How the estimate was obtained (JSON), or null. */
+  readonly detailsJson: string | null;
 }
 
 /** Replaces the internal metrics of (model, step, layer, params hash) in the caller's transaction. */
@@ -188,9 +192,10 @@ export async function writeInternalMetrics(tx: WriteTx, rows: readonly InternalM
     await tx.run('DELETE FROM internal_metrics WHERE model_id = ? AND step = ? AND layer = ? AND metric = ? AND params_hash = ?', [
       row.modelId, row.step, row.layer, row.metric, paramsHash,
     ]);
-    await tx.run('INSERT INTO internal_metrics (model_id, step, layer, metric, value, run_id, params_hash) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      row.modelId, row.step, row.layer, row.metric, row.value, runId, paramsHash,
-    ]);
+    await tx.run(
+      'INSERT INTO internal_metrics (model_id, step, layer, metric, value, run_id, params_hash, reference_step, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.modelId, row.step, row.layer, row.metric, row.value, runId, paramsHash, row.referenceStep, row.detailsJson],
+    );
   }
 }
 
@@ -205,7 +210,7 @@ export async function internalRows(
   const params: DuckDBValue[] = [listValue([...modelIds]), metric, paramsHash];
   if (layer != null) params.push(layer);
   return wh.all<InternalMetricRow>(
-    `SELECT model_id AS "modelId", step, layer, metric, value FROM internal_metrics
+    `SELECT model_id AS "modelId", step, layer, metric, value, reference_step AS "referenceStep", details_json AS "detailsJson" FROM internal_metrics
      WHERE list_contains(?, model_id) AND metric = ? AND params_hash = ? ${layer != null ? "AND layer = ?" : ""}
      ORDER BY model_id, step, layer`,
     params,

@@ -232,6 +232,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // JSON array: tensor name of layer 0, 1, … in the checkpoint's ONNX graph (null: found by surgery).
     statements: ['ALTER TABLE checkpoints ADD COLUMN layers_manifest VARCHAR'],
   },
+  {
+    version: 12,
+    name: 'what an internal metric was computed against and how',
+    // reference_step: the checkpoint a linear CKA compared with (the previous one for linearCKA,
+    // the final one for linearCKAToFinal), so a value never travels without its reference.
+    // details_json: how an estimate was obtained (TwoNN: points used, duplicates collapsed, scale check).
+    statements: ['ALTER TABLE internal_metrics ADD COLUMN reference_step INTEGER', 'ALTER TABLE internal_metrics ADD COLUMN details_json VARCHAR'],
+  },
 ];
 
 export async function applyMigrations(warehouse: MigrationTarget): Promise<number[]> {

@@ -57,12 +57,15 @@ export interface CellPoint extends CellState {
   readonly fraction: number | null;
   readonly value: number | null;
   readonly layer: number | null;
+  /** Internal metrics that compare checkpoints (linear CKA): the checkpoint compared with. */
+  readonly referenceStep?: number | null;
 }
 
 interface StoredPoint {
   readonly step: number;
   readonly value: number | null;
   readonly layer: number | null;
+  readonly referenceStep?: number | null;
 }
 
 const NOT_PRODUCED = 'computed, but its computation produced no value for this cell (no voxel of the ROI in the subjects, or no features of the layer)';
@@ -128,7 +131,10 @@ export class CellService {
     await this.known.internalCell({ modelId, ...args });
     const read = async (fresh: boolean): Promise<StoredPoint[]> => {
       const rows = await internalRows(this.wh, [modelId], args.metric, args.layer, internalParamsHash(args.datasetId), { fresh });
-      return args.layer === null ? meanPerStep(rows) : rows.map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
+      // A run compares all its layers with the same checkpoints: a mean over layers keeps their reference.
+      const referenceOf = new Map(rows.map((r) => [r.step, r.referenceStep]));
+      const points = args.layer === null ? meanPerStep(rows) : rows.map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
+      return points.map((p) => ({ ...p, referenceStep: referenceOf.get(p.step) ?? null }));
     };
     return this.trajectory(modelId, args.datasetId, read, (step) => internalJob(modelId, step, args.datasetId), lazy);
   }

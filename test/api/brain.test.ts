@@ -109,16 +109,20 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
   it('computes internal metrics and serves their trajectory', async () => {
     for (const step of [10, 100]) {
       const r = await t.gql(`mutation { computeInternal(model: "tiny", step: ${step}, dataset: "synth") { cells } }`);
-      expect(r.body.data.computeInternal.cells).toBe(12); // 2 layers × 6 metrics
+      expect(r.body.data.computeInternal.cells).toBe(14); // 2 layers × 7 metrics
     }
-    const q = await t.gql(`{ model(id: "tiny") { er: internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth") { step value }
-      cka: internalTrajectory(metric: "linearCKA", layer: 1, dataset: "synth") { step value } } }`);
-    const { er, cka } = q.body.data.model;
+    const q = await t.gql(`{ model(id: "tiny") { er: internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth") { step value referenceStep }
+      cka: internalTrajectory(metric: "linearCKA", layer: 1, dataset: "synth") { step value referenceStep }
+      final: internalTrajectory(metric: "linearCKAToFinal", layer: 1, dataset: "synth") { step value referenceStep } } }`);
+    const { er, cka, final } = q.body.data.model;
     expect(er.map((p: { step: number }) => p.step)).toEqual([10, 100]);
     expect(er[0].value).toBeGreaterThan(4);
     expect(er[0].value).toBeLessThanOrEqual(6);
-    // Same features at both steps: CKA to the previous checkpoint is 1; the first has no previous.
-    expect(cka).toEqual([{ step: 10, value: null }, { step: 100, value: expect.closeTo(1, 5) }]);
+    expect(er.map((p: { referenceStep: number | null }) => p.referenceStep)).toEqual([null, null]);
+    // Same features at both steps: CKA to the previous checkpoint is 1 and says which; the first has no previous.
+    expect(cka).toEqual([{ step: 10, value: null, referenceStep: null }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 10 }]);
+    // The fixed reference is the model's last checkpoint, itself included.
+    expect(final).toEqual([{ step: 10, value: expect.closeTo(1, 5), referenceStep: 100 }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 100 }]);
   });
 
   it('rejects broken datasets with every problem listed, and writes nothing', async () => {

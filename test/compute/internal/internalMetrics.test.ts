@@ -220,14 +220,18 @@ describe('linear CKA (Kornblith et al. 2019)', () => {
 });
 
 describe('internalMetrics', () => {
-  it('computes every metric, with CKA against the previous checkpoint', async () => {
+  it('computes every metric, with CKA against the previous and the final checkpoint', async () => {
     const x = normalMatrixF32(300, 16, 81);
     const prev = normalMatrixF32(300, 16, 82);
-    const m = await internalMetrics(x, [300, 16], { engine, previous: { x: prev, dims: [300, 16] } });
-    for (const name of ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA'] as const) {
+    const final = normalMatrixF32(300, 16, 83);
+    const m = await internalMetrics(x, [300, 16], { engine, previous: { x: prev, dims: [300, 16] }, final: { x: final, dims: [300, 16] } });
+    for (const name of ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA', 'linearCKAToFinal'] as const) {
       expect(m[name].reason).toBeNull();
       expect(typeof m[name].value).toBe('number');
     }
+    expect(m.linearCKA.value).toBe(await rowsLinearCKA(engine, x, [300, 16], prev, [300, 16]));
+    expect(m.linearCKAToFinal.value).toBe(await rowsLinearCKA(engine, x, [300, 16], final, [300, 16]));
+    expect(m.linearCKAToFinal.value).not.toBe(m.linearCKA.value);
     expect(m.effectiveRank.value as number).toBeGreaterThan(14); // near-isotropic Gaussian: close to 16
     expect(Math.abs(m.anisotropy.value as number)).toBeLessThan(0.01);
   });
@@ -242,6 +246,7 @@ describe('internalMetrics', () => {
       anisotropy: { value: 1, reason: null },
       meanNorm: { value: Math.sqrt(12), reason: null },
       linearCKA: { value: null, reason: 'no previous checkpoint to compare with' },
+      linearCKAToFinal: { value: null, reason: 'the final checkpoint has no states of this layer' },
       eighBackend: null,
     });
   });
