@@ -6,6 +6,7 @@ import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase, OrderBase } from './connection.js';
 import type { SortOrder } from '../warehouse/ordering.js';
 import { CellStatus, VoxelOrderField } from './enums.js';
+import { TwoNNEstimate } from './InternalMetric.type.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
 export class BrainScore {
@@ -79,6 +80,9 @@ export class SignalPoint {
       'with log-spaced checkpoints), for linearCKAToFinal the model’s final checkpoint; null for other metrics, or when there was none.',
   })
   referenceStep?: number | null;
+
+  @Field(() => TwoNNEstimate, { nullable: true, description: 'For twoNN: the points it used and its scale check; null for other metrics.' })
+  twoNN?: TwoNNEstimate | null;
 
   @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
   status!: CellStatus;

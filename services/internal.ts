@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fitInternalCells, type InternalCellResult, type InternalInputs } from '../compute/internal/internalCells.js';
 import type { InternalMetricName } from '../compute/internal/internalMetrics.js';
+import { TWO_NN_DEFAULTS } from '../compute/internal/twoNN.js';
 import { notFound } from '../errors/CortexError.js';
 import { insertRun, writeInternalMetrics } from '../warehouse/brainScoresRepo.js';
 import { featureLayers, previousFeatureStep, readWordFeatures } from '../warehouse/fmriRepo.js';
@@ -17,7 +18,7 @@ export { INTERNAL_METRICS } from '../compute/internal/internalCells.js';
  */
 export const INTERNAL_PARAMS = {
   kind: 'internal',
-  twoNNDiscard: 0.1,
+  twoNN: TWO_NN_DEFAULTS,
   /** linearCKA compares with the previous checkpoint with features, linearCKAToFinal with the model's last checkpoint. */
   ckaReferences: ['previous', 'final'],
 } as const;
@@ -68,7 +69,7 @@ export async function loadInternalInputs(wh: Warehouse, req: InternalRequest): P
   const current = await load(req.step);
   const previous = previousStep === null ? [] : await load(previousStep);
   const final = finalStep === null ? [] : finalStep === req.step ? current : await load(finalStep);
-  return { layers: current, previous, final, references: { previous: previousStep, final: final.length ? finalStep : null } };
+  return { layers: current, previous, final, twoNN: INTERNAL_PARAMS.twoNN, references: { previous: previousStep, final: final.length ? finalStep : null } };
 }
 
 /** Writes a job's metric values and its `runs` row in the caller's transaction. */
@@ -89,7 +90,7 @@ export async function writeInternalResults(
   });
   const rows = result.cells.map((c) => {
     const reference = REFERENCE_OF[c.metric];
-    return { modelId: req.modelId, step: req.step, ...c, referenceStep: reference ? references[reference] : null, detailsJson: null };
+    return { modelId: req.modelId, step: req.step, ...c, referenceStep: reference ? references[reference] : null, detailsJson: c.details && JSON.stringify(c.details) };
   });
   await writeInternalMetrics(tx, rows, runId, hash);
   return { runId, paramsHash: hash, device: result.device, layers: layers.length, values: result.cells.length, nulls: result.cells.filter((c) => c.value === null).length };

@@ -18,7 +18,7 @@ import { rowsAnisotropy, rowsMeanNorm } from './anisotropy.js';
 import { rowsLinearCKA } from './linearCKA.js';
 import { rowsSpectrum } from './spectrum.js';
 import { rowsTwoNN } from './twoNN.js';
-import type { TwoNNOptions } from './twoNN.js';
+import type { TwoNNOptions, TwoNNResult } from './twoNN.js';
 
 export type InternalMetricName = 'twoNN' | 'effectiveRank' | 'participationRatio' | 'anisotropy' | 'meanNorm' | 'linearCKA' | 'linearCKAToFinal';
 
@@ -26,7 +26,12 @@ export interface MetricValue {
   readonly value: number | null;
   /** Why value is null; null when it is a number. */
   readonly reason: string | null;
+  /** How the estimate was obtained, where that varies (TwoNN: points used, collapses, scale check). */
+  readonly details?: TwoNNDetails;
 }
+
+/** What a TwoNN estimate was computed from (the result without the value itself). */
+export type TwoNNDetails = Omit<TwoNNResult, 'dimension'>;
 
 export type InternalMetrics = Readonly<Record<InternalMetricName, MetricValue>> & {
   readonly eighBackend: EighBackend | null;
@@ -79,7 +84,7 @@ export async function internalMetrics(
   const cka = (reference: LayerMatrix | undefined, missing: string) =>
     reference === undefined ? { value: null, reason: missing } : guarded(() => rowsLinearCKA(engine, x, dims, reference.x, reference.dims));
   return {
-    twoNN: await guarded(async () => (await rowsTwoNN(engine, x, dims, options.twoNN)).dimension),
+    twoNN: await twoNNValue(engine, x, dims, options.twoNN),
     effectiveRank,
     participationRatio: participation,
     anisotropy: await guarded(() => rowsAnisotropy(x, dims).meanCosine),
@@ -88,4 +93,14 @@ export async function internalMetrics(
     linearCKAToFinal: await cka(options.final, 'the final checkpoint has no states of this layer'),
     eighBackend,
   };
+}
+
+async function twoNNValue(engine: GemmEngine, x: Float32Array | Float64Array, dims: readonly [number, number], options?: TwoNNOptions): Promise<MetricValue> {
+  let details: TwoNNDetails | undefined;
+  const value = await guarded(async () => {
+    const { dimension, ...rest } = await rowsTwoNN(engine, x, dims, options);
+    details = rest;
+    return dimension;
+  });
+  return details ? { ...value, details } : value;
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { TwoNNDetails } from '../../compute/internal/internalMetrics.js';
 import type { CortexError } from '../../errors/CortexError.js';
 import { brainRows, internalRows, type BrainRow, type BrainStatistic } from '../../warehouse/brainScoresRepo.js';
 import { computableSteps, modelLayers } from '../../warehouse/discoveryRepo.js';
@@ -59,14 +60,11 @@ export interface CellPoint extends CellState {
   readonly layer: number | null;
   /** Internal metrics that compare checkpoints (linear CKA): the checkpoint compared with. */
   readonly referenceStep?: number | null;
+  /** TwoNN: how the estimate was obtained. */
+  readonly twoNN?: TwoNNDetails | null;
 }
 
-interface StoredPoint {
-  readonly step: number;
-  readonly value: number | null;
-  readonly layer: number | null;
-  readonly referenceStep?: number | null;
-}
+type StoredPoint = Pick<CellPoint, 'step' | 'value' | 'layer' | 'referenceStep' | 'twoNN'>;
 
 const NOT_PRODUCED = 'computed, but its computation produced no value for this cell (no voxel of the ROI in the subjects, or no features of the layer)';
 
@@ -131,10 +129,15 @@ export class CellService {
     await this.known.internalCell({ modelId, ...args });
     const read = async (fresh: boolean): Promise<StoredPoint[]> => {
       const rows = await internalRows(this.wh, [modelId], args.metric, args.layer, internalParamsHash(args.datasetId), { fresh });
-      // A run compares all its layers with the same checkpoints: a mean over layers keeps their reference.
-      const referenceOf = new Map(rows.map((r) => [r.step, r.referenceStep]));
-      const points = args.layer === null ? meanPerStep(rows) : rows.map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
-      return points.map((p) => ({ ...p, referenceStep: referenceOf.get(p.step) ?? null }));
+      if (args.layer === null) {
+        // A run compares all its layers with the same checkpoints: a mean over layers keeps their reference.
+        const referenceOf = new Map(rows.map((r) => [r.step, r.referenceStep]));
+        return meanPerStep(rows).map((p) => ({ ...p, referenceStep: referenceOf.get(p.step) ?? null }));
+      }
+      return rows.map((r) => ({
+        step: r.step, value: r.value, layer: r.layer, referenceStep: r.referenceStep,
+        twoNN: r.metric === 'twoNN' && r.detailsJson ? (JSON.parse(r.detailsJson) as TwoNNDetails) : null,
+      }));
     };
     return this.trajectory(modelId, args.datasetId, read, (step) => internalJob(modelId, step, args.datasetId), lazy);
   }

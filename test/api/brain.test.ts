@@ -121,6 +121,15 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     expect(er.map((p: { referenceStep: number | null }) => p.referenceStep)).toEqual([null, null]);
     // Same features at both steps: CKA to the previous checkpoint is 1 and says which; the first has no previous.
     expect(cka).toEqual([{ step: 10, value: null, referenceStep: null }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 10 }]);
+    // TwoNN says what it used: rows, collapses, points, and its estimate at N, N/2, N/4.
+    const two = await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "twoNN", layer: 1, dataset: "synth") { step value
+      twoNN { method rows points kept duplicates nearTwins twinTolerance twinDistance medianNeighbourDistance scale { points subsets mean sd } } } } }`);
+    const [first] = two.body.data.model.internalTrajectory;
+    expect(first.twoNN).toMatchObject({ method: 'regression', rows: synth.nWords, twinTolerance: 0.2 });
+    expect(first.twoNN.points + first.twoNN.duplicates + first.twoNN.nearTwins).toBe(synth.nWords);
+    expect(first.twoNN.twinDistance).toBeCloseTo(0.2 * first.twoNN.medianNeighbourDistance, 12);
+    expect(first.twoNN.scale.map((s: { subsets: number }) => s.subsets)).toEqual([1, 2, 4]);
+    expect(first.twoNN.scale[0]).toEqual({ points: first.twoNN.points, subsets: 1, mean: first.value, sd: null });
     // The fixed reference is the model's last checkpoint, itself included.
     expect(final).toEqual([{ step: 10, value: expect.closeTo(1, 5), referenceStep: 100 }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 100 }]);
   });
