@@ -2,10 +2,12 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 't
 import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
+import { describeInternalMetric, INTERNAL_METRICS } from '../services/internal.js';
 import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
 import { BrainCellArgs, BrainSelectionArgs, LazyArgs } from '../schema/BrainCellArgs.js';
 import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
+import { InternalMetricDefinition } from '../schema/InternalMetric.type.js';
 import { Model } from '../schema/Model.type.js';
 import { voxelScores } from '../warehouse/brainScoresRepo.js';
 import { datasetIds, datasetVoxelCount, type DatasetCatalog } from '../warehouse/discoveryRepo.js';
@@ -61,7 +63,13 @@ export class ModelBrainResolver {
     description:
       'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA, ' +
       'linearCKAToFinal) at one layer, computed on a dataset’s stimulus words; every computable checkpoint with its status. ' +
-      'CKA values come with the checkpoint they compare with (`referenceStep`).',
+      'CKA values come with the checkpoint they compare with (`referenceStep`), TwoNN values with the points they used and a ' +
+      'scale check (`twoNN`), every point with the metric’s definition and parameters (`definition`; all of them: ' +
+      '`internalMetricDefinitions`). twoNN: intrinsic dimension (Facco et al. 2017, line fit, duplicates and near-twins collapsed); ' +
+      'effectiveRank: exp(entropy of normalised singular values) of the centred states (Roy & Vetterli 2007, but centred); ' +
+      'participationRatio: (Σλ)²/Σλ² of the covariance; anisotropy: mean pairwise cosine, uncentred (Ethayarajh 2019); ' +
+      'meanNorm: mean ‖h‖₂; linearCKA / linearCKAToFinal: linear CKA of the centred states with the previous / the final ' +
+      'checkpoint (Kornblith et al. 2019).',
   })
   internalTrajectory(
     @Root() model: Model,
@@ -110,6 +118,15 @@ export class BrainQueryResolver {
     const rows = await voxelScores(ctx.wh, cell, { after: position === null ? start : Number(position), limit, roi, minR, order });
     const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
     return { ...page, totalCount: rows[0]?.total ?? 0 };
+  }
+
+  @Query(() => [InternalMetricDefinition], {
+    description:
+      'Every internal-state metric `internalTrajectory` accepts, with its definition, centring, estimator, reference and the ' +
+      'parameters its values are computed with (each trajectory point carries the same as `definition`, with its params hash).',
+  })
+  internalMetricDefinitions(): InternalMetricDefinition[] {
+    return INTERNAL_METRICS.map((metric) => describeInternalMetric(metric, null));
   }
 
   @Query(() => [Dataset], { description: 'The fMRI datasets in the warehouse, with their subjects, ROIs and runs.' })

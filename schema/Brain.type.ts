@@ -6,7 +6,7 @@ import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase, OrderBase } from './connection.js';
 import type { SortOrder } from '../warehouse/ordering.js';
 import { CellStatus, VoxelOrderField } from './enums.js';
-import { TwoNNEstimate } from './InternalMetric.type.js';
+import { InternalMetricDefinition, TwoNNEstimate } from './InternalMetric.type.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
 export class BrainScore {
@@ -83,6 +83,12 @@ export class SignalPoint {
 
   @Field(() => TwoNNEstimate, { nullable: true, description: 'For twoNN: the points it used and its scale check; null for other metrics.' })
   twoNN?: TwoNNEstimate | null;
+
+  @Field(() => InternalMetricDefinition, {
+    nullable: true,
+    description: 'For internal metrics: the definition, centring, estimator and parameters the values were computed with (the same at every point); null for brain scores.',
+  })
+  definition?: InternalMetricDefinition | null;
 
   @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
   status!: CellStatus;

@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import type { TwoNNDetails } from '../compute/internal/internalMetrics.js';
 import type { TwoNNScale } from '../compute/internal/twoNN.js';
+import type { InternalMetricDescription } from '../services/internal.js';
 
 @ObjectType({ simpleResolvers: true, description: 'The TwoNN estimate at one sample size: the mean over disjoint random subsets of the points used.' })
 export class TwoNNScaleEstimate implements TwoNNScale {
@@ -53,4 +54,36 @@ export class TwoNNEstimate implements TwoNNDetails {
 
   @Field(() => [TwoNNScaleEstimate], { description: 'The estimate at N, N/2 and N/4 points (mean and spread over disjoint subsets).' })
   scale!: readonly TwoNNScaleEstimate[];
+}
+
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'What an internal-state metric is and how its values were computed, so a plot can say what it shows. `params` is exactly ' +
+    'what the cells’ params hash covers.',
+})
+export class InternalMetricDefinition implements InternalMetricDescription {
+  @Field(() => String, { description: 'The metric, as accepted by `internalTrajectory(metric:)`.' })
+  name!: InternalMetricDescription['name'];
+
+  @Field(() => String, { description: 'The quantity, as a formula in words, and the rows it is computed on.' })
+  definition!: string;
+
+  @Field(() => String, { description: 'Whether and how the states are centred first.' })
+  centring!: string;
+
+  @Field(() => String, { description: 'How it is estimated from the stimulus words (duplicates, discards, fits).' })
+  estimator!: string;
+
+  @Field(() => String, { nullable: true, description: 'What it compares with (linear CKA; the checkpoint itself is each point’s `referenceStep`); null for other metrics.' })
+  reference!: string | null;
+
+  @Field(() => String, { description: 'The paper it follows.' })
+  citation!: string;
+
+  @Field(() => String, { description: 'The computation’s parameters as JSON (TwoNN discard, method, near-twin tolerance, scale check; CKA references; the dataset).' })
+  params!: string;
+
+  @Field(() => String, { nullable: true, description: 'The params hash of the stored cells (given a dataset).' })
+  paramsHash!: string | null;
 }

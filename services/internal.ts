@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fitInternalCells, type InternalCellResult, type InternalInputs } from '../compute/internal/internalCells.js';
 import type { InternalMetricName } from '../compute/internal/internalMetrics.js';
+import { METRIC_DEFINITIONS, type MetricDefinition } from '../compute/internal/metricDefinitions.js';
 import { TWO_NN_DEFAULTS } from '../compute/internal/twoNN.js';
 import { notFound } from '../errors/CortexError.js';
 import { insertRun, writeInternalMetrics } from '../warehouse/brainScoresRepo.js';
@@ -24,6 +25,19 @@ export const INTERNAL_PARAMS = {
 } as const;
 
 export const internalParamsHash = (datasetId: string) => paramsHash({ ...INTERNAL_PARAMS, datasetId });
+
+/** A metric's definition with the parameters its stored values were computed with. */
+export interface InternalMetricDescription extends MetricDefinition {
+  /** The parameters hashed into the cells' params hash (JSON), with the dataset when one is given. */
+  readonly params: string;
+  /** The params hash of the metric's cells on that dataset; null without a dataset. */
+  readonly paramsHash: string | null;
+}
+
+export function describeInternalMetric(metric: InternalMetricName, datasetId: string | null): InternalMetricDescription {
+  const params = datasetId === null ? INTERNAL_PARAMS : { ...INTERNAL_PARAMS, datasetId };
+  return { ...METRIC_DEFINITIONS[metric], params: JSON.stringify(params), paramsHash: datasetId === null ? null : internalParamsHash(datasetId) };
+}
 
 /** The checkpoints the CKA metrics of a run compared with (null: none had the features). */
 export interface CkaReferences {

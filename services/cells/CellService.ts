@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import type { TwoNNDetails } from '../../compute/internal/internalMetrics.js';
+import type { InternalMetricName, TwoNNDetails } from '../../compute/internal/internalMetrics.js';
 import type { CortexError } from '../../errors/CortexError.js';
 import { brainRows, internalRows, type BrainRow, type BrainStatistic } from '../../warehouse/brainScoresRepo.js';
 import { computableSteps, modelLayers } from '../../warehouse/discoveryRepo.js';
 import { featureLayers } from '../../warehouse/fmriRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { DEFAULT_ENCODING_HASH } from '../encoding.js';
-import { internalParamsHash } from '../internal.js';
+import { describeInternalMetric, internalParamsHash, type InternalMetricDescription } from '../internal.js';
 import { encodingJob, internalJob, type JobSpec } from '../jobs/jobSpec.js';
 import type { Scheduler } from '../jobs/Scheduler.js';
 import type { KnownChecks } from '../requireKnown.js';
@@ -62,6 +62,8 @@ export interface CellPoint extends CellState {
   readonly referenceStep?: number | null;
   /** TwoNN: how the estimate was obtained. */
   readonly twoNN?: TwoNNDetails | null;
+  /** Internal metrics: what was computed, and how. */
+  readonly definition?: InternalMetricDescription | null;
 }
 
 type StoredPoint = Pick<CellPoint, 'step' | 'value' | 'layer' | 'referenceStep' | 'twoNN'>;
@@ -139,7 +141,9 @@ export class CellService {
         twoNN: r.metric === 'twoNN' && r.detailsJson ? (JSON.parse(r.detailsJson) as TwoNNDetails) : null,
       }));
     };
-    return this.trajectory(modelId, args.datasetId, read, (step) => internalJob(modelId, step, args.datasetId), lazy);
+    const definition = describeInternalMetric(args.metric as InternalMetricName, args.datasetId);
+    const points = await this.trajectory(modelId, args.datasetId, read, (step) => internalJob(modelId, step, args.datasetId), lazy);
+    return points.map((p) => ({ ...p, definition }));
   }
 
   /**

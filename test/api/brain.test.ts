@@ -130,6 +130,21 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     expect(first.twoNN.twinDistance).toBeCloseTo(0.2 * first.twoNN.medianNeighbourDistance, 12);
     expect(first.twoNN.scale.map((s: { subsets: number }) => s.subsets)).toEqual([1, 2, 4]);
     expect(first.twoNN.scale[0]).toEqual({ points: first.twoNN.points, subsets: 1, mean: first.value, sd: null });
+    // Every point says what was computed and how; the params are what the stored cells' hash covers.
+    const defs = await t.gql(`{ internalMetricDefinitions { name centring estimator reference citation params paramsHash }
+      model(id: "tiny") { internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth") { definition { name centring params paramsHash } } } }`);
+    const all = defs.body.data.internalMetricDefinitions;
+    expect(all.map((d: { name: string }) => d.name)).toEqual(['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA', 'linearCKAToFinal']);
+    expect(all.find((d: { name: string }) => d.name === 'effectiveRank').centring).toMatch(/^Column-centred .*unlike Roy & Vetterli/);
+    expect(all.find((d: { name: string }) => d.name === 'linearCKA').reference).toMatch(/previous checkpoint/);
+    expect(all.every((d: { paramsHash: string | null }) => d.paramsHash === null)).toBe(true);
+    const [point] = defs.body.data.model.internalTrajectory;
+    const stored = await t.wh.all<{ h: string }>(`SELECT DISTINCT params_hash AS h FROM internal_metrics WHERE model_id = 'tiny'`, [], { cache: false });
+    expect(point.definition.paramsHash).toBe(stored[0].h);
+    expect(JSON.parse(point.definition.params)).toEqual({
+      kind: 'internal', datasetId: 'synth', ckaReferences: ['previous', 'final'],
+      twoNN: { discardFraction: 0.1, method: 'regression', twinTolerance: 0.2, scaleSubsets: [2, 4], seed: 1 },
+    });
     // The fixed reference is the model's last checkpoint, itself included.
     expect(final).toEqual([{ step: 10, value: expect.closeTo(1, 5), referenceStep: 100 }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 100 }]);
   });
