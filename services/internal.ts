@@ -5,7 +5,7 @@ import { METRIC_DEFINITIONS, type MetricDefinition } from '../compute/internal/m
 import { TWO_NN_DEFAULTS } from '../compute/internal/twoNN.js';
 import { notFound } from '../errors/CortexError.js';
 import { insertRun, writeInternalMetrics } from '../warehouse/brainScoresRepo.js';
-import { featureLayers, previousFeatureStep, readWordFeatures } from '../warehouse/fmriRepo.js';
+import { featureLayers, previousFeatureStep, readWordFeatures, writeRunInputs, type RunInput } from '../warehouse/fmriRepo.js';
 import { finalCheckpointStep } from '../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { paramsHash } from './encoding.js';
@@ -39,14 +39,15 @@ export function describeInternalMetric(metric: InternalMetricName, datasetId: st
   return { ...METRIC_DEFINITIONS[metric], params: JSON.stringify(params), paramsHash: datasetId === null ? null : internalParamsHash(datasetId) };
 }
 
-/** The checkpoints the CKA metrics of a run compared with (null: none had the features). */
-export interface CkaReferences {
+/** What a run read: the checkpoints its CKA metrics compared with (null: none had the features), and every feature matrix with its content hash. */
+export interface InternalProvenance {
   readonly previous: number | null;
   readonly final: number | null;
+  readonly inputs: readonly RunInput[];
 }
 
 /** The metric a reference step belongs to. */
-const REFERENCE_OF: Partial<Record<InternalMetricName, keyof CkaReferences>> = { linearCKA: 'previous', linearCKAToFinal: 'final' };
+const REFERENCE_OF: Partial<Record<InternalMetricName, 'previous' | 'final'>> = { linearCKA: 'previous', linearCKAToFinal: 'final' };
 
 export interface InternalRequest {
   readonly modelId: string;
@@ -66,24 +67,27 @@ export interface InternalReport {
 }
 
 /** The checkpoint's per-layer states on the dataset's words, and the previous and final checkpoints' (for CKA). */
-export async function loadInternalInputs(wh: Warehouse, req: InternalRequest): Promise<InternalInputs & { references: CkaReferences }> {
+export async function loadInternalInputs(wh: Warehouse, req: InternalRequest): Promise<InternalInputs & { references: InternalProvenance }> {
   const layers = req.layers ?? (await featureLayers(wh, req.modelId, req.step, req.datasetId));
   if (layers.length === 0) throw notFound('features', `${req.modelId}@${req.step} on ${req.datasetId}`);
   const previousStep = await previousFeatureStep(wh, req.modelId, req.datasetId, req.step);
   const finalStep = await finalCheckpointStep(wh, req.modelId);
-  const load = async (step: number) => {
+  const inputs: RunInput[] = [];
+  const load = async (step: number, role: string) => {
     const out = [];
     for (const layer of layers) {
       const f = await readWordFeatures(wh, req.modelId, step, layer, req.datasetId);
-      if (f) out.push({ layer, nWords: f.nWords, dim: f.dim, matrix: f.matrix });
-      else if (step === req.step) throw notFound('features', `${req.modelId}@${step} layer ${layer} on ${req.datasetId}`);
+      if (f) {
+        out.push({ layer, nWords: f.nWords, dim: f.dim, matrix: f.matrix });
+        inputs.push({ role, modelId: req.modelId, step, layer, datasetId: req.datasetId, sha256: f.sha256 ?? null });
+      } else if (step === req.step) throw notFound('features', `${req.modelId}@${step} layer ${layer} on ${req.datasetId}`);
     }
     return out;
   };
-  const current = await load(req.step);
-  const previous = previousStep === null ? [] : await load(previousStep);
-  const final = finalStep === null ? [] : finalStep === req.step ? current : await load(finalStep);
-  return { layers: current, previous, final, twoNN: INTERNAL_PARAMS.twoNN, references: { previous: previousStep, final: final.length ? finalStep : null } };
+  const current = await load(req.step, 'states');
+  const previous = previousStep === null ? [] : await load(previousStep, 'previous');
+  const final = finalStep === null ? [] : await load(finalStep, 'final');
+  return { layers: current, previous, final, twoNN: INTERNAL_PARAMS.twoNN, references: { previous: previousStep, final: final.length ? finalStep : null, inputs } };
 }
 
 /** Writes a job's metric values and its `runs` row in the caller's transaction. */
@@ -91,7 +95,7 @@ export async function writeInternalResults(
   tx: WriteTx,
   req: InternalRequest,
   result: { cells: readonly InternalCellResult[]; device: string },
-  references: CkaReferences,
+  references: InternalProvenance,
   started: Date,
 ): Promise<InternalReport> {
   const runId = randomUUID();
@@ -107,6 +111,7 @@ export async function writeInternalResults(
     return { modelId: req.modelId, step: req.step, ...c, referenceStep: reference ? references[reference] : null, detailsJson: c.details && JSON.stringify(c.details) };
   });
   await writeInternalMetrics(tx, rows, runId, hash);
+  await writeRunInputs(tx, runId, references.inputs);
   return { runId, paramsHash: hash, device: result.device, layers: layers.length, values: result.cells.length, nulls: result.cells.filter((c) => c.value === null).length };
 }
 

@@ -66,7 +66,10 @@ export interface CellPoint extends CellState {
   readonly definition?: InternalMetricDescription | null;
 }
 
-type StoredPoint = Pick<CellPoint, 'step' | 'value' | 'layer' | 'referenceStep' | 'twoNN'>;
+type StoredPoint = Pick<CellPoint, 'step' | 'value' | 'layer' | 'referenceStep' | 'twoNN'> & {
+  /** Stored, but an input or reference changed since it was computed: served STALE, never READY. */
+  readonly staleReason?: string | null;
+};
 
 const NOT_PRODUCED = 'computed, but its computation produced no value for this cell (no voxel of the ROI in the subjects, or no features of the layer)';
 
@@ -130,14 +133,15 @@ export class CellService {
   async internalTrajectory(modelId: string, args: InternalCellQuery, lazy: LazyOptions): Promise<CellPoint[]> {
     await this.known.internalCell({ modelId, ...args });
     const read = async (fresh: boolean): Promise<StoredPoint[]> => {
-      const rows = await internalRows(this.wh, [modelId], args.metric, args.layer, internalParamsHash(args.datasetId), { fresh });
+      const rows = await internalRows(this.wh, [modelId], args.metric, args.layer, internalParamsHash(args.datasetId), args.datasetId, { fresh });
       if (args.layer === null) {
         // A run compares all its layers with the same checkpoints: a mean over layers keeps their reference.
         const referenceOf = new Map(rows.map((r) => [r.step, r.referenceStep]));
-        return meanPerStep(rows).map((p) => ({ ...p, referenceStep: referenceOf.get(p.step) ?? null }));
+        const staleOf = new Map(rows.filter((r) => r.staleReason !== null).reverse().map((r) => [r.step, `layer ${r.layer}: ${r.staleReason}`]));
+        return meanPerStep(rows).map((p) => ({ ...p, referenceStep: referenceOf.get(p.step) ?? null, staleReason: staleOf.get(p.step) ?? null }));
       }
       return rows.map((r) => ({
-        step: r.step, value: r.value, layer: r.layer, referenceStep: r.referenceStep,
+        step: r.step, value: r.value, layer: r.layer, referenceStep: r.referenceStep, staleReason: r.staleReason,
         twoNN: r.metric === 'twoNN' && r.detailsJson ? (JSON.parse(r.detailsJson) as TwoNNDetails) : null,
       }));
     };
@@ -163,7 +167,9 @@ export class CellService {
     const states = await Promise.all(missing.map((step) => this.jobs.state(specFor(step), lazy)));
     const fresh = states.some((s) => s.status === 'READY') ? new Map((await read(true)).map((p) => [p.step, p])) : null;
     const points = [
-      ...stored.map((p) => ({ ...p, status: 'READY' as const, jobId: null, reason: null })),
+      ...stored.map(({ staleReason, ...p }) =>
+        staleReason ? { ...p, value: null, status: 'STALE' as const, jobId: null, reason: staleReason } : { ...p, status: 'READY' as const, jobId: null, reason: null },
+      ),
       ...missing.map((step, i) => {
         const state = states[i];
         if (state.status !== 'READY') return { step, value: null, layer: null, ...state };

@@ -2,12 +2,12 @@ import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js
 import type { InternalCellResult } from '../../compute/internal/internalCells.js';
 import { isCortexError } from '../../errors/CortexError.js';
 import { storedCellSteps } from '../../warehouse/discoveryRepo.js';
-import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import { featureHashes, hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
 import { finalCheckpointStep } from '../../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
 import { extractFeatures, hasArtifact } from '../features.js';
-import { loadInternalInputs, writeInternalResults, type CkaReferences } from '../internal.js';
+import { loadInternalInputs, writeInternalResults, type InternalProvenance } from '../internal.js';
 import type { FitRequest } from './fitWorker.js';
 import { jobParamsHash, type JobSpec } from './jobSpec.js';
 
@@ -19,7 +19,7 @@ export type FitResult =
 /** A job's inputs: the fit request (plain typed arrays), and for internal jobs the checkpoints CKA compares with. */
 export interface JobInputs {
   readonly request: FitRequest;
-  readonly references: CkaReferences | null;
+  readonly references: InternalProvenance | null;
 }
 
 export interface JobReport {
@@ -56,18 +56,24 @@ export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobIn
  * computed elsewhere, which does not say (`references` undefined) — looked up again, as the
  * worker's inputs were.
  */
-export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: CkaReferences | null): Promise<CkaReferences> {
+export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: InternalProvenance | null): Promise<InternalProvenance> {
   if (references) return references;
-  if (spec.kind === 'encoding') return { previous: null, final: null };
+  if (spec.kind === 'encoding') return { previous: null, final: null, inputs: [] };
   const finalStep = await finalCheckpointStep(wh, spec.modelId);
-  return {
-    previous: await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step),
-    final: finalStep !== null && (await hasFeatures(wh, spec.modelId, finalStep, spec.datasetId)) ? finalStep : null,
-  };
+  const previous = await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step);
+  const final = finalStep !== null && (await hasFeatures(wh, spec.modelId, finalStep, spec.datasetId)) ? finalStep : null;
+  // The hashes as they are now: the worker read the inputs moments ago (a replacement in between goes unseen).
+  const roles: [string, number | null][] = [['states', spec.step], ['previous', previous], ['final', final]];
+  const inputs = [];
+  for (const [role, step] of roles) {
+    if (step === null) continue;
+    for (const h of await featureHashes(wh, spec.modelId, spec.datasetId, [step])) inputs.push({ role, modelId: spec.modelId, datasetId: spec.datasetId, ...h });
+  }
+  return { previous, final, inputs };
 }
 
 /** Writes a job's cells and its `runs` row in the caller's transaction: a failure writes nothing. */
-export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, references: CkaReferences): Promise<JobReport> {
+export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, references: InternalProvenance): Promise<JobReport> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
   if (spec.kind === 'encoding') {
     const report = await writeEncodingResults(tx, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, started);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
-import { writeNpy } from '../../formats/npy.js';
+import { npyToFloat32, readNpy, writeNpy } from '../../formats/npy.js';
 import { importFmri } from '../../services/importFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
@@ -147,6 +147,42 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     });
     // The fixed reference is the model's last checkpoint, itself included.
     expect(final).toEqual([{ step: 10, value: expect.closeTo(1, 5), referenceStep: 100 }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 100 }]);
+  });
+
+  it('serves an internal value whose input changed as STALE, never READY, with the input named', async () => {
+    const traj = async (metric: string) =>
+      (await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "${metric}", layer: 1, dataset: "synth", policy: NEVER) { step status value reason referenceStep } } }`)).body.data.model.internalTrajectory;
+    // Replace step 100's layer-1 features with other content.
+    const path = synth.featureFiles.get(1)!;
+    const original = readNpy(readFileSync(path));
+    const changed = join(tmp.dir, 'layer1-changed.npy');
+    writeFileSync(changed, writeNpy(npyToFloat32(original).map((v, i) => v * (1 + (i % 7))), original.shape));
+    const imp = await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { nWords } }`, { i: { model: 'tiny', step: 100, layer: 1, dataset: 'synth', path: changed } });
+    expect(imp.body.errors).toBeUndefined();
+    const replaced = 'an input changed since it was computed: the features of step 100 layer 1 were replaced or removed';
+    expect(await traj('effectiveRank')).toEqual([
+      { step: 10, status: 'READY', value: expect.any(Number), reason: null, referenceStep: null },
+      { step: 100, status: 'STALE', value: null, reason: replaced, referenceStep: null },
+    ]);
+    // Step 10 compared with step 100 (the final checkpoint) for linearCKAToFinal, not for linearCKA.
+    expect((await traj('linearCKAToFinal')).map((p: { status: string; reason: string | null }) => [p.status, p.reason])).toEqual([['STALE', replaced], ['STALE', replaced]]);
+    expect((await traj('linearCKA')).map((p: { status: string }) => p.status)).toEqual(['READY', 'STALE']);
+    // Recomputing makes it READY again.
+    await t.gql(`mutation { computeInternal(model: "tiny", step: 100, dataset: "synth") { cells } }`);
+    expect((await traj('effectiveRank')).map((p: { status: string }) => p.status)).toEqual(['READY', 'READY']);
+
+    // A checkpoint with features inserted between 10 and 100: step 100's CKA to "the previous" now means step 50.
+    for (const [layer, file] of synth.featureFiles) {
+      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { nWords } }`, { i: { model: 'tiny', step: 50, layer, dataset: 'synth', path: file } });
+    }
+    const cka = await traj('linearCKA');
+    expect(cka.filter((p: { step: number }) => p.step !== 50)).toEqual([
+      { step: 10, status: 'READY', value: null, reason: null, referenceStep: null },
+      { step: 100, status: 'STALE', value: null, reason: 'its reference changed: the previous checkpoint with features is now step 50 (it compared with 10)', referenceStep: 10 },
+    ]);
+    expect((await traj('effectiveRank')).find((p: { step: number }) => p.step === 100).status).toBe('READY');
+    const runInputs = await t.wh.all<{ roles: string }>(`SELECT string_agg(DISTINCT role, ',' ORDER BY role) AS roles FROM run_inputs`, [], { cache: false });
+    expect(runInputs).toEqual([{ roles: 'final,previous,states' }]);
   });
 
   it('rejects broken datasets with every problem listed, and writes nothing', async () => {
