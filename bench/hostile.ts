@@ -13,13 +13,13 @@
  * COST_LIMIT answers carry the estimated cost). Goals: /healthz p99 < 50 ms, cheap query
  * p99 < 100 ms under load. Prints figures and ratios; asserts nothing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT, SHIPPED_DATA } from '../services/paths.js';
+import { SHIPPED_DATA } from '../services/paths.js';
 import { importEvalsFromPath } from '../services/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
+import { client, startChild } from './serverChild.js';
 import { fmt, percentile } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -32,39 +32,6 @@ const CLIENTS = Number(arg('--clients') ?? 10);
 const MAX_COST = 200_000; // the server's default ceiling for readers
 
 const MODELS = ['pythia-70m', 'pythia-70m-deduped', 'pythia-160m', 'pythia-160m-deduped', 'pythia-410m', 'pythia-410m-deduped', 'pythia-1b-deduped'];
-
-async function startChild(db: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [...(process.env.HOSTILE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.HOSTILE_PROFILE] : []), join(PACKAGE_ROOT, 'dist', 'server', 'main.js'), '--db', db, '--port', '0', '--anonymous', 'reader'], {
-    env: { ...process.env, CORTEXQL_LOG_LEVEL: 'warn', CORTEXQL_READER_RPM: '1000000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ready at (http:\/\/[^/\s]+\/)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-type Answer = { status: number; body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
-
-function client(url: string) {
-  return async (query: string): Promise<Answer> => {
-    const res = await fetch(`${url}graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-    return { status: res.status, body: (await res.json()) as Answer['body'] };
-  };
-}
 
 /**
  * The largest n for which `make(n)` passes the cost ceiling: n grows geometrically until refused,
@@ -149,7 +116,7 @@ async function main(): Promise<void> {
                       options: { bootstrap: ${b}, minSize: 2, kMax: 8, seed: ${seed++} }) { k breakpoints { step ci { lowStep highStep } } } }`;
     const grid = (p: number) => `{ compareModels(models: ${JSON.stringify(MODELS)}, task: "piqa", alignBy: TOKENS, grid: { points: ${p} }) { series { points { x value } } correlations { r } } }`;
     const aggregates = (n: number) =>
-      `{ ${Array.from({ length: n }, (_, i) => `a${i}: taskScoreAggregate(where: { metric: "acc", tasks: ["mmlu", "blimp", "piqa"], steps: { from: ${-(seed++ % 1000) - i} } }, groupBy: [MODEL, TASK, STEP]) { modelId task step count mean stddev }`).join(' ')} }`;
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: taskScoreAggregate(where: { metric: "acc", tasks: ["mmlu", "lambada_openai", "piqa"], steps: { from: ${-(seed++ % 1000) - i} } }, groupBy: [MODEL, TASK, STEP]) { modelId task step count mean stddev }`).join(' ')} }`;
     const introspection = (n: number) =>
       `{ ${Array.from({ length: n }, (_, i) => `s${i}: __schema { types { name kind description fields(includeDeprecated: true) { name description args { name type { name kind ofType { name kind ofType { name } } } } type { name kind ofType { name kind } } } enumValues { name } inputFields { name } } }`).join(' ')} }`;
     const maxBootstrap = await largestAllowed(gql, phases, 100, 10_000);

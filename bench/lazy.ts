@@ -26,6 +26,7 @@ import { Scheduler } from '../services/jobs/Scheduler.js';
 import { writeSyntheticFmri } from './syntheticFmri.js';
 import { importFeaturesNpy, importFmri } from '../services/importFmri.js';
 import { registerModel } from '../services/registry.js';
+import { deleteCells } from '../warehouse/brainScoresRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile } from './stats.js';
 
@@ -65,10 +66,7 @@ async function main(): Promise<void> {
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
-    const deleteCells = () => wh.write(async (tx) => {
-      await tx.run('DELETE FROM brain_scores WHERE step = ?', [STEP]);
-      await tx.run('DELETE FROM brain_score_summary WHERE step = ?', [STEP]);
-    });
+    const deleteStepCells = () => wh.write((tx) => deleteCells(tx, { step: STEP }));
     const req = { modelId: 'tiny', step: STEP, datasetId: 'synth' };
     const direct = async () => {
       const started = new Date();
@@ -81,7 +79,7 @@ async function main(): Promise<void> {
       if (score.status !== 'READY') throw new Error(`expected READY, got ${JSON.stringify(score)}`);
     };
     const time = async (fn: () => Promise<void>) => {
-      await deleteCells();
+      await deleteStepCells();
       const t0 = performance.now();
       await fn();
       return performance.now() - t0;
@@ -103,7 +101,7 @@ async function main(): Promise<void> {
     console.log(`  ratio lazy / direct: ${(med(lazyMs) / med(directMs)).toFixed(3)}×  (goal ≤ 1.05×)`);
 
     // (b) Dedup.
-    await deleteCells();
+    await deleteStepCells();
     const before = scheduler.started;
     const answers = await Promise.all(Array.from({ length: CONCURRENT }, () => gql(SCORE('IF_MISSING'))));
     const ids = new Set(answers.map((a) => a.model.checkpoints.nodes[0].brainScore.jobId));
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
     const busy: number[] = [];
     let jobs = 0;
     while (busy.length < BUSY_SAMPLES) {
-      await deleteCells();
+      await deleteStepCells();
       const id = (await gql(SCORE('IF_MISSING'))).model.checkpoints.nodes[0].brainScore.jobId as string;
       jobs++;
       // Sample only while the job is RUNNING (its fit is on the worker thread).

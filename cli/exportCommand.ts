@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { list, withWarehouse } from './options.js';
 
-/** `cortexql export`: a sharing bundle of a slice of the warehouse. */
+/** `cortexql export`: a sharing bundle of a slice of the warehouse; `export-parquet`: all of it as open Parquet. */
 export function exportCommand(program: Command): void {
   program
     .command('export')
@@ -24,5 +24,16 @@ export function exportCommand(program: Command): void {
       );
       for (const f of r.manifest.files) console.log(`${f.file.padEnd(28)} ${String(f.rows).padStart(10)} rows  ${f.sha256.slice(0, 12)}`);
       console.log(`bundle ${r.id}: ${r.folder}${r.tarFile ? ` and ${r.tarFile}` : ''}`);
+    });
+
+  program
+    .command('export-parquet')
+    .description('write every table as Parquet (big tables Hive-partitioned model=…/dataset=…/) + manifest.json; serve it with serve --parquet')
+    .requiredOption('--out <dir>', 'an empty or new folder')
+    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+    .action(async (opts) => {
+      const { exportParquet } = await import('../warehouse/parquetExport.js');
+      const m = await withWarehouse(opts.db, (wh) => exportParquet(wh, opts.out));
+      for (const t of m.tables) console.log(`${t.path.padEnd(28)} ${String(t.rows).padStart(12)} rows ${(t.bytes / 2 ** 20).toFixed(1).padStart(9)} MiB${t.partitions.length ? `  (${t.partitions.map((p) => `${p}=…`).join('/')})` : ''}`);
     });
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../server/processDefaults.js';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { debugRequested, fatalMessage } from '../errors/fatalMessage.js';

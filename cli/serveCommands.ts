@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { badInput } from '../errors/CortexError.js';
 import { resolveConfig } from '../server/config.js';
-import { int } from './options.js';
+import { int, withWarehouse } from './options.js';
 
-/** `cortexql serve` and `cortexql worker`: the API server, and a compute worker fed by Redis. */
+/** `cortexql serve`, `publish` and `worker`: the API server (writer or replica), publishing for replicas, and a compute worker fed by Redis. */
 export function serveCommands(program: Command): void {
   program
     .command('serve')
@@ -27,9 +27,25 @@ export function serveCommands(program: Command): void {
     .option('--cors-origin <origin>', 'a browser origin allowed to call the API, e.g. https://observablehq.com; repeatable, or * for any (env CORTEXQL_CORS_ORIGINS; default: none)', (v: string, all: string[] = []) => [...all, v])
     .option('--readers <n>', 'DuckDB reader connections (env CORTEXQL_READERS; default: one per CPU, at least 2)')
     .option('--cache-entries <n>', 'entries of the read-result cache, 0 = off (env CORTEXQL_CACHE_ENTRIES; default 256)')
+    .option('--read-only', 'a read replica: open --db read-only and reopen it when a publisher replaces it (env CORTEXQL_READ_ONLY=1)')
+    .option('--watch-interval <ms>', 'replica: how often to look for a new published file (env CORTEXQL_WATCH_INTERVAL, default 1000)')
+    .option('--parquet <dir>', 'serve a Parquet export folder (cortexql export-parquet) read-only instead of --db (env CORTEXQL_PARQUET)')
+    .option('--publish <file>', 'writer: publish the warehouse to this file for replicas, atomically, after changes (env CORTEXQL_PUBLISH)')
+    .option('--publish-every <s>', 'writer: at most this often (env CORTEXQL_PUBLISH_EVERY, default 10)')
+    .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 2GB (env CORTEXQL_MEMORY_LIMIT, default 80% of RAM)")
     .action(async (opts) => {
       const { serve } = await import('../server/serve.js');
       await serve(resolveConfig(opts));
+    });
+
+  program
+    .command('publish')
+    .description('copy the warehouse atomically to a file that read replicas (cortexql serve --read-only) serve and reopen')
+    .requiredOption('--to <file>', 'the published file')
+    .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
+    .action(async (opts) => {
+      const r = await withWarehouse(opts.db, (wh) => wh.publish(opts.to));
+      console.log(`published ${opts.to}: ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${(r.ms / 1000).toFixed(1)} s`);
     });
 
   program

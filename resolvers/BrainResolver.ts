@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
@@ -9,10 +10,10 @@ import { BrainScore, Dataset, LayerScore, SignalPoint, VoxelOrder, VoxelScoreCon
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { InternalMetricDefinition } from '../schema/InternalMetric.type.js';
 import { Model } from '../schema/Model.type.js';
-import { voxelScores } from '../warehouse/brainScoresRepo.js';
+import { storedCell, voxelScores } from '../warehouse/brainScoresRepo.js';
 import { datasetIds, datasetVoxelCount, type DatasetCatalog } from '../warehouse/discoveryRepo.js';
 import type { Context } from './context.js';
-import { checkFirst, decodeCursor, encodeCursor, toPage } from './pagination.js';
+import { checkFirst, decodeCursor, encodeCursor, selectsField, toPage } from './pagination.js';
 
 /** Field arguments → the lazy path's query (services/cells/CellService.ts). */
 function brainQuery(args: BrainSelectionArgs & { layer?: number | null }): BrainCellQuery {
@@ -93,6 +94,7 @@ export class BrainQueryResolver {
   })
   async voxelScores(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('model', () => ID, { description: 'The model id.' }) model: string,
     @Arg('step', () => Int, { description: 'A checkpoint of the model.' }) step: number,
     @Arg('layer', () => Int, { description: 'A layer of the model.' }) layer: number,
@@ -114,10 +116,15 @@ export class BrainQueryResolver {
     const kind = order.field === 'R' ? `voxel-r-${order.direction}` : `voxel-${order.direction}`;
     const position = decodeCursor(kind, after);
     const start = order.field === 'R' ? 0 : order.direction === 'DESC' ? 2 ** 31 : -1;
-    const cell = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
-    const rows = await voxelScores(ctx.wh, cell, { after: position === null ? start : Number(position), limit, roi, minR, order });
+    const key = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
+    const cell = await storedCell(ctx.wh, key);
+    if (!cell) return { ...toPage([], limit, () => '', (n: never) => n), totalCount: 0 };
+    // The count needs the whole cell, not just what follows the cursor: only when asked for.
+    const { rows, total } = await voxelScores(ctx.wh, cell, key, {
+      after: position === null ? start : Number(position), limit, roi, minR, order, withTotal: selectsField(info, 'totalCount'),
+    });
     const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha }) => ({ voxel, roi: label, r, alpha }));
-    return { ...page, totalCount: rows[0]?.total ?? 0 };
+    return { ...page, totalCount: total ?? 0 };
   }
 
   @Query(() => [InternalMetricDefinition], {

@@ -18,7 +18,8 @@ export class TaskScoreResolver {
     @Arg('model', () => ID, { nullable: true, description: 'Only the tasks of this model.' }) model: string | null,
     @Arg('models', () => [ID], { nullable: true, description: 'Only the tasks of these models.' }) models: string[] | null,
   ): Promise<TaskInfo[]> {
-    const ids = model !== null || models !== null ? [...(model !== null ? [model] : []), ...(models ?? [])] : null;
+    // An argument left out arrives as undefined, one sent as null as null: both mean "not given".
+    const ids = model != null || models != null ? [...(model != null ? [model] : []), ...(models ?? [])] : null;
     if (ids) await requireModels(ctx.wh, ids);
     return listTasks(ctx.wh, ids ?? undefined);
   }

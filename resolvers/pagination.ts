@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../errors/CortexError.js';
 import type { PageInfo } from '../schema/connection.js';
 
@@ -48,4 +49,14 @@ export function toPage<R, N>(
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
   };
+}
+
+/**
+ * Whether the query selects `name` on this field's result (fragments count as yes), so an
+ * expensive part of a connection, such as a count over all pages, runs only when asked for.
+ */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  return info.fieldNodes.some((node) =>
+    node.selectionSet?.selections.some((s) => s.kind !== 'Field' || s.name.value === name),
+  );
 }

@@ -109,6 +109,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   const app = express();
   app.disable('x-powered-by');
   if (options.corsOrigins?.length) app.use(corsAllowlist(options.corsOrigins));
+  // No ETag: hashing every GraphQL response body costs time, and POST responses are not revalidated.
+  app.set('etag', false);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', dataVersion: wh.dataVersion });
   });

@@ -4,9 +4,9 @@ import type { AuthConfig } from './auth.js';
 import { badInput } from '../errors/CortexError.js';
 import { delimiter, dirname, join } from 'node:path';
 import { DEFAULT_WAREHOUSE } from '../services/paths.js';
+import { defaultReaders } from '../warehouse/Warehouse.js';
 import { DOCUMENT_LIMITS } from './limits.js';
 import { COMPUTE_ROLES, defaultComputeAccess, parseComputeRoles, parseQuota, type ComputeRole, type Quota } from '../services/cells/computeAccess.js';
-import { defaultReaders } from '../warehouse/Warehouse.js';
 
 export interface ServerConfig {
   readonly db: string;
@@ -30,7 +30,7 @@ export interface ServerConfig {
   readonly uploads: { readonly dir: string; readonly maxBytes: number; readonly quotaBytes: number; readonly ttlMs: number };
   /** Browser origins allowed to call the API (CORS); empty: none. */
   readonly corsOrigins: readonly string[];
-  /** How the warehouse is opened. */
+  /** How the warehouse is opened and shared (docs/scaling.md). */
   readonly warehouse: WarehouseServing;
 }
 
@@ -39,15 +39,26 @@ export interface WarehouseServing {
   readonly readers: number;
   /** Entries of the read-result cache (0: off). */
   readonly cacheEntries: number;
+  /** A read replica: open `db` read-only and reopen it when a publisher replaces it. */
+  readonly readOnly: boolean;
+  /** Serve this Parquet export folder read-only instead of a DuckDB file. */
+  readonly parquet: string | null;
+  /** Writer: publish the warehouse to this file for replicas (atomically, after changes). */
+  readonly publish: string | null;
+  readonly publishEverySeconds: number;
+  /** Replica: how often to look for a newly published file. */
+  readonly watchIntervalMs: number;
+  /** DuckDB's memory limit ('2GB'; null: DuckDB's default, 80% of RAM). */
+  readonly memoryLimit: string | null;
 }
 
 export type ConfigFlag =
   | 'db' | 'host' | 'port' | 'maxCost' | 'maxDepth' | 'maxPage' | 'maxAliases' | 'maxTokens' | 'deadline' | 'anonymous'
-  | 'computeRoles' | 'corsOrigin' | 'readers' | 'cacheEntries';
+  | 'computeRoles' | 'corsOrigin' | 'readers' | 'cacheEntries' | 'parquet' | 'publish' | 'publishEvery' | 'watchInterval' | 'memoryLimit';
 
 /** Defaults, overridden by environment variables, overridden by flags. */
 export function resolveConfig(
-  flags: Partial<Record<Exclude<ConfigFlag, 'corsOrigin'>, string>> & { corsOrigin?: string | string[]; importRoot?: readonly string[] } = {},
+  flags: Partial<Record<Exclude<ConfigFlag, 'corsOrigin'>, string>> & { corsOrigin?: string | string[]; readOnly?: boolean; importRoot?: readonly string[] } = {},
   env = process.env,
 ): ServerConfig {
   const pick = (flag: string | undefined, name: string, fallback: string) => flag ?? env[name] ?? fallback;
@@ -58,7 +69,13 @@ export function resolveConfig(
     return n;
   };
   const db = pick(flags.db, 'CORTEXQL_DB', DEFAULT_WAREHOUSE);
-  const demo = db === DEFAULT_WAREHOUSE || env.CORTEXQL_DEMO === '1';
+  const parquet = flags.parquet ?? env.CORTEXQL_PARQUET ?? null;
+  const readOnly = flags.readOnly === true || env.CORTEXQL_READ_ONLY === '1';
+  const publish = flags.publish ?? env.CORTEXQL_PUBLISH ?? null;
+  if (readOnly && parquet) throw badInput('give --read-only (a published DuckDB file) or --parquet (an export folder), not both');
+  if (publish && (readOnly || parquet)) throw badInput('--publish needs the writer: not with --read-only or --parquet');
+  // Replicas serve what is there: the demo is built only by a writer.
+  const demo = !readOnly && !parquet && (db === DEFAULT_WAREHOUSE || env.CORTEXQL_DEMO === '1');
   const maxCost = int(pick(flags.maxCost, 'CORTEXQL_MAX_COST', '200000'), 'max cost', 1, 1e9);
   // Anonymous read is on for the demo and off by default for real deployments.
   const anonymous = pick(flags.anonymous, 'CORTEXQL_ANONYMOUS', demo ? 'reader' : 'none');
@@ -97,6 +114,16 @@ export function resolveConfig(
     demo,
     exportDir: pick(undefined, 'CORTEXQL_EXPORT_DIR', join(dirname(db === ':memory:' ? DEFAULT_WAREHOUSE : db), 'exports')),
     redisUrl: env.CORTEXQL_REDIS_URL || env.REDIS_URL || null,
+    warehouse: {
+      readers: int(pick(flags.readers, 'CORTEXQL_READERS', String(defaultReaders())), 'readers', 1, 256),
+      cacheEntries: int(pick(flags.cacheEntries, 'CORTEXQL_CACHE_ENTRIES', '256'), 'cache entries', 0, 1_000_000),
+      readOnly,
+      parquet,
+      publish,
+      publishEverySeconds: int(pick(flags.publishEvery, 'CORTEXQL_PUBLISH_EVERY', '10'), 'publish interval (s)', 1, 86_400),
+      watchIntervalMs: int(pick(flags.watchInterval, 'CORTEXQL_WATCH_INTERVAL', '1000'), 'watch interval (ms)', 10, 3_600_000),
+      memoryLimit: memoryLimit(flags.memoryLimit ?? env.CORTEXQL_MEMORY_LIMIT ?? null),
+    },
     deadlineMs: int(pick(flags.deadline, 'CORTEXQL_DEADLINE_SECONDS', '30'), 'deadline (seconds)', 1, 86_400) * 1000,
     ...(env.CORTEXQL_HEAVY_CONCURRENCY ? { heavyConcurrency: int(env.CORTEXQL_HEAVY_CONCURRENCY, 'heavy concurrency', 1, 1024) } : {}),
     // Repeatable --import-root, else CORTEXQL_IMPORT_ROOTS (folders separated by ':'); none by default.
@@ -108,10 +135,6 @@ export function resolveConfig(
       ttlMs: int(pick(undefined, 'CORTEXQL_UPLOAD_TTL_SECONDS', '3600'), 'upload TTL (seconds)', 1, 365 * 86_400) * 1000,
     },
     corsOrigins: corsOrigins(flags.corsOrigin ?? env.CORTEXQL_CORS_ORIGINS),
-    warehouse: {
-      readers: int(pick(flags.readers, 'CORTEXQL_READERS', String(defaultReaders())), 'readers', 1, 256),
-      cacheEntries: int(pick(flags.cacheEntries, 'CORTEXQL_CACHE_ENTRIES', '256'), 'cache entries', 0, 1_000_000),
-    },
   };
 }
 
@@ -124,4 +147,10 @@ function corsOrigins(value: string | readonly string[] | undefined): string[] {
     }
   }
   return [...new Set(list)];
+}
+
+function memoryLimit(text: string | null): string | null {
+  if (text === null) return null;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(text)) throw badInput(`memory limit must be a size such as 2GB or 512MiB (got '${text}')`);
+  return text;
 }

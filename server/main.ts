@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `npm start`: the server on its defaults (flags and env as for `cortexql serve`). */
+import './processDefaults.js';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { debugRequested, fatalMessage } from '../errors/fatalMessage.js';
@@ -20,6 +21,12 @@ const opts = new Command('cortexql-server')
   .option('--cors-origin <origin>', '', (v: string, all: string[] = []) => [...all, v])
   .option('--readers <n>')
   .option('--cache-entries <n>')
+  .option('--read-only')
+  .option('--watch-interval <ms>')
+  .option('--parquet <dir>')
+  .option('--publish <file>')
+  .option('--publish-every <s>')
+  .option('--memory-limit <size>')
   .option('--import-root <dir>', 'a folder mutations may read by path (repeatable)', (dir: string, all: string[]) => [...all, dir], [])
   .option('--debug')
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [BAD_USER_INPUT]: ')) })

@@ -10,6 +10,9 @@ function codeOf(error: unknown): string | undefined {
   return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
+/** Requests slower than this are logged at info level (others at debug). */
+const SLOW_REQUEST_SECONDS = 1;
+
 /** Structured JSON logs (pino); `CORTEXQL_LOG_LEVEL` sets the level (default info, silent in tests). */
 export function createLogger(level = process.env.CORTEXQL_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info')): Logger {
   return pino({ name: 'cortexql', level });
@@ -69,7 +72,7 @@ export class ServerMetrics {
     });
   }
 
-  /** Apollo plugin: times each request by operation and counts errors by code; logs slow or failed ones. */
+  /** Apollo plugin: times each request by operation and counts errors by code; logs slow or failed ones at info, all at debug. */
   plugin(log: Logger): ApolloServerPlugin {
     const metrics = this;
     return {
@@ -85,7 +88,10 @@ export class ServerMetrics {
             const labels = { operation: operationLabel(operationName), type: operation?.operation ?? 'unknown' };
             metrics.requestSeconds.observe(labels, seconds);
             for (const code of codes) metrics.errors.inc({ code: errorCodeLabel(code) });
-            log.info({ ...labels, name: operationName?.slice(0, 80), ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
+            // One line per request only at debug: at info level, logging every request costs
+            // more than serving a cached one. Slow and failed requests are logged at info.
+            const level = codes.length > 0 || seconds >= SLOW_REQUEST_SECONDS ? 'info' : 'debug';
+            log[level]({ ...labels, name: operationName?.slice(0, 80), ms: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'graphql request');
           },
         };
       },

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { progressBars } from './progress.js';
+import { publishWhenChanged, watchPublished } from '../warehouse/publish.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { RedisExecutor } from '../services/jobs/RedisExecutor.js';
 import { Scheduler } from '../services/jobs/Scheduler.js';
@@ -8,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { ensureDemoWarehouse } from './demo.js';
 import { mountStatic } from './staticRoutes.js';
 import { createLogger } from './observability.js';
+import type { Logger } from 'pino';
 import { closeCpuPool } from '../services/cpu/CpuPool.js';
 
 /** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are closed. */
@@ -29,13 +31,20 @@ export async function serve(config: ServerConfig): Promise<void> {
     const built = await ensureDemoWarehouse(config.db, bars.update).finally(bars.stop);
     if (built) console.log(`built the demo warehouse at ${config.db}`);
   }
-  const wh = await Warehouse.create({ path: config.db, readers: config.warehouse.readers, cacheEntries: config.warehouse.cacheEntries });
-  // With Redis, `cortexql worker` processes compute the jobs and this server writes their results.
-  const executor = config.redisUrl ? await RedisExecutor.connect(config.redisUrl, { log: (e) => logger.warn({ err: e }, 'redis') }) : undefined;
-  const scheduler = new Scheduler(wh, { executor });
-  if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, 'jobs go to the Redis queue for cortexql workers');
-  const resumed = await scheduler.resume();
-  if (resumed) logger.info({ jobs: resumed }, 'resumed unfinished jobs');
+  const serving = config.warehouse;
+  const wh = await Warehouse.create({
+    path: serving.parquet ?? config.db, readOnly: serving.readOnly, parquet: serving.parquet !== null,
+    readers: serving.readers, cacheEntries: serving.cacheEntries, memoryLimit: serving.memoryLimit ?? undefined,
+  });
+  // A replica computes nothing (it cannot write): missing cells stay MISSING there.
+  const scheduler = wh.readOnly ? undefined : await startScheduler(wh, config, logger);
+  const replica = serving.readOnly
+    ? watchPublished(wh, serving.watchIntervalMs, (e) => (e.error ? logger.warn({ err: e.error }, 'could not reopen the published warehouse; serving the previous version') : logger.info('reopened the published warehouse')))
+    : null;
+  const publisher = serving.publish
+    ? publishWhenChanged(wh, serving.publish, serving.publishEverySeconds * 1000, (e) => (e.error ? logger.error({ err: e.error }, 'publishing failed') : logger.info({ bytes: e.bytes, ms: Math.round(e.ms ?? 0) }, 'published the warehouse')))
+    : null;
+  await publisher?.done;
   const server = await startServer(wh, { ...config, logger, mount: mountStatic, scheduler });
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -47,9 +56,11 @@ export async function serve(config: ServerConfig): Promise<void> {
     logger.info({ signal }, 'shutting down: draining in-flight requests, requeueing running jobs');
     try {
       // Running jobs are stopped at once (requeued, resumed at the next start); requests get DRAIN_MS.
-      await Promise.all([server.close(DRAIN_MS), scheduler.close()]);
+      await Promise.all([server.close(DRAIN_MS), scheduler?.close()]);
+      replica?.stop();
+      publisher?.stop();
       await closeCpuPool();
-      await wh.checkpoint();
+      if (!wh.readOnly) await wh.checkpoint();
       wh.close();
       logger.info('stopped');
       process.exit(0);
@@ -61,7 +72,18 @@ export async function serve(config: ServerConfig): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const access = config.auth.anonymousRole ? `anonymous ${config.auth.anonymousRole} access on` : 'API key required';
-  console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access})`);
+  const mode = serving.parquet ? '; read-only, from a Parquet export' : serving.readOnly ? '; read-only replica of the published file' : '';
+  console.log(`cortexql ready at ${server.url} (GraphiQL in a browser; API at ${server.endpoint}; ${access}${mode})`);
+}
+
+async function startScheduler(wh: Warehouse, config: ServerConfig, logger: Logger): Promise<Scheduler> {
+  // With Redis, `cortexql worker` processes compute the jobs and this server writes their results.
+  const executor = config.redisUrl ? await RedisExecutor.connect(config.redisUrl, { log: (e) => logger.warn({ err: e }, 'redis') }) : undefined;
+  const scheduler = new Scheduler(wh, { executor });
+  if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, 'jobs go to the Redis queue for cortexql workers');
+  const resumed = await scheduler.resume();
+  if (resumed) logger.info({ jobs: resumed }, 'resumed unfinished jobs');
+  return scheduler;
 }
 
 /** The URL without its password, for logs. */

@@ -13,8 +13,10 @@ import { extractTar } from './safeTar.js';
 import {
   BUNDLE_TABLES,
   bundleTables,
+  dropStaged,
   exportTableSlice,
   findConflicts,
+  mapBundleCells,
   mergeStaged,
   probeParquet,
   runsOfSlice,
@@ -201,10 +203,13 @@ async function mergeBundle(wh: Warehouse, paths: ReadonlyMap<string, string>, m:
       if (problem) problems.push({ where: f.file, message: problem });
       staged.push(s);
     }
+    const hasCells = staged.some((s) => s.spec.table === 'cells');
+    for (const s of staged) if (s.spec.viaCell && !hasCells) problems.push({ where: `${s.spec.table}.parquet`, message: 'its cells are not in the bundle (cells.parquet)' });
     if (problems.length) throw importFailed(problems);
     // Every row is checked (ids, steps, finite numbers, references, row counts) before anything merges.
     await checkStagedRows(tx, staged.map((s, i) => ({ ...s, file: files[i].file, rows: files[i].rows })), problems);
     if (problems.length) throw importFailed(problems);
+    if (hasCells) await mapBundleCells(tx);
     const conflicts: Conflict[] = [];
     for (const s of staged) conflicts.push(...(await findConflicts(tx, s, 50 - conflicts.length)));
     if (conflicts.length) {
@@ -216,6 +221,7 @@ async function mergeBundle(wh: Warehouse, paths: ReadonlyMap<string, string>, m:
     }
     const tables = [];
     for (const s of staged) tables.push({ table: s.spec.table, ...(await mergeStaged(tx, s)) });
+    await dropStaged(tx, staged);
     return { id: m.id, lab: m.lab, tables };
   });
 }

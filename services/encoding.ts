@@ -3,7 +3,7 @@ import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
 import { fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
 import { DEFAULT_DELAYS } from '../compute/encoding/features.js';
 import { notFound } from '../errors/CortexError.js';
-import { insertRun, writeEncodingCell } from '../warehouse/brainScoresRepo.js';
+import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
 import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { CODE_VERSION } from './version.js';
@@ -93,10 +93,10 @@ export async function writeEncodingResults(
     runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
     paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
   });
-  for (const c of result.cells) {
-    const cell = { modelId: req.modelId, step: req.step, layer: c.layer, datasetId: req.datasetId, subjectId: c.subjectId, paramsHash: hash };
-    await writeEncodingCell(tx, cell, runId, c.r, c.alpha, c.summaries);
-  }
+  await writeEncodingCells(tx, runId, result.cells.map((c) => ({
+    cell: { modelId: req.modelId, step: req.step, layer: c.layer, datasetId: req.datasetId, subjectId: c.subjectId, paramsHash: hash },
+    r: c.r, alpha: c.alpha, summaries: c.summaries,
+  })));
   return {
     runId, paramsHash: hash, cells: result.cells.length, voxels: result.cells.reduce((s, c) => s + c.r.length, 0),
     device: result.device, seconds: (Date.now() - started.getTime()) / 1000,

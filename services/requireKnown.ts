@@ -1,6 +1,6 @@
 import { INTERNAL_METRICS } from '../compute/internal/internalCells.js';
 import { WHOLE_BRAIN } from '../compute/encoding/roiSummaries.js';
-import { badInput, notFoundAmong } from '../errors/CortexError.js';
+import { badInput, CortexError, notFoundAmong } from '../errors/CortexError.js';
 import { checkpointSteps, computableSteps, datasetCatalog, datasetIds, modelIds, modelLayers, taskMetrics, type DatasetCatalog, type TaskMetrics } from '../warehouse/discoveryRepo.js';
 import { modelsByIds, type ModelRow } from '../warehouse/modelsRepo.js';
 import { groupMembers, TASK_GROUPS, taskGroup } from '../warehouse/taskGroups.js';
@@ -96,6 +96,9 @@ export async function requireTask(wh: Warehouse, task: string, metric?: string, 
   const group = taskGroup(task);
   const members = group ? groupMembers(group, tasks.map((t) => t.name)) : tasks.some((t) => t.name === task) ? [task] : null;
   if (!members) throw notFoundAmong('task', task, [...tasks.map((t) => t.name), ...TASK_GROUPS.map((g) => g.name)], { listedBy: '`tasks` / `Model.tasks`' });
+  if (group && members.length === 0) {
+    throw new CortexError('NOT_FOUND', `task group '${task}' has no stored member tasks (patterns ${group.patterns.join(', ')})`, { what: 'task', id: task, didYouMean: [], known: [] });
+  }
   if (metric === undefined) return;
   const metrics = [...new Set(tasks.filter((t) => members.includes(t.name)).flatMap((t) => t.metrics))].sort();
   if (!metrics.includes(metric)) throw notFoundAmong('metric', metric, metrics, { scope: `of task '${task}'` });

@@ -1,13 +1,16 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
-import { appendColumns, readFloat64Columns, type BulkColumn } from './bulk.js';
-import { bindTypes, type SqlParams } from './sqlParams.js';
-import { applyMigrations } from './migrations.js';
+import { appendColumns, float64Columns, typedColumns, type BulkColumn } from './bulk.js';
+import { closeConnections, openConnections, type Connections } from './connections.js';
+import { applyMigrations, schemaVersion, type MigrationOptions } from './migrations.js';
 import { Mutex } from './Mutex.js';
-import { scopedRead } from './statementScope.js';
+import { copyFileAtomically } from './publish.js';
+import { type ReaderPool, rowObjects } from './ReaderPool.js';
+import { bindTypes, type SqlParams } from './sqlParams.js';
+import { scopedRead, unscoped } from './statementScope.js';
 
 export type Row = Record<string, unknown>;
 
@@ -20,14 +23,26 @@ export interface WarehouseOptions {
   readonly readers?: number;
   /** Entries in the read-result cache (0 disables it). */
   readonly cacheEntries?: number;
+  /** Batch size and progress of long migrations (migration 10 converts voxel scores in batches). */
+  readonly migration?: MigrationOptions;
+  /**
+   * Serve a Parquet export (the folder `exportParquet` writes) instead of a DuckDB file: an
+   * in-memory DuckDB whose tables are views over the files; read-only. `path` names the folder.
+   */
+  readonly parquet?: boolean;
+  /** DuckDB's memory limit, e.g. '2GB' (default DuckDB's: 80% of RAM). Bounds the buffer pool, hence RSS. */
+  readonly memoryLimit?: string;
 }
 
 /** What a write transaction may do: the same statements, on the single writer connection. */
 export interface WriteTx {
   run(sql: string, params?: SqlParams): Promise<void>;
   all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
-  /** Bulk-appends typed-array columns (all of the table's columns, in order). */
-  append(table: string, columns: readonly BulkColumn[]): Promise<number>;
+  /**
+   * Bulk-appends typed-array columns (all of the table's columns, in order); several parts
+   * (each its own equal-length columns) go through one appender.
+   */
+  append(table: string, ...parts: (readonly BulkColumn[])[]): Promise<number>;
 }
 
 /**
@@ -40,34 +55,64 @@ export class Warehouse {
   statementCount = 0;
   /** Bumped by every committed write; caches key on it so new data invalidates them. */
   dataVersion = 0;
+  /**
+   * Bumped before and after every commit, bookkeeping included (odd: a commit is in flight). A
+   * prepared read statement lasts one even version (see Reader), and a read that overlapped a
+   * commit runs again, so no plan made before a commit executes on the data after it.
+   */
+  private writeVersion = 0;
+  private commitDone: Promise<void> = Promise.resolve();
 
   /** Cache hits served without a statement; for benchmarks and tests. */
   cacheHits = 0;
 
   private readonly writeLock = new Mutex();
-  private nextReader = 0;
   private readonly cache: ReadCache;
 
   private constructor(
     readonly path: string,
     readonly readOnly: boolean,
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection,
-    private readonly readers: DuckDBConnection[],
+    private readonly options: WarehouseOptions,
+    private connections: Connections,
     cacheEntries: number,
   ) {
     this.cache = new ReadCache(cacheEntries);
   }
 
+  private get writer(): DuckDBConnection {
+    return this.connections.writer;
+  }
+
+  private get readers(): ReaderPool {
+    return this.connections.readers;
+  }
+
+  /** Reader connections (queries run on them concurrently). */
+  get readerCount(): number {
+    return this.readers.size;
+  }
+
   static async create(options: WarehouseOptions): Promise<Warehouse> {
-    const { path, readOnly = false, readers = defaultReaders(), cacheEntries = 256 } = options;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const instance = await openInstance(path, readOnly);
-    const writer = await instance.connect();
-    const readerConnections: DuckDBConnection[] = [];
-    for (let i = 0; i < readers; i++) readerConnections.push(await instance.connect());
-    const warehouse = new Warehouse(path, readOnly, instance, writer, readerConnections, cacheEntries);
-    if (!readOnly) await applyMigrations(warehouse);
+    const { path, parquet = false, readers = defaultReaders(), cacheEntries = 256 } = options;
+    const readOnly = options.readOnly === true || parquet;
+    if (path !== ':memory:' && !parquet) mkdirSync(dirname(path), { recursive: true });
+    const connections = await openConnections({ path, parquet, readOnly, readers, memoryLimit: options.memoryLimit });
+    const warehouse = new Warehouse(path, readOnly, options, connections, cacheEntries);
+    if (readOnly) {
+      try {
+        await checkSchemaVersion(warehouse);
+      } catch (error) {
+        warehouse.close();
+        throw error;
+      }
+    } else {
+      try {
+        await applyMigrations(warehouse, options.migration);
+      } catch (error) {
+        warehouse.close();
+        throw error;
+      }
+    }
     return warehouse;
   }
 
@@ -83,22 +128,96 @@ export class Warehouse {
       this.cacheHits++;
       return hit as T[];
     }
-    const version = this.dataVersion;
-    const rows = await scopedRead(() => readRows<T>(this.pickReader(), sql, params, this));
-    if (key !== null) this.cache.set(key, version, rows);
-    return rows;
-  }
-
-  /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
-  async readColumns(sql: string, params: SqlParams = []): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
-    return scopedRead(() => {
-      this.statementCount++;
-      return readFloat64Columns(this.pickReader(), sql, params);
+    // Identical reads in flight at once share one execution (with the cache off too): a burst
+    // of clients asking the same thing costs DuckDB one query. Nothing outlives the read.
+    const same = options.cache === false ? null : (key ?? ReadCache.keyOf(sql, params));
+    const joined = this.inFlightRead<T>(same);
+    if (joined) return joined;
+    // The first asker waits for its turn in its request's scope (budget, cancellation) and holds
+    // it while the read runs; the execution itself runs outside any scope, so a cancelled or
+    // over-budget request fails alone, never another request sharing its rows.
+    return scopedRead(async () => {
+      // While this request waited for its turn, the same read may have finished or started.
+      const cached = key === null ? undefined : this.cache.get(key, this.dataVersion);
+      if (cached) {
+        this.cacheHits++;
+        return cached as T[];
+      }
+      const late = this.inFlightRead<T>(same);
+      if (late) return late;
+      const version = this.dataVersion;
+      const rows = unscoped(() => this.read(sql, params, (result) => rowObjects<T>(result)));
+      if (same !== null) {
+        const flight = `${this.writeVersion}\u0000${same}`;
+        this.inFlight.set(flight, rows);
+        void rows.finally(() => this.inFlight.delete(flight)).catch(() => undefined);
+      }
+      if (key !== null) this.cache.set(key, version, await rows);
+      return rows;
     });
   }
 
-  private pickReader(): DuckDBConnection {
-    return this.readers[this.nextReader++ % this.readers.length] ?? this.writer;
+  /** The same read, already running against the current data, if any. */
+  private inFlightRead<T>(same: string | null): Promise<T[]> | undefined {
+    return same === null ? undefined : (this.inFlight.get(`${this.writeVersion}\u0000${same}`) as Promise<T[]> | undefined);
+  }
+
+  private readonly inFlight = new Map<string, Promise<unknown[]>>();
+
+  /** Reads DOUBLE columns into Float64Arrays (NULL → NaN) without building row objects. */
+  async readColumns(sql: string, params: SqlParams = []): Promise<{ names: string[]; columns: Float64Array[]; rowCount: number }> {
+    return scopedRead(() => this.read(sql, params, float64Columns));
+  }
+
+  /** Reads numeric columns into typed arrays of their own type (see bulk.typedColumns). */
+  async readTyped(sql: string, params: SqlParams = []): Promise<ReturnType<typeof typedColumns>> {
+    return scopedRead(() => this.read(sql, params, typedColumns));
+  }
+
+  /**
+   * A small value derived from the data (a subject's voxel → ROI map), computed once per data
+   * version and kept in a bounded LRU. Not a result cache: it stays on with `cacheEntries: 0`.
+   * Shared by requests, so its reads run outside any request's scope (one cancelled request
+   * must not fail the others waiting on the value).
+   */
+  async derived<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const version = this.dataVersion;
+    const hit = this.derivedValues.get(key);
+    if (hit && hit.version === version) {
+      this.derivedValues.delete(key);
+      this.derivedValues.set(key, hit);
+      return hit.value as Promise<T>;
+    }
+    const value = unscoped(compute);
+    this.derivedValues.set(key, { version, value });
+    if (this.derivedValues.size > 64) this.derivedValues.delete(this.derivedValues.keys().next().value!);
+    value.catch(() => this.derivedValues.delete(key));
+    return value;
+  }
+
+  private readonly derivedValues = new Map<string, { version: number; value: Promise<unknown> }>();
+
+  private async read<R>(sql: string, params: SqlParams, convert: (result: DuckDBMaterializedResult) => R): Promise<R> {
+    for (;;) {
+      while (this.writeVersion % 2 === 1) await this.commitDone;
+      const version = this.writeVersion;
+      this.statementCount++;
+      const result = await this.readers.use((r) => r.run(sql, params, bindTypes(params), version));
+      if (this.writeVersion === version) return convert(result);
+    }
+  }
+
+  private async commit(): Promise<void> {
+    let done!: () => void;
+    this.commitDone = new Promise((resolve) => (done = resolve));
+    this.writeVersion++;
+    try {
+      this.statementCount++;
+      await this.writer.run('COMMIT');
+    } finally {
+      this.writeVersion++;
+      done();
+    }
   }
 
   /**
@@ -106,23 +225,28 @@ export class Warehouse {
    * Callers that only touch tables never read through the cache (jobs) pass dataChange: false.
    */
   async write<T>(work: (tx: WriteTx) => Promise<T>, options: { dataChange?: boolean } = {}): Promise<T> {
-    if (this.readOnly) throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} is open read-only`);
+    if (this.readOnly) {
+      throw new CortexError('WAREHOUSE_ERROR', 'this server has its warehouse read-only (a replica or a Parquet export): write through the writer', { readOnly: true });
+    }
     return this.writeLock.run(async () => {
       const tx: WriteTx = {
-        append: (table, columns) => {
+        append: (table, ...parts) => {
           this.statementCount++;
-          return appendColumns(this.writer, table, columns);
+          return appendColumns(this.writer, table, ...parts);
         },
         run: async (sql, params = []) => {
           this.statementCount++;
           await this.writer.run(sql, params as DuckDBValue[], bindTypes(params));
         },
-        all: (sql, params = []) => readRows(this.writer, sql, params, this),
+        all: async <R>(sql: string, params: SqlParams = []) => {
+          this.statementCount++;
+          return rowObjects<R>(await this.writer.run(sql, params as DuckDBValue[], bindTypes(params)));
+        },
       };
       await tx.run('BEGIN TRANSACTION');
       try {
         const result = await work(tx);
-        await tx.run('COMMIT');
+        await this.commit();
         // Bookkeeping writes (job progress) pass dataChange: false so they keep read caches valid.
         if (options.dataChange !== false) this.dataVersion++;
         return result;
@@ -130,6 +254,43 @@ export class Warehouse {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
+    });
+  }
+
+  /**
+   * Read-only: opens the file anew (a publisher replaced it) and swaps the new connections in.
+   * Reads in flight finish on the old ones, which close once idle; caches start over.
+   */
+  async reopen(): Promise<void> {
+    if (!this.readOnly || this.options.parquet) throw new CortexError('INTERNAL', 'reopen: only a read-only warehouse file reopens');
+    const next = await openConnections({ path: this.path, parquet: false, readOnly: true, readers: this.readers.size, memoryLimit: this.options.memoryLimit });
+    const old = this.connections;
+    this.connections = next;
+    this.dataVersion++;
+    this.writeVersion += 2;
+    try {
+      await checkSchemaVersion(this);
+    } catch (error) {
+      this.connections = old;
+      void next.readers.drained().then(() => closeConnections(next));
+      throw error;
+    }
+    void old.readers.drained().then(() => closeConnections(old));
+  }
+
+  /**
+   * Publishes the warehouse for read replicas: checkpoints, then copies the file to `target`
+   * atomically (a temporary file in the same folder, fsync, rename), holding the write lock so
+   * no write lands mid-copy (reads go on). Replicas watching `target` reopen it.
+   */
+  async publish(target: string): Promise<{ bytes: number; ms: number }> {
+    if (this.readOnly || this.path === ':memory:') throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} cannot be published: it is read-only or in memory`);
+    return this.writeLock.run(async () => {
+      const t0 = performance.now();
+      this.statementCount++;
+      await this.writer.run('CHECKPOINT');
+      const bytes = await copyFileAtomically(this.path, target);
+      return { bytes, ms: performance.now() - t0 };
     });
   }
 
@@ -147,39 +308,21 @@ export class Warehouse {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.readers) c.closeSync();
-    this.writer.closeSync();
-    this.instance.closeSync();
+    closeConnections(this.connections);
   }
 }
 
-/** One reader connection per CPU (at least 2): reads run in parallel up to the cores there are. */
-export function defaultReaders(): number {
-  return Math.max(2, availableParallelism());
-}
-
-async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
-  try {
-    return await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
-    if (lock) {
-      throw new CortexError(
-        'WAREHOUSE_LOCKED',
-        `warehouse ${path} is already open for writing by another process (PID ${lock[2]}); ` +
-          'DuckDB allows one writer: stop that process, or open this one read-only',
-        { path, pid: Number(lock[2]) },
-      );
-    }
-    throw new CortexError('WAREHOUSE_ERROR', `cannot open warehouse ${path}: ${message}`, { path }, { cause: error });
+/** A read-only warehouse must have been written by this version's migrations. */
+async function checkSchemaVersion(wh: Warehouse): Promise<void> {
+  const [row] = await wh.all<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations', [], { cache: false }).catch(() => [{ v: null }]);
+  if (row?.v !== schemaVersion()) {
+    throw new CortexError(
+      'WAREHOUSE_ERROR',
+      `warehouse ${wh.path} has schema version ${row?.v ?? 'none'}, this server reads version ${schemaVersion()}: ` +
+        'open it once for writing with this version (it migrates), then publish or export it again',
+      { path: wh.path, schemaVersion: row?.v ?? null, expected: schemaVersion() },
+    );
   }
-}
-
-async function readRows<T>(connection: DuckDBConnection, sql: string, params: SqlParams, owner: Warehouse): Promise<T[]> {
-  owner.statementCount++;
-  const reader = await connection.runAndReadAll(sql, params as DuckDBValue[], bindTypes(params));
-  return reader.getRowObjectsJS().map((row) => normaliseRow(row) as T);
 }
 
 /**
@@ -192,7 +335,10 @@ class ReadCache {
   constructor(private readonly capacity: number, private readonly maxRows = 20_000) {}
 
   key(sql: string, params: SqlParams): string | null {
-    if (this.capacity === 0) return null;
+    return this.capacity === 0 ? null : ReadCache.keyOf(sql, params);
+  }
+
+  static keyOf(sql: string, params: SqlParams): string {
     return `${sql}\u0000${JSON.stringify(params, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
   }
 
@@ -212,11 +358,7 @@ class ReadCache {
   }
 }
 
-/** BIGINT columns come back as bigint; every count and token number here fits a double exactly. */
-function normaliseRow(row: Record<string, unknown>): Row {
-  for (const key of Object.keys(row)) {
-    const v = row[key];
-    if (typeof v === 'bigint') row[key] = Number(v);
-  }
-  return row;
+/** One reader connection per CPU (at least 2): reads run in parallel up to the cores there are. */
+export function defaultReaders(): number {
+  return Math.max(2, availableParallelism());
 }

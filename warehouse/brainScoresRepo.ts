@@ -1,6 +1,9 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
 import type { SortOrder } from './ordering.js';
+import { CortexError } from '../errors/CortexError.js';
+import { rampTo, type BulkColumn, type TypedColumn } from './bulk.js';
+import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -35,10 +38,78 @@ export async function insertRun(tx: WriteTx, run: RunRecord): Promise<void> {
   );
 }
 
+export interface EncodingCellScores {
+  readonly cell: EncodingCell;
+  /** Test r per voxel, in voxel order (NaN: undefined). */
+  readonly r: Float32Array;
+  /** Chosen ridge penalty per voxel (NaN: none). */
+  readonly alpha: Float32Array;
+  readonly summaries: readonly SummaryRow[];
+}
+
+/** The natural key of a cell, as one string. */
+const cellKey = (c: EncodingCell) => JSON.stringify([c.modelId, c.step, c.layer, c.datasetId, c.subjectId, c.paramsHash]);
+
 /**
- * Replaces one cell's voxel scores and ROI summaries (same params hash) inside the caller's
- * transaction: voxel rows through the DataChunk appender, in voxel order.
+ * Writes encoding cells (voxel scores and ROI summaries) inside the caller's transaction, in a
+ * handful of statements whatever their number. A cell stored before with the same key (same
+ * params hash) is replaced: its rows are deleted by cell_id, and the new scores get a new
+ * cell_id — ids are never reused, so the voxel table stays in (cell_id, voxel) order. Voxel rows
+ * go through one DataChunk appender from typed arrays only. Returns the new cell ids.
  */
+export async function writeEncodingCells(tx: WriteTx, runId: string, cells: readonly EncodingCellScores[]): Promise<number[]> {
+  if (cells.length === 0) return [];
+  const keys = new Set(cells.map((c) => cellKey(c.cell)));
+  if (keys.size !== cells.length) throw new CortexError('INTERNAL', 'writeEncodingCells: the same cell twice in one write');
+  const distinct = <T>(f: (c: EncodingCell) => T) => listValue([...new Set(cells.map((c) => f(c.cell)))] as DuckDBValue[]);
+  const candidates = await tx.all<{ cell_id: number; model_id: string; step: number; layer: number; dataset_id: string; subject_id: string; params_hash: string }>(
+    `SELECT cell_id, model_id, step, layer, dataset_id, subject_id, params_hash FROM cells
+     WHERE list_contains(?::VARCHAR[], model_id) AND list_contains(?::INTEGER[], step) AND list_contains(?::VARCHAR[], dataset_id)
+       AND list_contains(?::VARCHAR[], params_hash)`,
+    [distinct((c) => c.modelId), distinct((c) => c.step), distinct((c) => c.datasetId), distinct((c) => c.paramsHash)],
+  );
+  const replaced = candidates
+    .filter((c) => keys.has(cellKey({ modelId: c.model_id, step: c.step, layer: c.layer, datasetId: c.dataset_id, subjectId: c.subject_id, paramsHash: c.params_hash })))
+    .map((c) => c.cell_id);
+  await deleteCellIds(tx, replaced);
+  const ids = (await tx.all<{ id: number }>("SELECT nextval('cell_ids')::INTEGER AS id FROM range(?)", [cells.length])).map((r) => r.id).sort((a, b) => a - b);
+  const encoded = cells.map((c) => {
+    if (c.alpha.length !== c.r.length) throw new CortexError('INTERNAL', `writeEncodingCells: ${c.r.length} r values, ${c.alpha.length} alphas`);
+    return dictionaryEncode(c.alpha);
+  });
+  const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::REAL[])';
+  await tx.run(
+    `INSERT INTO cells (cell_id, model_id, step, layer, dataset_id, subject_id, params_hash, run_id, n_voxels, alphas) VALUES ${cells.map(() => row).join(', ')}`,
+    cells.flatMap(({ cell, r }, i) => [
+      // A list's item type is inferred from its first value (10 → INTEGER), so the floats go as
+      // text; each float32 prints as its exact double and casts back to the same REAL.
+      ids[i], cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash, runId, r.length, `[${encoded[i].dictionary.join(', ')}]`,
+    ]),
+  );
+  await tx.append(
+    'brain_scores',
+    ...cells.map(({ r }, i): BulkColumn[] => [
+      { type: 'INTEGER', constant: ids[i] },
+      { type: 'INTEGER', values: rampTo(r.length) },
+      { type: 'REAL', values: r },
+      { type: 'USMALLINT', values: encoded[i].codes, nullValue: NULL_CODE },
+    ]),
+  );
+  const summaries = cells.flatMap((c, i) => c.summaries.map((s) => ({ id: ids[i], s })));
+  const num = (f: (s: SummaryRow) => number | null) => Float64Array.from(summaries, ({ s }) => f(s) ?? NaN);
+  await tx.append('brain_score_summary', [
+    { type: 'INTEGER', values: Int32Array.from(summaries, (x) => x.id) },
+    { type: 'VARCHAR', values: summaries.map(({ s }) => s.roi) },
+    { type: 'DOUBLE', values: num((s) => s.meanR) },
+    { type: 'DOUBLE', values: num((s) => s.medianR) },
+    { type: 'DOUBLE', values: num((s) => s.topMeanR) },
+    { type: 'INTEGER', values: Int32Array.from(summaries, ({ s }) => s.nVoxels) },
+    { type: 'INTEGER', values: Int32Array.from(summaries, ({ s }) => s.nSignificant) },
+  ]);
+  return ids;
+}
+
+/** One cell: see writeEncodingCells. */
 export async function writeEncodingCell(
   tx: WriteTx,
   cell: EncodingCell,
@@ -46,30 +117,42 @@ export async function writeEncodingCell(
   r: Float32Array,
   alpha: Float32Array,
   summaries: readonly SummaryRow[],
-): Promise<void> {
-  const key = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
-  const where = 'model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?';
-  await tx.run(`DELETE FROM brain_scores WHERE ${where}`, key);
-  await tx.run(`DELETE FROM brain_score_summary WHERE ${where}`, key);
-  const n = r.length;
-  await tx.append('brain_scores', [
-    { type: 'VARCHAR', constant: cell.modelId },
-    { type: 'INTEGER', values: new Int32Array(n).fill(cell.step) },
-    { type: 'SMALLINT', values: new Int16Array(n).fill(cell.layer) },
-    { type: 'VARCHAR', constant: cell.datasetId },
-    { type: 'VARCHAR', constant: cell.subjectId },
-    { type: 'INTEGER', values: Int32Array.from({ length: n }, (_, i) => i) },
-    { type: 'REAL', values: r },
-    { type: 'REAL', values: alpha },
-    { type: 'VARCHAR', constant: runId },
-    { type: 'VARCHAR', constant: cell.paramsHash },
-  ]);
-  for (const s of summaries) {
-    await tx.run(
-      `INSERT INTO brain_score_summary (model_id, step, layer, dataset_id, subject_id, roi, mean_r, median_r, top_mean_r, n_voxels, n_significant, run_id, params_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, s.roi, s.meanR, s.medianR, s.topMeanR, s.nVoxels, s.nSignificant, runId, cell.paramsHash],
-    );
+): Promise<number> {
+  const [id] = await writeEncodingCells(tx, runId, [{ cell, r, alpha, summaries }]);
+  return id;
+}
+
+/** Which stored cells to remove (every given field must match). */
+export interface CellFilter {
+  readonly modelId?: string;
+  readonly step?: number;
+  readonly datasetId?: string;
+  readonly paramsHash?: string;
+}
+
+/** Removes cells with their voxel scores and summaries; returns how many cells. */
+export async function deleteCells(tx: WriteTx, filter: CellFilter): Promise<number> {
+  const where: string[] = ['TRUE'];
+  const params: DuckDBValue[] = [];
+  if (filter.modelId !== undefined) { where.push('model_id = ?'); params.push(filter.modelId); }
+  if (filter.step !== undefined) { where.push('step = ?'); params.push(filter.step); }
+  if (filter.datasetId !== undefined) { where.push('dataset_id = ?'); params.push(filter.datasetId); }
+  if (filter.paramsHash !== undefined) { where.push('params_hash = ?'); params.push(filter.paramsHash); }
+  const ids = (await tx.all<{ cell_id: number }>(`SELECT cell_id FROM cells WHERE ${where.join(' AND ')}`, params)).map((r) => r.cell_id);
+  await deleteCellIds(tx, ids);
+  return ids.length;
+}
+
+/**
+ * Deletes cells by id. The ids are inlined as integer literals (never user text) so DuckDB
+ * prunes brain_scores by its zone maps to the row groups holding them.
+ */
+async function deleteCellIds(tx: WriteTx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  if (!ids.every(Number.isSafeInteger)) throw new CortexError('INTERNAL', 'deleteCellIds: a cell id is not an integer');
+  for (let i = 0; i < ids.length; i += 1000) {
+    const list = ids.slice(i, i + 1000).join(', ');
+    for (const table of ['brain_scores', 'brain_score_summary', 'cells']) await tx.run(`DELETE FROM ${table} WHERE cell_id IN (${list})`);
   }
 }
 
@@ -104,24 +187,64 @@ export interface BrainRow {
 
 /**
  * Summary rows per (model, step, layer), averaged over subjects: the source of every brain-score
- * field. `fresh` reads past the read cache (after a job was seen to finish).
+ * field. Summaries are precomputed per cell and ROI, so a trajectory never reads voxel rows; the
+ * average over subjects and the ordering happen here (a few thousand rows at most), since an
+ * SQL GROUP BY and ORDER BY cost DuckDB more to set up than the whole scan. `fresh` reads past
+ * the read cache (after a job was seen to finish).
  */
 export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?: boolean } = {}): Promise<BrainRow[]> {
-  const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.roi, q.paramsHash];
+  const params: DuckDBValue[] = [listValue([...q.modelIds]), q.datasetId, q.paramsHash];
   const extra: string[] = [];
-  if (q.subjectId != null) { extra.push('subject_id = ?'); params.push(q.subjectId); }
-  if (q.layer != null) { extra.push('layer = ?'); params.push(q.layer); }
-  if (q.steps) { extra.push('list_contains(?, step)'); params.push(listValue([...q.steps])); }
+  if (q.subjectId != null) { extra.push('c.subject_id = ?'); params.push(q.subjectId); }
+  if (q.layer != null) { extra.push('c.layer = ?'); params.push(q.layer); }
+  if (q.steps) { extra.push('list_contains(?, c.step)'); params.push(listValue([...q.steps])); }
+  params.push(q.roi);
   const stat = q.statistic ?? 'mean_r';
-  return wh.all<BrainRow>(
-    `SELECT model_id AS "modelId", step, layer, avg(${stat}) AS value, count(*)::INTEGER AS "nSubjects",
-            sum(n_voxels)::INTEGER AS "nVoxels", sum(n_significant)::INTEGER AS "nSignificant"
-     FROM brain_score_summary
-     WHERE list_contains(?, model_id) AND dataset_id = ? AND roi = ? AND params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')}
-     GROUP BY model_id, step, layer ORDER BY model_id, step, layer`,
+  const rows = await wh.all<{ m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null }>(
+    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${stat} AS v, s.n_voxels AS nv, s.n_significant AS ns
+     FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
+     WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?`,
     params,
     { cache: options.fresh !== true },
   );
+  const sorted = [...rows].sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : a.step - b.step || a.layer - b.layer || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0)));
+  const out: BrainRow[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i];
+    let [sum, values, n, nVoxels, nSignificant] = [0, 0, 0, 0, 0];
+    for (; i < sorted.length && sorted[i].m === first.m && sorted[i].step === first.step && sorted[i].layer === first.layer; i++) {
+      const row = sorted[i];
+      n++;
+      if (row.v !== null) { sum += row.v; values++; }
+      nVoxels += row.nv ?? 0;
+      nSignificant += row.ns ?? 0;
+    }
+    out.push({ modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant });
+  }
+  return out;
+}
+
+/** A stored cell: its id and what reading its voxel rows needs. */
+export interface StoredCell {
+  readonly cellId: number;
+  /** The penalty dictionary: alpha = alphas[alpha_index]. */
+  readonly alphas: readonly number[];
+  readonly nVoxels: number;
+}
+
+/** The stored cell with this key, or null. */
+export async function storedCell(wh: Warehouse, cell: EncodingCell): Promise<StoredCell | null> {
+  const [row] = await wh.all<StoredCell>(
+    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels" FROM cells
+     WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
+    [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
+  );
+  return row ?? null;
+}
+
+export interface VoxelFilter {
+  readonly roi: string | null;
+  readonly minR: number | null;
 }
 
 export interface VoxelScoreRow {
@@ -129,8 +252,6 @@ export interface VoxelScoreRow {
   readonly roi: string | null;
   readonly r: number | null;
   readonly alpha: number | null;
-  /** Rows matching the filter on all pages. */
-  readonly total: number;
   /** Where the row stands in the page order (see VoxelPageRequest.after). */
   readonly position: number;
 }
@@ -139,39 +260,110 @@ export interface VoxelScoreRow {
 export const VoxelOrderField = { VOXEL: 'VOXEL', R: 'R' } as const;
 export type VoxelOrderField = (typeof VoxelOrderField)[keyof typeof VoxelOrderField];
 
-export interface VoxelPageRequest {
+export interface VoxelPageRequest extends VoxelFilter {
   /** Rows after this position of the order: the voxel index in VOXEL order, the rank (1-based) in R order. */
   readonly after: number;
   readonly limit: number;
-  readonly roi: string | null;
-  readonly minR: number | null;
   readonly order?: SortOrder<VoxelOrderField>;
+  /** Count the rows matching the filter on all pages (reads the whole cell). */
+  readonly withTotal: boolean;
+}
+
+export interface VoxelPage {
+  /** Up to `limit + 1` rows after `after`, in the page order (the extra one: more follow). */
+  readonly rows: VoxelScoreRow[];
+  /** Rows matching the filter on all pages (null when not asked for). */
+  readonly total: number | null;
+}
+
+interface SubjectRois {
+  readonly labels: readonly string[];
+  /** Per voxel: its index in `labels`, or NULL_CODE (no ROI). */
+  readonly codes: Uint16Array;
+}
+
+/** A subject's voxel → ROI label map, derived once per data version (labels are few, voxels ~10^5). */
+function subjectRois(wh: Warehouse, datasetId: string, subjectId: string): Promise<SubjectRois> {
+  return wh.derived(`rois\u0000${datasetId}\u0000${subjectId}`, async () => {
+    const rows = await wh.all<{ voxel: number; roi: string | null }>(
+      'SELECT voxel, roi FROM voxels WHERE dataset_id = ? AND subject_id = ?', [datasetId, subjectId], { cache: false },
+    );
+    const labels: string[] = [];
+    const index = new Map<string, number>();
+    const codes = new Uint16Array(rows.reduce((n, r) => Math.max(n, r.voxel + 1), 0)).fill(NULL_CODE);
+    for (const { voxel, roi } of rows) {
+      if (roi === null) continue;
+      let code = index.get(roi);
+      if (code === undefined) index.set(roi, (code = labels.push(roi) - 1));
+      codes[voxel] = code;
+    }
+    return { labels, codes };
+  });
 }
 
 /**
- * One page of voxel scores of a cell, optionally one ROI and a minimum r, in voxel order (keyset
- * on the voxel index) or by r (ties by voxel, keyset on the rank: a cell's scores do not change
- * unless it is computed again). Rows carry `position`, the value `after` continues from.
+ * A page of a cell's voxel scores, filtered by ROI and minimum r, in voxel order (keyset on the
+ * voxel index) or by r (ties by voxel; keyset on the rank: a cell's scores do not change unless
+ * it is computed again), with the count over all pages when asked for. The cell's rows are one
+ * zone-map-pruned cell_id range read as typed arrays (~10^5 rows, a millisecond or two); ROI,
+ * filters and the r order apply here, so the request never joins voxel rows with the
+ * string-keyed voxels table. In voxel order without a count only the rows after the cursor are read.
  */
-export async function voxelScores(wh: Warehouse, cell: EncodingCell, page: VoxelPageRequest): Promise<VoxelScoreRow[]> {
-  const params: DuckDBValue[] = [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash];
-  let extra = '';
-  if (page.roi != null) { extra += ' AND v.roi = ?'; params.push(page.roi); }
-  if (page.minR != null) { extra += ' AND b.r >= ?'; params.push(page.minR); }
-  params.push(page.after, page.limit + 1);
-  const direction = page.order?.direction === 'DESC' ? 'DESC' : 'ASC';
+export async function voxelScores(wh: Warehouse, cell: StoredCell, key: EncodingCell, page: VoxelPageRequest): Promise<VoxelPage> {
   const byR = page.order?.field === 'R';
-  const sort = byR ? `b.r ${direction} NULLS LAST, b.voxel` : `b.voxel ${direction}`;
-  const position = byR ? 'row_number() OVER (ORDER BY ' + sort + ')' : 'b.voxel';
-  const after = byR || direction === 'ASC' ? 'position > ?' : 'position < ?';
-  return wh.all<VoxelScoreRow>(
-    `SELECT * FROM (
-       SELECT b.voxel, v.roi, b.r, b.alpha, count(*) OVER () AS total, ${position} AS position FROM brain_scores b
-       LEFT JOIN voxels v ON v.dataset_id = b.dataset_id AND v.subject_id = b.subject_id AND v.voxel = b.voxel
-       WHERE b.model_id = ? AND b.step = ? AND b.layer = ? AND b.dataset_id = ? AND b.subject_id = ? AND b.params_hash = ? ${extra})
-     WHERE ${after} ORDER BY position ${byR ? '' : direction} LIMIT ?`,
-    params,
-  );
+  const descending = page.order?.direction === 'DESC';
+  const tail = !byR && !descending && !page.withTotal;
+  const [read, rois] = await Promise.all([
+    wh.readTyped(`SELECT voxel, r, alpha_index FROM brain_scores WHERE cell_id = ?${tail ? ' AND voxel > ?' : ''}`, tail ? [cell.cellId, page.after] : [cell.cellId]),
+    subjectRois(wh, key.datasetId, key.subjectId),
+  ]);
+  const [voxel, r, alpha] = read.columns as [TypedColumn<Int32Array>, TypedColumn<Float32Array>, TypedColumn<Uint16Array>];
+  const [vox, rv, av, an, codes] = [voxel.values, r.values, alpha.values, alpha.nulls, rois.codes];
+  const roiCode = page.roi == null ? -1 : rois.labels.indexOf(page.roi);
+  if (page.roi != null && roiCode < 0) return { rows: [], total: page.withTotal ? 0 : null };
+  const minR = page.minR ?? -Infinity;
+  const codeOf = (i: number) => (vox[i] < codes.length ? codes[vox[i]] : NULL_CODE);
+  // The rows passing the filters, in voxel order (NaN (NULL) r never passes a minR filter).
+  const byVoxel = voxelOrder(vox);
+  const matched: number[] = [];
+  for (let k = 0; k < vox.length; k++) {
+    const i = byVoxel === null ? k : byVoxel[k];
+    if (roiCode >= 0 && codeOf(i) !== roiCode) continue;
+    if (page.minR != null && !(rv[i] >= minR)) continue;
+    matched.push(i);
+  }
+  const row = (i: number, position: number): VoxelScoreRow => {
+    const code = codeOf(i);
+    const x = rv[i];
+    return { voxel: vox[i], roi: code === NULL_CODE ? null : rois.labels[code], r: x === x ? x : null, alpha: an?.[i] === 1 ? null : cell.alphas[av[i]] ?? null, position };
+  };
+  const rows: VoxelScoreRow[] = [];
+  if (byR) {
+    // By r, NULL last whichever the direction, ties by voxel; the position is the 1-based rank.
+    const sign = descending ? -1 : 1;
+    matched.sort((a, b) => {
+      const [x, y] = [rv[a], rv[b]];
+      if (x !== x || y !== y) return x !== x && y !== y ? vox[a] - vox[b] : x !== x ? 1 : -1;
+      return sign * (x - y) || vox[a] - vox[b];
+    });
+    for (let k = Math.max(0, page.after); k < matched.length && rows.length <= page.limit; k++) rows.push(row(matched[k], k + 1));
+  } else if (descending) {
+    for (let k = matched.length - 1; k >= 0 && rows.length <= page.limit; k--) if (vox[matched[k]] < page.after) rows.push(row(matched[k], vox[matched[k]]));
+  } else {
+    for (const i of matched) {
+      if (rows.length > page.limit) break;
+      if (vox[i] > page.after) rows.push(row(i, vox[i]));
+    }
+  }
+  return { rows, total: page.withTotal ? matched.length : null };
+}
+
+/** Row indices in voxel order, or null when the scan returned them in order (it does: they were appended so). */
+function voxelOrder(voxel: Int32Array): Uint32Array | null {
+  for (let i = 1; i < voxel.length; i++) {
+    if (voxel[i] < voxel[i - 1]) return Uint32Array.from(voxel.keys()).sort((a, b) => voxel[a] - voxel[b]);
+  }
+  return null;
 }
 
 export interface InternalMetricRow {

@@ -20,12 +20,14 @@ const NUMERIC = /^(DOUBLE|REAL|FLOAT)$/;
 const SHOWN = 5;
 
 /** (child columns) → (parent table, parent columns): checked against the bundle and the warehouse. */
-const REFERENCES: readonly { table: string; columns: readonly string[]; parent: string }[] = [
-  ...['checkpoints', 'task_scores', 'word_features', 'brain_score_summary', 'brain_scores', 'internal_metrics'].map((table) => ({ table, columns: ['model_id'], parent: 'models' })),
+const REFERENCES: readonly { table: string; columns: readonly string[]; parent: string; bundleOnly?: boolean }[] = [
+  ...['checkpoints', 'task_scores', 'word_features', 'cells', 'internal_metrics'].map((table) => ({ table, columns: ['model_id'], parent: 'models' })),
   ...['subjects', 'fmri_runs', 'word_features'].map((table) => ({ table, columns: ['dataset_id'], parent: 'datasets' })),
-  ...['voxels', 'fmri_responses', 'brain_score_summary', 'brain_scores'].map((table) => ({ table, columns: ['dataset_id', 'subject_id'], parent: 'subjects' })),
+  ...['voxels', 'fmri_responses', 'cells'].map((table) => ({ table, columns: ['dataset_id', 'subject_id'], parent: 'subjects' })),
   ...['stimulus_words', 'fmri_responses'].map((table) => ({ table, columns: ['dataset_id', 'run_id'], parent: 'fmri_runs' })),
-  ...['brain_score_summary', 'brain_scores', 'internal_metrics'].map((table) => ({ table, columns: ['run_id'], parent: 'runs' })),
+  ...['cells', 'internal_metrics'].map((table) => ({ table, columns: ['run_id'], parent: 'runs' })),
+  // cell ids are the exporter's: a score's cell must be in the bundle's cells.
+  ...['brain_score_summary', 'brain_scores'].map((table) => ({ table, columns: ['cell_id'], parent: 'cells', bundleOnly: true })),
 ];
 
 /** Where a matrix BLOB's size is fixed by its shape columns (float32, row-major). */
@@ -50,9 +52,14 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
     const where = (column?: string) => (column ? `${s.file}: ${column}` : s.file);
     const [{ n }] = await tx.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${s.staged}`);
     if (Number(n) !== s.rows) problems.push({ where: where(), message: `holds ${n} rows, the manifest says ${s.rows}` });
+    // The staged file's columns (stageParquet matched them to what the table is exported as: a
+    // cell-keyed table's differ from the stored ones), required where the warehouse table requires them.
     const columns = await tx.all<Column>(
-      `SELECT column_name AS name, data_type AS type, is_nullable = 'YES' AS nullable FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position`,
-      [s.spec.table],
+      `SELECT f.column_name AS name, f.data_type AS type, coalesce(w.is_nullable, 'YES') = 'YES' AS nullable
+       FROM information_schema.columns f
+       LEFT JOIN information_schema.columns w ON w.table_name = ? AND w.table_schema = 'main' AND w.table_catalog = current_database() AND w.column_name = f.column_name
+       WHERE f.table_name = ? AND f.table_schema = 'main' AND f.table_catalog = 'temp' ORDER BY f.ordinal_position`,
+      [s.spec.table, s.staged],
     );
     for (const c of columns) {
       const col = q(c.name);
@@ -70,7 +77,11 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
         if (broken.length > SHOWN) problems.push({ where: where(c.name), message: `and ${broken.length - SHOWN} more values break the ${ID_COLUMNS.has(c.name) ? 'id' : 'name'} rule` });
       }
       if (c.name === 'step') await bad(`${col} < 0 OR ${col} > ${MAX_STEP}`, `a step outside 0…${MAX_STEP}`);
-      else if (COUNT_COLUMNS.has(c.name)) await bad(`${col} < ${POSITIVE.has(c.name) ? 1 : 0}`, `a value below ${POSITIVE.has(c.name) ? 1 : 0}`);
+      else if (COUNT_COLUMNS.has(c.name)) {
+        // A cell with per-ROI summaries only holds no voxel rows.
+        const least = POSITIVE.has(c.name) && !(s.spec.table === 'cells' && c.name === 'n_voxels') ? 1 : 0;
+        await bad(`${col} < ${least}`, `a value below ${least}`);
+      }
       if (NUMERIC.test(c.type)) await bad(`isnan(${col}) OR isinf(${col})`, 'NaN or an infinite value (an unknown value is NULL)');
       if (c.name === 'stderr') await bad(`${col} < 0`, 'a negative stderr');
       if (c.name === 'tr_seconds') await bad(`${col} < ${TR_SECONDS.min} OR ${col} > ${TR_SECONDS.max}`, `tr_seconds outside ${TR_SECONDS.min}…${TR_SECONDS.max}`);
@@ -85,17 +96,18 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
   for (const ref of REFERENCES) {
     const child = stagedByTable.get(ref.table);
     if (!child) continue;
-    const have = new Set((await tx.all<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'`, [ref.table])).map((r) => r.c));
+    const have = new Set((await tx.all<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'`, [child])).map((r) => r.c));
     if (!ref.columns.every((c) => have.has(c))) continue;
     const match = (parent: string) => `EXISTS (SELECT 1 FROM ${parent} p WHERE ${ref.columns.map((c) => `p.${q(c)} = c.${q(c)}`).join(' AND ')})`;
     const parentStaged = stagedByTable.get(ref.parent);
+    if (ref.bundleOnly && !parentStaged) continue; // reported by the caller: the bundle lacks the parent file
     const missing = await tx.all<Record<string, unknown>>(
       `SELECT DISTINCT ${ref.columns.map((c) => `c.${q(c)}`).join(', ')} FROM ${child} c
-        WHERE NOT ${match(ref.parent)}${parentStaged ? ` AND NOT ${match(parentStaged)}` : ''} LIMIT ${SHOWN + 1}`,
+        WHERE ${ref.bundleOnly ? 'TRUE' : `NOT ${match(ref.parent)}`}${parentStaged ? ` AND NOT ${match(parentStaged)}` : ''} LIMIT ${SHOWN + 1}`,
     );
     const file = staged.find((s) => s.spec.table === ref.table)!.file;
     for (const row of missing.slice(0, SHOWN)) {
-      problems.push({ where: `${file}: ${ref.columns.join(', ')}`, message: `${ref.columns.map((c) => `${c} ${shown(String(row[c]))}`).join(', ')} has no row in ${ref.parent} (neither in the bundle nor in this warehouse)` });
+      problems.push({ where: `${file}: ${ref.columns.join(', ')}`, message: `${ref.columns.map((c) => `${c} ${shown(String(row[c]))}`).join(', ')} has no row in ${ref.parent} (${ref.bundleOnly ? 'in the bundle' : 'neither in the bundle nor in this warehouse'})` });
     }
     if (missing.length > SHOWN) problems.push({ where: `${file}: ${ref.columns.join(', ')}`, message: `and more rows without a row in ${ref.parent}` });
   }

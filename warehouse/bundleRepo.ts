@@ -23,7 +23,23 @@ interface TableSpec {
   readonly compare: readonly string[];
   readonly filter: (w: BundleWhere) => string;
   readonly when?: (w: BundleWhere) => boolean;
+  /**
+   * A table keyed by cell_id: a bundle's cell ids are its exporter's, so its rows find their
+   * cell through the bundle's `cells` (by the cell's natural key), and `key` is within a cell.
+   */
+  readonly viaCell?: {
+    /** The slice as written to Parquet (alias `c` is the cell). */
+    readonly select: (w: BundleWhere) => string;
+    /** The stored rows in the same columns (for conflicts). */
+    readonly stored: string;
+    /** Stored columns from the staged rows `b` of cells `c` (new cell ids). */
+    readonly insert: string;
+  };
 }
+
+/** A cell's identity; cell ids are local to each warehouse. */
+const CELL_KEY = ['model_id', 'step', 'layer', 'dataset_id', 'subject_id', 'params_hash'];
+const byCell = (w: BundleWhere) => `${inList('c.model_id', w.models)} AND ${inList('c.dataset_id', w.datasets)}`;
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const inList = (column: string, values: readonly string[] | null) => (values === null ? 'TRUE' : values.length === 0 ? 'FALSE' : `${column} IN (${values.map(literal).join(', ')})`);
@@ -43,9 +59,26 @@ export const BUNDLE_TABLES: readonly TableSpec[] = [
   { table: 'stimulus_words', key: ['dataset_id', 'run_id', 'word_index'], compare: ['word', 'onset'], filter: byDataset, when: (w) => w.includeFmri },
   { table: 'fmri_responses', key: ['dataset_id', 'subject_id', 'run_id', 'presentation'], compare: ['data'], filter: byDataset, when: (w) => w.includeFmri },
   { table: 'word_features', key: ['model_id', 'step', 'layer', 'dataset_id'], compare: ['data'], filter: byBoth, when: (w) => w.includeFeatures },
-  { table: 'runs', key: ['run_id'], compare: ['params_hash'], filter: (w) => `run_id IN (SELECT run_id FROM brain_score_summary WHERE ${byBoth(w)} UNION SELECT run_id FROM internal_metrics WHERE ${byModel(w)})` },
-  { table: 'brain_score_summary', key: ['model_id', 'step', 'layer', 'dataset_id', 'subject_id', 'roi', 'params_hash'], compare: ['mean_r', 'n_voxels'], filter: byBoth },
-  { table: 'brain_scores', key: ['model_id', 'step', 'layer', 'dataset_id', 'subject_id', 'voxel', 'params_hash'], compare: ['r', 'alpha'], filter: byBoth },
+  { table: 'runs', key: ['run_id'], compare: ['params_hash'], filter: (w) => `run_id IN (SELECT run_id FROM cells WHERE ${byBoth(w)} UNION SELECT run_id FROM internal_metrics WHERE ${byModel(w)})` },
+  { table: 'cells', key: CELL_KEY, compare: ['n_voxels'], filter: byBoth },
+  {
+    table: 'brain_score_summary', key: ['roi'], compare: ['mean_r', 'n_voxels'], filter: byCell,
+    viaCell: {
+      select: (w) => `SELECT s.* FROM brain_score_summary s JOIN cells c USING (cell_id) WHERE ${byCell(w)} ORDER BY s.cell_id, s.roi`,
+      stored: 'SELECT * FROM brain_score_summary',
+      insert: 'b.roi, b.mean_r, b.median_r, b.top_mean_r, b.n_voxels, b.n_significant',
+    },
+  },
+  {
+    // The penalty is written as its value (alpha), not its index in the cell's dictionary, so
+    // the file reads like any table of voxel scores.
+    table: 'brain_scores', key: ['voxel'], compare: ['r', 'alpha'], filter: byCell,
+    viaCell: {
+      select: (w) => `SELECT s.cell_id, s.voxel, s.r, c.alphas[s.alpha_index + 1] AS alpha FROM brain_scores s JOIN cells c USING (cell_id) WHERE ${byCell(w)} ORDER BY s.cell_id, s.voxel`,
+      stored: 'SELECT s.cell_id, s.voxel, s.r, c.alphas[s.alpha_index + 1] AS alpha FROM brain_scores s JOIN cells c USING (cell_id)',
+      insert: 'b.voxel, b.r, CASE WHEN b.alpha IS NULL THEN NULL ELSE list_position(c.alphas, b.alpha) - 1 END::USMALLINT',
+    },
+  },
   { table: 'internal_metrics', key: ['model_id', 'step', 'layer', 'metric', 'params_hash'], compare: ['value'], filter: byModel },
 ];
 
@@ -55,7 +88,7 @@ export function bundleTables(w: BundleWhere): readonly TableSpec[] {
 
 /** Writes one table slice to a Parquet file; returns its row count. */
 export async function exportTableSlice(wh: Warehouse, spec: TableSpec, w: BundleWhere, file: string): Promise<number> {
-  const select = `SELECT * FROM ${spec.table} WHERE ${spec.filter(w)} ORDER BY ${spec.key.join(', ')}`;
+  const select = spec.viaCell?.select(w) ?? `SELECT * FROM ${spec.table} WHERE ${spec.filter(w)} ORDER BY ${spec.key.join(', ')}`;
   const [{ n }] = await wh.all<{ n: number }>(`SELECT count(*) AS n FROM (${select})`, [], { cache: false });
   await wh.all(`COPY (${select}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`, [], { cache: false });
   return n;
@@ -91,7 +124,15 @@ export async function stageParquet(tx: WriteTx, spec: TableSpec, file: string): 
   await tx.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_parquet(${literal(file)})`);
   const columns = async (table: string) =>
     (await tx.all<{ c: string }>(`SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position`, [table])).map((r) => r.c).join(', ');
-  const [have, want] = [await columns(staged), await columns(spec.table)];
+  let want: string;
+  if (spec.viaCell) {
+    // A cell-keyed table is written as its export query's columns, not the stored ones: compare with those.
+    const shape = `bundle_shape_${spec.table}`;
+    await tx.run(`CREATE OR REPLACE TEMP TABLE ${shape} AS SELECT * FROM (${spec.viaCell.select({ models: [], datasets: [], includeFmri: false, includeFeatures: false })}) LIMIT 0`);
+    want = await columns(shape);
+    await tx.run(`DROP TABLE ${shape}`);
+  } else want = await columns(spec.table);
+  const have = await columns(staged);
   return { staged: { spec, staged }, problem: have === want ? null : `columns (${have.slice(0, 500)}) do not match table ${spec.table} (${want})` };
 }
 
@@ -100,10 +141,33 @@ export interface Conflict {
   readonly key: Record<string, unknown>;
 }
 
+/**
+ * Pairs the bundle's cells with this warehouse's by natural key; cells not stored here get
+ * new cell ids. Run after staging `cells`, before the conflicts and merges of its children.
+ */
+export async function mapBundleCells(tx: WriteTx): Promise<void> {
+  await tx.run(`CREATE OR REPLACE TEMP TABLE bundle_cell_map AS
+    SELECT b.cell_id AS bundle_id, w.cell_id AS local_id, w.cell_id IS NULL AS is_new
+    FROM bundle_cells b LEFT JOIN cells w ON ${CELL_KEY.map((k) => `b.${k} = w.${k}`).join(' AND ')}`);
+  await tx.run("UPDATE bundle_cell_map SET local_id = nextval('cell_ids') WHERE is_new");
+}
+
 /** Rows whose key exists in the warehouse with different values (first `limit`). */
 export async function findConflicts(tx: WriteTx, s: StagedTable, limit: number): Promise<Conflict[]> {
-  const on = s.spec.key.map((k) => `b.${k} IS NOT DISTINCT FROM w.${k}`).join(' AND ');
   const differs = s.spec.compare.map((c) => `b.${c} IS DISTINCT FROM w.${c}`).join(' OR ');
+  const via = s.spec.viaCell;
+  if (via) {
+    const on = s.spec.key.map((k) => `b.${k} IS NOT DISTINCT FROM w.${k}`).join(' AND ');
+    const rows = await tx.all<Record<string, unknown>>(
+      `SELECT ${CELL_KEY.map((k) => `bc.${k}`).join(', ')}, ${s.spec.key.map((k) => `b.${k}`).join(', ')}
+       FROM ${s.staged} b JOIN bundle_cell_map m ON m.bundle_id = b.cell_id AND NOT m.is_new
+       JOIN bundle_cells bc ON bc.cell_id = b.cell_id
+       JOIN (${via.stored} WHERE cell_id IN (SELECT local_id FROM bundle_cell_map WHERE NOT is_new)) w ON w.cell_id = m.local_id AND ${on}
+       WHERE ${differs} LIMIT ${limit}`,
+    );
+    return rows.map((key) => ({ table: s.spec.table, key }));
+  }
+  const on = s.spec.key.map((k) => `b.${k} IS NOT DISTINCT FROM w.${k}`).join(' AND ');
   const rows = await tx.all<Record<string, unknown>>(
     `SELECT ${s.spec.key.map((k) => `b.${k}`).join(', ')} FROM ${s.staged} b JOIN ${s.spec.table} w ON ${on} WHERE ${differs} LIMIT ${limit}`,
   );
@@ -112,13 +176,46 @@ export async function findConflicts(tx: WriteTx, s: StagedTable, limit: number):
 
 /** Inserts the staged rows whose key is not present yet; returns how many. */
 export async function mergeStaged(tx: WriteTx, s: StagedTable): Promise<{ inserted: number; present: number }> {
-  const on = s.spec.key.map((k) => `b.${k} IS NOT DISTINCT FROM w.${k}`).join(' AND ');
   const [{ total }] = await tx.all<{ total: number }>(`SELECT count(*) AS total FROM ${s.staged}`);
+  const n = s.spec.table === 'cells' ? await mergeCells(tx) : s.spec.viaCell ? await mergeViaCell(tx, s) : await mergeRows(tx, s);
+  if (s.spec.table === 'task_scores') await tx.run('INSERT INTO tasks SELECT DISTINCT task FROM task_scores ON CONFLICT DO NOTHING');
+  return { inserted: n, present: total - n };
+}
+
+/** Drops the staged tables of a bundle. */
+export async function dropStaged(tx: WriteTx, staged: readonly StagedTable[]): Promise<void> {
+  for (const s of staged) await tx.run(`DROP TABLE IF EXISTS ${s.staged}`);
+  await tx.run('DROP TABLE IF EXISTS bundle_cell_map');
+}
+
+async function mergeRows(tx: WriteTx, s: StagedTable): Promise<number> {
+  const on = s.spec.key.map((k) => `b.${k} IS NOT DISTINCT FROM w.${k}`).join(' AND ');
   const [{ n }] = await tx.all<{ n: number }>(
     `SELECT count(*) AS n FROM ${s.staged} b WHERE NOT EXISTS (SELECT 1 FROM ${s.spec.table} w WHERE ${on})`,
   );
   await tx.run(`INSERT INTO ${s.spec.table} SELECT b.* FROM ${s.staged} b WHERE NOT EXISTS (SELECT 1 FROM ${s.spec.table} w WHERE ${on})`);
-  if (s.spec.table === 'task_scores') await tx.run('INSERT INTO tasks SELECT DISTINCT task FROM task_scores ON CONFLICT DO NOTHING');
-  await tx.run(`DROP TABLE ${s.staged}`);
-  return { inserted: n, present: total - n };
+  return n;
+}
+
+/** New cells, under their new ids, with the penalty dictionary of their voxel rows. */
+async function mergeCells(tx: WriteTx): Promise<number> {
+  const [{ n }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM bundle_cell_map WHERE is_new');
+  const scores = (await tx.all<{ n: number }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bundle_brain_scores'"))[0].n > 0;
+  const alphas = scores
+    ? `(SELECT list_sort(list_distinct(list(alpha))) FROM bundle_brain_scores WHERE cell_id = b.cell_id)`
+    : '[]::REAL[]';
+  await tx.run(
+    `INSERT INTO cells (cell_id, model_id, step, layer, dataset_id, subject_id, params_hash, run_id, n_voxels, alphas)
+     SELECT m.local_id, b.model_id, b.step, b.layer, b.dataset_id, b.subject_id, b.params_hash, b.run_id, b.n_voxels, coalesce(${alphas}, []::REAL[])
+     FROM bundle_cells b JOIN bundle_cell_map m ON m.bundle_id = b.cell_id WHERE m.is_new ORDER BY m.local_id`,
+  );
+  return n;
+}
+
+/** Rows of new cells only: a cell stored here already is complete (its rows were compared). */
+async function mergeViaCell(tx: WriteTx, s: StagedTable): Promise<number> {
+  const from = `FROM ${s.staged} b JOIN bundle_cell_map m ON m.bundle_id = b.cell_id JOIN cells c ON c.cell_id = m.local_id WHERE m.is_new`;
+  const [{ n }] = await tx.all<{ n: number }>(`SELECT count(*) AS n ${from}`);
+  await tx.run(`INSERT INTO ${s.spec.table} SELECT m.local_id, ${s.spec.viaCell!.insert} ${from} ORDER BY m.local_id, ${s.spec.key.map((k) => `b.${k}`).join(', ')}`);
+  return n;
 }

@@ -77,7 +77,7 @@ export async function modelLayers(wh: Warehouse, modelId: string): Promise<numbe
     `SELECT DISTINCT layer FROM (
        SELECT unnest(range(0, n_layers + 1))::INTEGER AS layer FROM models WHERE model_id = ? AND n_layers IS NOT NULL
        UNION ALL SELECT DISTINCT layer FROM word_features WHERE model_id = ?
-       UNION ALL SELECT DISTINCT layer FROM brain_score_summary WHERE model_id = ?
+       UNION ALL SELECT DISTINCT layer FROM cells WHERE model_id = ?
        UNION ALL SELECT DISTINCT layer FROM internal_metrics WHERE model_id = ?)
      ORDER BY layer`,
     [modelId, modelId, modelId, modelId],
@@ -118,7 +118,7 @@ export async function storedCellSteps(
   const steps = cell.steps ? ' AND list_contains(?, step)' : '';
   const sql =
     kind === 'encoding'
-      ? `SELECT DISTINCT step FROM brain_score_summary WHERE model_id = ? AND params_hash = ? AND dataset_id = ?${steps} ORDER BY step`
+      ? `SELECT DISTINCT step FROM cells WHERE model_id = ? AND params_hash = ? AND dataset_id = ?${steps} ORDER BY step` // a cell's summaries commit with it
       : `SELECT DISTINCT step FROM internal_metrics WHERE model_id = ? AND params_hash = ?${steps} ORDER BY step`;
   if (kind === 'encoding') params.push(cell.datasetId);
   if (cell.steps) params.push(listValue([...cell.steps]));

@@ -1,5 +1,6 @@
 import { blobValue, listValue } from '@duckdb/node-api';
 import { badInput, notFound } from '../errors/CortexError.js';
+import { deleteCells } from './brainScoresRepo.js';
 import type { ParsedFmriDataset, StimulusWord } from '../formats/fmriManifest.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
@@ -22,7 +23,7 @@ export interface FmriImportReport {
   readonly replacedScores: number;
 }
 
-const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'brain_score_summary', 'brain_scores', 'word_features'];
+const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'word_features'];
 
 /**
  * Writes a validated dataset in the caller's transaction. Re-importing a dataset id replaces it
@@ -30,7 +31,10 @@ const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels
  */
 export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset): Promise<FmriImportReport> {
   const id = d.dataset.id;
-  const [{ n: replacedScores }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM brain_score_summary WHERE dataset_id = ?', [id]);
+  const [{ n: replacedScores }] = await tx.all<{ n: number }>(
+    'SELECT count(*) AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ?)', [id],
+  );
+  await deleteCells(tx, { datasetId: id });
   for (const table of DATASET_TABLES) await tx.run(`DELETE FROM ${table} WHERE dataset_id = ?`, [id]);
   await tx.run('DELETE FROM datasets WHERE dataset_id = ?', [id]);
   await tx.run('INSERT INTO datasets (dataset_id, name, language, tr_seconds, description, source) VALUES (?, ?, ?, ?, ?, ?)', [
@@ -204,8 +208,9 @@ export async function hasFeatures(wh: Warehouse, modelId: string, step: number, 
 
 /** Steps of a model with features for a dataset: the checkpoints whose cells can be computed. */
 export async function featureSteps(wh: Warehouse, modelId: string, datasetId: string): Promise<number[]> {
-  const rows = await wh.all<{ step: number }>('SELECT DISTINCT step FROM word_features WHERE model_id = ? AND dataset_id = ? ORDER BY step', [modelId, datasetId]);
-  return rows.map((r) => r.step);
+  // Distinct and sorted here: DuckDB's DISTINCT and ORDER BY cost more to set up than this scan.
+  const rows = await wh.all<{ step: number }>('SELECT step FROM word_features WHERE model_id = ? AND dataset_id = ?', [modelId, datasetId]);
+  return [...new Set(rows.map((r) => r.step))].sort((a, b) => a - b);
 }
 
 export async function featureLayers(wh: Warehouse, modelId: string, step: number, datasetId: string): Promise<number[]> {

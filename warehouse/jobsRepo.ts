@@ -73,7 +73,8 @@ const PATCH_COLUMNS: Record<string, string> = {
   device: 'device', runId: 'run_id', priority: 'priority', attempts: 'attempts',
 };
 
-export async function updateJob(tx: WriteTx, jobId: string, patch: JobPatch): Promise<void> {
+/** Updates a job; `unlessFinished` leaves a SUCCEEDED, FAILED or CANCELLED job as it is (a late progress report). */
+export async function updateJob(tx: WriteTx, jobId: string, patch: JobPatch, options: { unlessFinished?: boolean } = {}): Promise<void> {
   const sets: string[] = ['updated = current_timestamp'];
   const params: (string | number | null)[] = [];
   for (const [key, column] of Object.entries(PATCH_COLUMNS)) {
@@ -82,7 +83,8 @@ export async function updateJob(tx: WriteTx, jobId: string, patch: JobPatch): Pr
   }
   if (patch.started) sets.push('started = current_timestamp');
   if (patch.finished) sets.push('finished = current_timestamp');
-  await tx.run(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?`, [...params, jobId]);
+  const live = options.unlessFinished ? " AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')" : '';
+  await tx.run(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?${live}`, [...params, jobId]);
 }
 
 /** A page of jobs, newest first, optionally of one status, after the job `afterId`. */

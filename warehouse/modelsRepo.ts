@@ -103,29 +103,42 @@ export interface CheckpointPage {
 /**
  * Checkpoints of many models in one statement (the DataLoader batch): per model, steps in the
  * range after `afterStep` in step order (descending when asked), at most `limit + 1` of them,
- * plus each model's total in the range.
+ * plus each model's total in the range. The statement is a plain join; ranges, duplicates,
+ * counts and pages are worked out here, as DuckDB's window and correlated-subquery operators
+ * cost ~10 ms to set up on a table this small.
  */
 export async function checkpointsOfModels(
   wh: Warehouse,
   modelIds: readonly string[],
   page: CheckpointPage,
 ): Promise<(CheckpointRow & { totalCount: number })[]> {
-  const descending = page.direction === 'DESC';
-  return wh.all(
-    `WITH c AS (
-       SELECT c.model_id AS "modelId", c.step, c.tokens,
-              CASE WHEN m.final_step > 0 THEN c.step / m.final_step END AS fraction,
-              c.artifact_uri AS "artifactUri", c.artifact_sha256 AS "artifactSha256", c.artifact_bytes AS "artifactBytes",
-              (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
-              from_json(c.layers_manifest, '["VARCHAR"]') AS "layersManifest",
-              count(*) OVER (PARTITION BY c.model_id) AS "totalCount"
-       FROM checkpoints c JOIN models m USING (model_id)
-       WHERE list_contains(?, c.model_id) AND c.step BETWEEN ? AND ?)
-     SELECT * EXCLUDE (rn) FROM (
-       SELECT *, row_number() OVER (PARTITION BY "modelId" ORDER BY step ${descending ? 'DESC' : ''}) AS rn FROM c WHERE step ${descending ? '<' : '>'} ?)
-     WHERE rn <= ? ORDER BY "modelId", step ${descending ? 'DESC' : ''}`,
-    [listValue([...modelIds]), page.stepFrom ?? -1, page.stepTo ?? 2_147_483_647, page.afterStep ?? (descending ? 2_147_483_647 : -1), page.limit + 1],
+  const rows = await wh.all<{ m: string; step: number; tokens: number | null; final: number | null; uri: string | null; sha: string | null; bytes: number | null; lm: string | null }>(
+    `SELECT c.model_id AS m, c.step, c.tokens, m.final_step AS final, c.artifact_uri AS uri, c.artifact_sha256 AS sha, c.artifact_bytes AS bytes, c.layers_manifest AS lm
+     FROM checkpoints c JOIN models m USING (model_id) WHERE list_contains(?, c.model_id)`,
+    [listValue([...modelIds])],
   );
+  const descending = page.direction === 'DESC';
+  const [from, to, after] = [page.stepFrom ?? -1, page.stepTo ?? 2_147_483_647, page.afterStep ?? (descending ? 2_147_483_647 : -1)];
+  const byModel = new Map<string, typeof rows>();
+  for (const r of rows) (byModel.get(r.m) ?? byModel.set(r.m, []).get(r.m)!).push(r);
+  const out: (CheckpointRow & { totalCount: number })[] = [];
+  for (const model of [...byModel.keys()].sort()) {
+    const all = byModel.get(model)!.sort((x, y) => x.step - y.step);
+    // The earliest other step with the same artifact, over all of the model's steps.
+    const firstBySha = new Map<string, number[]>();
+    for (const c of all) if (c.sha !== null) (firstBySha.get(c.sha) ?? firstBySha.set(c.sha, []).get(c.sha)!).push(c.step);
+    const inRange = all.filter((c) => c.step >= from && c.step <= to);
+    const next = descending ? inRange.filter((x) => x.step < after).reverse() : inRange.filter((x) => x.step > after);
+    for (const c of next.slice(0, page.limit + 1)) {
+      const duplicateOf = c.sha === null ? null : firstBySha.get(c.sha)!.find((step) => step !== c.step) ?? null;
+      out.push({
+        modelId: c.m, step: c.step, tokens: c.tokens, fraction: c.final !== null && c.final > 0 ? c.step / c.final : null,
+        artifactUri: c.uri, artifactSha256: c.sha, artifactBytes: c.bytes, duplicateOf,
+        layersManifest: c.lm === null ? null : (JSON.parse(c.lm) as string[]), totalCount: inRange.length,
+      });
+    }
+  }
+  return out;
 }
 
 export async function upsertModel(tx: WriteTx, m: ModelRow): Promise<void> {
@@ -235,10 +248,10 @@ export async function checkpointArtifacts(wh: Warehouse, modelId: string, steps?
 export async function artifactSteps(wh: Warehouse, modelId: string): Promise<number[]> {
   const rows = await wh.all<{ step: number }>(
     `SELECT c.step FROM checkpoints c JOIN models m USING (model_id)
-     WHERE c.model_id = ? AND c.artifact_uri IS NOT NULL AND m.tokenizer_uri IS NOT NULL ORDER BY c.step`,
+     WHERE c.model_id = ? AND c.artifact_uri IS NOT NULL AND m.tokenizer_uri IS NOT NULL`,
     [modelId],
   );
-  return rows.map((r) => r.step);
+  return rows.map((r) => r.step).sort((a, b) => a - b);
 }
 
 /** The model's last registered checkpoint, or null when it has none. */

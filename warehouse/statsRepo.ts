@@ -18,7 +18,7 @@ export async function warehouseStats(wh: Warehouse): Promise<WarehouseStats> {
     wh.all<{ id: string; n: number }>('SELECT model_id AS id, count(*)::INTEGER AS n FROM task_scores GROUP BY model_id'),
     wh.all<{ id: string; n: number }>('SELECT task AS id, count(*)::INTEGER AS n FROM task_scores GROUP BY task'),
     wh.all<{ layers: number | null; models: number }>(
-      `SELECT greatest(coalesce(max(m.n_layers), 0), coalesce((SELECT max(layer) + 1 FROM brain_score_summary), 0))::INTEGER AS layers,
+      `SELECT greatest(coalesce(max(m.n_layers), 0), coalesce((SELECT max(layer) + 1 FROM cells), 0))::INTEGER AS layers,
               count(*)::INTEGER AS models FROM models m`,
     ),
   ]);

@@ -4,6 +4,7 @@ import { warehouseStats, type WarehouseStats } from '../../warehouse/statsRepo.j
 export const EMPTY_STATS: WarehouseStats = {
   checkpointsByModel: new Map(), maxCheckpoints: 0, taskRowsByModel: new Map(), taskRowsByTask: new Map(), taskRows: 0, maxLayers: 0, models: 0,
 };
+import { unscoped } from '../../warehouse/statementScope.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 
 /** The table sizes the cost model prices with, read once per data version (any committed write refreshes them). */
@@ -23,7 +24,9 @@ export class CostStats {
     if (this.current === null || this.version !== this.wh.dataVersion) {
       this.version = this.wh.dataVersion;
       this.ready = null;
-      const loading = warehouseStats(this.wh);
+      // Shared by every request of this data version: its reads belong to none of them, so one
+      // request's cancellation cannot fail the others waiting on it (warehouse/statementScope.ts).
+      const loading = unscoped(() => warehouseStats(this.wh));
       this.current = loading;
       loading.then(
         (stats) => {

@@ -167,12 +167,14 @@ export class Scheduler implements JobHost {
     if (this.completing.has(id)) return true;
     const [job] = await jobsByIds(this.wh, [id]);
     if (!job || TERMINAL.has(job.status)) return false;
+    // The check above and this write are not one transaction: the job may complete in between,
+    // and a late progress report must not overwrite what its completion wrote (device, progress).
     await this.patch(id, {
       // QUEUED here: a restarted server re-queued a job that a remote worker was still running.
       ...(job.status === 'QUEUED' ? { status: 'RUNNING' as const } : {}),
       ...(total > 0 ? { progress: done / total, cellsDone: done, cellsTotal: total } : {}),
       ...(device ? { device } : {}),
-    });
+    }, { unlessFinished: true });
     return true;
   }
 
@@ -219,7 +221,7 @@ export class Scheduler implements JobHost {
   }
 
   /** Job bookkeeping: its own transaction, which leaves read caches valid (no cell data changes). */
-  private patch(id: string, patch: JobPatch): Promise<void> {
-    return this.wh.write((tx) => updateJob(tx, id, patch), { dataChange: false });
+  private patch(id: string, patch: JobPatch, options: { unlessFinished?: boolean } = {}): Promise<void> {
+    return this.wh.write((tx) => updateJob(tx, id, patch, options), { dataChange: false });
   }
 }

@@ -56,6 +56,28 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
     expect(run).toEqual([{ kind: 'encoding', device: c.body.data.computeEncoding.device }]);
   });
 
+  it('pages a cell by cursor with ROI and minimum-r filters: pages join up to the filtered set that totalCount counts', async () => {
+    const q = `query($after: String) { voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 3, after: $after, roi: "AC", minR: 0.5) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { voxel roi r } } }`;
+    const all = (await t.gql(`{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 500) { nodes { voxel roi r } } }`)).body.data.voxelScores.nodes;
+    const expected = all.filter((n: { roi: string; r: number | null }) => n.roi === 'AC' && n.r !== null && n.r >= 0.5);
+    expect(expected.length).toBeGreaterThan(3);
+    const seen: unknown[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { totalCount: number; nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await t.gql(q, { after })).body.data.voxelScores;
+      expect(page.totalCount).toBe(expected.length);
+      seen.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expected);
+    const missing = await t.gql(`{ voxelScores(model: "tiny", step: 999, layer: 1, dataset: "synth", subject: "S01", first: 5) { totalCount nodes { voxel } } }`);
+    // An unknown checkpoint is NOT_FOUND naming the known ones (never an empty page that looks like an answer).
+    expect(missing.body.data.voxelScores).toBeNull();
+    expect(missing.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', what: 'checkpoint', id: 999 });
+  });
+
   it('summarises per ROI and whole brain, with the best layer, layer profile and trajectory', async () => {
     await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 10, dataset: "synth", layers: [1] }) { cells } }`);
     const q = await t.gql(`{ model(id: "tiny") {
@@ -96,7 +118,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
   });
 
   it('replaces a cell recomputed with the same parameters and keeps cells of other parameters', async () => {
-    const count = () => t.wh.all<{ n: number; hashes: number }>("SELECT count(*) AS n, count(DISTINCT params_hash) AS hashes FROM brain_scores WHERE step = 100 AND layer = 1");
+    const count = () => t.wh.all<{ n: number; hashes: number }>("SELECT count(*) AS n, count(DISTINCT params_hash) AS hashes FROM brain_scores JOIN cells USING (cell_id) WHERE step = 100 AND layer = 1");
     const before = await count();
     await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1] }) { cells } }`);
     expect(await count()).toEqual(before);

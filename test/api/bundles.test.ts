@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { writeSyntheticFmri } from '../../bench/syntheticFmri.js';
+import { addTinyBrain } from '../helpers/tinyBrain.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Queries whose answers must be identical before export and after import elsewhere. */
@@ -25,14 +25,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
   beforeAll(async () => {
     a = await startTestServer({ importRoots: [tmp.dir] });
     b = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
-    const synth = writeSyntheticFmri(join(tmp.dir, 'synth'));
-    await a.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
-    await a.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
-    for (const [layer, path] of synth.featureFiles) {
-      await a.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { dim } }`, { i: { model: 'tiny', step: 100, layer, dataset: 'synth', path } });
-    }
-    await a.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth" }) { cells } }`);
-    await a.gql(`mutation { computeInternal(model: "tiny", step: 100, dataset: "synth") { cells } }`);
+    await addTinyBrain(a, tmp.dir);
   });
   afterAll(async () => {
     await a.close();

@@ -66,9 +66,9 @@ describe('compareModels and taskScoreAggregate', () => {
 
   it('reports unknown models and empty axes as errors with codes', async () => {
     const unknown = await t.gql(`{ compareModels(models: ["pythia-70m", "gpt-9"], task: "piqa") { alignBy } }`);
-    expect(unknown.body.errors?.[0]).toMatchObject({ message: "model 'gpt-9' does not exist", extensions: { code: 'NOT_FOUND' } });
+    expect(unknown.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^model 'gpt-9' does not exist; known: 'pythia-160m'/), extensions: { code: 'NOT_FOUND' } });
     const noTask = await t.gql(`{ compareModels(models: ["pythia-70m"], task: "no_such_task") { alignBy } }`);
-    expect(noTask.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(noTask.body.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND', what: 'task' } });
   });
 
   it('aggregates acc by model × task group over a step range', async () => {

@@ -46,8 +46,8 @@ describe('discovery, and no silent empties', () => {
   it('an unknown dataset, model or task is NOT_FOUND with the closest names, and its siblings still answer', async () => {
     const { body } = await t.gql(`{ dataset(id: "synt") { id } tasks(model: "pythia-16m") { task } models(first: 1) { totalCount } }`);
     expect(body.data).toEqual({ dataset: null, tasks: null, models: { totalCount: 8 } });
-    expect(body.errors!.map((e: { extensions: { code: string; didYouMean: string[] } }) => [e.extensions.code, e.extensions.didYouMean[0]])).toEqual([
-      ['NOT_FOUND', 'synth'], ['NOT_FOUND', 'pythia-160m'],
+    expect(body.errors!.map((e: { extensions: { code: string; didYouMean: string[] } }) => [e.extensions.code, e.extensions.didYouMean[0]]).sort()).toEqual([
+      ['NOT_FOUND', 'pythia-160m'], ['NOT_FOUND', 'synth'],
     ]);
   });
 

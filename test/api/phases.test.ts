@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectPhases } from '../../compute/phases/detectPhases.js';
 import { createNormal, createRng } from '../../compute/random.js';
 import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
+import { writeEncodingCells } from '../../warehouse/brainScoresRepo.js';
 import { importEvalDocuments } from '../../services/importEvals.js';
 import { readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -63,13 +64,17 @@ describe('phase detection through the API', () => {
     const normal = createNormal(createRng(7));
     const brain = steps.map((_, i) => (i < 14 ? 0.05 + 0.01 * i : i < 26 ? 0.18 - 0.01 * (i - 13) : 0.05 + 0.012 * (i - 25)) + 0.002 * normal());
     const task = steps.map((_, i) => (i < 26 ? 0.25 : 0.25 + 0.02 * (i - 25)) + 0.002 * normal());
+    // The dataset the summaries belong to (a brain signal names a dataset that exists), then
+    // summaries only (no voxel rows): what the phase detector reads.
     await t.wh.write(async (tx) => {
-      for (const [i, step] of steps.entries()) {
-        for (const subject of ['s1', 's2']) {
-          await tx.run(`INSERT INTO brain_score_summary VALUES ('story-lm', ?, 3, 'sim', ?, 'all', ?, ?, ?, 100, 10, 'run-test', ?)`, [step, subject, brain[i], brain[i], brain[i], DEFAULT_ENCODING_HASH]);
-        }
-      }
+      await tx.run("INSERT INTO datasets (dataset_id, tr_seconds) VALUES ('sim', 2)");
+      await tx.run("INSERT INTO subjects (dataset_id, subject_id, n_voxels) VALUES ('sim', 's1', 100), ('sim', 's2', 100)");
     });
+    const none = new Float32Array(0);
+    await t.wh.write((tx) => writeEncodingCells(tx, 'run-test', steps.flatMap((step, i) => ['s1', 's2'].map((subjectId) => ({
+      cell: { modelId: 'story-lm', step, layer: 3, datasetId: 'sim', subjectId, paramsHash: DEFAULT_ENCODING_HASH }, r: none, alpha: none,
+      summaries: [{ roi: 'all', meanR: brain[i], medianR: brain[i], topMeanR: brain[i], nVoxels: 100, nSignificant: 10 }],
+    })))));
     await importEvalDocuments(t.wh, steps.map((step, i) => ({ fileName: `story_step${step}.json`, content: { results: { story_task: { acc: task[i] } } } })), { model: 'story-lm' });
 
     const { body } = await t.gql(`{ detectPhases(model: "story-lm", signals: [{ kind: BRAIN, dataset: "sim" }, { kind: TASK, task: "story_task" }], options: { seed: 1 }) {
@@ -112,7 +117,7 @@ describe('phase detection through the API', () => {
       extensions: { code: 'BAD_USER_INPUT' },
     });
     const noBrain = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: BRAIN, dataset: "lebel2023" }]) { k } }`);
-    expect(noBrain.body.errors?.[0]).toMatchObject({ message: "signal brain:lebel2023/all/best has no values for model 'pythia-70m'", extensions: { code: 'BAD_USER_INPUT' } });
+    expect(noBrain.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^dataset 'lebel2023' does not exist/), extensions: { code: 'NOT_FOUND' } });
     const unknown = await t.gql(`{ detectPhases(model: "nope", signals: [{ kind: TASK, task: "piqa" }]) { k } }`);
     expect(unknown.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
     const badOptions = await t.gql(`{ detectPhases(model: "pythia-70m", signals: [{ kind: TASK, task: "piqa" }], options: { minSize: 1, ciLevel: 2 }) { k } }`);

@@ -53,13 +53,14 @@ describe('the HTTP edge: coded answers for transport mistakes, keys, and bounded
     const id = 'z'.repeat(60_000);
     const r = await t.gql('query($id: ID!) { model(id: $id) { id } }', { id });
     expect(r.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
-    expect(r.body.errors?.[0].message).toBe(`model '${'z'.repeat(80)}… (60000 characters)' does not exist`);
+    expect(r.body.errors?.[0].message).toMatch(new RegExp(`^model '${'z'.repeat(80)}… \\(60000 characters\\)' does not exist; known: 'pythia-160m'`));
     expect(JSON.stringify(r.body).length).toBeLessThan(1000);
   });
 
   it('keeps /metrics bounded: 2,000 distinct operation names make one `other` series', async () => {
-    for (let i = 0; i < 2000; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => t.gql(`query Probe${i + j}_${'x'.repeat(50)} { __typename }`)));
+    // 25 at a time: a burst of hundreds of new connections can overflow the listen backlog on a busy machine.
+    for (let i = 0; i < 2000; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, j) => t.gql(`query Probe${i + j}_${'x'.repeat(50)} { __typename }`)));
     }
     await t.gql('query DashboardCatalog { __typename }');
     const text = await (await fetch(new URL('/metrics', t.server.url))).text();
@@ -69,7 +70,7 @@ describe('the HTTP edge: coded answers for transport mistakes, keys, and bounded
     expect(operations.size).toBeLessThanOrEqual(3);
     expect(text).not.toContain('Probe');
     expect(text.length).toBeLessThan(100_000);
-  });
+  }, 240_000); // 2,000 requests: seconds alone, a minute or more on a busy machine
 });
 
 describe('refused requests are rate-limited per client address', () => {

@@ -75,7 +75,7 @@ describe('fuzz: generated malformed imports through every door each get a code a
       }));
     }
     expect(failures).toEqual([]);
-  });
+  }, 300_000); // ~325 real imports: about a minute alone, several on a busy 2-core machine
 
   it('left the warehouse exactly as it was (every table’s content hash)', async () => {
     expect(await warehouseFingerprint(t.wh)).toEqual(before);

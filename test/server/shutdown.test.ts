@@ -44,7 +44,7 @@ describe('graceful shutdown of the production entry point (dist/server/main.js, 
   beforeAll(async () => {
     db = await buildWarehouse(tmp.dir);
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('VITEST')));
-    child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'server', 'main.js'), '--db', db, '--port', '0', '--anonymous', 'writer', '--max-cost', '5000000'], {
+    child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'server', 'main.js'), '--db', db, '--port', '0', '--anonymous', 'writer', '--compute-roles', 'anonymous,writer,admin', '--max-cost', '5000000'], {
       env: { ...env, CORTEXQL_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -72,8 +72,8 @@ describe('graceful shutdown of the production entry point (dist/server/main.js, 
   };
 
   it('on SIGTERM finishes the in-flight request, requeues the running job, checkpoints the WAL and exits 0', async () => {
-    const submitted = await gql(`mutation { computeCells(request: { kind: ENCODING, models: ["tiny"], dataset: "synth" }) { id status } }`);
-    const jobId: string = submitted.body.data.computeCells[0].id;
+    const submitted = await gql(`mutation { computeCells(request: { kind: ENCODING, models: ["tiny"], dataset: "synth" }) { jobs { id status } } }`);
+    const jobId: string = submitted.body.data.computeCells.jobs[0].id;
     for (let i = 0; i < 400; i++) {
       if ((await gql(`{ job(id: "${jobId}") { status } }`)).body.data.job.status === 'RUNNING') break;
       await new Promise((r) => setTimeout(r, 25));

@@ -44,6 +44,7 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
     try {
       expect(await wh.all('SELECT count(*) AS n FROM brain_scores', [], { cache: false })).toEqual([{ n: 0 }]);
       expect(await wh.all('SELECT count(*) AS n FROM brain_score_summary', [], { cache: false })).toEqual([{ n: 0 }]);
+      expect(await wh.all('SELECT count(*) AS n FROM cells', [], { cache: false })).toEqual([{ n: 0 }]);
       expect(await wh.all('SELECT count(*) AS n FROM runs', [], { cache: false })).toEqual([{ n: 0 }]);
       expect(await wh.all('SELECT status FROM jobs', [], { cache: false })).toEqual([{ status: 'RUNNING' }]);
 
@@ -51,7 +52,8 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
       expect(await scheduler.resume()).toBe(1);
       const id = /submitted (\S+)/.exec(output)![1];
       const done = await scheduler.wait(id, 120_000);
-      expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      // Restarts after a crash are not failures: attempts count failures only (the job never failed).
+      expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 0 });
       expect(await wh.all('SELECT count(*) AS n FROM brain_scores', [], { cache: false })).toEqual([{ n: 2 * 3000 }]);
       await scheduler.close();
     } finally {

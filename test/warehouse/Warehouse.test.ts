@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
+import { writeEncodingCell } from '../../warehouse/brainScoresRepo.js';
 import { MIGRATIONS } from '../../warehouse/migrations.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const TABLES = [
-  'brain_score_summary', 'brain_scores', 'checkpoints', 'datasets', 'internal_metrics', 'jobs',
+  'brain_score_summary', 'brain_scores', 'cells', 'checkpoints', 'datasets', 'internal_metrics', 'jobs',
   'models', 'run_inputs', 'runs', 'schema_migrations', 'subjects', 'task_scores', 'voxels',
 ];
 
@@ -79,25 +80,45 @@ describe('Warehouse', () => {
     wh.close();
   });
 
-  it('bulk-appends typed arrays (NaN → NULL) and reads them back as typed arrays', async () => {
+  it('runs identical reads in flight at once as one statement, with the cache off too', async () => {
+    const wh = await Warehouse.create({ path: ':memory:', cacheEntries: 0 });
+    await wh.write((tx) => tx.run("INSERT INTO models (model_id) VALUES ('m1'), ('m2')"));
+    const read = () => wh.all<{ n: number }>('SELECT count(*) AS n FROM models WHERE model_id LIKE ?', ['m%']);
+    const before = wh.statementCount;
+    expect(await Promise.all([read(), read(), read()])).toEqual([[{ n: 2 }], [{ n: 2 }], [{ n: 2 }]]);
+    expect(wh.statementCount - before).toBe(1);
+    expect(await read()).toEqual([{ n: 2 }]);
+    expect(wh.statementCount - before).toBe(2);
+    wh.close();
+  });
+
+  it('bulk-appends typed arrays (NaN → NULL, constants, several parts) and reads them back as typed arrays', async () => {
     const wh = await Warehouse.create({ path: ':memory:' });
     const n = 5000; // more than one DataChunk (2048 rows)
     const voxel = Int32Array.from({ length: n }, (_, i) => i);
     const r = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? NaN : i / n));
-    await wh.write((tx) =>
-      tx.append('brain_scores', [
-        { type: 'VARCHAR', constant: 'm' },
-        { type: 'INTEGER', values: new Int32Array(n).fill(10) },
-        { type: 'SMALLINT', values: new Int16Array(n).fill(3) },
-        { type: 'VARCHAR', constant: 'd' },
-        { type: 'VARCHAR', values: Array.from({ length: n }, (_, i) => `s${i % 2}`) },
-        { type: 'INTEGER', values: voxel },
-        { type: 'REAL', values: r },
-        { type: 'REAL', values: new Float32Array(n).fill(100) },
-        { type: 'VARCHAR', constant: 'run-1' },
-        { type: 'VARCHAR', constant: 'params-1' },
-      ]),
+    const appended = await wh.write((tx) =>
+      tx.append(
+        'brain_scores',
+        [
+          { type: 'INTEGER', constant: 7 },
+          { type: 'INTEGER', values: voxel.subarray(0, 3000) },
+          { type: 'REAL', values: r.subarray(0, 3000) },
+          { type: 'USMALLINT', values: new Uint16Array(3000).fill(2), nullValue: 2 },
+        ],
+        [
+          { type: 'INTEGER', values: new Int32Array(n - 3000).fill(8) },
+          { type: 'INTEGER', values: voxel.subarray(3000) },
+          { type: 'REAL', values: r.subarray(3000) },
+          { type: 'USMALLINT', values: new Uint16Array(n - 3000).fill(1), nullValue: 2 },
+        ],
+      ),
     );
+    expect(appended).toBe(n);
+    expect(await wh.all('SELECT cell_id, count(*) AS n, count(alpha_index) AS alphas, min(voxel) AS lo FROM brain_scores GROUP BY 1 ORDER BY 1')).toEqual([
+      { cell_id: 7, n: 3000, alphas: 0, lo: 0 },
+      { cell_id: 8, n: n - 3000, alphas: n - 3000, lo: 3000 },
+    ]);
     const { columns, rowCount, names } = await wh.readColumns('SELECT voxel::DOUBLE AS voxel, r::DOUBLE AS r FROM brain_scores ORDER BY voxel');
     expect(names).toEqual(['voxel', 'r']);
     expect(rowCount).toBe(n);
@@ -107,6 +128,21 @@ describe('Warehouse', () => {
       else expect(columns[1][i]).toBe(Math.fround(i / n));
     }
     expect(await wh.all('SELECT count(*) AS n FROM brain_scores WHERE r IS NULL')).toEqual([{ n: Math.ceil(n / 7) }]);
+    wh.close();
+  });
+
+  it('never reuses a read plan across a commit: a repeated read sees the cell a write replaced', async () => {
+    // DuckDB bakes table statistics into a prepared plan (here the cell_id range of the join),
+    // so a statement prepared before a commit can miss rows written by it.
+    const wh = await Warehouse.create({ path: join(tmp.dir, 'plans.duckdb'), cacheEntries: 0 });
+    const cell = { modelId: 'm', step: 1, layer: 2, datasetId: 'd', subjectId: 's', paramsHash: 'h' };
+    const write = () => wh.write((tx) => writeEncodingCell(tx, cell, 'run', Float32Array.of(0.1, 0.2), Float32Array.of(1, 1), []));
+    const count = () => wh.all('SELECT count(*) AS n FROM brain_scores JOIN cells USING (cell_id) WHERE step = ? AND layer = ?', [1, 2]);
+    await write();
+    expect(await count()).toEqual([{ n: 2 }]);
+    expect(await count()).toEqual([{ n: 2 }]);
+    await write();
+    expect(await count()).toEqual([{ n: 2 }]);
     wh.close();
   });
 
