@@ -45,7 +45,7 @@ describe(`migration ${CELLS_VERSION}: string-keyed voxel scores → cells + inte
     const progress: number[] = [];
     const wh = await Warehouse.create({ path, migration: { batchRows: 1000, onProgress: (p) => void progress.push(p.cellsDone) } });
     try {
-      expect(await wh.all('SELECT max(version) AS v FROM schema_migrations', [], { cache: false })).toEqual([{ v: CELLS_VERSION }]);
+      expect(await wh.all('SELECT version AS v FROM schema_migrations WHERE version = ?', [CELLS_VERSION], { cache: false })).toEqual([{ v: CELLS_VERSION }]);
       expect(progress.length).toBeGreaterThan(5); // batches of ≤ 1000 rows, never across models
       expect(progress.at(-1)).toBe(CELLS.length + 1);
       expect(await wh.all(NEW_SCORES, [], { cache: false })).toEqual(scores);
@@ -105,7 +105,7 @@ describe(`migration ${CELLS_VERSION}: string-keyed voxel scores → cells + inte
 
     const wh = await Warehouse.create({ path });
     try {
-      expect(await wh.all('SELECT max(version) AS v FROM schema_migrations', [], { cache: false })).toEqual([{ v: CELLS_VERSION }]);
+      expect(await wh.all('SELECT version AS v FROM schema_migrations WHERE version = ?', [CELLS_VERSION], { cache: false })).toEqual([{ v: CELLS_VERSION }]);
       expect(await wh.all(NEW_SCORES, [], { cache: false })).toEqual(scores);
       expect(await wh.all(NEW_SUMMARIES, [], { cache: false })).toEqual(summaries);
       expect(await wh.all('SELECT count(*) AS n, count(DISTINCT cell_id) AS ids FROM cells', [], { cache: false })).toEqual([{ n: CELLS.length + 1, ids: CELLS.length + 1 }]);
