@@ -161,20 +161,24 @@ export class CellService {
     specFor: (step: number) => JobSpec,
     lazy: LazyOptions,
   ): Promise<CellPoint[]> {
-    const stored = await read(false);
-    const have = new Set(stored.map((p) => p.step));
-    const missing = (await computableSteps(this.wh, modelId, datasetId)).filter((step) => !have.has(step));
-    const states = await Promise.all(missing.map((step) => this.jobs.state(specFor(step), lazy)));
+    const all = await read(false);
+    // Stale points are recomputed like missing ones, unless the policy computes nothing.
+    const recompute = lazy.policy !== 'NEVER';
+    const stale = new Map(all.filter((p) => p.staleReason && recompute).map((p) => [p.step, p.staleReason as string]));
+    const stored = all.filter((p) => !stale.has(p.step));
+    const have = new Set(all.map((p) => p.step));
+    const missing = [...(await computableSteps(this.wh, modelId, datasetId)).filter((step) => !have.has(step)), ...stale.keys()];
+    const states = await Promise.all(missing.map((step) => this.jobs.state(specFor(step), lazy, stale.has(step))));
     const fresh = states.some((s) => s.status === 'READY') ? new Map((await read(true)).map((p) => [p.step, p])) : null;
+    const asStored = ({ staleReason, ...p }: StoredPoint, jobId: string | null) =>
+      staleReason ? { ...p, value: null, status: 'STALE' as const, jobId, reason: staleReason } : { ...p, status: 'READY' as const, jobId, reason: null };
     const points = [
-      ...stored.map(({ staleReason, ...p }) =>
-        staleReason ? { ...p, value: null, status: 'STALE' as const, jobId: null, reason: staleReason } : { ...p, status: 'READY' as const, jobId: null, reason: null },
-      ),
+      ...stored.map((p) => asStored(p, null)),
       ...missing.map((step, i) => {
         const state = states[i];
-        if (state.status !== 'READY') return { step, value: null, layer: null, ...state };
+        if (state.status !== 'READY') return { step, value: null, layer: null, ...state, reason: stale.has(step) ? `${state.reason} (was stale: ${stale.get(step)})` : state.reason };
         const done = fresh?.get(step);
-        return done ? { ...done, ...state } : { step, value: null, layer: null, ...state, reason: NOT_PRODUCED };
+        return done ? asStored(done, state.jobId) : { step, value: null, layer: null, ...state, reason: NOT_PRODUCED };
       }),
     ];
     return onCheckpointAxis(this.wh, modelId, points.sort((a, b) => a.step - b.step));

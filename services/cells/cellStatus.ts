@@ -25,7 +25,7 @@ export const CELL_STATUS_MEANINGS: Readonly<Record<CellStatus, string>> = {
   NEVER: 'Cannot be computed: the checkpoint has no features for the dataset and no ONNX file to extract them from.',
   STALE:
     'Was computed, but an input changed since (features replaced or re-extracted, or for linear CKA a new reference checkpoint): `value` is null and `reason` says which input. ' +
-    'Internal metrics only so far; recompute with `computeInternal` (not yet recomputed on demand).',
+    'Internal metrics only so far. Under IF_MISSING/WAIT it is recomputed like a missing cell (PENDING, then READY); `computeInternal` recomputes it too.',
 };
 
 /** What a cell-returning field does about a cell that is not stored. */

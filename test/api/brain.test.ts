@@ -203,6 +203,12 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
       { step: 100, status: 'STALE', value: null, reason: 'its reference changed: the previous checkpoint with features is now step 50 (it compared with 10)', referenceStep: 10 },
     ]);
     expect((await traj('effectiveRank')).find((p: { step: number }) => p.step === 100).status).toBe('READY');
+    // Under IF_MISSING a stale cell goes the way of a missing one (this server computes nothing on demand, so: MISSING, saying both).
+    const asked = await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "linearCKA", layer: 1, dataset: "synth") { step status value reason } } }`);
+    expect(asked.body.data.model.internalTrajectory.find((p: { step: number }) => p.step === 100)).toEqual({
+      step: 100, status: 'MISSING', value: null,
+      reason: 'not computed, and this server computes nothing on demand (was stale: its reference changed: the previous checkpoint with features is now step 50 (it compared with 10))',
+    });
     const runInputs = await t.wh.all<{ roles: string }>(`SELECT string_agg(DISTINCT role, ',' ORDER BY role) AS roles FROM run_inputs`, [], { cache: false });
     expect(runInputs).toEqual([{ roles: 'final,previous,states' }]);
   });
