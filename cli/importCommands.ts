@@ -9,8 +9,8 @@ export function importCommands(program: Command): void {
   importCmd
     .command('evals <path>')
     .description('import lm-evaluation-harness results JSON (a file or a folder, recursively); all-or-nothing')
-    .option('--model <id>', 'model id for every file (default: from config.model_args / model_name)')
-    .option('--step <n>', 'training step for every file (default: revision=stepN or the file name)', step())
+    .option('--model <id>', 'model id for every file (default: model_name, else model_args pretrained/model/path; needed when a file names none or a local path)')
+    .option('--step <n>', 'training step for every file (default: revision=stepN, else step<N> in the file path)', step())
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
     .action(async (path: string, opts) => {
       const { importEvalsFromPath } = await import('../services/importEvals.js');
@@ -19,6 +19,7 @@ export function importCommands(program: Command): void {
         importEvalsFromPath(wh, path, { model: opts.model, step: opts.step, onProgress: (d, t) => bars.update('files', d, t) }),
       ).finally(bars.stop);
       console.log(`imported ${report.scores} scores from ${report.files} files: ${report.checkpoints} checkpoints of ${report.models.join(', ')}`);
+      if (report.nullValues > 0) console.log(`${report.nullValues} values were NaN or Infinity in their files: stored as null with the reason`);
     });
 
   importCmd

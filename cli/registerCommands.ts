@@ -9,7 +9,7 @@ export function registerCommands(program: Command): void {
   register
     .command('model <id>')
     .description('register a model or update its facts (known families such as Pythia are filled in from the catalog)')
-    .option('--family <name>')
+    .option('--family <name>', 'model family; "pythia" also gives Pythia\'s tokens per step, final step and (when the id names a size) architecture')
     .option('--params <n>', 'total parameters', int('params'))
     .option('--layers <n>', 'number of layers', int('layers', 1, MAX_LAYER))
     .option('--hidden <n>', 'hidden size', int('hidden'))

@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, meaning: 'A named model, dataset, checkpoint, subject, ROI, layer, task, metric, job, file, upload or key does not exist (`what`, `id`; `didYouMean` lists the closest known values, `known` the values there are when they are few).' },
   CONFLICT: { status: 409, meaning: 'A job is unknown, finished or cancelled, so a worker’s report about it is refused.' },
   CANCELLED: { status: 409, meaning: 'A computation was stopped: cancelled by a user, or interrupted by a shutdown (it resumes at the next start); nothing of it was written.' },
-  IMPORT_CONFLICT: { status: 409, meaning: 'A bundle holds cells present here with different values (`conflicts`); nothing was written.' },
+  IMPORT_CONFLICT: { status: 409, meaning: 'Two sources give one cell different values: a bundle and this warehouse, or two files of one eval import (`conflicts` lists the cells and files); nothing was written.' },
   REQUEST_CANCELLED: { status: 499, meaning: 'The client went away before the answer was ready; its work was stopped.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body exceeds the size limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The request body’s content type, charset or content encoding is not one the server reads (JSON in UTF-8, optionally gzip/deflate).' },

@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { Problem } from '../errors/CortexError.js';
-import { LOCAL_FILES, readFailure, type FileKind, type FileSource } from './fileSource.js';
-import { maskTimeseries, readNifti, roiVoxels, type NiftiImage } from './nifti.js';
-import { npyToFloat32, readNpy } from './npy.js';
+import { LOCAL_FILES, readFailure, type FileSource } from './fileSource.js';
+import { centredResponses, readImage, readNpyFile, readResponses, refLabel, voxelCountProblems, type FileRef } from './fmriResponses.js';
+import { maskIndices, roiVoxels, type NiftiImage } from './nifti.js';
 import { Checks, idSchema, nameSchema, parseJsonText, trSecondsSchema } from './validation.js';
 
 /**
  * The fMRI dataset manifest (format "cortexql-fmri/1", docs/fmri-manifest.md): a dataset, its
  * stimulus runs with word-timed transcripts, and per subject one response matrix (n_TR ×
- * n_voxels) per run and presentation, from NPY files or NIfTI volumes with a mask.
+ * n_voxels) per run and presentation, from NPY files, NIfTI volumes with a mask, or HDF5 datasets.
  */
 const niftiRef = z.object({ nifti: z.string() }).strict();
-const responseRef = z.union([z.string(), niftiRef]);
+const hdf5Ref = z.object({ hdf5: z.string(), dataset: z.string().min(1).optional() }).strict();
+const responseRef = z.union([z.string(), niftiRef, hdf5Ref]);
 
 export const fmriManifestSchema = z
   .object({
@@ -76,6 +77,7 @@ export interface ParsedRun {
 export interface ParsedResponses {
   readonly runId: string;
   readonly presentation: number;
+  /** n_TR × n_voxels, each voxel centred on its mean over the run (in float64, then narrowed). */
   readonly matrix: Float32Array;
 }
 
@@ -105,7 +107,7 @@ const voxelsSchema = z.array(
  * Reads and validates a whole dataset, collecting every problem (file, field, what is wrong)
  * before anything is written. Returns null when there were problems.
  */
-export function readFmriDataset(manifestPath: string, problems: Problem[], files: FileSource = LOCAL_FILES): ParsedFmriDataset | null {
+export async function readFmriDataset(manifestPath: string, problems: Problem[], files: FileSource = LOCAL_FILES): Promise<ParsedFmriDataset | null> {
   const before = problems.length;
   const json = readJson({ read: (kind) => files.read(manifestPath, kind) }, manifestPath, problems);
   if (json === undefined) return null;
@@ -150,21 +152,33 @@ export function readFmriDataset(manifestPath: string, problems: Problem[], files
     return { id: r.id, split: r.split, nTrs: r.nTrs, words };
   });
 
-  const subjects = m.subjects.map((s) => readSubject(s, file, runs, problems)).filter((s): s is ParsedSubject => s !== null);
+  const subjects: ParsedSubject[] = [];
+  for (const s of m.subjects) {
+    const subject = await readSubject(s, file, runs, problems);
+    if (subject) subjects.push(subject);
+  }
   return problems.length > before ? null : { dataset: m.dataset, runs, subjects };
 }
 
-function readSubject(
+async function readSubject(
   s: FmriManifest['subjects'][number],
   file: (rel: string) => FileRef,
   runs: readonly ParsedRun[],
   problems: Problem[],
-): ParsedSubject | null {
+): Promise<ParsedSubject | null> {
   const before = problems.length;
   const where = (field: string) => `subject ${s.id}: ${field}`;
   const mask = s.mask !== undefined ? readImage(file(s.mask), s.mask, problems) : null;
+  if (mask && s.mask !== undefined) {
+    try {
+      maskIndices(mask);
+    } catch (error) {
+      problems.push({ where: s.mask, message: (error as Error).message });
+      return null;
+    }
+  }
   const responses: ParsedResponses[] = [];
-  let nVoxels: number | null = null;
+  const counts: { label: string; nVoxels: number }[] = [];
   let coords: Float32Array | null = null;
 
   for (const runId of Object.keys(s.responses)) {
@@ -176,42 +190,20 @@ function readSubject(
       problems.push({ where: where('responses'), message: `no responses for run '${run.id}'` });
       continue;
     }
-    (Array.isArray(refs) ? refs : [refs]).forEach((ref, presentation) => {
-      const label = typeof ref === 'string' ? ref : ref.nifti;
-      let matrix: Float32Array | null = null;
-      let shape: [number, number] | null = null;
-      if (typeof ref === 'string') {
-        const npy = readNpyFile(file(ref), label, problems);
-        if (npy && npy.shape.length !== 2) problems.push({ where: label, message: `expected a 2-D array (n_TR × n_voxels), got shape (${npy.shape.join(', ')})` });
-        else if (npy) { matrix = npyToFloat32(npy); shape = [npy.shape[0], npy.shape[1]]; }
-      } else if (!mask) {
-        problems.push({ where: where('mask'), message: 'NIfTI responses need a mask' });
-      } else {
-        const img = readImage(file(ref.nifti), label, problems);
-        if (img) {
-          try {
-            const ts = maskTimeseries(img, mask);
-            matrix = ts.matrix;
-            shape = [ts.nTrs, ts.nVoxels];
-            coords ??= ts.coords;
-          } catch (error) {
-            problems.push({ where: label, message: (error as Error).message });
-          }
-        }
-      }
-      if (!matrix || !shape) return;
-      if (shape[0] !== run.nTrs) problems.push({ where: label, message: `has ${shape[0]} TRs but run '${run.id}' has ${run.nTrs}` });
-      if (nVoxels !== null && shape[1] !== nVoxels) problems.push({ where: label, message: `has ${shape[1]} voxels, other runs of subject ${s.id} have ${nVoxels}` });
-      nVoxels ??= shape[1];
-      const bad = firstNonFinite(matrix);
-      if (bad >= 0) {
-        const count = matrix.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
-        problems.push({ where: label, message: `${count} NaN/Inf values (first at TR ${Math.floor(bad / shape[1])}, voxel ${bad % shape[1]})` });
-      }
-      responses.push({ runId: run.id, presentation, matrix });
-    });
+    for (const [presentation, ref] of (Array.isArray(refs) ? refs : [refs]).entries()) {
+      const label = refLabel(ref);
+      const raw = await readResponses(ref, file, mask, problems);
+      if (!raw) continue;
+      coords ??= raw.coords;
+      counts.push({ label, nVoxels: raw.nVoxels });
+      if (raw.nTrs !== run.nTrs) problems.push({ where: label, message: `has ${raw.nTrs} TRs but run '${run.id}' has ${run.nTrs}` });
+      const matrix = centredResponses(raw, label, problems);
+      if (matrix) responses.push({ runId: run.id, presentation, matrix });
+    }
   }
-  if (nVoxels === null) return null;
+  problems.push(...voxelCountProblems(s.id, counts));
+  if (counts.length === 0) return null;
+  const nVoxels = counts[0].nVoxels;
   const roi = readRois(s, file, mask, nVoxels, problems);
   if (s.voxels !== undefined) coords = readVoxelCoords(file(s.voxels), s.voxels, nVoxels, roi, problems) ?? coords;
   return problems.length > before ? null : { id: s.id, nVoxels, roi, coords: coords ?? new Float32Array(nVoxels * 3).fill(NaN), responses };
@@ -269,54 +261,18 @@ function readVoxelCoords(path: FileRef, label: string, nVoxels: number, roi: str
   return coords;
 }
 
-function firstNonFinite(a: Float32Array): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
-  return -1;
-}
-
-/** A file the manifest names, read through the dataset's FileSource. */
-interface FileRef {
-  read(kind: FileKind): Uint8Array;
-}
-
-function readBytes(path: FileRef, kind: FileKind, label: string, problems: Problem[]): Uint8Array | null {
+function readJson(path: FileRef, label: string, problems: Problem[]): unknown {
+  let bytes: Uint8Array;
   try {
-    return path.read(kind);
+    bytes = path.read('json');
   } catch (error) {
     problems.push({ where: label, message: readFailure(error) });
-    return null;
+    return undefined;
   }
-}
-
-function readJson(path: FileRef, label: string, problems: Problem[]): unknown {
-  const bytes = readBytes(path, 'json', label, problems);
-  if (bytes === null) return undefined;
   try {
     return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error) {
     problems.push({ where: label, message: (error as Error).message });
     return undefined;
-  }
-}
-
-function readNpyFile(path: FileRef, label: string, problems: Problem[]) {
-  const bytes = readBytes(path, 'array', label, problems);
-  if (bytes === null) return null;
-  try {
-    return readNpy(bytes);
-  } catch (error) {
-    problems.push({ where: label, message: (error as Error).message });
-    return null;
-  }
-}
-
-function readImage(path: FileRef, label: string, problems: Problem[]): NiftiImage | null {
-  const bytes = readBytes(path, 'array', label, problems);
-  if (bytes === null) return null;
-  try {
-    return readNifti(bytes);
-  } catch (error) {
-    problems.push({ where: label, message: (error as Error).message });
-    return null;
   }
 }

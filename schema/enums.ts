@@ -14,11 +14,11 @@ import { BrainStatistic, VoxelOrderField } from '../warehouse/brainScoresRepo.js
 import { JobKind, JobStatus } from '../warehouse/jobsRepo.js';
 import { CheckpointOrderField, ModelOrderField } from '../warehouse/modelsRepo.js';
 import { SortDirection } from '../warehouse/ordering.js';
-import { ScoreGroupBy } from '../warehouse/taskScoresRepo.js';
+import { ScoreGroupBy, ScoreSource } from '../warehouse/taskScoresRepo.js';
 
 export {
   BrainStatistic, CellPolicy, CellStatus, CheckpointOrderField, GridScale, JobKind, JobStatus, ModelOrderField, PhaseAxis, PhaseLabel, Role,
-  ScoreGroupBy, SignalRole, SortDirection, TrainingAxis, VoxelOrderField,
+  ScoreGroupBy, ScoreSource, SignalRole, SortDirection, TrainingAxis, VoxelOrderField,
 };
 
 /** valuesConfig from a value → meaning table. */
@@ -51,6 +51,15 @@ registerEnumType(ScoreGroupBy, {
     TASK: 'One row per requested task or task group.',
     STEP: 'One row per checkpoint step.',
   }),
+});
+
+registerEnumType(ScoreSource, {
+  name: 'ScoreSource',
+  description: 'Where a task score comes from.',
+  valuesConfig: {
+    FILE: { description: 'A results file: a task, or a group score the file itself aggregated (lm-evaluation-harness v0.4 groups such as mmlu).' },
+    COMPUTED: { description: 'A task group formed at query time, where no file holds the group: the unweighted mean of its leaf tasks (`nTasks`, `groupSubtasks`).' },
+  },
 });
 
 registerEnumType(CellStatus, {

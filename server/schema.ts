@@ -7,6 +7,8 @@ import { JobResolver } from '../resolvers/JobResolver.js';
 import { BrainQueryResolver, CheckpointBrainResolver, ModelBrainResolver } from '../resolvers/BrainResolver.js';
 import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { ComputeResolver } from '../resolvers/ComputeResolver.js';
+import { EvalDuplicateResolver } from '../resolvers/EvalDuplicateResolver.js';
+import { CheckpointEvalSourcesResolver, EvalSourceResolver, TaskScoreProvenanceResolver } from '../resolvers/EvalSourceResolver.js';
 import { CompareResolver } from '../resolvers/CompareResolver.js';
 import { ImportResolver } from '../resolvers/ImportResolver.js';
 import { ModelResolver } from '../resolvers/ModelResolver.js';
@@ -37,6 +39,7 @@ export function cortexSchema(): Promise<GraphQLSchema> {
     resolvers: [
       ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
       CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, ComputeResolver, ApiKeyResolver, BundleResolver, JobResolver,
+      EvalSourceResolver, TaskScoreProvenanceResolver, CheckpointEvalSourcesResolver, EvalDuplicateResolver,
     ],
     validate: false,
     authChecker,

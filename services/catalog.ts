@@ -56,14 +56,51 @@ export const KNOWN_MODELS: readonly ModelFacts[] = PYTHIA_SIZES.flatMap(([size, 
 const BY_NAME = new Map<string, ModelFacts>();
 for (const m of KNOWN_MODELS) for (const name of [m.modelId, ...m.aliases]) BY_NAME.set(name.toLowerCase(), m);
 
+/**
+ * Every name EleutherAI's Pythia weights go by, optionally after "EleutherAI/":
+ * `pythia[-v1|-v1.1]-<size>[-deduped][-bf16][-v0]`. v1 and v1.1 (the names of EleutherAI's own
+ * eval files, e.g. `pythia-v1.1-1b-bf16`) are the current suite: `-bf16` marks the 1B model, the
+ * only one trained in bf16 (Pythia README), and maps to `pythia-1b`. `-v0` names the original
+ * suite (retrained in April 2023): other weights, so its own id (`pythia-160m-v0`), with the same
+ * facts — Hugging Face labels its steps on the 2M-token scale.
+ */
+const PYTHIA_NAME = /^(?:eleutherai\/)?pythia-(?:v1(?:\.1)?-)?(\d+(?:\.\d+)?[mb])((?:-deduped|-bf16|-v0)*)$/i;
+
 /** Catalog facts for a model name or alias, or null if the catalog does not know it. */
 export function lookupModel(name: string): ModelFacts | null {
-  return BY_NAME.get(name.toLowerCase()) ?? null;
+  const known = BY_NAME.get(name.toLowerCase());
+  if (known) return known;
+  const m = PYTHIA_NAME.exec(name);
+  if (!m) return null;
+  const suffixes = m[2].toLowerCase().split('-').filter(Boolean);
+  const size = PYTHIA_SIZES.find(([s]) => s === m[1].toLowerCase());
+  if (!size || new Set(suffixes).size !== suffixes.length) return null;
+  const facts = pythia(size[0], size[1], size[2], size[3], suffixes.includes('deduped'));
+  if (!suffixes.includes('v0')) return facts;
+  const modelId = `${facts.modelId}-v0`;
+  return { ...facts, modelId, source: `https://huggingface.co/EleutherAI/${modelId}`, description: `${facts.description} (original v0 suite)`, aliases: [`EleutherAI/${modelId}`] };
+}
+
+/** Facts a family gives any model registered with it (`register model ID --family pythia`), sized by the id when it names a size. */
+export function familyFacts(family: string, modelId: string): Partial<ModelFacts> | null {
+  if (family.toLowerCase() !== 'pythia') return null;
+  const sized = lookupModel(modelId);
+  const size = /(?:^|[^0-9.])(\d+(?:\.\d+)?[mb])(?![a-z0-9])/i.exec(modelId)?.[1]?.toLowerCase();
+  const row = sized ? null : PYTHIA_SIZES.find(([s]) => s === size);
+  const base = sized ?? (row ? pythia(row[0], row[1], row[2], row[3], false) : null);
+  return {
+    family: 'pythia',
+    tokensPerStep: PYTHIA_TOKENS_PER_STEP,
+    finalStep: PYTHIA_FINAL_STEP,
+    languages: ['en'],
+    ...(base ? { params: base.params, nLayers: base.nLayers, hiddenSize: base.hiddenSize } : {}),
+  };
 }
 
 /**
  * The model id an eval file's model name maps to: the catalog id when known
- * ("EleutherAI/pythia-v1.1-70m" → "pythia-70m"), otherwise the name after the last '/'.
+ * ("EleutherAI/pythia-v1.1-70m" → "pythia-70m"), otherwise the name after the last '/'
+ * ("Qwen/Qwen2.5-1.5B" → "Qwen2.5-1.5B").
  */
 export function modelIdFor(name: string): string {
   return lookupModel(name)?.modelId ?? name.slice(name.lastIndexOf('/') + 1);

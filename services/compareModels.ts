@@ -1,10 +1,12 @@
 import { higherIsBetter, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
 import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput } from '../errors/CortexError.js';
+import { modelsByIds } from '../warehouse/modelsRepo.js';
 import { trajectories, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { requireAxisFacts } from './axisFacts.js';
 import { cpuPool } from './cpu/CpuPool.js';
-import { modelSignalGaps, signalName, signalTrajectory, type CheckpointGap, type SignalCellAccess, type SignalSpec } from './phases.js';
+import { modelSignalGaps, signalName, signalTrajectory, withValues, type CheckpointGap, type SignalCellAccess, type SignalSpec } from './phases.js';
 import { requireModels, requireTask } from './requireKnown.js';
 
 const MAX_COMPARED = 16;
@@ -63,7 +65,7 @@ export interface TrajectoryComparison {
   readonly correlations: ModelCorrelation[];
 }
 
-type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'value' | 'stderr'>;
+type TrajectoryLike = Pick<TrajectoryRow, 'step' | 'tokens' | 'fraction' | 'stderr'> & { readonly value: number };
 
 /**
  * Several models' trajectories of one signal on a common axis (compute/trajectories/compareSeries):
@@ -130,9 +132,13 @@ async function placedTrajectories(wh: Warehouse, ids: readonly string[], req: Co
     rows = await Promise.all(ids.map(async (id) => (await signalTrajectory(wh, id, spec)).filter(inRange)));
   } else {
     const all = await trajectories(wh, ids, req.task!, req.metric, { from: range.from, to: range.to });
-    rows = ids.map((id) => all.filter((r) => r.modelId === id));
+    rows = ids.map((id) => withValues(all.filter((r) => r.modelId === id)));
   }
-  return rows.map((r) => r.filter((p) => axisValue(p, req.alignBy) !== null));
+  const placed = rows.map((r) => r.filter((p) => axisValue(p, req.alignBy) !== null));
+  // Values none of which the axis places: say which fact the model lacks, and how to add it.
+  const unplaced = ids.filter((_, i) => rows[i].length > 0 && placed[i].length === 0);
+  for (const model of unplaced.length > 0 ? await modelsByIds(wh, unplaced) : []) requireAxisFacts(model, rows[ids.indexOf(model.modelId)], req.alignBy);
+  return placed;
 }
 
 function finiteOrNull(v: number): number | null {

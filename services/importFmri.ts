@@ -15,7 +15,7 @@ import { FileAccess } from './fileAccess.js';
 export async function importFmri(wh: Warehouse, manifestPath: string, files: FileAccess = FileAccess.local()): Promise<FmriImportReport> {
   files.resolve(manifestPath, 'file');
   const problems: Problem[] = [];
-  const dataset = readFmriDataset(manifestPath, problems, files);
+  const dataset = await readFmriDataset(manifestPath, problems, files);
   if (dataset) checkDataset(dataset, problems);
   if (!dataset || problems.length) throw importFailed(problems);
   return wh.write((tx) => writeFmriDataset(tx, dataset));

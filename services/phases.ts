@@ -1,12 +1,13 @@
 import type { CheckpointPoint, DetectPhasesOptions, PhaseDetection, PhaseSignal } from '../compute/phases/detectPhases.js';
 import { compareSeries } from '../compute/trajectories/compareSeries.js';
-import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
+import { axisValue, type PhaseAxis, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput, degenerate, notFound } from '../errors/CortexError.js';
 import { checkpointsOfModels, modelsByIds } from '../warehouse/modelsRepo.js';
 import { brainRows, internalRows, type BrainStatistic } from '../warehouse/brainScoresRepo.js';
 import { trajectories } from '../warehouse/taskScoresRepo.js';
 import { unscoped } from '../warehouse/statementScope.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import { requireAxisFacts } from './axisFacts.js';
 import { abortedError, cpuPool } from './cpu/CpuPool.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
 import { internalParamsHash } from './internal.js';
@@ -52,7 +53,7 @@ interface SignalPoint {
 const ROLE = { TASK: 'TASK', BRAIN: 'BRAIN', INTERNAL: 'INTERNAL' } as const;
 
 async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promise<SignalPoint[]> {
-  if (s.kind === 'TASK') return trajectories(wh, [modelId], s.task, s.metric);
+  if (s.kind === 'TASK') return withValues(await trajectories(wh, [modelId], s.task, s.metric));
   if (s.kind === 'BRAIN') {
     const rows = await brainRows(wh, {
       modelIds: [modelId], datasetId: s.dataset, roi: s.roi, subjectId: s.subject, layer: s.layer,
@@ -63,6 +64,11 @@ async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promis
   // A stale value is not a value of the signal: it takes no part (its point is a gap).
   const rows = (await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset), s.dataset)).filter((r) => r.staleReason === null);
   return meanPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
+}
+
+/** The points that have a value: a score stored as null (NaN in its file) takes no part in a numeric signal. */
+export function withValues<T extends { value: number | null }>(rows: readonly T[]): (T & { value: number })[] {
+  return rows.filter((r): r is T & { value: number } => r.value !== null);
 }
 
 /** A checkpoint a signal has no stored value for, and why: it takes no part in a detection or comparison. */
@@ -122,7 +128,7 @@ export interface SignalTrajectoryPoint {
 
 /** One signal of one model over its checkpoints, with each checkpoint's tokens and fraction. */
 export async function signalTrajectory(wh: Warehouse, modelId: string, spec: SignalSpec): Promise<SignalTrajectoryPoint[]> {
-  if (spec.kind === 'TASK') return trajectories(wh, [modelId], spec.task, spec.metric);
+  if (spec.kind === 'TASK') return withValues(await trajectories(wh, [modelId], spec.task, spec.metric));
   return onCheckpointAxis(wh, modelId, (await loadSignal(wh, modelId, spec)).map((p) => ({ ...p, stderr: null })));
 }
 
@@ -131,8 +137,12 @@ export interface PhaseInput {
   readonly signals: PhaseSignal[];
 }
 
-/** A model's checkpoints and each signal aligned to them (NaN where a checkpoint lacks a value). */
-export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: readonly SignalSpec[]): Promise<PhaseInput> {
+/**
+ * A model's checkpoints and each signal aligned to them (NaN where a checkpoint lacks a value).
+ * `axes`: the axes the caller will place the checkpoints on, refused when the model lacks the
+ * facts for them (services/axisFacts.ts).
+ */
+export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: readonly SignalSpec[], axes: readonly PhaseAxis[] = []): Promise<PhaseInput> {
   if (specs.length === 0 || specs.length > 8) throw badInput(`give 1 to 8 signals (got ${specs.length})`, { argument: 'signals' });
   const [model] = await modelsByIds(wh, [modelId]);
   if (!model) throw notFound('model', modelId);
@@ -141,6 +151,7 @@ export async function loadPhaseInput(wh: Warehouse, modelId: string, specs: read
     ...specs.map((s) => loadSignal(wh, modelId, s)),
   ]);
   const points = checkpoints.map((c) => ({ step: c.step, tokens: c.tokens, fraction: c.fraction }));
+  for (const axis of axes) requireAxisFacts(model, points, axis);
   const index = new Map(points.map((p, i) => [p.step, i]));
   const signals = specs.map((spec, i) => {
     const values = new Float64Array(points.length).fill(NaN);
@@ -192,7 +203,7 @@ export function detectModelPhases(
     const controller = new AbortController();
     // Shared by requests: its reads belong to none of them (warehouse/statementScope.ts).
     const result = unscoped(() =>
-      loadPhaseInput(wh, modelId, specs).then((input) => cpuPool().run({ kind: 'detectPhases', input: { ...input, options } }, controller.signal)),
+      loadPhaseInput(wh, modelId, specs, [options.axis ?? 'LOG_TOKENS']).then((input) => cpuPool().run({ kind: 'detectPhases', input: { ...input, options } }, controller.signal)),
     );
     const created: SharedDetection = { result, controller, waiters: 0, pinned: false, settled: false };
     entry = created;
@@ -309,7 +320,7 @@ export async function compareModelPhases(
 ): Promise<PhaseComparison> {
   if (modelIds.length < 2 || modelIds.length > 16) throw badInput(`compare 2 to 16 models (got ${modelIds.length})`, { argument: 'models' });
   const gaps = await Promise.all(modelIds.map((id) => modelSignalGaps(wh, access.cells, id, specs, access.lazy)));
-  const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs)));
+  const inputs = await Promise.all(modelIds.map((id) => loadPhaseInput(wh, id, specs, [options.axis ?? 'LOG_TOKENS', alignBy])));
   const detections = await Promise.all(modelIds.map((id) => detectModelPhases(wh, id, specs, options, signal)));
   const axisOf = (p: CheckpointPoint) => axisValue(p, alignBy);
 

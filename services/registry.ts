@@ -1,6 +1,6 @@
 import { badInput, notFound, type CortexError, type Problem } from '../errors/CortexError.js';
 import { Checks, MAX_LAYER, MAX_STEP } from '../formats/validation.js';
-import { lookupModel, unknownModel, type ModelFacts } from './catalog.js';
+import { familyFacts, lookupModel, unknownModel, type ModelFacts } from './catalog.js';
 import { modelsByIds, refreshCheckpointTokens, upsertCheckpoint, upsertModel, type CheckpointUpsert, type ModelRow } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 
@@ -8,8 +8,9 @@ export type ModelRegistration = Partial<Omit<ModelFacts, 'aliases' | 'modelId'>>
 
 /**
  * Registers a model or updates its facts: given fields win, then what is already stored, then
- * the catalog. Changing tokens per step re-derives every checkpoint's token count. Every bad
- * field is reported at once.
+ * the facts of a family given here (`family: "pythia"` gives any id Pythia's tokens per step,
+ * final step and, when the id names a size, its architecture), then the catalog. Changing tokens
+ * per step re-derives every checkpoint's token count. Every bad field is reported at once.
  */
 export async function registerModel(wh: Warehouse, input: ModelRegistration): Promise<ModelRow> {
   const checks = new Checks();
@@ -25,8 +26,11 @@ export async function registerModel(wh: Warehouse, input: ModelRegistration): Pr
   if (!checks.ok) throw invalid('model registration', checks.problems);
   const [stored] = await modelsByIds(wh, [input.modelId]);
   const base: ModelFacts = lookupModel(input.modelId) ?? unknownModel(input.modelId);
+  // A family given here lends its facts (Pythia: tokens per step, final step, sizes) to any id.
+  const family = input.family ? familyFacts(input.family, input.modelId) : null;
+  const given = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
   const pick = <K extends keyof ModelRegistration & keyof ModelFacts>(k: K) =>
-    (input[k] ?? (stored as unknown as Record<string, unknown> | undefined)?.[k] ?? base[k]) as ModelFacts[K];
+    ([input[k], (stored as unknown as Record<string, unknown> | undefined)?.[k], family?.[k]].find(given) ?? base[k]) as ModelFacts[K];
   const facts: ModelFacts = {
     ...base,
     family: pick('family'),

@@ -13,8 +13,8 @@ import type { WriteTx } from './Warehouse.js';
 const ID_COLUMNS = new Set(['model_id', 'dataset_id', 'subject_id', 'run_id']);
 const NAME_COLUMNS = new Set(['task', 'metric', 'roi']);
 /** Integer columns that count or index something: never negative; those listed in POSITIVE at least 1. */
-const COUNT_COLUMNS = new Set(['layer', 'voxel', 'word_index', 'n_trs', 'n_voxels', 'n_words', 'dim', 'presentation', 'ord', 'n_significant', 'params', 'n_layers', 'hidden_size', 'tokens_per_step', 'final_step', 'tokens', 'artifact_bytes']);
-const POSITIVE = new Set(['n_trs', 'n_voxels', 'n_words', 'dim']);
+const COUNT_COLUMNS = new Set(['layer', 'voxel', 'word_index', 'n_trs', 'n_voxels', 'n_words', 'dim', 'presentation', 'ord', 'n_significant', 'params', 'n_layers', 'hidden_size', 'tokens_per_step', 'final_step', 'tokens', 'artifact_bytes', 'n_tasks']);
+const POSITIVE = new Set(['n_trs', 'n_voxels', 'n_words', 'dim', 'n_tasks']);
 const NUMERIC = /^(DOUBLE|REAL|FLOAT)$/;
 /** Problems listed per rule and column at most (the count says how many rows broke it). */
 const SHOWN = 5;
@@ -85,6 +85,8 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
       if (NUMERIC.test(c.type)) await bad(`isnan(${col}) OR isinf(${col})`, 'NaN or an infinite value (an unknown value is NULL)');
       if (c.name === 'stderr') await bad(`${col} < 0`, 'a negative stderr');
       if (c.name === 'tr_seconds') await bad(`${col} < ${TR_SECONDS.min} OR ${col} > ${TR_SECONDS.max}`, `tr_seconds outside ${TR_SECONDS.min}…${TR_SECONDS.max}`);
+      // An eval score without a value says why (the file held NaN or ±Infinity).
+      if (c.name === 'null_reason' && columns.some((v) => v.name === 'value')) await bad('value IS NULL AND null_reason IS NULL', 'no value and no reason for it');
       if (c.name === 'split') await bad(`${col} NOT IN ('train', 'test')`, "a split other than 'train' or 'test'");
     }
     const shape = MATRICES[s.spec.table];

@@ -52,6 +52,8 @@ export const BUNDLE_TABLES: readonly TableSpec[] = [
   { table: 'models', key: ['model_id'], compare: ['tokens_per_step', 'final_step'], filter: byModel },
   { table: 'checkpoints', key: ['model_id', 'step'], compare: ['tokens'], filter: byModel },
   { table: 'task_scores', key: ['model_id', 'step', 'task', 'metric'], compare: ['value', 'stderr'], filter: byModel },
+  // The provenance of the results files the slice's scores came from (one row per file, by content hash).
+  { table: 'eval_sources', key: ['sha256'], compare: ['format', 'model_args', 'harness_version'], filter: (w) => `sha256 IN (SELECT source_sha256 FROM task_scores WHERE ${byModel(w)})` },
   { table: 'datasets', key: ['dataset_id'], compare: ['tr_seconds'], filter: byDataset },
   { table: 'subjects', key: ['dataset_id', 'subject_id'], compare: ['n_voxels'], filter: byDataset },
   { table: 'voxels', key: ['dataset_id', 'subject_id', 'voxel'], compare: ['roi'], filter: byDataset },

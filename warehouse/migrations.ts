@@ -233,7 +233,41 @@ export const MIGRATIONS: readonly Migration[] = [
     // JSON array: tensor name of layer 0, 1, … in the checkpoint's ONNX graph (null: found by surgery).
     statements: ['ALTER TABLE checkpoints ADD COLUMN layers_manifest VARCHAR'],
   },
-  // 9 is taken by the evals-real branch (lands separately); versions apply in ascending order.
+  {
+    version: 9,
+    name: 'eval provenance, non-finite values, groups from files',
+    // A NaN/Infinity metric is stored as NULL with the reason (never as a number); each score
+    // names the sha256 of the file it came from, whose provenance is one eval_sources row; a
+    // group score a file aggregated carries the file's subtasks and its leaf count.
+    statements: [
+      'ALTER TABLE task_scores ALTER COLUMN value DROP NOT NULL',
+      'ALTER TABLE task_scores ADD COLUMN null_reason VARCHAR',
+      'ALTER TABLE task_scores ADD COLUMN source_sha256 VARCHAR',
+      'ALTER TABLE task_scores ADD COLUMN subtasks VARCHAR[]',
+      'ALTER TABLE task_scores ADD COLUMN n_tasks INTEGER',
+      `CREATE TABLE eval_sources (
+         sha256 VARCHAR PRIMARY KEY,
+         file VARCHAR NOT NULL,
+         format VARCHAR NOT NULL,
+         model_name VARCHAR,
+         revision VARCHAR,
+         harness_version VARCHAR,
+         git_hash VARCHAR,
+         evaluated_at VARCHAR,
+         backend VARCHAR,
+         model_args VARCHAR,
+         dtype VARCHAR,
+         batch_size VARCHAR,
+         "limit" DOUBLE,
+         transformers_version VARCHAR,
+         task_versions VARCHAR,
+         n_shot VARCHAR,
+         filters VARCHAR,
+         sample_counts VARCHAR,
+         group_subtasks VARCHAR,
+         imported_at TIMESTAMP DEFAULT current_timestamp)`,
+    ],
+  },
   {
     version: 10,
     name: 'integer-keyed cells and voxel scores',

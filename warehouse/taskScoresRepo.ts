@@ -1,5 +1,5 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import { taskGroup, taskPatterns } from './taskGroups.js';
+import { escapeLike, memberPatterns, taskGroup } from './taskGroups.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 export interface ScoreKey {
@@ -10,11 +10,22 @@ export interface ScoreKey {
   readonly metric: string;
 }
 
+/** Where a score's value comes from: a results file (a task, or a group the file aggregated), or a group mean formed at query time. */
+export const ScoreSource = { FILE: 'FILE', COMPUTED: 'COMPUTED' } as const;
+export type ScoreSource = (typeof ScoreSource)[keyof typeof ScoreSource];
+
 export interface ScoreRow extends ScoreKey {
-  readonly value: number;
+  /** null when undefined (the file held NaN/Infinity, or a member of a computed group has no value): `nullReason` says why. */
+  readonly value: number | null;
   readonly stderr: number | null;
-  /** How many stored tasks the value covers (1 for a plain task). */
+  /** Leaf tasks the value covers: 1 for a task, the file's leaf count for a file's group, the members present for a computed group. */
   readonly nTasks: number;
+  readonly source: ScoreSource;
+  readonly nullReason: string | null;
+  /** A file's group: its subtasks as the file lists them; a computed group: the leaf tasks averaged; a task: null. */
+  readonly groupSubtasks: string[] | null;
+  /** sha256 of the results file a FILE score came from (its provenance: eval_sources); null for COMPUTED. */
+  readonly sourceSha256: string | null;
 }
 
 export interface TrajectoryRow extends ScoreRow {
@@ -23,25 +34,56 @@ export interface TrajectoryRow extends ScoreRow {
 }
 
 /**
- * `sel(name, task)`: which stored tasks each requested name covers. Groups and plain tasks
- * share it, so one join serves both (see taskGroups.ts). Patterns are matched against the
- * small `tasks` table, so task_scores itself is joined by equality.
+ * `sel(name, task, is_self)`: which stored tasks each requested name reads. Every name reads a
+ * stored row of its own name (a task, or a group score a file holds: is_self); a defined task
+ * group also reads its leaf tasks (taskGroups.ts). Patterns are matched against the small `tasks`
+ * table, so task_scores itself is joined by equality.
  */
 function selectorCte(names: readonly string[], params: DuckDBValue[]): string {
-  const pairs = [...new Set(names)].flatMap((name) => taskPatterns(name).map((p) => [name, p] as const));
-  params.push(listValue(pairs.map(([n]) => n)), listValue(pairs.map(([, p]) => p)));
+  const rows = [...new Set(names)].flatMap((name) => [
+    [name, escapeLike(name), true] as const,
+    ...memberPatterns(name).map((p) => [name, p, false] as const),
+  ]);
+  params.push(listValue(rows.map(([n]) => n)), listValue(rows.map(([, p]) => p)), listValue(rows.map(([, , self]) => self)));
   return `sel AS (
-    SELECT DISTINCT p.name, t.task
-    FROM (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS pattern) p
+    SELECT DISTINCT p.name, t.task, p.is_self
+    FROM (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS pattern, unnest(?::BOOLEAN[]) AS is_self) p
     JOIN tasks t ON t.task LIKE p.pattern ESCAPE '\\')`;
 }
 
-/** The value of a group mean, summed in task order so it is the same bits on every run and machine; a single task passes through unchanged. */
-const CELL_AGGREGATES = `
-  CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value ORDER BY s.task) / count(*) END AS value,
-  CASE WHEN count(*) = 1 THEN min(s.stderr)
-       WHEN count(s.stderr) = count(*) THEN sqrt(fsum(s.stderr * s.stderr ORDER BY s.task)) / count(*) END AS stderr,
-  count(*)::INTEGER AS "nTasks"`;
+/**
+ * Per (model, step, name, metric) group of rows joined through `sel`: the stored row of the name
+ * itself when there is one (FILE), else the mean of the leaf members (COMPUTED), summed in task
+ * order so it is the same bits on every run and machine. A member without a value makes the mean
+ * undefined (null, with the reason), never a mean of fewer tasks than `nTasks` says.
+ */
+const CELL_PARTS = `
+  bool_or(sel.is_self) AS has_self,
+  any_value(s.value) FILTER (WHERE sel.is_self) AS self_value,
+  any_value(s.stderr) FILTER (WHERE sel.is_self) AS self_stderr,
+  any_value(s.null_reason) FILTER (WHERE sel.is_self) AS self_reason,
+  any_value(s.subtasks) FILTER (WHERE sel.is_self) AS self_subtasks,
+  any_value(s.n_tasks) FILTER (WHERE sel.is_self) AS self_n,
+  any_value(s.source_sha256) FILTER (WHERE sel.is_self) AS self_sha,
+  count(*) FILTER (WHERE NOT sel.is_self) AS m_n,
+  count(s.value) FILTER (WHERE NOT sel.is_self) AS m_valued,
+  count(s.stderr) FILTER (WHERE NOT sel.is_self) AS m_with_stderr,
+  fsum(s.value ORDER BY s.task) FILTER (WHERE NOT sel.is_self) AS m_sum,
+  fsum(s.stderr * s.stderr ORDER BY s.task) FILTER (WHERE NOT sel.is_self) AS m_se2,
+  list(s.task ORDER BY s.task) FILTER (WHERE NOT sel.is_self) AS m_tasks`;
+
+const CELL_VALUES = `
+  CASE WHEN has_self THEN self_value WHEN m_valued = m_n THEN m_sum / m_n END AS value,
+  CASE WHEN has_self THEN self_stderr WHEN m_valued = m_n AND m_with_stderr = m_n THEN sqrt(m_se2) / m_n END AS stderr,
+  (CASE WHEN has_self THEN coalesce(self_n, 1) ELSE m_n END)::INTEGER AS "nTasks",
+  CASE WHEN has_self THEN 'FILE' ELSE 'COMPUTED' END AS source,
+  CASE WHEN has_self THEN self_reason WHEN m_valued < m_n THEN (m_n - m_valued) || ' of its ' || m_n || ' member tasks have no value' END AS "nullReason",
+  CASE WHEN has_self THEN self_subtasks ELSE m_tasks END AS "groupSubtasks",
+  CASE WHEN has_self THEN self_sha END AS "sourceSha256"`;
+
+/** The columns of a stored row read as a FILE score (plain tasks need no grouping). */
+const STORED_VALUES = `s.value, s.stderr, coalesce(s.n_tasks, 1)::INTEGER AS "nTasks", 'FILE' AS source, s.null_reason AS "nullReason",
+  s.subtasks AS "groupSubtasks", s.source_sha256 AS "sourceSha256"`;
 
 /** Many (model, step, task, metric) cells in one statement: the Checkpoint.taskScore batch. */
 export async function scoresByKeys(wh: Warehouse, keys: readonly ScoreKey[]): Promise<ScoreRow[]> {
@@ -57,19 +99,20 @@ export async function scoresByKeys(wh: Warehouse, keys: readonly ScoreKey[]): Pr
   return wh.all<ScoreRow>(
     `WITH ${sel},
      k AS (SELECT DISTINCT unnest(?::VARCHAR[]) AS model_id, unnest(?::INTEGER[]) AS step,
-                           unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS metric)
-     SELECT k.model_id AS "modelId", k.step, k.name AS task, k.metric, ${CELL_AGGREGATES}
-     FROM k JOIN sel USING (name)
-     JOIN task_scores s ON s.model_id = k.model_id AND s.step = k.step AND s.metric = k.metric
-                       AND s.task = sel.task
-     GROUP BY k.model_id, k.step, k.name, k.metric`,
+                           unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS metric),
+     cell AS (
+       SELECT k.model_id, k.step, k.name, k.metric, ${CELL_PARTS}
+       FROM k JOIN sel USING (name)
+       JOIN task_scores s ON s.model_id = k.model_id AND s.step = k.step AND s.metric = k.metric AND s.task = sel.task
+       GROUP BY k.model_id, k.step, k.name, k.metric)
+     SELECT model_id AS "modelId", step, name AS task, metric, ${CELL_VALUES} FROM cell`,
     params,
   );
 }
 
 /**
  * Whole trajectories of one task (or group) and metric for many models, ordered by step. A
- * plain task reads its rows directly; only a group needs the aggregating join.
+ * plain task reads its rows directly; only a defined group needs the aggregating join.
  */
 export async function trajectories(
   wh: Warehouse,
@@ -79,13 +122,13 @@ export async function trajectories(
   stepRange: { from?: number; to?: number } = {},
 ): Promise<TrajectoryRow[]> {
   const filter = [listValue([...modelIds]), metric, stepRange.from ?? -1, stepRange.to ?? 2_147_483_647];
-  const axis = `c.tokens, CASE WHEN m.final_step > 0 THEN s.step / m.final_step END AS fraction`;
   const joins = `JOIN models m ON m.model_id = s.model_id
      LEFT JOIN checkpoints c ON c.model_id = s.model_id AND c.step = s.step
      WHERE list_contains(?, s.model_id) AND s.metric = ? AND s.step BETWEEN ? AND ?`;
   if (!taskGroup(task)) {
     return wh.all<TrajectoryRow>(
-      `SELECT s.model_id AS "modelId", s.step, s.task, s.metric, s.value, s.stderr, 1 AS "nTasks", ${axis}
+      `SELECT s.model_id AS "modelId", s.step, s.task, s.metric, ${STORED_VALUES},
+              c.tokens, CASE WHEN m.final_step > 0 THEN s.step / m.final_step END AS fraction
        FROM task_scores s ${joins} AND s.task = ?
        ORDER BY s.model_id, s.step`,
       [...filter, task],
@@ -94,12 +137,14 @@ export async function trajectories(
   const params: DuckDBValue[] = [];
   const sel = selectorCte([task], params);
   return wh.all<TrajectoryRow>(
-    `WITH ${sel}
-     SELECT s.model_id AS "modelId", s.step, sel.name AS task, s.metric, ${CELL_AGGREGATES},
-            any_value(c.tokens) AS tokens, any_value(CASE WHEN m.final_step > 0 THEN s.step / m.final_step END) AS fraction
-     FROM task_scores s JOIN sel ON s.task = sel.task ${joins}
-     GROUP BY s.model_id, s.step, sel.name, s.metric
-     ORDER BY s.model_id, s.step`,
+    `WITH ${sel},
+     cell AS (
+       SELECT s.model_id, s.step, sel.name, s.metric, ${CELL_PARTS},
+              any_value(c.tokens) AS tokens, any_value(CASE WHEN m.final_step > 0 THEN s.step / m.final_step END) AS fraction
+       FROM task_scores s JOIN sel ON s.task = sel.task ${joins}
+       GROUP BY s.model_id, s.step, sel.name, s.metric)
+     SELECT model_id AS "modelId", step, name AS task, metric, ${CELL_VALUES}, tokens, fraction
+     FROM cell ORDER BY model_id, step`,
     [...params, ...filter],
   );
 }
@@ -143,8 +188,9 @@ const GROUP_COLUMNS: Record<ScoreGroupBy, { expr: string; alias: string }> = {
 };
 
 /**
- * Aggregates over checkpoint cells: first each (model, step, task-or-group) cell is formed
- * (groups are means over members), then cells are aggregated by the chosen dimensions.
+ * Aggregates over checkpoint cells: first each (model, step, task-or-group) cell is formed as
+ * `scoresByKeys` forms it (a file's group score, else the mean over the leaf members), then the
+ * cells with a value are aggregated by the chosen dimensions.
  */
 export async function aggregateScores(wh: Warehouse, q: AggregateQuery): Promise<AggregateRow[]> {
   const params: DuckDBValue[] = [];
@@ -162,16 +208,16 @@ export async function aggregateScores(wh: Warehouse, q: AggregateQuery): Promise
   const orderBy = dims.length ? `ORDER BY ${dims.map((d) => d.expr).join(', ')}` : '';
   return wh.all<AggregateRow>(
     `WITH ${sel},
-     cell AS (
-       SELECT s.model_id, any_value(m.family) AS family, s.step, sel.name,
-              CASE WHEN count(*) = 1 THEN min(s.value) ELSE fsum(s.value ORDER BY s.task) / count(*) END AS value
+     parts AS (
+       SELECT s.model_id, any_value(m.family) AS family, s.step, sel.name, ${CELL_PARTS}
        FROM task_scores s JOIN sel ON s.task = sel.task
        JOIN models m ON m.model_id = s.model_id
        WHERE ${where.join(' AND ')}
-       GROUP BY s.model_id, s.step, sel.name)
+       GROUP BY s.model_id, s.step, sel.name),
+     cell AS (SELECT model_id, family, step, name, ${CELL_VALUES} FROM parts)
      SELECT ${select}, count(*)::INTEGER AS count, fsum(value ORDER BY value) / count(*) AS mean, min(value) AS min, max(value) AS max,
             stddev_samp(value) AS stddev
-     FROM cell ${groupBy} ${orderBy}`,
+     FROM cell WHERE value IS NOT NULL ${groupBy} ${orderBy}`,
     params,
   );
 }
@@ -196,36 +242,52 @@ export async function listTasks(wh: Warehouse, modelIds?: readonly string[]): Pr
   );
 }
 
-/** One stored score: a task's metric at a checkpoint, with the file it came from. */
+/** One stored score: a task's (or a file's group's) metric at a checkpoint, with the file it came from. */
 export interface StoredScore {
   readonly modelId: string;
   readonly step: number;
   readonly task: string;
   readonly metric: string;
-  readonly value: number;
+  /** null for a non-finite value in the file, with `nullReason`. */
+  readonly value: number | null;
   readonly stderr: number | null;
+  readonly nullReason: string | null;
+  /** The file's name (relative to its import root). */
   readonly source: string;
+  /** sha256 of the file (its eval_sources row). */
+  readonly sourceSha256: string | null;
+  /** A file's group: its direct subtasks, and how many leaf tasks it covers. */
+  readonly subtasks: readonly string[] | null;
+  readonly leafCount: number | null;
 }
 
 /**
  * Writes scores in the caller's transaction, replacing the (model, step, task, metric) cells they
- * cover, through the DataChunk appender. When `rows` holds one cell twice, the later row wins.
- * Returns the rows written.
+ * cover, through the DataChunk appender. Callers pass each cell once (importEvals refuses two
+ * different values for one cell). Returns the rows written.
  */
 export async function replaceTaskScores(tx: WriteTx, rows: readonly StoredScore[]): Promise<number> {
   await tx.run(`CREATE OR REPLACE TEMP TABLE import_scores (
-    model_id VARCHAR, step INTEGER, task VARCHAR, metric VARCHAR, value DOUBLE, stderr DOUBLE, source VARCHAR)`);
+    model_id VARCHAR, step INTEGER, task VARCHAR, metric VARCHAR, value DOUBLE, stderr DOUBLE, null_reason VARCHAR,
+    source VARCHAR, source_sha256 VARCHAR, subtasks_joined VARCHAR, n_tasks INTEGER)`);
   await tx.append('import_scores', [
     { type: 'VARCHAR', values: rows.map((r) => r.modelId) },
     { type: 'INTEGER', values: Int32Array.from(rows, (r) => r.step) },
     { type: 'VARCHAR', values: rows.map((r) => r.task) },
     { type: 'VARCHAR', values: rows.map((r) => r.metric) },
-    { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.value) },
+    { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.value ?? NaN) },
     { type: 'DOUBLE', values: Float64Array.from(rows, (r) => r.stderr ?? NaN) },
+    { type: 'VARCHAR', values: rows.map((r) => r.nullReason) },
     { type: 'VARCHAR', values: rows.map((r) => r.source) },
+    { type: 'VARCHAR', values: rows.map((r) => r.sourceSha256) },
+    // A list through the appender: joined by the unit separator, which no task name holds (string_split is cheap, from_json is not).
+    { type: 'VARCHAR', values: rows.map((r) => (r.subtasks ? r.subtasks.join('\u001f') : null)) },
+    // 0 = none: a group covers at least one task.
+    { type: 'INTEGER', values: Int32Array.from(rows, (r) => r.leafCount ?? 0) },
   ]);
-  await tx.run(`INSERT OR REPLACE INTO task_scores (model_id, step, task, metric, value, stderr, source)
-    SELECT model_id, step, task, metric, value, stderr, source
+  await tx.run(`INSERT OR REPLACE INTO task_scores (model_id, step, task, metric, value, stderr, source, null_reason, source_sha256, subtasks, n_tasks)
+    SELECT model_id, step, task, metric, value, stderr, source, null_reason, source_sha256,
+           CASE WHEN subtasks_joined = '' THEN []::VARCHAR[] ELSE string_split(subtasks_joined, chr(31)) END, nullif(n_tasks, 0)
     FROM (SELECT *, row_number() OVER () AS rn FROM import_scores)
     QUALIFY row_number() OVER (PARTITION BY model_id, step, task, metric ORDER BY rn DESC) = 1`);
   await tx.run('INSERT INTO tasks SELECT DISTINCT task FROM import_scores ON CONFLICT DO NOTHING');

@@ -163,6 +163,16 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     formula: `${STATEMENT} + (task_scores rows) / ${SCAN_ROWS_PER_UNIT} + T × (cost of one task), T = stored tasks`,
     price: ({ childCost, stats }) => STATEMENT + Math.ceil(stats.taskRows / SCAN_ROWS_PER_UNIT) + Math.max(1, stats.taskRowsByTask.size) * childCost,
   },
+  'Query.evalDuplicates': {
+    formula:
+      `${STATEMENT} + (task_scores rows) / ${SCAN_ROWS_PER_UNIT} + R × M / ${MATCH_ROWS_PER_UNIT} + first × (cost of one pair), ` +
+      'R = the task_scores rows of the models, M = models (each row is compared with the other models\' rows at its step)',
+    price: ({ args, childCost, stats }) => {
+      const models = [...new Set(list(args.models).map(String))];
+      const rows = models.reduce((s, m) => s + (stats.taskRowsByModel.get(m) ?? 0), 0);
+      return STATEMENT + Math.ceil(stats.taskRows / SCAN_ROWS_PER_UNIT + (rows * Math.max(1, models.length)) / MATCH_ROWS_PER_UNIT) + num(args.first, 100) * childCost;
+    },
+  },
   'Model.taskTrajectory': trajectory,
   'Model.brainTrajectory': trajectory,
   'Model.internalTrajectory': trajectory,

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { maskTimeseries, readNifti, roiVoxels } from '../../formats/nifti.js';
+import { maskTimeseries, niftiValue, readNifti, roiVoxels } from '../../formats/nifti.js';
 import { writeNifti1 } from '../helpers/niftiWriter.js';
 
 // A 2×2×1 grid, 3 mm voxels, origin at (-3, 6, 9) mm; three volumes whose value is 10·t + voxel.
@@ -13,8 +13,9 @@ describe('NIfTI (formats/nifti.ts)', () => {
     for (const bytes of [writeNifti1(RUN, [2, 2, 1, 3], AFFINE), gzipSync(writeNifti1(RUN, [2, 2, 1, 3], AFFINE))]) {
       const image = readNifti(bytes);
       expect(image.dims).toEqual([2, 2, 1, 3]);
-      expect(image.data).toEqual(RUN);
+      expect(Float32Array.from({ length: RUN.length }, (_, i) => niftiValue(image, i))).toEqual(RUN);
       expect(image.affine.slice(0, 3)).toEqual(AFFINE.slice(0, 3));
+      expect(image.affineFrom).toBe('sform');
     }
   });
 
@@ -34,5 +35,7 @@ describe('NIfTI (formats/nifti.ts)', () => {
     const run = readNifti(writeNifti1(RUN, [2, 2, 1, 3], AFFINE));
     const wide = readNifti(writeNifti1(new Float32Array(6).fill(1), [3, 2, 1], AFFINE));
     expect(() => maskTimeseries(run, wide)).toThrow(new Error('mask is 3×2×1 but the run is 2×2×1'));
+    const empty = readNifti(writeNifti1(new Float32Array(4), [2, 2, 1], AFFINE));
+    expect(() => maskTimeseries(run, empty)).toThrow(new Error('the mask selects no voxel: every value is 0 (a voxel is in the mask where its value is non-zero)'));
   });
 });

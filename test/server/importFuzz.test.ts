@@ -139,7 +139,7 @@ async function buildMaterials(t: TestServer, root: string, scratch: string, synt
     mkdirSync(join(root, name), { recursive: true });
     writeFileSync(join(root, name, 'manifest.json'), JSON.stringify(manifest));
     const problems: { where: string; message: string }[] = [];
-    expect(readFmriDataset(join(root, name, 'manifest.json'), problems), JSON.stringify(problems)).not.toBeNull();
+    expect(await readFmriDataset(join(root, name, 'manifest.json'), problems), JSON.stringify(problems)).not.toBeNull();
   }
   const tokenizer = gpt2TokenizerJson({ merges: 500 });
   const vocabSize = Object.keys((tokenizer as { model: { vocab: Record<string, number> } }).model.vocab).length;

@@ -118,7 +118,8 @@ function fmriCases(rng: Rng, m: Materials, n: number): ImportCase[] {
   const mask = (fill: number, dims = [2, 2, 2]) => writeNifti1(new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(fill), dims, [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]]);
   const niftiDamage: (() => [string, Record<string, Uint8Array | string>])[] = [
     () => ['an empty NIfTI mask', { 'manifest.json': json(edited(nifti, (d) => (d.subjects[0].mask = 'mask.nii'))), 'mask.nii': mask(0) }],
-    () => ['a NIfTI mask labelled −1', { 'manifest.json': json(edited(nifti, (d) => (d.subjects[0].mask = 'mask.nii'))), 'mask.nii': mask(-1) }],
+    // A mask labelled −1 is no damage: a voxel is in the mask where it is non-zero (nibabel), tested in test/formats/fmriFiles.test.ts.
+    () => ['a NIfTI mask of negative zeros (selects nothing)', { 'manifest.json': json(edited(nifti, (d) => (d.subjects[0].mask = 'mask.nii'))), 'mask.nii': mask(-0) }],
     () => ['a mask in another space', { 'manifest.json': json(edited(nifti, (d) => (d.subjects[0].mask = 'mask.nii'))), 'mask.nii': mask(1, [3, 2, 2]) }],
     () => ['a mask that is no NIfTI', { 'manifest.json': json(edited(nifti, (d) => (d.subjects[0].mask = 'mask.nii'))), 'mask.nii': pick(rng, [randomBytes(rng), truncated(rng, mask(1)), '']) }],
     () => ['NIfTI responses without a mask', { 'manifest.json': json(edited(nifti, (d) => delete d.subjects[0].mask)) }],

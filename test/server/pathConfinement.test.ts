@@ -131,12 +131,15 @@ describe('server-side paths are confined to the import roots', () => {
     const manifest = JSON.parse(readFileSync(synth.manifest, 'utf8'));
     manifest.runs[0].transcript = '../../outside/secret.json';
     manifest.subjects[0].responses['train-2'] = '/proc/self/environ';
+    const lastRun: string = manifest.runs.at(-1).id;
+    manifest.subjects[0].responses[lastRun] = { hdf5: '../../outside/secret.json' };
     writeFileSync(synth.manifest, JSON.stringify(manifest));
     const error = await refused('mutation($m: String!) { importFmri(manifest: $m) { dataset } }', { m: 'fmri/manifest.json' });
     expect(error.extensions.code).toBe('IMPORT_FAILED');
     expect(error.extensions.problems).toEqual([
       { where: '../../outside/secret.json', message: 'is not a file inside the import roots (missing, outside them, or not a regular file: the answer is the same for all)' },
       { where: '/proc/self/environ', message: 'is not a file inside the import roots (missing, outside them, or not a regular file: the answer is the same for all)' },
+      { where: '../../outside/secret.json:data', message: 'is not a file inside the import roots (missing, outside them, or not a regular file: the answer is the same for all)' },
     ]);
   });
 
@@ -165,10 +168,10 @@ describe('server-side paths are confined to the import roots', () => {
     });
   });
 
-  it('wrote nothing through any refused path (the successful imports above replaced the same cells)', async () => {
+  it('wrote nothing through any refused path (the successful imports above replaced the same cells and their files’ provenance)', async () => {
     const after = await warehouseFingerprint(t.wh);
     expect(Object.keys(after)).toEqual(Object.keys(before));
-    for (const table of Object.keys(before).filter((x) => !['task_scores', 'checkpoints', 'tasks'].includes(x))) expect(after[table], table).toEqual(before[table]);
+    for (const table of Object.keys(before).filter((x) => !['task_scores', 'checkpoints', 'tasks', 'eval_sources'].includes(x))) expect(after[table], table).toEqual(before[table]);
   });
 
   it('shows a checkpoint’s artifact without the server’s folders', () => {

@@ -61,8 +61,9 @@ describe('bundle rows are checked before merging', () => {
   });
 
   it('lists NaN values, negative steps, bad names and a wrong row count at once', async () => {
-    const select = `SELECT model_id, CASE WHEN row_number() OVER () <= 2 THEN -1 ELSE step END AS step, CASE WHEN row_number() OVER () = 3 THEN 'bad' || chr(10) || 'task' ELSE task END AS task, metric,
-      CASE WHEN row_number() OVER () = 4 THEN 'NaN'::DOUBLE ELSE value END AS value, stderr, source, imported_at FROM src`;
+    // Every column as it is (whatever columns later migrations add), but for the damaged ones.
+    const select = `SELECT * REPLACE (CASE WHEN row_number() OVER () <= 2 THEN -1 ELSE step END AS step, CASE WHEN row_number() OVER () = 3 THEN 'bad' || chr(10) || 'task' ELSE task END AS task,
+      CASE WHEN row_number() OVER () = 4 THEN 'NaN'::DOUBLE ELSE value END AS value) FROM src`;
     const dir = await damaged('rows', { 'task_scores.parquet': select }, { 'checkpoints.parquet': 1 });
     expect(await problems(dir)).toEqual([
       { where: 'checkpoints.parquet', message: 'holds 27 rows, the manifest says 1' },

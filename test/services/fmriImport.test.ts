@@ -69,8 +69,11 @@ describe('fMRI import formats', () => {
     const data = await subjectData(wh, 'nifti-ds', 'S01');
     expect(data.roi).toEqual(['other', 'AC', 'other', 'other', 'AC']);
     const r2 = data.responses.get('r2')![0];
-    // TR 7, mask voxel 3 (spatial index 13) of run r2:
-    expect(r2[7 * 5 + 3]).toBe(runs.r2[7 * spatial + 13]);
+    // TR 7, mask voxel 3 (spatial index 13) of run r2, centred on that voxel's mean over the run (in float64):
+    let mean = 0;
+    for (let t = 0; t < 20; t++) mean += runs.r2[t * spatial + 13];
+    mean /= 20;
+    expect(r2[7 * 5 + 3]).toBe(Math.fround(runs.r2[7 * spatial + 13] - mean));
     // Spatial index 13 = (i 1, j 0, k 1) → mm (2·1 − 10, 2·0 − 20, 3·1 + 5).
     expect(await wh.all("SELECT x, y, z FROM voxels WHERE dataset_id = 'nifti-ds' AND voxel = 3")).toEqual([{ x: -8, y: -20, z: 8 }]);
     wh.close();

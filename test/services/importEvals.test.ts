@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
 import { importEvalDocuments, importEvalsFromPath } from '../../services/importEvals.js';
+import { evalDuplicateOf, evalDuplicatePairs } from '../../warehouse/evalDuplicatesRepo.js';
 import { Warehouse } from '../../warehouse/Warehouse.js';
 import { PYTHIA_EVALS, readPythiaFiles } from '../helpers/pythiaFiles.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -59,6 +60,22 @@ describe('importing lm-evaluation-harness results', () => {
     ]);
   });
 
+  it('flags the shipped checkpoints whose evals are bit-identical: step 1 = step 0 (zero learning rate at step 1), plain = deduped there', async () => {
+    const keys = ['pythia-70m', 'pythia-70m-deduped', 'pythia-1b-deduped'].flatMap((modelId) => [0, 1, 2].map((step) => ({ modelId, step })));
+    const found = (await evalDuplicateOf(wh, keys)).map((r) => [`${r.modelId}@${r.step}`, `${r.duplicateOf.modelId}@${r.duplicateOf.step}`]);
+    expect(found.sort()).toEqual([
+      ['pythia-1b-deduped@0', 'pythia-1b-deduped@1'], ['pythia-1b-deduped@1', 'pythia-1b-deduped@0'],
+      ['pythia-70m-deduped@0', 'pythia-70m-deduped@1'], ['pythia-70m-deduped@1', 'pythia-70m-deduped@0'],
+      ['pythia-70m@0', 'pythia-70m@1'], ['pythia-70m@1', 'pythia-70m@0'],
+    ]);
+    const pairs = await evalDuplicatePairs(wh, ['pythia-70m'], 1, 100);
+    // Pairs with at least one checkpoint of the models asked about (deduped 0 = deduped 1 is not one).
+    expect(pairs.map((p) => `${p.a.modelId}@${p.a.step}=${p.b.modelId}@${p.b.step}`).sort()).toEqual([
+      'pythia-70m@0=pythia-70m-deduped@0', 'pythia-70m@0=pythia-70m-deduped@1', 'pythia-70m@0=pythia-70m@1',
+      'pythia-70m@1=pythia-70m-deduped@0', 'pythia-70m@1=pythia-70m-deduped@1',
+    ]);
+  });
+
   it('is idempotent: importing the same files again replaces, never duplicates', async () => {
     const before = await allScores(wh);
     await importEvalsFromPath(wh, join(PYTHIA_EVALS, 'pythia-70m'));
@@ -79,8 +96,8 @@ describe('importing lm-evaluation-harness results', () => {
     const { code, details } = (error as CortexError<'IMPORT_FAILED'>).toJSON();
     expect(code).toBe('IMPORT_FAILED');
     expect(details.problems).toEqual([
+      { where: 'bad-field_step5.json: results.piqa.acc_stderr', message: 'stderr must be >= 0 (-1)' },
       { where: 'broken.json', message: 'not valid JSON (it ends too early: truncated?)' },
-      { where: 'bad-field_step5.json: results.piqa.acc_stderr', message: 'stderr must be a finite number >= 0 (-1)' },
     ]);
     expect(await allScores(wh)).toEqual(before);
   });
@@ -96,7 +113,7 @@ describe('importing lm-evaluation-harness results', () => {
       model_name: 'my-org/tiny-lm',
     };
     const report = await importEvalDocuments(wh, [{ fileName: 'results_2024-05-01T10-00-00.json', content: doc }], { step: 2000 });
-    expect(report).toEqual({ files: 1, scores: 4, models: ['tiny-lm'], checkpoints: 1 });
+    expect(report).toEqual({ files: 1, scores: 4, models: ['tiny-lm'], checkpoints: 1, nullValues: 0 });
     expect(await wh.all("SELECT task, metric, value, stderr FROM task_scores WHERE model_id = 'tiny-lm' ORDER BY ALL")).toEqual([
       { task: 'arc_easy', metric: 'acc', value: 0.61, stderr: 0.01 },
       { task: 'arc_easy', metric: 'acc_norm', value: 0.55, stderr: 0.012 },
@@ -115,23 +132,22 @@ describe('importing lm-evaluation-harness results', () => {
     ]);
   });
 
-  it('reports a missing step and model clearly', async () => {
-    const error = await importEvalDocuments(wh, [{ fileName: 'nothing.json', content: { results: { piqa: { acc: 0.5 } } } }]).then(
+  it('reports a missing step and model clearly, naming the file and what to add', async () => {
+    const error = await importEvalDocuments(wh, [{ fileName: 'nothing.json', content: { results: { piqa: { acc: 0.5 } }, config: { model: 'hf' } } }]).then(
       () => null,
       (e: unknown) => (e as CortexError).toJSON(),
     );
+    const problems = [
+      {
+        where: 'nothing.json: model_name',
+        message: "names no model: neither model_name nor config.model_args pretrained/model/path is set (config.model \"hf\" is the harness backend, not a model); pass --model",
+      },
+      { where: 'nothing.json: config.model_args.revision', message: 'no training step: it names no revision, and the file name has no step<N>; pass --step' },
+    ];
     expect(error).toEqual({
       code: 'IMPORT_FAILED',
-      message:
-        'import failed, nothing was written: nothing.json: config.model_args: no model named (pretrained=…); pass a model; ' +
-        'nothing.json: config.model_args: no revision=stepN and no step in the file name; pass a step',
-      details: {
-        problemCount: 2,
-        problems: [
-          { where: 'nothing.json: config.model_args', message: 'no model named (pretrained=…); pass a model' },
-          { where: 'nothing.json: config.model_args', message: 'no revision=stepN and no step in the file name; pass a step' },
-        ],
-      },
+      message: `import failed, nothing was written: ${problems.map((p) => `${p.where}: ${p.message}`).join('; ')}`,
+      details: { problemCount: 2, problems },
     });
   });
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   // Written once per source state (helpers/fixtures.ts): seed 1, scale 0.25, one thread.
   study = await cachedSimulatedStudy();
   const problems: Problem[] = [];
-  const parsed = readFmriDataset(study.fmriManifest, problems);
+  const parsed = await readFmriDataset(study.fmriManifest, problems);
   expect(problems).toEqual([]);
   dataset = parsed!;
 });
@@ -129,7 +129,7 @@ describe('writeSimulatedStudy (scale 0.25)', () => {
       const problems: Problem[] = [];
       const parsed = parseLmEvalResults(JSON.parse(readFileSync(file, 'utf8')), path.basename(file), problems);
       expect(problems).toEqual([]);
-      expect(parsed?.modelName).toBe('sim-tinygpt');
+      expect(parsed?.model?.name).toBe('sim-tinygpt');
     }
   });
 

@@ -141,7 +141,7 @@ describe('plantedSchedule', () => {
     const problems: Problem[] = [];
     const parsed = parseLmEvalResults(doc, 'sim-tinygpt_step1000.json', problems);
     expect(problems).toEqual([]);
-    expect(parsed).toMatchObject({ modelName: 'sim-tinygpt', step: 1000, format: 'v0.3' });
+    expect(parsed).toMatchObject({ model: { name: 'sim-tinygpt' }, step: { value: 1000 }, format: 'v0.3' });
     expect(parsed!.scores.map((x) => x.task)).toEqual(PLANTED_TASKS.map((t) => t.task));
   });
 
