@@ -4,10 +4,12 @@ import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
 import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
 import { noiseCeiling } from '../services/noiseCeilings.js';
+import { describeInternalMetric, INTERNAL_METRICS } from '../services/internal.js';
 import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
 import { BrainCellArgs, BrainSelectionArgs, LazyArgs } from '../schema/BrainCellArgs.js';
 import { BrainScore, Dataset, LayerScore, NoiseCeilingType, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
+import { InternalMetricDefinition } from '../schema/InternalMetric.type.js';
 import { Model } from '../schema/Model.type.js';
 import { storedCell, voxelScores } from '../warehouse/brainScoresRepo.js';
 import { datasetIds, datasetVoxelCount, type DatasetCatalog } from '../warehouse/discoveryRepo.js';
@@ -61,13 +63,20 @@ export class ModelBrainResolver {
 
   @FieldResolver(() => [SignalPoint], {
     description:
-      'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA) at one ' +
-      'layer, computed on a dataset’s stimulus words; every computable checkpoint with its status.',
+      'An internal-state metric over training (twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA, ' +
+      'linearCKAToFinal) at one layer, computed on a dataset’s stimulus words; every computable checkpoint with its status. ' +
+      'CKA values come with the checkpoint they compare with (`referenceStep`), TwoNN values with the points they used and a ' +
+      'scale check (`twoNN`), every point with the metric’s definition and parameters (`definition`; all of them: ' +
+      '`internalMetricDefinitions`). twoNN: intrinsic dimension (Facco et al. 2017, line fit, duplicates and near-twins collapsed); ' +
+      'effectiveRank: exp(entropy of normalised singular values) of the centred states (Roy & Vetterli 2007, but centred); ' +
+      'participationRatio: (Σλ)²/Σλ² of the covariance; anisotropy: mean pairwise cosine, uncentred (Ethayarajh 2019); ' +
+      'meanNorm: mean ‖h‖₂; linearCKA / linearCKAToFinal: linear CKA of the centred states with the previous / the final ' +
+      'checkpoint (Kornblith et al. 2019).',
   })
   internalTrajectory(
     @Root() model: Model,
     @Ctx() ctx: Context,
-    @Arg('metric', () => String, { description: 'twoNN, effectiveRank, participationRatio, anisotropy, meanNorm or linearCKA.' }) metric: string,
+    @Arg('metric', () => String, { description: 'twoNN, effectiveRank, participationRatio, anisotropy, meanNorm, linearCKA (to the previous checkpoint) or linearCKAToFinal (to the model’s final checkpoint).' }) metric: string,
     @Arg('layer', () => Int, { description: 'A layer of the model (`Model.layers`).' }) layer: number,
     @Arg('dataset', () => ID, { description: 'The dataset whose stimulus words the metric is computed on.' }) dataset: string,
     @Args(() => LazyArgs) lazy: LazyArgs,
@@ -119,6 +128,15 @@ export class BrainQueryResolver {
       voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue,
     }));
     return { ...page, totalCount: total ?? 0 };
+  }
+
+  @Query(() => [InternalMetricDefinition], {
+    description:
+      'Every internal-state metric `internalTrajectory` accepts, with its definition, centring, estimator, reference and the ' +
+      'parameters its values are computed with (each trajectory point carries the same as `definition`, with its params hash).',
+  })
+  internalMetricDefinitions(): InternalMetricDefinition[] {
+    return INTERNAL_METRICS.map((metric) => describeInternalMetric(metric, null));
   }
 
   @Query(() => [Dataset], { description: 'The fMRI datasets in the warehouse, with their subjects, ROIs and runs.' })

@@ -7,6 +7,7 @@ import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase, OrderBase } from './connection.js';
 import type { SortOrder } from '../warehouse/ordering.js';
 import { CellStatus, VoxelOrderField } from './enums.js';
+import { InternalMetricDefinition, TwoNNEstimate } from './InternalMetric.type.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
 export class BrainScore {
@@ -72,6 +73,23 @@ export class SignalPoint {
 
   @Field(() => Int, { nullable: true, description: 'The layer the value comes from (best layer per checkpoint when none was given; null for a mean over layers).' })
   layer!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'What the value compares with: for linearCKA the previous checkpoint with features (the gap differs from point to point ' +
+      'with log-spaced checkpoints), for linearCKAToFinal the model’s final checkpoint; null for other metrics, or when there was none.',
+  })
+  referenceStep?: number | null;
+
+  @Field(() => TwoNNEstimate, { nullable: true, description: 'For twoNN: the points it used and its scale check; null for other metrics.' })
+  twoNN?: TwoNNEstimate | null;
+
+  @Field(() => InternalMetricDefinition, {
+    nullable: true,
+    description: 'For internal metrics: the definition, centring, estimator and parameters the values were computed with (the same at every point); null for brain scores.',
+  })
+  definition?: InternalMetricDefinition | null;
 
   @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
   status!: CellStatus;

@@ -66,7 +66,8 @@ async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promis
     });
     return bestLayerPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
   }
-  const rows = await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset));
+  // A stale value is not a value of the signal: it takes no part (its point is a gap).
+  const rows = (await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset), s.dataset)).filter((r) => r.staleReason === null);
   return meanPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
 }
 

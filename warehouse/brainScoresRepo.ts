@@ -455,6 +455,15 @@ export interface InternalMetricRow {
   readonly layer: number;
   readonly metric: string;
   readonly value: number | null;
+  /** The checkpoint the value compares with (linear CKA), else null. */
+  readonly referenceStep: number | null;
+  /** How the estimate was obtained (JSON), or null. */
+  readonly detailsJson: string | null;
+}
+
+/** A stored internal value as read: with why it is stale, if an input or reference changed since. */
+export interface StoredInternalRow extends InternalMetricRow {
+  readonly staleReason: string | null;
 }
 
 /** Replaces the internal metrics of (model, step, layer, params hash) in the caller's transaction. */
@@ -463,25 +472,50 @@ export async function writeInternalMetrics(tx: WriteTx, rows: readonly InternalM
     await tx.run('DELETE FROM internal_metrics WHERE model_id = ? AND step = ? AND layer = ? AND metric = ? AND params_hash = ?', [
       row.modelId, row.step, row.layer, row.metric, paramsHash,
     ]);
-    await tx.run('INSERT INTO internal_metrics (model_id, step, layer, metric, value, run_id, params_hash) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      row.modelId, row.step, row.layer, row.metric, row.value, runId, paramsHash,
-    ]);
+    await tx.run(
+      'INSERT INTO internal_metrics (model_id, step, layer, metric, value, run_id, params_hash, reference_step, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.modelId, row.step, row.layer, row.metric, row.value, runId, paramsHash, row.referenceStep, row.detailsJson],
+    );
   }
 }
 
+/**
+ * Stored internal values of a metric on a dataset, each with the reason it is stale, if it is:
+ * a feature matrix its run read (run_inputs) whose content hash changed or that is gone — the
+ * checkpoint's own states for every metric, the reference's for CKA — or a CKA reference that is
+ * no longer the one the metric names (a checkpoint with features inserted before this one; a
+ * later final checkpoint). Runs that recorded no inputs (older warehouses, bundles) are never stale.
+ */
 export async function internalRows(
   wh: Warehouse,
   modelIds: readonly string[],
   metric: string,
   layer: number | null,
   paramsHash: string,
+  datasetId: string,
   options: { fresh?: boolean } = {},
-): Promise<InternalMetricRow[]> {
-  const params: DuckDBValue[] = [listValue([...modelIds]), metric, paramsHash];
+): Promise<StoredInternalRow[]> {
+  const params: DuckDBValue[] = [datasetId, listValue([...modelIds]), metric, paramsHash];
   if (layer != null) params.push(layer);
-  return wh.all<InternalMetricRow>(
-    `SELECT model_id AS "modelId", step, layer, metric, value FROM internal_metrics
-     WHERE list_contains(?, model_id) AND metric = ? AND params_hash = ? ${layer != null ? "AND layer = ?" : ""}
+  return wh.all<StoredInternalRow>(
+    `SELECT model_id AS "modelId", step, layer, metric, value, reference_step AS "referenceStep", details_json AS "detailsJson",
+       coalesce(
+         (SELECT 'an input changed since it was computed: the features of step ' || min(i.step) || ' layer ' || min(i.layer) || ' were replaced or removed'
+          FROM run_inputs i LEFT JOIN word_features w ON w.model_id = i.model_id AND w.step = i.step AND w.layer = i.layer AND w.dataset_id = i.dataset_id
+          WHERE i.run_id = m.run_id AND w.sha256 IS DISTINCT FROM i.sha256
+            AND (i.role = 'states' OR (i.role = 'previous' AND m.metric = 'linearCKA') OR (i.role = 'final' AND m.metric = 'linearCKAToFinal'))
+          HAVING count(*) > 0),
+         CASE WHEN m.metric = 'linearCKA' AND m.run_id IN (SELECT i.run_id FROM run_inputs i) THEN
+           (SELECT 'its reference changed: the previous checkpoint with features is now step ' || coalesce(CAST(max(f.step) AS VARCHAR), 'none') ||
+                   ' (it compared with ' || coalesce(CAST(m.reference_step AS VARCHAR), 'none') || ')'
+            FROM word_features f WHERE f.model_id = m.model_id AND f.dataset_id = ?1 AND f.step < m.step
+            HAVING max(f.step) IS DISTINCT FROM m.reference_step) END,
+         CASE WHEN m.metric = 'linearCKAToFinal' AND m.reference_step IS NOT NULL THEN
+           (SELECT 'its reference changed: the final checkpoint is now step ' || max(c.step) || ' (it compared with ' || m.reference_step || ')'
+            FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END
+       ) AS "staleReason"
+     FROM internal_metrics m
+     WHERE list_contains(?2, model_id) AND metric = ?3 AND params_hash = ?4 ${layer != null ? 'AND layer = ?5' : ''}
      ORDER BY model_id, step, layer`,
     params,
     { cache: options.fresh !== true },

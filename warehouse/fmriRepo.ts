@@ -1,4 +1,4 @@
-import { blobValue } from '@duckdb/node-api';
+import { blobValue, listValue } from '@duckdb/node-api';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { deleteCells } from './brainScoresRepo.js';
 import type { ParsedFmriDataset, StimulusWord } from '../formats/fmriManifest.js';
@@ -154,6 +154,8 @@ export interface WordFeatures {
   readonly nWords: number;
   readonly dim: number;
   readonly source: string | null;
+  /** Content hash of the stored matrix (SHA-256 of its float32 bytes); absent before it is stored. */
+  readonly sha256?: string | null;
 }
 
 /** Stores per-word features of one (model, step, layer) for a dataset, replacing earlier ones. */
@@ -178,19 +180,21 @@ export async function writeWordFeatureLayers(
     if (f.matrix.some((v) => !Number.isFinite(v))) throw badInput(`layer ${f.layer}: feature matrix contains NaN or Inf values`);
   }
   for (const f of layers) {
-    await tx.run('INSERT OR REPLACE INTO word_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      modelId, step, f.layer, datasetId, f.nWords, f.dim, float32Blob(f.matrix), source,
-    ]);
+    const blob = float32Blob(f.matrix);
+    await tx.run(
+      'INSERT OR REPLACE INTO word_features (model_id, step, layer, dataset_id, n_words, dim, data, source, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, sha256(?))',
+      [modelId, step, f.layer, datasetId, f.nWords, f.dim, blob, source, blob],
+    );
   }
 }
 
 export async function readWordFeatures(wh: Warehouse, modelId: string, step: number, layer: number, datasetId: string): Promise<WordFeatures | null> {
-  const [row] = await wh.all<{ nWords: number; dim: number; data: Uint8Array; source: string | null }>(
-    'SELECT n_words AS "nWords", dim, data, source FROM word_features WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ?',
+  const [row] = await wh.all<{ nWords: number; dim: number; data: Uint8Array; source: string | null; sha256: string | null }>(
+    'SELECT n_words AS "nWords", dim, data, source, sha256 FROM word_features WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ?',
     [modelId, step, layer, datasetId],
     { cache: false },
   );
-  return row ? { modelId, step, layer, datasetId, matrix: blobFloat32(row.data), nWords: row.nWords, dim: row.dim, source: row.source } : null;
+  return row ? { modelId, step, layer, datasetId, matrix: blobFloat32(row.data), nWords: row.nWords, dim: row.dim, source: row.source, sha256: row.sha256 } : null;
 }
 
 /** The latest step before `step` with features for the dataset, or null. */
@@ -214,4 +218,28 @@ export async function featureSteps(wh: Warehouse, modelId: string, datasetId: st
 export async function featureLayers(wh: Warehouse, modelId: string, step: number, datasetId: string): Promise<number[]> {
   const rows = await wh.all<{ layer: number }>('SELECT layer FROM word_features WHERE model_id = ? AND step = ? AND dataset_id = ? ORDER BY layer', [modelId, step, datasetId]);
   return rows.map((r) => r.layer);
+}
+
+/** A feature matrix a run read, by role ('states', or 'previous' / 'final' for the CKA references), with its content hash. */
+export interface RunInput {
+  readonly role: string;
+  readonly modelId: string;
+  readonly step: number;
+  readonly layer: number;
+  readonly datasetId: string;
+  readonly sha256: string | null;
+}
+
+/** Records what a run read, in the caller's transaction. */
+export async function writeRunInputs(tx: WriteTx, runId: string, inputs: readonly RunInput[]): Promise<void> {
+  for (const i of inputs) {
+    await tx.run('INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?)', [runId, i.role, i.modelId, i.step, i.layer, i.datasetId, i.sha256]);
+  }
+}
+
+/** The current content hashes of features (for results computed elsewhere, whose inputs were read then). */
+export async function featureHashes(wh: Warehouse, modelId: string, datasetId: string, steps: readonly number[]): Promise<{ step: number; layer: number; sha256: string | null }[]> {
+  return wh.all('SELECT step, layer, sha256 FROM word_features WHERE model_id = ? AND dataset_id = ? AND list_contains(?, step) ORDER BY step, layer', [
+    modelId, datasetId, listValue([...steps]),
+  ], { cache: false });
 }

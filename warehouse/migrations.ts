@@ -287,6 +287,29 @@ export const MIGRATIONS: readonly Migration[] = [
          q_value REAL)`,
     ],
   },
+  {
+    version: 12,
+    name: 'what an internal metric was computed against and how, and from which inputs',
+    // reference_step: the checkpoint a linear CKA compared with (the previous one for linearCKA,
+    // the final one for linearCKAToFinal), so a value never travels without its reference.
+    // details_json: how an estimate was obtained (TwoNN: points used, duplicates collapsed, scale check).
+    // word_features.sha256: the content hash of a feature matrix; run_inputs: the hashes a run
+    // read, by role — a cell whose input's hash changed since is STALE, never READY.
+    statements: [
+      'ALTER TABLE internal_metrics ADD COLUMN reference_step INTEGER',
+      'ALTER TABLE internal_metrics ADD COLUMN details_json VARCHAR',
+      'ALTER TABLE word_features ADD COLUMN sha256 VARCHAR',
+      'UPDATE word_features SET sha256 = sha256(data)',
+      `CREATE TABLE run_inputs (
+         run_id VARCHAR NOT NULL,
+         role VARCHAR NOT NULL,
+         model_id VARCHAR NOT NULL,
+         step INTEGER NOT NULL,
+         layer SMALLINT NOT NULL,
+         dataset_id VARCHAR NOT NULL,
+         sha256 VARCHAR)`,
+    ],
+  },
 ];
 
 export async function applyMigrations(warehouse: MigrationTarget, options: MigrationOptions = {}): Promise<number[]> {

@@ -253,3 +253,9 @@ export async function artifactSteps(wh: Warehouse, modelId: string): Promise<num
   );
   return rows.map((r) => r.step).sort((a, b) => a - b);
 }
+
+/** The model's last registered checkpoint, or null when it has none. */
+export async function finalCheckpointStep(wh: Warehouse, modelId: string): Promise<number | null> {
+  const [row] = await wh.all<{ step: number | null }>('SELECT max(step) AS step FROM checkpoints WHERE model_id = ?', [modelId]);
+  return row?.step ?? null;
+}

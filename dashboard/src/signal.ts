@@ -34,7 +34,7 @@ export function signalLabel(s: SignalChoice): string {
 }
 
 /** The internal-state metrics the server computes (Model.internalTrajectory). */
-export const INTERNAL_METRICS = ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA'] as const;
+export const INTERNAL_METRICS = ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA', 'linearCKAToFinal'] as const;
 
 /**
  * A task group's member tasks, from its SQL LIKE patterns (`%` any run, `_` one character, `\`

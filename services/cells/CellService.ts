@@ -1,11 +1,12 @@
 import DataLoader from 'dataloader';
+import type { InternalMetricName, TwoNNDetails } from '../../compute/internal/internalMetrics.js';
 import type { CortexError } from '../../errors/CortexError.js';
 import { brainRows, internalRows, type BrainRow, type BrainStatistic } from '../../warehouse/brainScoresRepo.js';
 import { computableSteps, modelLayers } from '../../warehouse/discoveryRepo.js';
 import { featureLayers } from '../../warehouse/fmriRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { DEFAULT_ENCODING_HASH } from '../encoding.js';
-import { internalParamsHash } from '../internal.js';
+import { describeInternalMetric, internalParamsHash, type InternalMetricDescription } from '../internal.js';
 import { encodingJob, internalJob, type JobSpec } from '../jobs/jobSpec.js';
 import type { Scheduler } from '../jobs/Scheduler.js';
 import type { KnownChecks } from '../requireKnown.js';
@@ -57,13 +58,18 @@ export interface CellPoint extends CellState {
   readonly fraction: number | null;
   readonly value: number | null;
   readonly layer: number | null;
+  /** Internal metrics that compare checkpoints (linear CKA): the checkpoint compared with. */
+  readonly referenceStep?: number | null;
+  /** TwoNN: how the estimate was obtained. */
+  readonly twoNN?: TwoNNDetails | null;
+  /** Internal metrics: what was computed, and how. */
+  readonly definition?: InternalMetricDescription | null;
 }
 
-interface StoredPoint {
-  readonly step: number;
-  readonly value: number | null;
-  readonly layer: number | null;
-}
+type StoredPoint = Pick<CellPoint, 'step' | 'value' | 'layer' | 'referenceStep' | 'twoNN'> & {
+  /** Stored, but an input or reference changed since it was computed: served STALE, never READY. */
+  readonly staleReason?: string | null;
+};
 
 const NOT_PRODUCED = 'computed, but its computation produced no value for this cell (no voxel of the ROI in the subjects, or no features of the layer)';
 
@@ -127,10 +133,21 @@ export class CellService {
   async internalTrajectory(modelId: string, args: InternalCellQuery, lazy: LazyOptions): Promise<CellPoint[]> {
     await this.known.internalCell({ modelId, ...args });
     const read = async (fresh: boolean): Promise<StoredPoint[]> => {
-      const rows = await internalRows(this.wh, [modelId], args.metric, args.layer, internalParamsHash(args.datasetId), { fresh });
-      return args.layer === null ? meanPerStep(rows) : rows.map((r) => ({ step: r.step, value: r.value, layer: r.layer }));
+      const rows = await internalRows(this.wh, [modelId], args.metric, args.layer, internalParamsHash(args.datasetId), args.datasetId, { fresh });
+      if (args.layer === null) {
+        // A run compares all its layers with the same checkpoints: a mean over layers keeps their reference.
+        const referenceOf = new Map(rows.map((r) => [r.step, r.referenceStep]));
+        const staleOf = new Map(rows.filter((r) => r.staleReason !== null).reverse().map((r) => [r.step, `layer ${r.layer}: ${r.staleReason}`]));
+        return meanPerStep(rows).map((p) => ({ ...p, referenceStep: referenceOf.get(p.step) ?? null, staleReason: staleOf.get(p.step) ?? null }));
+      }
+      return rows.map((r) => ({
+        step: r.step, value: r.value, layer: r.layer, referenceStep: r.referenceStep, staleReason: r.staleReason,
+        twoNN: r.metric === 'twoNN' && r.detailsJson ? (JSON.parse(r.detailsJson) as TwoNNDetails) : null,
+      }));
     };
-    return this.trajectory(modelId, args.datasetId, read, (step) => internalJob(modelId, step, args.datasetId), lazy);
+    const definition = describeInternalMetric(args.metric as InternalMetricName, args.datasetId);
+    const points = await this.trajectory(modelId, args.datasetId, read, (step) => internalJob(modelId, step, args.datasetId), lazy);
+    return points.map((p) => ({ ...p, definition }));
   }
 
   /**
@@ -144,18 +161,24 @@ export class CellService {
     specFor: (step: number) => JobSpec,
     lazy: LazyOptions,
   ): Promise<CellPoint[]> {
-    const stored = await read(false);
-    const have = new Set(stored.map((p) => p.step));
-    const missing = (await computableSteps(this.wh, modelId, datasetId)).filter((step) => !have.has(step));
-    const states = await Promise.all(missing.map((step) => this.jobs.state(specFor(step), lazy)));
+    const all = await read(false);
+    // Stale points are recomputed like missing ones, unless the policy computes nothing.
+    const recompute = lazy.policy !== 'NEVER';
+    const stale = new Map(all.filter((p) => p.staleReason && recompute).map((p) => [p.step, p.staleReason as string]));
+    const stored = all.filter((p) => !stale.has(p.step));
+    const have = new Set(all.map((p) => p.step));
+    const missing = [...(await computableSteps(this.wh, modelId, datasetId)).filter((step) => !have.has(step)), ...stale.keys()];
+    const states = await Promise.all(missing.map((step) => this.jobs.state(specFor(step), lazy, stale.has(step))));
     const fresh = states.some((s) => s.status === 'READY') ? new Map((await read(true)).map((p) => [p.step, p])) : null;
+    const asStored = ({ staleReason, ...p }: StoredPoint, jobId: string | null) =>
+      staleReason ? { ...p, value: null, status: 'STALE' as const, jobId, reason: staleReason } : { ...p, status: 'READY' as const, jobId, reason: null };
     const points = [
-      ...stored.map((p) => ({ ...p, status: 'READY' as const, jobId: null, reason: null })),
+      ...stored.map((p) => asStored(p, null)),
       ...missing.map((step, i) => {
         const state = states[i];
-        if (state.status !== 'READY') return { step, value: null, layer: null, ...state };
+        if (state.status !== 'READY') return { step, value: null, layer: null, ...state, reason: stale.has(step) ? `${state.reason} (was stale: ${stale.get(step)})` : state.reason };
         const done = fresh?.get(step);
-        return done ? { ...done, ...state } : { step, value: null, layer: null, ...state, reason: NOT_PRODUCED };
+        return done ? asStored(done, state.jobId) : { step, value: null, layer: null, ...state, reason: NOT_PRODUCED };
       }),
     ];
     return onCheckpointAxis(this.wh, modelId, points.sort((a, b) => a.step - b.step));

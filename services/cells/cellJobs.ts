@@ -35,24 +35,25 @@ export class CellJobs {
     private readonly report: (error: CortexError) => void,
   ) {}
 
-  state(spec: JobSpec, lazy: LazyOptions): Promise<CellState> {
-    const key = `${lazy.policy}:${lazy.waitSeconds}`;
+  /** `stale`: the cells are stored but an input changed since — they are recomputed like missing ones. */
+  state(spec: JobSpec, lazy: LazyOptions, stale = false): Promise<CellState> {
+    const key = `${lazy.policy}:${lazy.waitSeconds}:${stale}`;
     let loader = this.loaders.get(key);
     if (!loader) {
       const waitMs = Math.min(Math.max(lazy.waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
-      loader = new DataLoader((specs) => Promise.all(specs.map((s) => this.decide(s, lazy.policy, waitMs))), { cacheKeyFn: jobIdFor });
+      loader = new DataLoader((specs) => Promise.all(specs.map((s) => this.decide(s, lazy.policy, waitMs, stale))), { cacheKeyFn: jobIdFor });
       this.loaders.set(key, loader);
     }
     return loader.load(spec);
   }
 
-  private async decide(spec: JobSpec, policy: LazyOptions['policy'], waitMs: number): Promise<CellState> {
+  private async decide(spec: JobSpec, policy: LazyOptions['policy'], waitMs: number, stale: boolean): Promise<CellState> {
     const id = jobIdFor(spec);
     const [job] = await jobsByIds(this.wh, [id]);
     const known = job ? jobCellState(job) : null;
     if (known?.status === 'PENDING') return policy === 'WAIT' && this.scheduler ? this.settled(await this.scheduler.wait(id, waitMs)) : known;
     // Succeeded (or computed some other way: a direct computation, an imported bundle): its cells are stored — read them.
-    if (await jobCellsStored(this.wh, spec)) return { status: 'READY', jobId: job?.jobId ?? null, reason: null };
+    if (!stale && (await jobCellsStored(this.wh, spec))) return { status: 'READY', jobId: job?.jobId ?? null, reason: null };
     if (known?.status === 'FAILED') return known;
     // Nothing stored and nothing live: never computed, cancelled, or its cells were removed since.
     if (policy === 'NEVER') return known ?? { status: 'MISSING', jobId: null, reason: 'not computed (policy NEVER starts no computation)' };
@@ -66,7 +67,7 @@ export class CellJobs {
       this.report(decision.error);
       return { status: 'MISSING', jobId: null, reason: decision.reason };
     }
-    let submitted = await this.scheduler.submit(spec, { priority: 10 });
+    let submitted = await this.scheduler.submit(spec, { priority: 10, recompute: stale });
     if (policy === 'WAIT') submitted = await this.scheduler.wait(id, waitMs);
     return this.settled(submitted);
   }

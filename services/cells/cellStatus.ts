@@ -13,6 +13,7 @@ export const CellStatus = {
   MISSING: 'MISSING',
   FAILED: 'FAILED',
   NEVER: 'NEVER',
+  STALE: 'STALE',
 } as const;
 export type CellStatus = (typeof CellStatus)[keyof typeof CellStatus];
 
@@ -22,6 +23,9 @@ export const CELL_STATUS_MEANINGS: Readonly<Record<CellStatus, string>> = {
   MISSING: 'Not computed, and no computation was started (policy NEVER, a client that may not start work, or a used-up quota): `reason` says which. Never 0.',
   FAILED: 'Its computation failed: `reason` holds the error, `jobId` the job. Not retried until `computeCells(retryFailed: true)`.',
   NEVER: 'Cannot be computed: the checkpoint has no features for the dataset and no ONNX file to extract them from.',
+  STALE:
+    'Was computed, but an input changed since (features replaced or re-extracted, or for linear CKA a new reference checkpoint): `value` is null and `reason` says which input. ' +
+    'Internal metrics only so far. Under IF_MISSING/WAIT it is recomputed like a missing cell (PENDING, then READY); `computeInternal` recomputes it too.',
 };
 
 /** What a cell-returning field does about a cell that is not stored. */

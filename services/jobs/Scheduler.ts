@@ -3,10 +3,11 @@ import { notFound } from '../../errors/CortexError.js';
 import { insertJobIfAbsent, jobsByIds, unfinishedJobs, updateJob, type JobPatch, type JobRow } from '../../warehouse/jobsRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { unscoped } from '../../warehouse/statementScope.js';
-import { comparedStep, jobCellsStored, loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
+import { comparedSteps, jobCellsStored, loadJobInputs, writeJobResults, type FitResult, type JobInputs } from './jobIO.js';
 import type { JobExecutor, JobHost, JobSetback, StartedJob } from './JobExecutor.js';
 import { cellKey, jobIdFor, type JobSpec } from './jobSpec.js';
 import { ThreadExecutor, type ThreadExecutorOptions } from './ThreadExecutor.js';
+import type { InternalProvenance } from '../internal.js';
 
 export interface SchedulerOptions extends ThreadExecutorOptions {
   /**
@@ -178,7 +179,7 @@ export class Scheduler implements JobHost {
   }
 
   /** Writes the job's cells and marks it SUCCEEDED in one transaction: results and status commit together. */
-  async complete(id: string, result: FitResult, previousStep?: number | null): Promise<boolean> {
+  async complete(id: string, result: FitResult, references?: InternalProvenance | null): Promise<boolean> {
     if (this.completing.has(id)) return false;
     this.completing.add(id);
     try {
@@ -186,7 +187,7 @@ export class Scheduler implements JobHost {
       if (!job || TERMINAL.has(job.status)) return false;
       const started = job.started ? new Date(job.started) : new Date();
       const spec = JSON.parse(job.specJson) as JobSpec;
-      const compared = await comparedStep(this.wh, spec, previousStep);
+      const compared = await comparedSteps(this.wh, spec, references);
       await this.wh.write(async (tx) => {
         const report = await writeJobResults(tx, spec, result, started, compared);
         await updateJob(tx, id, { status: 'SUCCEEDED', progress: 1, cellsDone: report.cells, cellsTotal: report.cells, device: report.device, runId: report.runId, finished: true });

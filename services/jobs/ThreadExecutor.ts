@@ -113,7 +113,7 @@ export class ThreadExecutor implements JobExecutor {
     try {
       job = await host.begin(id);
       if (!job) return;
-      const { request, previousStep } = await host.inputs(job);
+      const { request, references } = await host.inputs(job);
       // Stopped while its inputs loaded: the fit never starts.
       if (run.stopped) throw new CortexError('CANCELLED', 'cancelled');
       let lastWrite = 0;
@@ -124,7 +124,7 @@ export class ThreadExecutor implements JobExecutor {
         host.progress(id, done, total).catch(() => {});
       });
       run.handle = handle;
-      await host.complete(id, await handle.result, previousStep);
+      await host.complete(id, await handle.result, references);
     } catch (error) {
       const setback = this.setback(error, job);
       await host.settle(id, setback);

@@ -2,11 +2,12 @@ import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js
 import type { InternalCellResult } from '../../compute/internal/internalCells.js';
 import { isCortexError } from '../../errors/CortexError.js';
 import { storedCellSteps } from '../../warehouse/discoveryRepo.js';
-import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import { featureHashes, hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import { finalCheckpointStep } from '../../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
 import { extractFeatures, hasArtifact } from '../features.js';
-import { loadInternalInputs, writeInternalResults } from '../internal.js';
+import { loadInternalInputs, writeInternalResults, type InternalProvenance } from '../internal.js';
 import type { FitRequest } from './fitWorker.js';
 import { jobParamsHash, type JobSpec } from './jobSpec.js';
 
@@ -15,10 +16,10 @@ export type FitResult =
   | { readonly cells: readonly EncodingCellResult[]; readonly device: string }
   | { readonly cells: readonly InternalCellResult[]; readonly device: string };
 
-/** A job's inputs: the fit request (plain typed arrays), and for internal jobs the checkpoint CKA compares with. */
+/** A job's inputs: the fit request (plain typed arrays), and for internal jobs the checkpoints CKA compares with. */
 export interface JobInputs {
   readonly request: FitRequest;
-  readonly previousStep: number | null;
+  readonly references: InternalProvenance | null;
 }
 
 export interface JobReport {
@@ -36,32 +37,49 @@ export interface JobReport {
  */
 export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobInputs> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
-  if (!(await hasFeatures(wh, spec.modelId, spec.step, spec.datasetId)) && (await hasArtifact(wh, spec.modelId, spec.step))) {
-    await extractFeatures(wh, req);
-  }
-  if (spec.kind === 'encoding') return { request: { kind: 'encoding', inputs: await loadEncodingInputs(wh, req), params: spec.params }, previousStep: null };
-  const { previousStep, ...inputs } = await loadInternalInputs(wh, req);
-  return { request: { kind: 'internal', inputs }, previousStep };
+  const extractIfMissing = async (step: number) => {
+    if (!(await hasFeatures(wh, spec.modelId, step, spec.datasetId)) && (await hasArtifact(wh, spec.modelId, step))) {
+      await extractFeatures(wh, { ...req, step });
+    }
+  };
+  await extractIfMissing(spec.step);
+  if (spec.kind === 'encoding') return { request: { kind: 'encoding', inputs: await loadEncodingInputs(wh, req), params: spec.params }, references: null };
+  // The final checkpoint is linearCKAToFinal's fixed reference: made available like the cell's own.
+  const finalStep = await finalCheckpointStep(wh, spec.modelId);
+  if (finalStep !== null && finalStep !== spec.step) await extractIfMissing(finalStep);
+  const { references, ...inputs } = await loadInternalInputs(wh, req);
+  return { request: { kind: 'internal', inputs }, references };
 }
 
 /**
- * The checkpoint an internal job's CKA compared with: as its inputs said, or — for a result
- * computed elsewhere, which does not say (`previousStep` undefined) — looked up again, as the
+ * The checkpoints an internal job's CKA compared with: as its inputs said, or — for a result
+ * computed elsewhere, which does not say (`references` undefined) — looked up again, as the
  * worker's inputs were.
  */
-export async function comparedStep(wh: Warehouse, spec: JobSpec, previousStep?: number | null): Promise<number | null> {
-  if (spec.kind === 'encoding') return null;
-  return previousStep === undefined ? previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step) : previousStep;
+export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: InternalProvenance | null): Promise<InternalProvenance> {
+  if (references) return references;
+  if (spec.kind === 'encoding') return { previous: null, final: null, inputs: [] };
+  const finalStep = await finalCheckpointStep(wh, spec.modelId);
+  const previous = await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step);
+  const final = finalStep !== null && (await hasFeatures(wh, spec.modelId, finalStep, spec.datasetId)) ? finalStep : null;
+  // The hashes as they are now: the worker read the inputs moments ago (a replacement in between goes unseen).
+  const roles: [string, number | null][] = [['states', spec.step], ['previous', previous], ['final', final]];
+  const inputs = [];
+  for (const [role, step] of roles) {
+    if (step === null) continue;
+    for (const h of await featureHashes(wh, spec.modelId, spec.datasetId, [step])) inputs.push({ role, modelId: spec.modelId, datasetId: spec.datasetId, ...h });
+  }
+  return { previous, final, inputs };
 }
 
 /** Writes a job's cells and its `runs` row in the caller's transaction: a failure writes nothing. */
-export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, previousStep: number | null): Promise<JobReport> {
+export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, references: InternalProvenance): Promise<JobReport> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
   if (spec.kind === 'encoding') {
     const report = await writeEncodingResults(tx, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, started);
     return { cells: report.cells, device: report.device, runId: report.runId };
   }
-  const report = await writeInternalResults(tx, req, result as { cells: InternalCellResult[]; device: string }, previousStep, started);
+  const report = await writeInternalResults(tx, req, result as { cells: InternalCellResult[]; device: string }, references, started);
   return { cells: report.values, device: report.device, runId: report.runId };
 }
 

@@ -102,4 +102,5 @@ function checkInternalCell(cell: unknown, where: string, problem: Report): void 
   if (!Number.isInteger(c.layer)) problem(`${where}.layer`, 'must be an integer');
   if (!INTERNAL_METRICS.includes(c.metric as never)) problem(`${where}.metric`, `must be one of ${INTERNAL_METRICS.join(', ')}`);
   if (!isNumberOrNull(c.value)) problem(`${where}.value`, 'must be a number or null');
+  if (c.details !== null && (typeof c.details !== 'object' || Array.isArray(c.details))) problem(`${where}.details`, 'must be an object or null');
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CortexError } from '../../errors/CortexError.js';
-import { writeNpy } from '../../formats/npy.js';
+import { npyToFloat32, readNpy, writeNpy } from '../../formats/npy.js';
 import { importFmri } from '../../services/importFmri.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
@@ -131,16 +131,86 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
   it('computes internal metrics and serves their trajectory', async () => {
     for (const step of [10, 100]) {
       const r = await t.gql(`mutation { computeInternal(model: "tiny", step: ${step}, dataset: "synth") { cells } }`);
-      expect(r.body.data.computeInternal.cells).toBe(12); // 2 layers × 6 metrics
+      expect(r.body.data.computeInternal.cells).toBe(14); // 2 layers × 7 metrics
     }
-    const q = await t.gql(`{ model(id: "tiny") { er: internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth") { step value }
-      cka: internalTrajectory(metric: "linearCKA", layer: 1, dataset: "synth") { step value } } }`);
-    const { er, cka } = q.body.data.model;
+    const q = await t.gql(`{ model(id: "tiny") { er: internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth") { step value referenceStep }
+      cka: internalTrajectory(metric: "linearCKA", layer: 1, dataset: "synth") { step value referenceStep }
+      final: internalTrajectory(metric: "linearCKAToFinal", layer: 1, dataset: "synth") { step value referenceStep } } }`);
+    const { er, cka, final } = q.body.data.model;
     expect(er.map((p: { step: number }) => p.step)).toEqual([10, 100]);
     expect(er[0].value).toBeGreaterThan(4);
     expect(er[0].value).toBeLessThanOrEqual(6);
-    // Same features at both steps: CKA to the previous checkpoint is 1; the first has no previous.
-    expect(cka).toEqual([{ step: 10, value: null }, { step: 100, value: expect.closeTo(1, 5) }]);
+    expect(er.map((p: { referenceStep: number | null }) => p.referenceStep)).toEqual([null, null]);
+    // Same features at both steps: CKA to the previous checkpoint is 1 and says which; the first has no previous.
+    expect(cka).toEqual([{ step: 10, value: null, referenceStep: null }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 10 }]);
+    // TwoNN says what it used: rows, collapses, points, and its estimate at N, N/2, N/4.
+    const two = await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "twoNN", layer: 1, dataset: "synth") { step value
+      twoNN { method rows points kept duplicates nearTwins twinTolerance twinDistance medianNeighbourDistance scale { points subsets mean sd } } } } }`);
+    const [first] = two.body.data.model.internalTrajectory;
+    expect(first.twoNN).toMatchObject({ method: 'regression', rows: synth.nWords, twinTolerance: 0.2 });
+    expect(first.twoNN.points + first.twoNN.duplicates + first.twoNN.nearTwins).toBe(synth.nWords);
+    expect(first.twoNN.twinDistance).toBeCloseTo(0.2 * first.twoNN.medianNeighbourDistance, 12);
+    expect(first.twoNN.scale.map((s: { subsets: number }) => s.subsets)).toEqual([1, 2, 4]);
+    expect(first.twoNN.scale[0]).toEqual({ points: first.twoNN.points, subsets: 1, mean: first.value, sd: null });
+    // Every point says what was computed and how; the params are what the stored cells' hash covers.
+    const defs = await t.gql(`{ internalMetricDefinitions { name centring estimator reference citation params paramsHash }
+      model(id: "tiny") { internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth") { definition { name centring params paramsHash } } } }`);
+    const all = defs.body.data.internalMetricDefinitions;
+    expect(all.map((d: { name: string }) => d.name)).toEqual(['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA', 'linearCKAToFinal']);
+    expect(all.find((d: { name: string }) => d.name === 'effectiveRank').centring).toMatch(/^Column-centred .*unlike Roy & Vetterli/);
+    expect(all.find((d: { name: string }) => d.name === 'linearCKA').reference).toMatch(/previous checkpoint/);
+    expect(all.every((d: { paramsHash: string | null }) => d.paramsHash === null)).toBe(true);
+    const [point] = defs.body.data.model.internalTrajectory;
+    const stored = await t.wh.all<{ h: string }>(`SELECT DISTINCT params_hash AS h FROM internal_metrics WHERE model_id = 'tiny'`, [], { cache: false });
+    expect(point.definition.paramsHash).toBe(stored[0].h);
+    expect(JSON.parse(point.definition.params)).toEqual({
+      kind: 'internal', datasetId: 'synth', ckaReferences: ['previous', 'final'],
+      twoNN: { discardFraction: 0.1, method: 'regression', twinTolerance: 0.2, scaleSubsets: [2, 4], seed: 1 },
+    });
+    // The fixed reference is the model's last checkpoint, itself included.
+    expect(final).toEqual([{ step: 10, value: expect.closeTo(1, 5), referenceStep: 100 }, { step: 100, value: expect.closeTo(1, 5), referenceStep: 100 }]);
+  });
+
+  it('serves an internal value whose input changed as STALE, never READY, with the input named', async () => {
+    const traj = async (metric: string) =>
+      (await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "${metric}", layer: 1, dataset: "synth", policy: NEVER) { step status value reason referenceStep } } }`)).body.data.model.internalTrajectory;
+    // Replace step 100's layer-1 features with other content.
+    const path = synth.featureFiles.get(1)!;
+    const original = readNpy(readFileSync(path));
+    const changed = join(tmp.dir, 'layer1-changed.npy');
+    writeFileSync(changed, writeNpy(npyToFloat32(original).map((v, i) => v * (1 + (i % 7))), original.shape));
+    const imp = await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { nWords } }`, { i: { model: 'tiny', step: 100, layer: 1, dataset: 'synth', path: changed } });
+    expect(imp.body.errors).toBeUndefined();
+    const replaced = 'an input changed since it was computed: the features of step 100 layer 1 were replaced or removed';
+    expect(await traj('effectiveRank')).toEqual([
+      { step: 10, status: 'READY', value: expect.any(Number), reason: null, referenceStep: null },
+      { step: 100, status: 'STALE', value: null, reason: replaced, referenceStep: null },
+    ]);
+    // Step 10 compared with step 100 (the final checkpoint) for linearCKAToFinal, not for linearCKA.
+    expect((await traj('linearCKAToFinal')).map((p: { status: string; reason: string | null }) => [p.status, p.reason])).toEqual([['STALE', replaced], ['STALE', replaced]]);
+    expect((await traj('linearCKA')).map((p: { status: string }) => p.status)).toEqual(['READY', 'STALE']);
+    // Recomputing makes it READY again.
+    await t.gql(`mutation { computeInternal(model: "tiny", step: 100, dataset: "synth") { cells } }`);
+    expect((await traj('effectiveRank')).map((p: { status: string }) => p.status)).toEqual(['READY', 'READY']);
+
+    // A checkpoint with features inserted between 10 and 100: step 100's CKA to "the previous" now means step 50.
+    for (const [layer, file] of synth.featureFiles) {
+      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { nWords } }`, { i: { model: 'tiny', step: 50, layer, dataset: 'synth', path: file } });
+    }
+    const cka = await traj('linearCKA');
+    expect(cka.filter((p: { step: number }) => p.step !== 50)).toEqual([
+      { step: 10, status: 'READY', value: null, reason: null, referenceStep: null },
+      { step: 100, status: 'STALE', value: null, reason: 'its reference changed: the previous checkpoint with features is now step 50 (it compared with 10)', referenceStep: 10 },
+    ]);
+    expect((await traj('effectiveRank')).find((p: { step: number }) => p.step === 100).status).toBe('READY');
+    // Under IF_MISSING a stale cell goes the way of a missing one (this server computes nothing on demand, so: MISSING, saying both).
+    const asked = await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "linearCKA", layer: 1, dataset: "synth") { step status value reason } } }`);
+    expect(asked.body.data.model.internalTrajectory.find((p: { step: number }) => p.step === 100)).toEqual({
+      step: 100, status: 'MISSING', value: null,
+      reason: 'not computed, and this server computes nothing on demand (was stale: its reference changed: the previous checkpoint with features is now step 50 (it compared with 10))',
+    });
+    const runInputs = await t.wh.all<{ roles: string }>(`SELECT string_agg(DISTINCT role, ',' ORDER BY role) AS roles FROM run_inputs`, [], { cache: false });
+    expect(runInputs).toEqual([{ roles: 'final,previous,states' }]);
   });
 
   it('rejects broken datasets with every problem listed, and writes nothing', async () => {

@@ -38,7 +38,7 @@ describe('sharing bundles: Parquet + manifest, round trip, idempotence, conflict
     expect(body.errors).toBeUndefined();
     exported = body.data.exportBundle;
     const rows = Object.fromEntries(exported.files.map((f) => [f.table, f.rows]));
-    expect(rows).toMatchObject({ models: 8, task_scores: 32508 + 0, brain_scores: 80, brain_score_summary: 6, internal_metrics: 12, runs: 2, voxels: 40 });
+    expect(rows).toMatchObject({ models: 8, task_scores: 32508 + 0, brain_scores: 80, brain_score_summary: 6, internal_metrics: 14, runs: 2, voxels: 40 });
     expect(exported.runs).toBe(2);
     const res = await fetch(new URL(exported.downloadPath, a.server.url));
     expect(res.status).toBe(200);

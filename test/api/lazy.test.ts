@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readWordFeatures, writeWordFeatures } from '../../warehouse/fmriRepo.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodingJob } from '../../services/jobs/jobSpec.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -78,6 +79,22 @@ describe('lazy computation of missing cells', () => {
       internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth", policy: WAIT) { step status value } } }`);
     expect(q.body.data.model.brainTrajectory.map((p: { step: number; status: string }) => [p.step, p.status])).toEqual([[100, 'READY'], [200, 'READY'], [300, 'READY']]);
     expect(q.body.data.model.internalTrajectory.map((p: { status: string }) => p.status)).toEqual(['READY', 'READY', 'READY']);
+  });
+
+  it('a stale internal cell (its features replaced) is STALE under NEVER, and recomputed under WAIT', async () => {
+    const traj = async (policy: string) =>
+      (await t.gql(`{ model(id: "tiny") { internalTrajectory(metric: "effectiveRank", layer: 1, dataset: "synth", policy: ${policy}) { step status value reason } } }`)).body.data.model.internalTrajectory;
+    const before = await traj('NEVER');
+    const f = (await readWordFeatures(t.wh, 'tiny', 200, 1, 'synth'))!;
+    const matrix = f.matrix.map((v, i) => (i % f.dim === 0 ? v * 10 : v)); // one direction stretched: another spectrum
+    await t.wh.write((tx) => writeWordFeatures(tx, { ...f, matrix }));
+    expect((await traj('NEVER'))[1]).toEqual({
+      step: 200, status: 'STALE', value: null, reason: 'an input changed since it was computed: the features of step 200 layer 1 were replaced or removed',
+    });
+    const after = await traj('WAIT');
+    expect(after.map((p: { status: string }) => p.status)).toEqual(['READY', 'READY', 'READY']);
+    expect(after[0].value).toBe(before[0].value);
+    expect(after[1].value).not.toBeCloseTo(before[1].value, 3);
   });
 
   it('cells that cannot be computed are NEVER, not zero, and start nothing', async () => {

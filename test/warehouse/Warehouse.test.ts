@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const TABLES = [
   'brain_score_summary', 'brain_scores', 'cells', 'checkpoints', 'datasets', 'internal_metrics', 'jobs',
-  'models', 'runs', 'schema_migrations', 'subjects', 'task_scores', 'voxels',
+  'models', 'run_inputs', 'runs', 'schema_migrations', 'subjects', 'task_scores', 'voxels',
 ];
 
 describe('Warehouse', () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GemmEngine } from '../../../compute/linalg/gemm.js';
-import { rowsTwoNN } from '../../../compute/internal/twoNN.js';
 import {
   effectiveRankOfSingularValues,
   participationRatioOfEigenvalues,
@@ -19,22 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine.release();
 });
-
-/** n Gaussian points in a random d-dimensional linear subspace of R^D (float32). */
-function subspacePoints(n: number, d: number, big: number, seed: number): Float32Array {
-  const q = randomOrthogonal(big, seed);
-  const g = seededNormal(seed + 1);
-  const x = new Float32Array(n * big);
-  for (let i = 0; i < n; i++) {
-    const z = Array.from({ length: d }, () => g());
-    for (let j = 0; j < big; j++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += q[j * big + k] * z[k];
-      x[i * big + j] = s;
-    }
-  }
-  return x;
-}
 
 /** X = U·diag(σ)·Vᵀ with orthonormal U (n×r, columns orthogonal to 1, so X is centred) and V (d×r). */
 function withSingularValues(n: number, d: number, sigma: readonly number[], seed: number): Float64Array {
@@ -62,41 +45,6 @@ function withSingularValues(n: number, d: number, sigma: readonly number[], seed
   }
   return x;
 }
-
-describe('TwoNN intrinsic dimension (Facco et al. 2017)', () => {
-  it.each([
-    [2, 11],
-    [5, 12],
-    [10, 13],
-  ])('≈ d for Gaussian points in a %i-dimensional subspace of R^30', async (d, seed) => {
-    const x = subspacePoints(2000, d, 30, seed);
-    const mle = await rowsTwoNN(engine, x, [2000, 30]);
-    const fit = await rowsTwoNN(engine, x, [2000, 30], { method: 'regression' });
-    expect(mle).toMatchObject({ method: 'mle', points: 2000, kept: 1800, duplicates: 0 });
-    // Sampling error of the MLE is d/√k ≈ 2.4% of d; TwoNN's known small-sample bias at d = 10 is ~5% low.
-    expect(Math.abs(mle.dimension - d) / d).toBeLessThan(0.1);
-    expect(Math.abs(fit.dimension - d) / d).toBeLessThan(0.1);
-  });
-
-  it('collapses exact duplicate rows instead of dividing by a zero distance', async () => {
-    const x = subspacePoints(400, 3, 8, 21);
-    const doubled = new Float32Array(800 * 8);
-    doubled.set(x, 0);
-    doubled.set(x, 400 * 8);
-    const once = await rowsTwoNN(engine, x, [400, 8]);
-    const twice = await rowsTwoNN(engine, doubled, [800, 8]);
-    expect(twice).toEqual({ ...once, duplicates: 400 });
-  });
-
-  it('needs 3 distinct points', async () => {
-    const err = await rowsTwoNN(engine, Float32Array.of(1, 2, 1, 2, 3, 4), [3, 2]).catch((e: unknown) => e);
-    expect(JSON.parse(JSON.stringify(err))).toEqual({
-      code: 'DEGENERATE_INPUT',
-      message: 'TwoNN needs at least 3 distinct points, got 2 (of 3 rows)',
-      details: { distinct: 2, rows: 3 },
-    });
-  });
-});
 
 describe('effective rank (Roy & Vetterli 2007) and participation ratio', () => {
   it('closed forms on given spectra', () => {
@@ -220,14 +168,18 @@ describe('linear CKA (Kornblith et al. 2019)', () => {
 });
 
 describe('internalMetrics', () => {
-  it('computes every metric, with CKA against the previous checkpoint', async () => {
+  it('computes every metric, with CKA against the previous and the final checkpoint', async () => {
     const x = normalMatrixF32(300, 16, 81);
     const prev = normalMatrixF32(300, 16, 82);
-    const m = await internalMetrics(x, [300, 16], { engine, previous: { x: prev, dims: [300, 16] } });
-    for (const name of ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA'] as const) {
+    const final = normalMatrixF32(300, 16, 83);
+    const m = await internalMetrics(x, [300, 16], { engine, previous: { x: prev, dims: [300, 16] }, final: { x: final, dims: [300, 16] } });
+    for (const name of ['twoNN', 'effectiveRank', 'participationRatio', 'anisotropy', 'meanNorm', 'linearCKA', 'linearCKAToFinal'] as const) {
       expect(m[name].reason).toBeNull();
       expect(typeof m[name].value).toBe('number');
     }
+    expect(m.linearCKA.value).toBe(await rowsLinearCKA(engine, x, [300, 16], prev, [300, 16]));
+    expect(m.linearCKAToFinal.value).toBe(await rowsLinearCKA(engine, x, [300, 16], final, [300, 16]));
+    expect(m.linearCKAToFinal.value).not.toBe(m.linearCKA.value);
     expect(m.effectiveRank.value as number).toBeGreaterThan(14); // near-isotropic Gaussian: close to 16
     expect(Math.abs(m.anisotropy.value as number)).toBeLessThan(0.01);
   });
@@ -242,6 +194,7 @@ describe('internalMetrics', () => {
       anisotropy: { value: 1, reason: null },
       meanNorm: { value: Math.sqrt(12), reason: null },
       linearCKA: { value: null, reason: 'no previous checkpoint to compare with' },
+      linearCKAToFinal: { value: null, reason: 'the final checkpoint has no states of this layer' },
       eighBackend: null,
     });
   });
