@@ -19,15 +19,24 @@ const request = {
   params: { alphas: [1, 10, 100, 1000], folds: 3, delays: [1, 2, 3, 4], downsample: 'mean', cvMetric: 'mse', fdrQ: 0.05 },
 };
 
-const [count, maxDelayMs] = process.argv.slice(2).map(Number);
+const [count] = process.argv.slice(2).map(Number);
+// Cancel within a fit's own duration on this machine (a warm one, measured here), so the cancels
+// land mid-fit on a fast machine and a slow one alike.
+await runFitOnWorker(request, () => {}).result;
+const t0 = performance.now();
+await runFitOnWorker(request, () => {}).result;
+const fitMs = performance.now() - t0;
 let cancelled = 0;
 for (let i = 0; i < count; i++) {
   const handle = runFitOnWorker(request, () => {});
-  const timer = setTimeout(() => handle.cancel(), random() * maxDelayMs);
+  // Every fourth at once (it must stop at its first check), the others at a random moment: those
+  // that land after a fit's last check let it finish, which is fine — none may abort the process.
+  const delay = random() * 0.8 * fitMs;
+  const timer = setTimeout(() => handle.cancel(), i % 4 === 0 ? 0 : delay);
   await handle.result.then(() => clearTimeout(timer), (error) => {
     if (error.message !== 'cancelled') throw error;
     cancelled++;
   });
 }
 const last = await runFitOnWorker(request, () => {}).result;
-console.log(JSON.stringify({ cancelled, cellsAfter: last.cells.length }));
+console.log(JSON.stringify({ cancelled, cellsAfter: last.cells.length, fitMs: Math.round(fitMs) }));
