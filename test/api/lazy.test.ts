@@ -139,7 +139,8 @@ describe('lazy computation of missing cells', () => {
     expect(t.scheduler!.started).toBe(started);
     const runs = await count(t, 'runs');
     const again = await t.gql(`mutation { computeCells(request: { kind: ENCODING, models: ["tiny"], dataset: "synth", steps: [100], recompute: true }) { jobs { id status } skipped { step } summary } }`);
-    expect(again.body.data.computeCells).toMatchObject({ jobs: [{ status: 'QUEUED' }], skipped: [] });
+    // The in-process scheduler may have started it already: queued or running, never READY or skipped.
+    expect(again.body.data.computeCells).toMatchObject({ jobs: [{ status: expect.stringMatching(/^(QUEUED|RUNNING)$/) }], skipped: [] });
     await t.scheduler!.wait(again.body.data.computeCells.jobs[0].id, 60_000);
     expect(t.scheduler!.started).toBe(started + 1);
     expect(await count(t, 'runs')).toBe(runs + 1);
@@ -191,7 +192,7 @@ describe('failed jobs', () => {
         jobs: [], skipped: [{ status: 'FAILED', jobId: failed.jobId, reason: "subject 'synth/S01' does not exist (retryFailed: true tries again)" }],
       });
       const retry = await t.gql(`mutation { computeCells(request: { kind: ENCODING, models: ["tiny"], dataset: "synth", retryFailed: true }) { jobs { id status } } }`);
-      expect(retry.body.data.computeCells.jobs[0]).toMatchObject({ id: failed.jobId, status: 'QUEUED' });
+      expect(retry.body.data.computeCells.jobs[0]).toMatchObject({ id: failed.jobId, status: expect.stringMatching(/^(QUEUED|RUNNING)$/) });
       await t.scheduler!.wait(failed.jobId, 30_000);
       expect(t.scheduler!.started).toBe(startedBefore + 1);
     } finally {
