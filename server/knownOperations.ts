@@ -10,6 +10,7 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   'DashboardCompare',
   'DashboardComparePhases',
   'DashboardLayerProfiles',
+  'DashboardLeaderboard',
   'DashboardPhases',
   // clients/python/cortexql
   'Trajectories',

@@ -11,6 +11,7 @@ import { EvalDuplicateResolver } from '../resolvers/EvalDuplicateResolver.js';
 import { CheckpointEvalSourcesResolver, EvalSourceResolver, TaskScoreProvenanceResolver } from '../resolvers/EvalSourceResolver.js';
 import { CompareResolver } from '../resolvers/CompareResolver.js';
 import { ImportResolver } from '../resolvers/ImportResolver.js';
+import { LeaderboardResolver } from '../resolvers/LeaderboardResolver.js';
 import { ModelResolver } from '../resolvers/ModelResolver.js';
 import { PhaseResolver } from '../resolvers/PhaseResolver.js';
 import { TaskScoreResolver } from '../resolvers/TaskScoreResolver.js';
@@ -37,7 +38,7 @@ function describeRoots(schema: GraphQLSchema): GraphQLSchema {
 export function cortexSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: [
-      ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
+      ModelResolver, CheckpointResolver, CompareResolver, LeaderboardResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
       CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, DatasetResolver, ComputeResolver, ApiKeyResolver, BundleResolver, JobResolver,
       EvalSourceResolver, TaskScoreProvenanceResolver, CheckpointEvalSourcesResolver, EvalDuplicateResolver,
     ],

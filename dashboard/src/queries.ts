@@ -6,19 +6,21 @@ export interface ModelInfo {
   params: number | null;
   nLayers: number | null;
   finalStep: number | null;
+  /** Layers the model has (Model.layers): what layer pickers offer. */
+  layers: number[];
 }
 export interface Catalog {
   models: { nodes: ModelInfo[] };
   tasks: { task: string; metrics: string[] }[];
   taskGroups: { name: string; patterns: string[]; description: string }[];
-  datasets: { id: string; subjects: string[] }[];
+  datasets: { id: string; subjects: string[]; rois: { name: string; nVoxels: number }[] }[];
 }
 export const CATALOG = /* GraphQL */ `
   query DashboardCatalog {
-    models(first: 500) { nodes { id family params nLayers finalStep } }
+    models(first: 500) { nodes { id family params nLayers finalStep layers } }
     tasks { task metrics }
     taskGroups { name patterns description }
-    datasets { id subjects }
+    datasets { id subjects rois { name nVoxels } }
   }`;
 
 export interface SeriesPoint { x: number; step: number | null; value: number | null; stderr: number | null }
@@ -89,6 +91,32 @@ export const LAYER_PROFILES = /* GraphQL */ `
       checkpoints(first: 200, after: $after) {
         pageInfo { hasNextPage endCursor }
         nodes { step tokens layerProfile(dataset: $dataset, roi: $roi) { layer value nSubjects } }
+      }
+    }
+  }`;
+
+export interface LeaderboardRow {
+  rank: number | null;
+  modelId: string;
+  family: string | null;
+  params: number | null;
+  checkpoints: number;
+  brain: { value: number; step: number; tokens: number | null; layer: number; scoredCheckpoints: number } | null;
+  brainReason: string | null;
+  tasks: { task: string; metric: string; value: number | null; stderr: number | null; step: number | null; reason: string | null }[];
+  phases: { k: number; boundaries: number[]; labels: string[]; signals: string[] } | null;
+  phasesReason: string | null;
+}
+export interface Leaderboard { rankedBy: string; tasks: string[]; metric: string; rows: LeaderboardRow[] }
+export const LEADERBOARD = /* GraphQL */ `
+  query DashboardLeaderboard($dataset: ID, $roi: String!, $statistic: BrainStatistic!, $tasks: [String!]!, $phases: Boolean!) {
+    leaderboard(dataset: $dataset, roi: $roi, statistic: $statistic, tasks: $tasks, phases: $phases) {
+      rankedBy tasks metric
+      rows {
+        rank modelId family params checkpoints
+        brain { value step tokens layer scoredCheckpoints } brainReason
+        tasks { task metric value stderr step reason }
+        phases { k boundaries labels signals } phasesReason
       }
     }
   }`;

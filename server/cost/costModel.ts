@@ -142,6 +142,17 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
       return STATEMENT * M + M * P + Math.ceil((M * M * P) / 8) + POINT_OUTPUT_FACTOR * M * P * childCost;
     },
   },
+  'Query.leaderboard': {
+    formula:
+      `${STATEMENT} × (3 + T) + M × (cost of one row) + with phases the sum over the models of Query.detectPhases with S = 2 signals and B = 0, ` +
+      'M = models (listed, or every model), T = tasks (every row reads stored cells only; nothing is computed)',
+    price: ({ args, childCost, stats }) => {
+      const listed = args.models ? [...new Set(list(args.models).map(String))] : [...stats.checkpointsByModel.keys()];
+      const M = Math.max(1, args.models ? listed.length : stats.models);
+      const phases = args.phases === false ? 0 : listed.reduce((s, m) => s + phasePrice(stats.checkpointsByModel.get(m) ?? 0, { signals: [0, 0], options: { bootstrap: 0 } }), 0);
+      return STATEMENT * (3 + list(args.tasks).length) + M * childCost + phases;
+    },
+  },
   'Query.taskScoreAggregate': {
     formula:
       `${STATEMENT} + (task_scores rows) / ${SCAN_ROWS_PER_UNIT} + R / ${MATCH_ROWS_PER_UNIT} + min(R, groups) × (cost of one row), ` +
