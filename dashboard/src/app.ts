@@ -1,17 +1,21 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { createCompareView } from './compareView.js';
-import { createControls, type Selection } from './controls.js';
+import { createControls } from './controls.js';
+import { demoProgress } from './demoProgress.js';
 import { h, mount } from './dom.js';
 import { apiKey, gql, setApiKey } from './gql.js';
 import { createHeatmapView } from './heatmapView.js';
+import { createLeaderboardView } from './leaderboardView.js';
+import { seriesStyle } from './legend.js';
 import { CATALOG, type Catalog } from './queries.js';
-import { PALETTE } from './trajectoryChart.js';
 import { createTrajectoryView } from './trajectoryView.js';
+import { defaultState, readState, writeState, type DashState } from './urlState.js';
 
-/** Entry point: read the catalog (models, tasks, task groups, datasets), then build the views. */
+/** Entry point: read the catalog (models, tasks, task groups, datasets with ROIs), then build the views from the URL's state. */
 async function main(): Promise<void> {
   const app = document.getElementById('app')!;
+  demoProgress(document.getElementById('demo-progress')!);
   let catalog: Catalog;
   try {
     catalog = await gql<Catalog>(CATALOG);
@@ -20,19 +24,30 @@ async function main(): Promise<void> {
     mount(app, h('div', {}, h('p', { class: 'message error', 'data-testid': 'app-error' }, `Cannot read from the GraphQL API: ${(error as Error).message}`), keyForm()));
     return;
   }
-  // One colour per model, stable across views and selections.
-  const colors = new Map(catalog.models.nodes.map((m, i) => [m.id, PALETTE[i % PALETTE.length]]));
-  const trajectories = createTrajectoryView(colors);
-  const heatmap = createHeatmapView(catalog);
-  const compare = createCompareView(colors);
+  // One style per model, stable across views and selections.
+  const styles = new Map(catalog.models.nodes.map((m, i) => [m.id, seriesStyle(i)]));
+  const known = new Set(catalog.models.nodes.map((m) => m.id));
+  const read = readState(location.search, defaultState(catalog));
+  let state: DashState = { ...read, models: read.models.filter((m) => known.has(m)) };
+
+  const views: { update(s: DashState): void }[] = [];
+  const commit = (patch: Partial<DashState>) => {
+    state = { ...state, ...patch };
+    history.replaceState(null, '', writeState(state));
+    for (const v of views) v.update(state);
+  };
+  const ctx = { catalog, styles, commit };
+  const trajectories = createTrajectoryView(ctx);
+  const compare = createCompareView(ctx);
+  const heatmap = createHeatmapView(ctx);
+  const leaderboard = createLeaderboardView(ctx);
+  views.push(trajectories, compare, heatmap, leaderboard);
   const controls = h('aside', { class: 'controls', 'data-testid': 'controls' });
-  mount(app, h('div', { class: 'side' }, controls, keyForm()), h('main', {}, trajectories.panel.root, compare.panel.root, heatmap.panel.root));
+  mount(app, h('div', { class: 'side' }, controls, keyForm()),
+    h('main', {}, trajectories.panel.root, leaderboard.panel.root, compare.panel.root, heatmap.panel.root));
   app.dataset.state = 'ready';
-  createControls(controls, catalog, (sel: Selection) => {
-    trajectories.update(sel);
-    compare.update(sel);
-    heatmap.update(sel);
-  });
+  createControls(controls, catalog, styles, state, commit);
+  commit({});
 }
 
 /** Sets or clears this tab's API key, then reloads. */

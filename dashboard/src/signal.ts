@@ -1,8 +1,56 @@
 /** What the user picked to plot: a task (or task group) and metric, a brain score, or an internal metric. */
 export type SignalChoice =
   | { readonly kind: 'TASK'; readonly task: string; readonly metric: string }
-  | { readonly kind: 'BRAIN'; readonly dataset: string; readonly roi: string; readonly layer: number | null }
+  | { readonly kind: 'BRAIN'; readonly dataset: string; readonly roi: string; readonly layer: number | null; readonly statistic?: BrainStatistic }
   | { readonly kind: 'INTERNAL'; readonly dataset: string; readonly metric: string; readonly layer: number };
+
+/** The API's BrainStatistic values; MEAN_R is the API's default. */
+export const BRAIN_STATISTICS = ['MEAN_R', 'MEDIAN_R', 'TOP_MEAN_R', 'CEILED_MEAN_R'] as const;
+export type BrainStatistic = (typeof BRAIN_STATISTICS)[number];
+
+/** What each statistic is, with its unit: the y-axis label of a brain chart. */
+export const STATISTIC_UNITS: Readonly<Record<BrainStatistic, string>> = {
+  MEAN_R: 'mean voxel r',
+  MEDIAN_R: 'median voxel r',
+  TOP_MEAN_R: 'mean r, top 10% voxels',
+  CEILED_MEAN_R: 'noise-ceiled r (fraction)',
+};
+
+/** Task metrics as people say them; others are shown as named. */
+const METRIC_UNITS: Readonly<Record<string, string>> = {
+  acc: 'accuracy',
+  acc_norm: 'accuracy (length-normalised)',
+  perplexity: 'perplexity',
+  ppl: 'perplexity',
+  word_perplexity: 'word perplexity',
+  f1: 'F1',
+  em: 'exact match',
+  exact_match: 'exact match',
+  mcc: 'Matthews correlation',
+};
+
+/** Internal metrics with their units. */
+const INTERNAL_UNITS: Readonly<Record<string, string>> = {
+  twoNN: 'intrinsic dimension (TwoNN)',
+  effectiveRank: 'effective rank',
+  participationRatio: 'participation ratio',
+  anisotropy: 'anisotropy (mean cosine)',
+  meanNorm: 'mean ‖h‖₂',
+  linearCKA: 'linear CKA to previous',
+  linearCKAToFinal: 'linear CKA to final',
+};
+
+/** The y-axis label: the statistic and its unit ("mean voxel r", "accuracy"); the context goes in the title. */
+export function signalUnit(s: SignalChoice): string {
+  switch (s.kind) {
+    case 'TASK':
+      return METRIC_UNITS[s.metric] ?? s.metric;
+    case 'BRAIN':
+      return STATISTIC_UNITS[s.statistic ?? 'MEAN_R'];
+    case 'INTERNAL':
+      return INTERNAL_UNITS[s.metric] ?? s.metric;
+  }
+}
 
 /** The API's SignalInput (schema.graphql) for a choice. */
 export function signalInput(s: SignalChoice): Record<string, unknown> {
@@ -10,7 +58,11 @@ export function signalInput(s: SignalChoice): Record<string, unknown> {
     case 'TASK':
       return { kind: 'TASK', task: s.task, metric: s.metric };
     case 'BRAIN':
-      return s.layer === null ? { kind: 'BRAIN', dataset: s.dataset, roi: s.roi } : { kind: 'BRAIN', dataset: s.dataset, roi: s.roi, layer: s.layer };
+      return {
+        kind: 'BRAIN', dataset: s.dataset, roi: s.roi,
+        ...(s.layer === null ? {} : { layer: s.layer }),
+        ...(s.statistic && s.statistic !== 'MEAN_R' ? { statistic: s.statistic } : {}),
+      };
     case 'INTERNAL':
       return { kind: 'INTERNAL', dataset: s.dataset, metric: s.metric, layer: s.layer };
   }
@@ -27,7 +79,7 @@ export function signalLabel(s: SignalChoice): string {
     case 'TASK':
       return `${s.task} / ${s.metric}`;
     case 'BRAIN':
-      return `brain ${s.dataset} · ${s.roi} · ${s.layer === null ? 'best layer' : `layer ${s.layer}`}`;
+      return `brain ${s.dataset} · ${s.roi} · ${s.layer === null ? 'best layer' : `layer ${s.layer}`}${s.statistic && s.statistic !== 'MEAN_R' ? ` · ${s.statistic}` : ''}`;
     case 'INTERNAL':
       return `${s.metric} · layer ${s.layer} · ${s.dataset}`;
   }

@@ -1,10 +1,12 @@
 import uPlot from 'uplot';
 import { fmt, h } from './dom.js';
+import { composePicture } from './download.js';
+import type { SeriesStyle } from './legend.js';
 
 /** One model's line; `stderr` draws a ±1 stderr band where present. */
 export interface ChartSeries {
   readonly id: string;
-  readonly color: string;
+  readonly style: SeriesStyle;
   readonly points: readonly { x: number; step: number | null; value: number | null; stderr: number | null }[];
 }
 
@@ -22,6 +24,8 @@ export interface ChartOptions {
   readonly width: number;
   readonly height: number;
   readonly phases?: PhaseOverlay | null;
+  /** Series ids drawn hidden (the legend shows them again). */
+  readonly hidden?: ReadonlySet<string>;
 }
 
 export interface DrawnChart {
@@ -30,10 +34,11 @@ export interface DrawnChart {
   readonly plotted: ReadonlyMap<string, number>;
   /** Points a log axis cannot show (x ≤ 0, e.g. step 0 = 0 tokens) per series id. */
   readonly excluded: ReadonlyMap<string, number>;
+  /** Shows or hides a series with its stderr band. */
+  setVisible(id: string, show: boolean): void;
+  /** The chart as a picture: `title` above, a legend of the visible series below. */
+  picture(title: string): HTMLCanvasElement;
 }
-
-/** Colour-blind-safe categorical palette (Okabe–Ito, then Tableau). */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7f7f7f', '#8c564b', '#bcbd22', '#17becf'];
 
 const PHASE_FILL: Record<string, string> = {
   ALIGNMENT: 'rgba(0, 158, 115, 0.13)',
@@ -79,10 +84,15 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
   const data: (number | null)[][] = [xs];
   const uSeries: uPlot.Series[] = [{ label: opts.xLabel }];
   const bands: uPlot.Band[] = [];
+  /** uPlot series indices per id: the line, then its band companions. */
+  const indices = new Map<string, number[]>();
   series.forEach((s, i) => {
     const m = byX[i];
+    const show = !opts.hidden?.has(s.id);
+    const color = s.style.color;
     data.push(xs.map((x) => m.get(x)?.value ?? null));
-    uSeries.push({ label: s.id, stroke: s.color, width: 2, spanGaps: true, points: { size: 5, fill: s.color } });
+    indices.set(s.id, [uSeries.length]);
+    uSeries.push({ label: s.id, stroke: color, dash: [...s.style.dash], width: 2, spanGaps: true, show, points: { size: 5, fill: color } });
     const hasErr = [...m.values()].some((p) => p.stderr !== null);
     if (!hasErr) return;
     const band = (sign: 1 | -1) => xs.map((x) => {
@@ -91,9 +101,10 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
     });
     data.push(band(1), band(-1));
     const hi = uSeries.length;
-    uSeries.push({ label: `${s.id} +stderr`, stroke: 'transparent', spanGaps: true, points: { show: false } });
-    uSeries.push({ label: `${s.id} −stderr`, stroke: 'transparent', spanGaps: true, points: { show: false } });
-    bands.push({ series: [hi, hi + 1], fill: `${s.color}33` });
+    indices.get(s.id)!.push(hi, hi + 1);
+    uSeries.push({ label: `${s.id} +stderr`, stroke: 'transparent', spanGaps: true, show, points: { show: false } });
+    uSeries.push({ label: `${s.id} −stderr`, stroke: 'transparent', spanGaps: true, show, points: { show: false } });
+    bands.push({ series: [hi, hi + 1], fill: `${color}33` });
   });
 
   const readout = h('div', { class: 'readout', 'data-testid': 'chart-readout' }, '\u00a0');
@@ -119,7 +130,8 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
           ...(opts.xLog ? { splits: (_u: uPlot, _i: number, min: number, max: number) => decades(min, max) } : {}),
           grid: { stroke: '#eee' },
         },
-        { label: opts.yLabel, values: (_u, splits) => splits.map((v) => fmt(v, 3)), grid: { stroke: '#eee' }, size: 60 },
+        // Room for tick values like "0.0123" and the label beside them (uPlot clips an axis to its size).
+        { label: opts.yLabel, values: (_u, splits) => splits.map((v) => fmt(v, 3)), grid: { stroke: '#eee' }, size: 64, labelSize: 22, labelGap: 2 },
       ],
       series: uSeries,
       bands,
@@ -130,6 +142,7 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
           const idx = u.cursor.idx;
           if (idx === null || idx === undefined) return;
           const parts = series.map((s, i) => {
+            if (!u.series[indices.get(s.id)![0]].show) return null;
             const p = byX[i].get(xs[idx]);
             return p ? `${s.id} ${fmt(p.value)}${p.stderr !== null ? ` ± ${fmt(p.stderr, 2)}` : ''}` : null;
           });
@@ -141,7 +154,16 @@ export function drawTrajectoryChart(target: HTMLElement, series: readonly ChartS
     target,
   );
   target.append(readout);
-  return { plot, plotted, excluded };
+  return {
+    plot, plotted, excluded,
+    setVisible(id, show) {
+      for (const idx of indices.get(id) ?? []) plot.setSeries(idx, { show });
+    },
+    picture(title) {
+      const keys = series.filter((s) => plot.series[indices.get(s.id)![0]].show).map((s) => ({ label: s.id, color: s.style.color, dash: s.style.dash }));
+      return composePicture(title, plot.ctx.canvas, keys);
+    },
+  };
 }
 
 /** Powers of ten within [min, max]: ticks of a log axis whose range is not whole decades. */

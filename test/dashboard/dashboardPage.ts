@@ -24,7 +24,7 @@ export function buildDashboard(): { dir: string; cleanup(): void } {
 
 /**
  * Serves a built dashboard as server/app.ts does (dashboardMiddleware mounted at /dashboard) on
- * 127.0.0.1, and forwards POST /graphql to the test server with body and content-type unchanged,
+ * 127.0.0.1, and forwards POST /graphql (and GET /healthz) to the test server with body and content-type unchanged,
  * so Apollo's CSRF prevention applies to the page's requests as it would on the real server.
  */
 export async function serveDashboard(t: TestServer, distDir: string): Promise<{ url: string; close(): Promise<void> }> {
@@ -36,6 +36,11 @@ export async function serveDashboard(t: TestServer, distDir: string): Promise<{ 
       headers: { 'content-type': req.get('content-type') ?? '' },
       body: Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : undefined,
     });
+    res.status(upstream.status).type(upstream.headers.get('content-type') ?? 'application/json').send(Buffer.from(await upstream.arrayBuffer()));
+  });
+  // The page polls /healthz for the demo's build progress.
+  app.get('/healthz', async (_req, res) => {
+    const upstream = await fetch(new URL('/healthz', t.server.url));
     res.status(upstream.status).type(upstream.headers.get('content-type') ?? 'application/json').send(Buffer.from(await upstream.arrayBuffer()));
   });
   const http = createServer(app);
