@@ -15,7 +15,10 @@ import { defaultState, readState, writeState, type DashState } from './urlState.
 /** Entry point: read the catalog (models, tasks, task groups, datasets with ROIs), then build the views from the URL's state. */
 async function main(): Promise<void> {
   const app = document.getElementById('app')!;
-  demoProgress(document.getElementById('demo-progress')!);
+  // Whether the user changed the view: a reload after the demo study is built keeps their view,
+  // or else opens on the first view the finished warehouse offers (the headline).
+  let touched = false;
+  demoProgress(document.getElementById('demo-progress')!, () => (touched ? location.reload() : location.replace(location.pathname)));
   let catalog: Catalog;
   try {
     catalog = await gql<Catalog>(CATALOG);
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
 
   const views: { update(s: DashState): void }[] = [];
   const commit = (patch: Partial<DashState>) => {
+    if (Object.keys(patch).length) touched = true;
     state = { ...state, ...patch };
     history.replaceState(null, '', writeState(state));
     for (const v of views) v.update(state);

@@ -15,10 +15,10 @@ export function demoProgressText(demo: DemoStatus | undefined): string | null {
 
 /**
  * On a first start the server listens while the demo's simulated study builds: show how far it
- * is (from /healthz, every 3 s while it lasts), and reload once it is ready, so the page shows the
- * study (the view is in the URL, so nothing picked is lost).
+ * is (from /healthz, every 3 s while it lasts), and call `onReady` once it is ready (the page
+ * reloads to show the study).
  */
-export function demoProgress(banner: HTMLElement): void {
+export function demoProgress(banner: HTMLElement, onReady: () => void): void {
   let sawBuilding = false;
   const poll = async () => {
     const demo = await fetch('/healthz', { headers: { accept: 'application/json' } })
@@ -31,7 +31,7 @@ export function demoProgress(banner: HTMLElement): void {
       sawBuilding = true;
       setTimeout(poll, 3000);
     } else if (sawBuilding && demo?.state === 'ready') {
-      location.reload();
+      onReady();
     }
   };
   void poll();
