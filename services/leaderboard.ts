@@ -5,7 +5,7 @@ import { modelIds as allModelIds } from '../warehouse/discoveryRepo.js';
 import { checkpointsOfModels } from '../warehouse/modelsRepo.js';
 import { trajectories, type TrajectoryRow } from '../warehouse/taskScoresRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
-import { bestLayerPerStep } from './cells/cellRows.js';
+import { bestFreshLayerPerStep } from './cells/cellRows.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
 import { detectModelPhases, signalName, type SignalSpec } from './phases.js';
 import { requireDataset, requireModels, requireRoi, requireTask } from './requireKnown.js';
@@ -142,12 +142,16 @@ export async function leaderboard(wh: Warehouse, req: LeaderboardRequest, signal
   };
 }
 
-/** Per model, the highest stored value of the best-layer trajectory (Model.brainTrajectory without a layer), from one statement. */
+/**
+ * Per model, the highest stored value of the best-layer trajectory (Model.brainTrajectory without a
+ * layer: its READY points), from one statement. A checkpoint with a STALE cell (an input changed
+ * since it was computed) takes no part, as in phase detection.
+ */
 async function bestBrainScores(wh: Warehouse, ids: readonly string[], dataset: string, roi: string, statistic: BrainStatistic): Promise<Map<string, Omit<BestBrainScore, 'tokens'>>> {
   const rows = await brainRows(wh, { modelIds: ids, datasetId: dataset, roi, subjectId: null, layer: null, paramsHash: DEFAULT_ENCODING_HASH, statistic });
   const out = new Map<string, Omit<BestBrainScore, 'tokens'>>();
   for (const id of ids) {
-    const perStep = bestLayerPerStep(rows.filter((r) => r.modelId === id)).filter((r) => r.value !== null);
+    const perStep = bestFreshLayerPerStep(rows.filter((r) => r.modelId === id)).filter((r) => r.value !== null && r.staleReason === null);
     // The earliest checkpoint reaching the maximum wins a tie.
     const top = perStep.reduce<(typeof perStep)[number] | null>((b, r) => (b === null || r.value! > b.value! ? r : b), null);
     if (top) out.set(id, { value: top.value!, step: top.step, layer: top.layer, scoredCheckpoints: perStep.length });

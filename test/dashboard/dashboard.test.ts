@@ -61,7 +61,7 @@ const allReady = (page: Page) => Promise.all(VIEWS.map((v) => ready(page, v)));
 /** Clicks a download button and returns the file's bytes. */
 async function download(page: Page, testid: string): Promise<Buffer> {
   const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
-  return readFileSync((await file.path())!);
+  return readFileSync(await file.path());
 }
 
 /** A PNG's signature and its IHDR width and height (PNG spec §5.2, §11.2.2). */
