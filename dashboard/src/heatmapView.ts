@@ -22,7 +22,7 @@ export function createHeatmapView(ctx: ViewContext): { panel: Panel; update(s: D
 
   const update = (state: DashState) => {
     if (!ctx.catalog.datasets.length) {
-      return panel.set('empty', 'This warehouse has no fMRI datasets, so there are no brain scores to show (the Pythia-only demo has none). '
+      return panel.set('empty', 'This warehouse has no fMRI datasets yet, so there are no brain scores to show (while the demo study builds, it appears here when done). '
         + 'Import one with `cortexql import fmri manifest.json`, add features and run `cortexql compute encoding`.');
     }
     const dataset = state.dataset;
