@@ -33,7 +33,11 @@ export function createCompareView(ctx: ViewContext): { panel: Panel; update(s: D
   const hidden = new Set<string>();
   addEventListener('resize', () => drawn?.plot.setSize({ width: chartWidth(panel), height: drawn.plot.height }));
 
+  let shown = '';
   const update = (state: DashState) => {
+    const key = JSON.stringify([state.models, stateSignal(state), state.align, state.xlog]);
+    if (key === shown) return;
+    shown = key;
     drawn = null;
     alignBy.value = state.align;
     xlog.checked = state.xlog;

@@ -38,7 +38,12 @@ export function createTrajectoryView(ctx: ViewContext): { panel: Panel; update(s
   const hidden = new Set<string>();
   addEventListener('resize', () => drawn?.plot.setSize({ width: chartWidth(panel), height: drawn.plot.height }));
 
+  let shown = '';
   const update = (state: DashState) => {
+    // Only what this view shows: a change elsewhere (the leaderboard's sort) does not redraw it.
+    const key = JSON.stringify([state.models, stateSignal(state), state.phaseModel, state.phaseTask]);
+    if (key === shown) return;
+    shown = key;
     mount(phaseModel, state.models.map((m) => h('option', { value: m }, m)));
     const model = state.phaseModel && state.models.includes(state.phaseModel) ? state.phaseModel : (state.models[0] ?? '');
     phaseModel.value = model;
