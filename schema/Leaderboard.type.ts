@@ -62,10 +62,10 @@ export class LeaderboardRowType implements LeaderboardRow {
   @Field(() => Int, { nullable: true, description: '1 = first by `Leaderboard.rankedBy`; null for a model without that value.' })
   rank!: number | null;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The model.' })
   modelId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Its family (e.g. pythia), when registered.' })
   family!: string | null;
 
   @Field(() => SafeIntResolver, { nullable: true, description: 'Parameter count.' })
@@ -92,19 +92,19 @@ export class LeaderboardRowType implements LeaderboardRow {
 
 @ObjectType({ simpleResolvers: true, description: 'Models ranked by their best stored brain score, with final task scores and training phases (stored cells only: never starts a computation).' })
 export class LeaderboardType implements Leaderboard {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The fMRI dataset of the brain columns; null when none was given.' })
   dataset!: string | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The ROI of the brain columns ("all" = whole brain).' })
   roi!: string;
 
-  @Field(() => BrainStatistic)
+  @Field(() => BrainStatistic, { description: 'The per-ROI summary of voxel r the brain columns show.' })
   statistic!: BrainStatistic;
 
   @Field(() => [String], { description: 'The task columns, in order.' })
   tasks!: string[];
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The task columns’ metric.' })
   metric!: string;
 
   @Field(() => String, { description: 'What `rank` orders by, e.g. "best mean_r on sim-narratives / STS".' })
