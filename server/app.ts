@@ -176,6 +176,10 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   app.use(jsonErrors(metrics, log));
 
   const http = createServer(app);
+  // Idle keep-alive sockets outlive a busy client's pause between two requests (Node's 5 s
+  // default can close one just as a client reuses it); headers must still arrive within this.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
     http.listen(options.port, options.host, resolve);

@@ -4,7 +4,7 @@ import type { SortOrder } from './ordering.js';
 import { CortexError } from '../errors/CortexError.js';
 import { rampTo, type BulkColumn, type TypedColumn } from './bulk.js';
 import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
-import { CELL_STALE_REASON_SQL } from './runInputsRepo.js';
+import { CELL_STALE_REASON_SQL, outdatedFeaturesReason } from './runInputsRepo.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -220,7 +220,7 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   const extra: string[] = [];
   if (q.subjectId != null) { extra.push('c.subject_id = ?'); params.push(q.subjectId); }
   if (q.layer != null) { extra.push('c.layer = ?'); params.push(q.layer); }
-  if (q.steps) { extra.push('list_contains(?, c.step)'); params.push(listValue([...q.steps])); }
+  if (q.steps) { extra.push('list_contains(?::INTEGER[], c.step)'); params.push(listValue([...q.steps])); }
   params.push(q.roi);
   const stat = q.statistic ?? 'mean_r';
   const ceiled = stat === 'ceiled_mean_r';
@@ -504,7 +504,8 @@ const INTERNAL_STALE_REASON_SQL = `coalesce(
      HAVING max(f.step) IS DISTINCT FROM m.reference_step) END,
   CASE WHEN m.metric = 'linearCKAToFinal' AND m.reference_step IS NOT NULL THEN
     (SELECT 'its reference changed: the final checkpoint is now step ' || max(c.step) || ' (it compared with ' || m.reference_step || ')'
-     FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END
+     FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END,
+  ${outdatedFeaturesReason('m.model_id', 'm.step', 'm.layer', '?1')}
 )`;
 
 /**
