@@ -303,12 +303,14 @@ export interface StoredCell {
   readonly nVoxels: number;
   /** Why the cell is stale (an input changed since it was computed), or null. */
   readonly staleReason: string | null;
+  /** The run that computed it. */
+  readonly runId: string;
 }
 
 /** The stored cell with this key, or null. */
 export async function storedCell(wh: Warehouse, cell: EncodingCell): Promise<StoredCell | null> {
   const [row] = await wh.all<StoredCell>(
-    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", ${CELL_STALE_REASON_SQL} AS "staleReason" FROM cells c
+    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", run_id AS "runId", ${CELL_STALE_REASON_SQL} AS "staleReason" FROM cells c
      WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
     [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
   );

@@ -115,3 +115,43 @@ export async function unfingerprintedCellIds(tx: WriteTx, datasetId: string, sub
   );
   return rows.map((r) => r.id);
 }
+
+/** A `runs` row: what computed a set of cells, with which parameters and code. */
+export interface RunRow {
+  readonly runId: string;
+  readonly kind: string;
+  readonly paramsJson: string | null;
+  readonly paramsHash: string | null;
+  readonly codeVersion: string | null;
+  readonly device: string | null;
+  readonly started: Date | null;
+  readonly finished: Date | null;
+}
+
+/** An input of a run as recorded, beside its hash now (a difference makes the run's cells STALE) and, for extracted features, what they came from. */
+export interface RunInputRow extends RunInput {
+  readonly currentSha256: string | null;
+  readonly artifactSha256: string | null;
+  readonly tokenizerSha256: string | null;
+}
+
+export async function runById(wh: Warehouse, runId: string): Promise<RunRow | null> {
+  const [row] = await wh.all<RunRow>(
+    `SELECT run_id AS "runId", kind, params_json AS "paramsJson", params_hash AS "paramsHash", code_version AS "codeVersion", device, started, finished
+     FROM runs WHERE run_id = ?`, [runId],
+  );
+  return row ?? null;
+}
+
+export async function runInputRows(wh: Warehouse, runId: string): Promise<RunInputRow[]> {
+  return wh.all<RunInputRow>(
+    `SELECT i.role, i.model_id AS "modelId", i.step, i.layer, i.dataset_id AS "datasetId", i.subject_id AS "subjectId", i.sha256,
+       CASE WHEN i.role = 'fmri' THEN s.content_sha256 ELSE w.sha256 END AS "currentSha256",
+       w.artifact_sha256 AS "artifactSha256", w.tokenizer_sha256 AS "tokenizerSha256"
+     FROM run_inputs i
+     LEFT JOIN word_features w ON i.role <> 'fmri' AND w.model_id = i.model_id AND w.step = i.step AND w.layer = i.layer AND w.dataset_id = i.dataset_id
+     LEFT JOIN subjects s ON i.role = 'fmri' AND s.dataset_id = i.dataset_id AND s.subject_id = i.subject_id
+     WHERE i.run_id = ? ORDER BY i.role, i.step, i.layer, i.subject_id`,
+    [runId],
+  );
+}
