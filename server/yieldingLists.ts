@@ -50,8 +50,12 @@ function afterQueuedMicrotasks(): Promise<void> {
   return new Promise((resolve) => queueMicrotask(resolve));
 }
 
-/** A later turn if the current stretch is over its slice, else at once (the same turn: DataLoader batches stay whole). */
-function turnIfSliceOver(): Promise<void> | undefined {
+/**
+ * A later turn if the current stretch is over its slice, else undefined (go on in the same turn:
+ * DataLoader batches stay whole). Shared by everything that slices work on the event loop
+ * (list completion here, serialising responses in stringifySliced.ts): one clock, one queue.
+ */
+export function turnIfSliceOver(): Promise<void> | undefined {
   return performance.now() - sliceStart > SLICE_MS ? nextTurn() : undefined;
 }
 
