@@ -89,6 +89,7 @@ function stalls(label: string, r: LoopReport): void {
   console.log(`  ${label.padEnd(12)} event-loop delay (monitorEventLoopDelay) p50 ${fmt(r.eldP50Ms)}  p99 ${fmt(r.eldP99Ms)}  max ${fmt(r.eldMaxMs)}`);
   if (!r.schedstat) return console.log('               (no /proc/thread-self/schedstat: main-thread CPU per gap unavailable)');
   console.log(`  ${''.padEnd(12)} main-thread CPU per loop gap (${r.turns} gaps): p99 ${fmt(r.cpuP99Ms)}  max ${fmt(r.cpuMaxMs)}; gaps over 30 ms of CPU: ${r.cpuOver30}, over 50 ms: ${r.cpuOver50}`);
+  console.log(`  ${''.padEnd(12)} garbage collection: longest pause ${fmt(r.gcMaxMs)} (${r.gcMaxKind || 'none'}), pauses over 20 ms: ${r.gcOver20}`);
   console.log(`  ${''.padEnd(12)} longest gaps (wall = CPU + run-queue wait + other): ${r.worst.slice(0, 5).map((w) => `${w.wallMs.toFixed(0)} = ${w.cpuMs.toFixed(0)} + ${w.waitMs.toFixed(0)}`).join(', ')} ms`);
 }
 
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
 
     // Warm the server (JIT, compute pool, caches of table sizes) before the baseline.
     for (const make of worst) await gql(make());
-    console.log('\neach worst case alone (response size, time, and the longest main-thread stall it caused):');
+    console.log('\neach worst case alone (response size, time, the server main thread\'s CPU time for it, and the longest stall it caused):');
     for (const [i, make] of worst.entries()) {
       await loop.reset();
       const t0 = performance.now();
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
       const bytes = (await res.arrayBuffer()).byteLength;
       const ms = performance.now() - t0;
       const r = await loop.report();
-      console.log(`  ${WORST_NAMES[i].padEnd(14)} ${(bytes / 1e6).toFixed(2).padStart(6)} MB  ${fmt(ms).padStart(11)}  stall: CPU ${fmt(r.cpuMaxMs)}, event-loop delay ${fmt(r.eldMaxMs)}`);
+      console.log(`  ${WORST_NAMES[i].padEnd(14)} ${(bytes / 1e6).toFixed(2).padStart(6)} MB  ${fmt(ms).padStart(11)}  main-thread CPU ${fmt(r.cpuTotalMs).padStart(10)}, longest stall: CPU ${fmt(r.cpuMaxMs)}, event-loop delay ${fmt(r.eldMaxMs)}, longest GC ${fmt(r.gcMaxMs)}`);
     }
 
     console.log(`\nbaseline (no hostile clients; ${load()}):`);

@@ -14,7 +14,7 @@
  * Bench-only: the server's code is unchanged by it.
  */
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 export interface LoopReport {
   /** monitorEventLoopDelay, ms, the timer's resolution subtracted (0 = no delay). */
@@ -25,12 +25,18 @@ export interface LoopReport {
   readonly turns: number;
   /** The longest gaps between timer turns (beyond the 2 ms period), with the main thread's CPU and run-queue wait in each, ms. */
   readonly worst: readonly { wallMs: number; cpuMs: number; waitMs: number }[];
+  /** The main thread's CPU time since the reset, ms. */
+  readonly cpuTotalMs: number;
   /** Max and p99 over all gaps of the main thread's CPU time in the gap, ms. */
   readonly cpuMaxMs: number;
   readonly cpuP99Ms: number;
   /** Gaps whose CPU time exceeded 30 / 50 ms. */
   readonly cpuOver30: number;
   readonly cpuOver50: number;
+  /** Garbage-collection pauses of the main thread (wall clock), ms: the longest, its kind, and how many exceeded 20 ms. */
+  readonly gcMaxMs: number;
+  readonly gcMaxKind: string;
+  readonly gcOver20: number;
   /** Whether schedstat was readable (else the CPU columns are 0). */
   readonly schedstat: boolean;
 }
@@ -57,6 +63,21 @@ let worst: { wallMs: number; cpuMs: number; waitMs: number }[] = [];
 let last = performance.now();
 let lastStat = schedstat();
 const hasStat = lastStat !== null;
+
+let gcMax = { ms: 0, kind: '' };
+let gcOver20 = 0;
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+    if (entry.duration > 20) gcOver20++;
+    if (entry.duration > gcMax.ms) gcMax = { ms: entry.duration, kind: GC_KINDS[entry.detail?.kind ?? -1] ?? 'other' };
+  }
+}).observe({ entryTypes: ['gc'] });
 
 const timer = setInterval(() => {
   const now = performance.now();
@@ -89,10 +110,14 @@ function report(): LoopReport {
     eldP50Ms: delay(eld.percentile(50)),
     turns: cpuGaps.length,
     worst,
+    cpuTotalMs: cpuGaps.reduce((t, v) => t + v, 0),
     cpuMaxMs: cpuGaps.reduce((m, v) => Math.max(m, v), 0),
     cpuP99Ms: quantile(cpuGaps, 0.99),
     cpuOver30: cpuGaps.filter((v) => v > 30).length,
     cpuOver50: cpuGaps.filter((v) => v > 50).length,
+    gcMaxMs: gcMax.ms,
+    gcMaxKind: gcMax.kind,
+    gcOver20,
     schedstat: hasStat,
   };
 }
@@ -103,6 +128,8 @@ if (process.send) {
       eld.reset();
       cpuGaps = [];
       worst = [];
+      gcMax = { ms: 0, kind: '' };
+      gcOver20 = 0;
       last = performance.now();
       lastStat = schedstat();
       process.send!({ kind: 'loop:reset' });
