@@ -27,6 +27,7 @@ import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
 import { mediaTypeStatusPlugin, noticesPlugin } from './responseStatus.js';
 import { cortexSchema } from './schema.js';
+import { stringifySliced } from './stringifySliced.js';
 import { FileAccess, importRoots } from '../services/fileAccess.js';
 import { UploadStore, type UploadOptions } from '../services/uploads.js';
 import { mountUploadRoutes } from './uploadRoutes.js';
@@ -103,6 +104,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
       ApolloServerPluginCacheControlDisabled(),
     ],
     formatError: (formatted, error) => formatError(formatted, error, log),
+    // Large responses are serialised in slices, not in one call that holds the event loop.
+    stringifyResult: stringifySliced,
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
