@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
-import { DEFAULT_BLOCK_TRS, fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
+import { DEFAULT_BLOCK_TRS, PERMUTATION_SEED, fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
 import { DEFAULT_DELAYS } from '../compute/encoding/features.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
@@ -101,7 +101,8 @@ export async function writeEncodingResults(
   const layers = [...new Set(result.cells.map((c) => c.layer))];
   const subjects = [...new Set(result.cells.map((c) => c.subjectId))];
   await insertRun(tx, {
-    runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
+    // The permutation test's seed is fixed (compute/encoding/encodingCells.ts): recorded, so the run says everything it used.
+    runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, ...(params.permutations ? { permutationSeed: PERMUTATION_SEED } : {}), modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
     paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
   });
   await writeEncodingCells(tx, runId, result.cells.map((c) => ({

@@ -26,6 +26,9 @@ export interface EncodingParams {
   readonly blockTrs?: number;
 }
 
+/** The block-permutation test's seed: fixed, so a run's p-values are reproducible bit for bit. */
+export const PERMUTATION_SEED = 0;
+
 export const DEFAULT_BLOCK_TRS = 10;
 
 export interface EncodingRun {
@@ -93,7 +96,7 @@ export async function fitEncodingCells(
         },
         {
           alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric, shouldStop,
-          ...(params.permutations ? { permutationTest: { permutations: params.permutations, blockLength: params.blockTrs ?? DEFAULT_BLOCK_TRS, seed: 0 } } : {}),
+          ...(params.permutations ? { permutationTest: { permutations: params.permutations, blockLength: params.blockTrs ?? DEFAULT_BLOCK_TRS, seed: PERMUTATION_SEED } } : {}),
         },
       );
       const q = fit.qValues ?? null;
