@@ -147,13 +147,13 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   },
   'Query.leaderboard': {
     formula:
-      `${STATEMENT} × (3 + T) + M × (cost of one row) + with phases the sum over the models of Query.detectPhases with S = 2 signals and B = 0, ` +
-      'M = models (listed, or every model), T = tasks (every row reads stored cells only; nothing is computed)',
+      `${STATEMENT} × (3 + T) + R / ${MATCH_ROWS_PER_UNIT} + M × (cost of one row) + with phases the sum over the models of Query.detectPhases with S = 2 signals and B = 0, ` +
+      'M = models (listed, or every model), T = tasks, R = the task_scores rows of the tasks (groups expanded); every row reads stored cells only, nothing is computed',
     price: ({ args, childCost, stats }) => {
       const listed = args.models ? [...new Set(list(args.models).map(String))] : [...stats.checkpointsByModel.keys()];
       const M = Math.max(1, args.models ? listed.length : stats.models);
       const phases = args.phases === false ? 0 : listed.reduce((s, m) => s + phasePrice(stats.checkpointsByModel.get(m) ?? 0, { signals: [0, 0], options: { bootstrap: 0 } }), 0);
-      return STATEMENT * (3 + list(args.tasks).length) + M * childCost + phases;
+      return STATEMENT * (3 + list(args.tasks).length) + Math.ceil(taskRowsOf(list(args.tasks).map(String), stats) / MATCH_ROWS_PER_UNIT) + M * childCost + phases;
     },
   },
   'Query.taskScoreAggregate': {
