@@ -93,6 +93,10 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
     const score = async (policy: string) => (await t.gql(q(policy))).body.data.model.checkpoints.nodes[0].brainScore;
     const ready = await score('NEVER');
     expect(ready.status).toBe('READY');
+    const internal = async () => (await t.gql(`{ model(id: "mini") { internalTrajectory(metric: "meanNorm", layer: 1, dataset: "synth", policy: NEVER) { step status reason } } }`))
+      .body.data.model.internalTrajectory.find((p: { step: number }) => p.step === 200);
+    expect((await t.gql(`mutation { computeInternal(model: "mini", step: 200, dataset: "synth") { cells } }`)).body.errors).toBeUndefined();
+    expect(await internal()).toMatchObject({ status: 'READY' });
     const origin = async () => (await t.wh.all<{ a: string; t: string }>(
       "SELECT DISTINCT artifact_sha256 AS a, tokenizer_sha256 AS t FROM word_features WHERE model_id = 'mini' AND step = 200", [], { cache: false }));
     // Step 200 registered again with other weights.
@@ -102,6 +106,7 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
     const reg = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 200, path: $p }]) { artifactSha256 } }`, { p: join(dir, 'other200.onnx') });
     expect(reg.body.errors).toBeUndefined();
     expect(await score('NEVER')).toEqual({ status: 'STALE', value: null, reason: 'an input changed since it was computed: the ONNX file of checkpoint 200 was replaced since its features were extracted' });
+    expect(await internal()).toEqual({ step: 200, status: 'STALE', reason: 'an input changed since it was computed: the ONNX file of checkpoint 200 was replaced since its features were extracted' });
     const again = await score('WAIT');
     expect(again).toMatchObject({ status: 'READY', reason: null });
     expect(again.value).not.toBeCloseTo(ready.value, 4);
