@@ -140,7 +140,7 @@ function encodingParamsProblems(p: Partial<EncodingParams>): string[] {
   if (permutations !== undefined && !(Number.isInteger(permutations) && permutations >= 0 && permutations <= MAX_PERMUTATIONS)) {
     problems.push(`permutations must be a whole number from 0 to ${MAX_PERMUTATIONS} (got ${permutations})`);
   }
-  if (blockTrs !== undefined && blockTrs !== 'auto' && !(Number.isInteger(blockTrs) && blockTrs >= 1)) problems.push(`blockTrs must be a whole number ≥ 1 or 'auto' (got ${blockTrs})`);
+  if (blockTrs !== undefined && blockTrs !== 'auto' && !(Number.isInteger(blockTrs) && blockTrs >= 1)) problems.push(`blockTrs must be a whole number ≥ 1 (got ${blockTrs})`);
   if (p.cvMetric !== undefined && !CV_METRICS.includes(p.cvMetric)) problems.push(`cvMetric must be one of ${CV_METRICS.join(', ')} (got ${p.cvMetric})`);
   if (p.folds !== undefined && !(Number.isInteger(p.folds) && p.folds >= 2 && p.folds <= MAX_FOLDS)) problems.push(`folds must be a whole number from 2 to ${MAX_FOLDS} (got ${p.folds})`);
   if (p.foldBy !== undefined && p.foldBy !== 'contiguous' && p.foldBy !== 'run') problems.push(`foldBy must be contiguous or run (got ${p.foldBy})`);
