@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
 import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** The default parameters' hash as stored before the conventions were parameters (main d5b0390): stored cells keep it. */
@@ -13,16 +12,10 @@ const EXPLICIT_DEFAULTS = 'cvMetric: MSE, foldBy: CONTIGUOUS, folds: 5, intercep
 
 describe('encoding conventions through computeEncoding', () => {
   let t: TestServer;
-  let synth: SyntheticFmri;
   const tmp = tempDir();
   beforeAll(async () => {
-    t = await startTestServer({ withPythia: false, importRoots: [tmp.dir] });
-    synth = writeSyntheticFmri(join(tmp.dir, 'synth'), { noise: 2, voxels: 40 });
-    await t.gql(`mutation { registerModel(input: { id: "tiny", tokensPerStep: 1000, finalStep: 100 }) { id } }`);
-    await t.gql(`mutation($m: String!) { importFmri(manifest: $m) { dataset } }`, { m: synth.manifest });
-    for (const [layer, path] of synth.featureFiles) {
-      await t.gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { nWords } }`, { i: { model: 'tiny', step: 100, layer, dataset: 'synth', path } });
-    }
+    t = await startTestServer({ withPythia: false });
+    await addSyntheticStudy(t.wh, tmp.dir, { steps: [100], voxels: 40, noise: 2 });
   });
   afterAll(async () => {
     await t.close();
