@@ -70,9 +70,9 @@ async function main(): Promise<void> {
     const req = { modelId: 'tiny', step: STEP, datasetId: 'synth' };
     const direct = async () => {
       const started = new Date();
-      const inputs = await loadEncodingInputs(wh, req);
+      const { provenance, ...inputs } = await loadEncodingInputs(wh, req);
       const result = await fitEncodingCells(inputs, encodingParams());
-      await wh.write((tx) => writeEncodingResults(tx, req, encodingParams(), result, started));
+      await wh.write((tx) => writeEncodingResults(tx, req, encodingParams(), result, provenance, started));
     };
     const lazy = async () => {
       const score = (await gql(SCORE('WAIT'))).model.checkpoints.nodes[0].brainScore;

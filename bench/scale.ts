@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       const { model, checkpoint } = jobCell(job);
       const w0 = performance.now();
       const cpu0 = process.cpuUsage();
-      await wh.write((tx) => writeEncodingResults(tx, { modelId: modelId(model), step: stepOf(checkpoint), datasetId: DATASET }, encodingParams(), { cells, device: 'synthetic' }, new Date()));
+      await wh.write((tx) => writeEncodingResults(tx, { modelId: modelId(model), step: stepOf(checkpoint), datasetId: DATASET }, encodingParams(), { cells, device: 'synthetic' }, { previous: null, final: null, inputs: [] }, new Date()));
       const cpu = process.cpuUsage(cpu0);
       writeSeconds += (performance.now() - w0) / 1000;
       writeCpu += (cpu.user + cpu.system) / 1e6;

@@ -104,7 +104,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
   const writeOne = async (c: ReturnType<typeof randomCell>, params: ReturnType<typeof encodingParams>) => {
     const r = Float32Array.from({ length: SHAPE.voxels }, () => rng() * 0.3);
     const cell: EncodingCellResult = { layer: c.l, subjectId: c.subj, r, alpha: new Float32Array(SHAPE.voxels).fill(10), summaries: [] };
-    await wh.write((tx) => writeEncodingResults(tx, { modelId: c.m, step: c.s, datasetId: DATASET }, params, { cells: [cell], device: 'synthetic' }, new Date()));
+    await wh.write((tx) => writeEncodingResults(tx, { modelId: c.m, step: c.s, datasetId: DATASET }, params, { cells: [cell], device: 'synthetic' }, { previous: null, final: null, inputs: [] }, new Date()));
   };
   const writes = Math.min(20, runs);
   const replace = await time(async () => {

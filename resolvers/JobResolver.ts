@@ -51,13 +51,14 @@ export class JobResolver {
   @Mutation(() => ComputeCellsResult, {
     description:
       'Precomputes cells in bulk: one job per (model, checkpoint). Cells stored already are not computed again (unless ' +
-      '`recompute: true`), FAILED jobs are not retried (unless `retryFailed: true`), queued or running jobs are reused; the ' +
+      '`recompute: true`, or `stale: true` for those whose inputs changed), FAILED jobs are not retried (unless `retryFailed: true`), queued or running jobs are reused; the ' +
       'result lists what was queued, what was skipped and why, and sums it up.',
   })
   async computeCells(@Ctx() ctx: Context, @Arg('request', () => ComputeCellsInput, { description: 'What to compute.' }) request: ComputeCellsInput): Promise<ComputeCellsResult> {
     const report = await computeCells(ctx.wh, ctx.scheduler, { who: computePrincipal(ctx.principal), access: ctx.access, report: (e) => ctx.notices.push(e) }, {
       kind: request.kind, models: request.models, datasetId: request.dataset, steps: request.steps ?? null, params: withoutNulls(request.params),
       priority: request.priority ?? 0, retryFailed: request.retryFailed ?? false, recompute: request.recompute ?? false,
+      stale: request.stale ?? false,
     });
     return { jobs: report.jobs.map(toJob), skipped: report.skipped.map((s) => ({ ...s })), summary: report.summary };
   }

@@ -14,7 +14,7 @@ export class BrainScore {
   @Field(() => Float, { nullable: true, description: 'null unless status is READY (or the ROI has no defined r, see reason).' })
   value!: number | null;
 
-  @Field(() => CellStatus, { description: 'READY, or why `value` is null (MISSING, PENDING, FAILED, NEVER).' })
+  @Field(() => CellStatus, { description: 'READY, or why `value` is null (MISSING, PENDING, FAILED, NEVER, STALE).' })
   status!: CellStatus;
 
   @Field(() => Int, { nullable: true, description: 'The layer the value is for (the best layer when `layer` was omitted).' })
@@ -91,7 +91,7 @@ export class SignalPoint {
   })
   definition?: InternalMetricDefinition | null;
 
-  @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER.' })
+  @Field(() => CellStatus, { description: 'READY, or why `value` is null: MISSING, PENDING (see jobId), FAILED, NEVER, STALE.' })
   status!: CellStatus;
 
   @Field(() => ID, { nullable: true, description: 'The job computing (or that computed) this checkpoint’s cells.' })
@@ -144,6 +144,14 @@ export class VoxelScoreConnection extends ConnectionBase {
 
   @Field(() => [VoxelScore], { description: 'The page’s voxels, without cursors.' })
   nodes!: VoxelScore[];
+
+  @Field(() => CellStatus, {
+    description: 'READY (the cell is stored and current), STALE (an input changed since it was computed: these are the old scores, see `reason`) or MISSING (not stored: no voxels).',
+  })
+  status!: CellStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why the cell is STALE or MISSING; null when READY.' })
+  reason!: string | null;
 }
 
 @InputType({ description: 'How voxel scores are sorted.' })

@@ -54,6 +54,11 @@ export class ComputeCellsInput {
   @Field(() => Int, { nullable: true, description: 'Higher runs first [0; interactive requests use 10].' }) priority?: number;
   @Field(() => Boolean, { nullable: true, description: 'Also retry jobs that FAILED [false].' }) retryFailed?: boolean;
   @Field(() => Boolean, { nullable: true, description: 'Compute cells that are stored already again, replacing them [false]: without it, stored cells are left as they are.' }) recompute?: boolean;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Compute again the stored cells that are STALE (an input changed since they were computed), replacing them [false]; current cells are left as they are.',
+  })
+  stale?: boolean;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A checkpoint for which computeCells queued nothing, and why.' })

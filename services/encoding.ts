@@ -6,6 +6,7 @@ import { CvMetric } from '../compute/encoding/ridgeCvScore.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
+import { subjectHashes, writeRunInputs, type RunInput, type RunProvenance } from '../warehouse/runInputsRepo.js';
 import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { CODE_VERSION } from './version.js';
 
@@ -51,8 +52,11 @@ export interface EncodingReport {
   readonly seconds: number;
 }
 
-/** Reads what a job needs from the warehouse: the dataset's runs, the checkpoint's features, the subjects' responses. */
-export async function loadEncodingInputs(wh: Warehouse, req: EncodingRequest): Promise<EncodingInputs> {
+/**
+ * Reads what a job needs from the warehouse: the dataset's runs, the checkpoint's features, the
+ * subjects' responses — and the content hash of each, recorded with the cells it computes.
+ */
+export async function loadEncodingInputs(wh: Warehouse, req: EncodingRequest): Promise<EncodingInputs & { provenance: RunProvenance }> {
   const info = await datasetInfo(wh, req.datasetId);
   const layers = req.layers ?? (await featureLayers(wh, req.modelId, req.step, req.datasetId));
   if (layers.length === 0) throw notFound('features', `${req.modelId}@${req.step} on ${req.datasetId}`);
@@ -60,21 +64,27 @@ export async function loadEncodingInputs(wh: Warehouse, req: EncodingRequest): P
   const unknown = subjects.filter((s) => !info.subjects.includes(s));
   if (unknown.length) throw notFound('subject', unknown.join(', '));
   const features = [];
+  const read: RunInput[] = [];
+  const model = { modelId: req.modelId, step: req.step, datasetId: req.datasetId };
   for (const layer of layers) {
     const f = await readWordFeatures(wh, req.modelId, req.step, layer, req.datasetId);
     if (!f) throw notFound('features', `${req.modelId}@${req.step} layer ${layer} on ${req.datasetId}`);
     features.push({ layer, dim: f.dim, matrix: f.matrix });
+    read.push({ role: 'features', ...model, layer, sha256: f.sha256 ?? null });
   }
   const subjectInputs = [];
+  const hashes = await subjectHashes(wh, req.datasetId);
   for (const id of subjects) {
     const d = await subjectData(wh, req.datasetId, id);
     subjectInputs.push({ id, nVoxels: d.nVoxels, roi: d.roi, responses: Object.fromEntries(d.responses) });
+    read.push({ role: 'fmri', modelId: null, step: null, layer: null, datasetId: req.datasetId, subjectId: id, sha256: hashes.get(id) ?? null });
   }
   return {
     trSeconds: info.trSeconds,
     runs: info.runs.map((r) => ({ id: r.id, split: r.split, nTrs: r.nTrs, onsets: r.onsets })),
     layers: features,
     subjects: subjectInputs,
+    provenance: { previous: null, final: null, inputs: read },
   };
 }
 
@@ -84,6 +94,7 @@ export async function writeEncodingResults(
   req: EncodingRequest,
   params: EncodingParams,
   result: { cells: readonly EncodingCellResult[]; device: string },
+  provenance: RunProvenance,
   started: Date,
 ): Promise<EncodingReport> {
   const hash = paramsHash(params);
@@ -103,6 +114,7 @@ export async function writeEncodingResults(
     r: c.r, alpha: c.alpha, summaries: c.summaries,
     significance: c.pValue && c.qValue && { p: c.pValue, q: c.qValue },
   })));
+  await writeRunInputs(tx, runId, provenance.inputs);
   return {
     runId, paramsHash: hash, cells: result.cells.length, voxels: result.cells.reduce((s, c) => s + c.r.length, 0),
     device: result.device, seconds: (Date.now() - started.getTime()) / 1000,
@@ -168,7 +180,7 @@ export const MAX_PERMUTATIONS = 10_000;
 export async function computeEncoding(wh: Warehouse, req: EncodingRequest): Promise<EncodingReport> {
   const started = new Date();
   const params = encodingParams(req.params);
-  const inputs = await loadEncodingInputs(wh, req);
+  const { provenance, ...inputs } = await loadEncodingInputs(wh, req);
   const result = await fitEncodingCells(inputs, params, req.onProgress);
-  return wh.write((tx) => writeEncodingResults(tx, req, params, result, started));
+  return wh.write((tx) => writeEncodingResults(tx, req, params, result, provenance, started));
 }

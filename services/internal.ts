@@ -5,7 +5,8 @@ import { METRIC_DEFINITIONS, type MetricDefinition } from '../compute/internal/m
 import { TWO_NN_DEFAULTS } from '../compute/internal/twoNN.js';
 import { notFound } from '../errors/CortexError.js';
 import { insertRun, writeInternalMetrics } from '../warehouse/brainScoresRepo.js';
-import { featureLayers, previousFeatureStep, readWordFeatures, writeRunInputs, type RunInput } from '../warehouse/fmriRepo.js';
+import { featureLayers, previousFeatureStep, readWordFeatures } from '../warehouse/fmriRepo.js';
+import { writeRunInputs, type RunInput, type RunProvenance } from '../warehouse/runInputsRepo.js';
 import { finalCheckpointStep } from '../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { paramsHash } from './encoding.js';
@@ -39,13 +40,6 @@ export function describeInternalMetric(metric: InternalMetricName, datasetId: st
   return { ...METRIC_DEFINITIONS[metric], params: JSON.stringify(params), paramsHash: datasetId === null ? null : internalParamsHash(datasetId) };
 }
 
-/** What a run read: the checkpoints its CKA metrics compared with (null: none had the features), and every feature matrix with its content hash. */
-export interface InternalProvenance {
-  readonly previous: number | null;
-  readonly final: number | null;
-  readonly inputs: readonly RunInput[];
-}
-
 /** The metric a reference step belongs to. */
 const REFERENCE_OF: Partial<Record<InternalMetricName, 'previous' | 'final'>> = { linearCKA: 'previous', linearCKAToFinal: 'final' };
 
@@ -67,7 +61,7 @@ export interface InternalReport {
 }
 
 /** The checkpoint's per-layer states on the dataset's words, and the previous and final checkpoints' (for CKA). */
-export async function loadInternalInputs(wh: Warehouse, req: InternalRequest): Promise<InternalInputs & { references: InternalProvenance }> {
+export async function loadInternalInputs(wh: Warehouse, req: InternalRequest): Promise<InternalInputs & { references: RunProvenance }> {
   const layers = req.layers ?? (await featureLayers(wh, req.modelId, req.step, req.datasetId));
   if (layers.length === 0) throw notFound('features', `${req.modelId}@${req.step} on ${req.datasetId}`);
   const previousStep = await previousFeatureStep(wh, req.modelId, req.datasetId, req.step);
@@ -95,7 +89,7 @@ export async function writeInternalResults(
   tx: WriteTx,
   req: InternalRequest,
   result: { cells: readonly InternalCellResult[]; device: string },
-  references: InternalProvenance,
+  references: RunProvenance,
   started: Date,
 ): Promise<InternalReport> {
   const runId = randomUUID();

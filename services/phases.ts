@@ -12,7 +12,7 @@ import { requireAxisFacts } from './axisFacts.js';
 import { abortedError, cpuPool } from './cpu/CpuPool.js';
 import { DEFAULT_ENCODING_HASH } from './encoding.js';
 import { internalParamsHash } from './internal.js';
-import { bestLayerPerStep, meanPerStep, onCheckpointAxis } from './cells/cellRows.js';
+import { bestFreshLayerPerStep, meanPerStep, onCheckpointAxis } from './cells/cellRows.js';
 import type { CellPoint, CellService } from './cells/CellService.js';
 import type { CellState, LazyOptions } from './cells/cellStatus.js';
 import { requireModel, requireTask } from './requireKnown.js';
@@ -64,7 +64,7 @@ async function loadSignal(wh: Warehouse, modelId: string, s: SignalSpec): Promis
       modelIds: [modelId], datasetId: s.dataset, roi: s.roi, subjectId: s.subject, layer: s.layer,
       paramsHash: s.paramsHash ?? DEFAULT_ENCODING_HASH, statistic: s.statistic,
     });
-    return bestLayerPerStep(rows).flatMap((r) => (r.value === null ? [] : [{ step: r.step, value: r.value }]));
+    return bestFreshLayerPerStep(rows).flatMap((r) => (r.value === null || r.staleReason !== null ? [] : [{ step: r.step, value: r.value }]));
   }
   // A stale value is not a value of the signal: it takes no part (its point is a gap).
   const rows = (await internalRows(wh, [modelId], s.metric, s.layer, internalParamsHash(s.dataset), s.dataset)).filter((r) => r.staleReason === null);

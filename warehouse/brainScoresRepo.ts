@@ -4,6 +4,7 @@ import type { SortOrder } from './ordering.js';
 import { CortexError } from '../errors/CortexError.js';
 import { rampTo, type BulkColumn, type TypedColumn } from './bulk.js';
 import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
+import { CELL_STALE_REASON_SQL } from './runInputsRepo.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -73,7 +74,7 @@ export async function writeEncodingCells(tx: WriteTx, runId: string, cells: read
   const replaced = candidates
     .filter((c) => keys.has(cellKey({ modelId: c.model_id, step: c.step, layer: c.layer, datasetId: c.dataset_id, subjectId: c.subject_id, paramsHash: c.params_hash })))
     .map((c) => c.cell_id);
-  await deleteCellIds(tx, replaced);
+  await deleteCellsByIds(tx, replaced);
   const ids = (await tx.all<{ id: number }>("SELECT nextval('cell_ids')::INTEGER AS id FROM range(?)", [cells.length])).map((r) => r.id).sort((a, b) => a - b);
   const encoded = cells.map((c) => {
     if (c.alpha.length !== c.r.length) throw new CortexError('INTERNAL', `writeEncodingCells: ${c.r.length} r values, ${c.alpha.length} alphas`);
@@ -153,7 +154,7 @@ export async function deleteCells(tx: WriteTx, filter: CellFilter): Promise<numb
   if (filter.datasetId !== undefined) { where.push('dataset_id = ?'); params.push(filter.datasetId); }
   if (filter.paramsHash !== undefined) { where.push('params_hash = ?'); params.push(filter.paramsHash); }
   const ids = (await tx.all<{ cell_id: number }>(`SELECT cell_id FROM cells WHERE ${where.join(' AND ')}`, params)).map((r) => r.cell_id);
-  await deleteCellIds(tx, ids);
+  await deleteCellsByIds(tx, ids);
   return ids.length;
 }
 
@@ -161,9 +162,9 @@ export async function deleteCells(tx: WriteTx, filter: CellFilter): Promise<numb
  * Deletes cells by id. The ids are inlined as integer literals (never user text) so DuckDB
  * prunes brain_scores by its zone maps to the row groups holding them.
  */
-async function deleteCellIds(tx: WriteTx, ids: readonly number[]): Promise<void> {
+export async function deleteCellsByIds(tx: WriteTx, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  if (!ids.every(Number.isSafeInteger)) throw new CortexError('INTERNAL', 'deleteCellIds: a cell id is not an integer');
+  if (!ids.every(Number.isSafeInteger)) throw new CortexError('INTERNAL', 'deleteCellsByIds: a cell id is not an integer');
   for (let i = 0; i < ids.length; i += 1000) {
     const list = ids.slice(i, i + 1000).join(', ');
     for (const table of ['brain_scores', 'voxel_significance', 'brain_score_summary', 'cells']) await tx.run(`DELETE FROM ${table} WHERE cell_id IN (${list})`);
@@ -203,6 +204,8 @@ export interface BrainRow {
   readonly nSignificant: number;
   /** CEILED_MEAN_R only: no subject has a noise ceiling for the ROI (the value is then null). */
   readonly ceilingMissing?: boolean;
+  /** Why a subject's cell is stale (an input changed since it was computed), or null. */
+  readonly staleReason: string | null;
 }
 
 /**
@@ -222,8 +225,9 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   const stat = q.statistic ?? 'mean_r';
   const ceiled = stat === 'ceiled_mean_r';
   const ceilings = ceiled ? await roiCeilings(wh, q.datasetId, q.roi) : null;
-  const rows = await wh.all<{ m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null }>(
-    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${ceiled ? 'mean_r' : stat} AS v, s.n_voxels AS nv, s.n_significant AS ns
+  const rows = await wh.all<{ m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null; stale: string | null }>(
+    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${ceiled ? 'mean_r' : stat} AS v, s.n_voxels AS nv, s.n_significant AS ns,
+       ${CELL_STALE_REASON_SQL} AS stale
      FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
      WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?`,
     params,
@@ -234,6 +238,7 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i];
     let [sum, values, n, nVoxels, nSignificant, withCeiling] = [0, 0, 0, 0, 0, 0];
+    let staleReason: string | null = null;
     for (; i < sorted.length && sorted[i].m === first.m && sorted[i].step === first.step && sorted[i].layer === first.layer; i++) {
       const row = sorted[i];
       n++;
@@ -243,9 +248,10 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
       if (v !== null) { sum += v; values++; }
       nVoxels += row.nv ?? 0;
       nSignificant += row.ns ?? 0;
+      staleReason ??= row.stale;
     }
     out.push({
-      modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant,
+      modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant, staleReason,
       ...(ceilings ? { ceilingMissing: withCeiling === 0 } : {}),
     });
   }
@@ -295,12 +301,14 @@ export interface StoredCell {
   /** The penalty dictionary: alpha = alphas[alpha_index]. */
   readonly alphas: readonly number[];
   readonly nVoxels: number;
+  /** Why the cell is stale (an input changed since it was computed), or null. */
+  readonly staleReason: string | null;
 }
 
 /** The stored cell with this key, or null. */
 export async function storedCell(wh: Warehouse, cell: EncodingCell): Promise<StoredCell | null> {
   const [row] = await wh.all<StoredCell>(
-    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels" FROM cells
+    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", ${CELL_STALE_REASON_SQL} AS "staleReason" FROM cells c
      WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
     [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
   );
@@ -480,6 +488,26 @@ export async function writeInternalMetrics(tx: WriteTx, rows: readonly InternalM
 }
 
 /**
+ * Why a stored internal value (alias `m` of internal_metrics) is stale, or NULL; `?1` is its
+ * dataset. See internalRows.
+ */
+const INTERNAL_STALE_REASON_SQL = `coalesce(
+  (SELECT 'an input changed since it was computed: the features of step ' || min(i.step) || ' layer ' || min(i.layer) || ' were replaced or removed'
+   FROM run_inputs i LEFT JOIN word_features w ON w.model_id = i.model_id AND w.step = i.step AND w.layer = i.layer AND w.dataset_id = i.dataset_id
+   WHERE i.run_id = m.run_id AND w.sha256 IS DISTINCT FROM i.sha256
+     AND (i.role = 'states' OR (i.role = 'previous' AND m.metric = 'linearCKA') OR (i.role = 'final' AND m.metric = 'linearCKAToFinal'))
+   HAVING count(*) > 0),
+  CASE WHEN m.metric = 'linearCKA' AND m.run_id IN (SELECT i.run_id FROM run_inputs i) THEN
+    (SELECT 'its reference changed: the previous checkpoint with features is now step ' || coalesce(CAST(max(f.step) AS VARCHAR), 'none') ||
+            ' (it compared with ' || coalesce(CAST(m.reference_step AS VARCHAR), 'none') || ')'
+     FROM word_features f WHERE f.model_id = m.model_id AND f.dataset_id = ?1 AND f.step < m.step
+     HAVING max(f.step) IS DISTINCT FROM m.reference_step) END,
+  CASE WHEN m.metric = 'linearCKAToFinal' AND m.reference_step IS NOT NULL THEN
+    (SELECT 'its reference changed: the final checkpoint is now step ' || max(c.step) || ' (it compared with ' || m.reference_step || ')'
+     FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END
+)`;
+
+/**
  * Stored internal values of a metric on a dataset, each with the reason it is stale, if it is:
  * a feature matrix its run read (run_inputs) whose content hash changed or that is gone — the
  * checkpoint's own states for every metric, the reference's for CKA — or a CKA reference that is
@@ -499,25 +527,35 @@ export async function internalRows(
   if (layer != null) params.push(layer);
   return wh.all<StoredInternalRow>(
     `SELECT model_id AS "modelId", step, layer, metric, value, reference_step AS "referenceStep", details_json AS "detailsJson",
-       coalesce(
-         (SELECT 'an input changed since it was computed: the features of step ' || min(i.step) || ' layer ' || min(i.layer) || ' were replaced or removed'
-          FROM run_inputs i LEFT JOIN word_features w ON w.model_id = i.model_id AND w.step = i.step AND w.layer = i.layer AND w.dataset_id = i.dataset_id
-          WHERE i.run_id = m.run_id AND w.sha256 IS DISTINCT FROM i.sha256
-            AND (i.role = 'states' OR (i.role = 'previous' AND m.metric = 'linearCKA') OR (i.role = 'final' AND m.metric = 'linearCKAToFinal'))
-          HAVING count(*) > 0),
-         CASE WHEN m.metric = 'linearCKA' AND m.run_id IN (SELECT i.run_id FROM run_inputs i) THEN
-           (SELECT 'its reference changed: the previous checkpoint with features is now step ' || coalesce(CAST(max(f.step) AS VARCHAR), 'none') ||
-                   ' (it compared with ' || coalesce(CAST(m.reference_step AS VARCHAR), 'none') || ')'
-            FROM word_features f WHERE f.model_id = m.model_id AND f.dataset_id = ?1 AND f.step < m.step
-            HAVING max(f.step) IS DISTINCT FROM m.reference_step) END,
-         CASE WHEN m.metric = 'linearCKAToFinal' AND m.reference_step IS NOT NULL THEN
-           (SELECT 'its reference changed: the final checkpoint is now step ' || max(c.step) || ' (it compared with ' || m.reference_step || ')'
-            FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END
-       ) AS "staleReason"
+       ${INTERNAL_STALE_REASON_SQL} AS "staleReason"
      FROM internal_metrics m
      WHERE list_contains(?2, model_id) AND metric = ?3 AND params_hash = ?4 ${layer != null ? 'AND layer = ?5' : ''}
      ORDER BY model_id, step, layer`,
     params,
     { cache: options.fresh !== true },
   );
+}
+
+/** The steps of a model with stale internal values of a params hash (which names the dataset). */
+export async function staleInternalSteps(wh: Warehouse, modelId: string, datasetId: string, paramsHash: string): Promise<number[]> {
+  const rows = await wh.all<{ step: number }>(
+    `SELECT DISTINCT step FROM (SELECT m.step, ${INTERNAL_STALE_REASON_SQL} AS reason FROM internal_metrics m WHERE m.model_id = ?2 AND m.params_hash = ?3)
+     WHERE reason IS NOT NULL ORDER BY step`,
+    [datasetId, modelId, paramsHash], { cache: false },
+  );
+  return rows.map((r) => r.step);
+}
+
+/** The steps of a model with stale brain-score cells of (dataset, params hash). */
+export async function staleEncodingSteps(wh: Warehouse, modelId: string, datasetId: string, paramsHash: string): Promise<number[]> {
+  const rows = await wh.all<{ step: number }>(
+    `SELECT DISTINCT c.step FROM cells c WHERE c.model_id = ? AND c.dataset_id = ? AND c.params_hash = ? AND ${CELL_STALE_REASON_SQL} IS NOT NULL ORDER BY c.step`,
+    [modelId, datasetId, paramsHash], { cache: false },
+  );
+  return rows.map((r) => r.step);
+}
+
+/** The steps of a model with stale cells of a kind: brain scores of (dataset, params hash), internal values of a params hash. */
+export function staleCellSteps(wh: Warehouse, kind: 'encoding' | 'internal', modelId: string, datasetId: string, paramsHash: string): Promise<number[]> {
+  return kind === 'encoding' ? staleEncodingSteps(wh, modelId, datasetId, paramsHash) : staleInternalSteps(wh, modelId, datasetId, paramsHash);
 }

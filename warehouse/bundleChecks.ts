@@ -25,7 +25,7 @@ const REFERENCES: readonly { table: string; columns: readonly string[]; parent: 
   ...['subjects', 'fmri_runs', 'word_features'].map((table) => ({ table, columns: ['dataset_id'], parent: 'datasets' })),
   ...['voxels', 'fmri_responses', 'cells'].map((table) => ({ table, columns: ['dataset_id', 'subject_id'], parent: 'subjects' })),
   ...['stimulus_words', 'fmri_responses'].map((table) => ({ table, columns: ['dataset_id', 'run_id'], parent: 'fmri_runs' })),
-  ...['cells', 'internal_metrics'].map((table) => ({ table, columns: ['run_id'], parent: 'runs' })),
+  ...['cells', 'internal_metrics', 'run_inputs'].map((table) => ({ table, columns: ['run_id'], parent: 'runs' })),
   // cell ids are the exporter's: a score's cell must be in the bundle's cells.
   ...['brain_score_summary', 'brain_scores', 'voxel_significance'].map((table) => ({ table, columns: ['cell_id'], parent: 'cells', bundleOnly: true })),
 ];

@@ -62,6 +62,13 @@ export const BUNDLE_TABLES: readonly TableSpec[] = [
   { table: 'fmri_responses', key: ['dataset_id', 'subject_id', 'run_id', 'presentation'], compare: ['data'], filter: byDataset, when: (w) => w.includeFmri },
   { table: 'word_features', key: ['model_id', 'step', 'layer', 'dataset_id'], compare: ['data'], filter: byBoth, when: (w) => w.includeFeatures },
   { table: 'runs', key: ['run_id'], compare: ['params_hash'], filter: (w) => `run_id IN (SELECT run_id FROM cells WHERE ${byBoth(w)} UNION SELECT run_id FROM internal_metrics WHERE ${byModel(w)})` },
+  {
+    // What each run read, by content hash, so cells are judged STALE in the receiving warehouse too.
+    // Feature hashes travel only with the features (without them, every cell would read as stale
+    // there); a subject's hash travels with its subjects row.
+    table: 'run_inputs', key: ['run_id', 'role', 'model_id', 'step', 'layer', 'dataset_id', 'subject_id'], compare: ['sha256'],
+    filter: (w) => `run_id IN (SELECT run_id FROM cells WHERE ${byBoth(w)} UNION SELECT run_id FROM internal_metrics WHERE ${byModel(w)}) AND (role = 'fmri' OR ${w.includeFeatures})`,
+  },
   { table: 'cells', key: CELL_KEY, compare: ['n_voxels'], filter: byBoth },
   {
     table: 'brain_score_summary', key: ['roi'], compare: ['mean_r', 'n_voxels'], filter: byCell,

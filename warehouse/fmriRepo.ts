@@ -1,7 +1,8 @@
 import { blobValue, listValue } from '@duckdb/node-api';
 import { badInput, notFound } from '../errors/CortexError.js';
-import { deleteCells } from './brainScoresRepo.js';
+import { deleteCellsByIds } from './brainScoresRepo.js';
 import type { ParsedFmriDataset, StimulusWord } from '../formats/fmriManifest.js';
+import { refreshSubjectHashes, stimulusHash, subjectHashes, unfingerprintedCellIds } from './runInputsRepo.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** float32 matrix ↔ BLOB (little-endian, row-major). */
@@ -19,23 +20,24 @@ export interface FmriImportReport {
   readonly subjects: number;
   readonly voxels: number;
   readonly words: number;
-  /** Brain scores of an earlier import of the same dataset that were removed with it. */
+  /** Brain-score summaries of an earlier import that no longer hold: of subjects removed, or whose data changed (now STALE). */
   readonly replacedScores: number;
 }
 
-const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects', 'word_features'];
+// word_features are kept while the stimulus they were computed from is unchanged.
+const DATASET_TABLES = ['stimulus_words', 'fmri_responses', 'fmri_runs', 'voxels', 'subjects'];
 
 /**
  * Writes a validated dataset in the caller's transaction, with each subject's per-voxel noise
- * ceilings where its test runs were repeated. Re-importing a dataset id replaces it
- * whole, including the brain scores and features computed against the old data, which no longer hold.
+ * ceilings where its test runs were repeated. Re-importing a dataset id replaces its data whole;
+ * what was computed from the old data is judged by content hash: features stay if the stimulus
+ * is unchanged, brain scores of a subject whose data changed are served STALE until recomputed,
+ * and those of a removed subject (or of a run that recorded no fingerprint) are removed.
  */
 export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset, noiseCeilings: ReadonlyMap<string, Float32Array> = new Map()): Promise<FmriImportReport> {
   const id = d.dataset.id;
-  const [{ n: replacedScores }] = await tx.all<{ n: number }>(
-    'SELECT count(*) AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ?)', [id],
-  );
-  await deleteCells(tx, { datasetId: id });
+  const before = await subjectHashes(tx, id);
+  const stimulusBefore = await stimulusHash(tx, id);
   for (const table of DATASET_TABLES) await tx.run(`DELETE FROM ${table} WHERE dataset_id = ?`, [id]);
   await tx.run('DELETE FROM datasets WHERE dataset_id = ?', [id]);
   await tx.run('INSERT INTO datasets (dataset_id, name, language, tr_seconds, description, source) VALUES (?, ?, ?, ?, ?, ?)', [
@@ -67,6 +69,19 @@ export async function writeFmriDataset(tx: WriteTx, d: ParsedFmriDataset, noiseC
     }
     voxels += s.nVoxels;
   }
+  await refreshSubjectHashes(tx, id);
+  if ((await stimulusHash(tx, id)) !== stimulusBefore) await tx.run('DELETE FROM word_features WHERE dataset_id = ?', [id]);
+  const after = await subjectHashes(tx, id);
+  const gone = [...before.keys()].filter((s) => !after.has(s));
+  const changed = [...before.keys()].filter((s) => after.has(s) && after.get(s) !== before.get(s));
+  const [{ n: replacedScores }] = await tx.all<{ n: number }>(
+    'SELECT count(*)::INTEGER AS n FROM brain_score_summary WHERE cell_id IN (SELECT cell_id FROM cells WHERE dataset_id = ? AND list_contains(?, subject_id))',
+    [id, listValue([...gone, ...changed])],
+  );
+  await deleteCellsByIds(tx, [
+    ...(await tx.all<{ id: number }>('SELECT cell_id AS id FROM cells WHERE dataset_id = ? AND list_contains(?, subject_id)', [id, listValue(gone)])).map((r) => r.id),
+    ...(await unfingerprintedCellIds(tx, id, changed)),
+  ]);
   return { dataset: id, runs: d.runs.length, subjects: d.subjects.length, voxels, words, replacedScores };
 }
 
@@ -220,26 +235,3 @@ export async function featureLayers(wh: Warehouse, modelId: string, step: number
   return rows.map((r) => r.layer);
 }
 
-/** A feature matrix a run read, by role ('states', or 'previous' / 'final' for the CKA references), with its content hash. */
-export interface RunInput {
-  readonly role: string;
-  readonly modelId: string;
-  readonly step: number;
-  readonly layer: number;
-  readonly datasetId: string;
-  readonly sha256: string | null;
-}
-
-/** Records what a run read, in the caller's transaction. */
-export async function writeRunInputs(tx: WriteTx, runId: string, inputs: readonly RunInput[]): Promise<void> {
-  for (const i of inputs) {
-    await tx.run('INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?)', [runId, i.role, i.modelId, i.step, i.layer, i.datasetId, i.sha256]);
-  }
-}
-
-/** The current content hashes of features (for results computed elsewhere, whose inputs were read then). */
-export async function featureHashes(wh: Warehouse, modelId: string, datasetId: string, steps: readonly number[]): Promise<{ step: number; layer: number; sha256: string | null }[]> {
-  return wh.all('SELECT step, layer, sha256 FROM word_features WHERE model_id = ? AND dataset_id = ? AND list_contains(?, step) ORDER BY step, layer', [
-    modelId, datasetId, listValue([...steps]),
-  ], { cache: false });
-}

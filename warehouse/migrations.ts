@@ -1,3 +1,4 @@
+import { SUBJECT_HASH_UPDATE } from './contentHashes.js';
 import { migrateToCells, type MigrationOptions, type MigrationTarget, type MigrationTx } from './migrateToCells.js';
 
 export type { MigrationOptions, MigrationProgress } from './migrateToCells.js';
@@ -308,6 +309,20 @@ export const MIGRATIONS: readonly Migration[] = [
          layer SMALLINT NOT NULL,
          dataset_id VARCHAR NOT NULL,
          sha256 VARCHAR)`,
+    ],
+  },
+  {
+    version: 13,
+    name: 'fMRI content hashes: brain scores know the data they were computed from',
+    // run_inputs gains the subject an `fmri` input names (such rows have no model, step or layer);
+    // subjects.content_sha256 hashes what an encoding run reads of a subject (runInputsRepo.ts).
+    statements: [
+      'ALTER TABLE run_inputs ADD COLUMN subject_id VARCHAR',
+      'ALTER TABLE run_inputs ALTER COLUMN model_id DROP NOT NULL',
+      'ALTER TABLE run_inputs ALTER COLUMN step DROP NOT NULL',
+      'ALTER TABLE run_inputs ALTER COLUMN layer DROP NOT NULL',
+      'ALTER TABLE subjects ADD COLUMN content_sha256 VARCHAR',
+      SUBJECT_HASH_UPDATE,
     ],
   },
 ];

@@ -11,7 +11,7 @@ import { encodingJob, internalJob, type JobSpec } from '../jobs/jobSpec.js';
 import type { Scheduler } from '../jobs/Scheduler.js';
 import type { KnownChecks } from '../requireKnown.js';
 import { CellJobs } from './cellJobs.js';
-import { bestLayerPerStep, meanPerStep, onCheckpointAxis } from './cellRows.js';
+import { bestFreshLayerPerStep, meanPerStep, onCheckpointAxis } from './cellRows.js';
 import type { CellState, LazyOptions } from './cellStatus.js';
 import type { ComputeAccess, ComputePrincipal } from './computeAccess.js';
 
@@ -98,12 +98,17 @@ export class CellService {
   /** One brain-score cell of a checkpoint (the best layer when `layer` is null). */
   async brainScore(modelId: string, step: number, args: BrainCellQuery, lazy: LazyOptions): Promise<BrainCell> {
     await this.checkBrain(modelId, args);
-    const [row] = bestLayerPerStep(await this.storedBrain(args).load({ modelId, step }));
-    if (row) return readyBrain(row, null);
-    const state = await this.jobs.state(encodingJob(modelId, step, args.datasetId), lazyFor(args, lazy));
-    if (state.status !== 'READY') return { ...state, value: null, layer: args.layer, nSubjects: 0, nVoxels: 0, nSignificant: 0 };
-    const [fresh] = bestLayerPerStep(await brainRows(this.wh, this.brainQuery(modelId, args, [step]), { fresh: true }));
-    return fresh ? readyBrain(fresh, state.jobId) : { ...state, reason: NOT_PRODUCED, value: null, layer: args.layer, nSubjects: 0, nVoxels: 0, nSignificant: 0 };
+    const policy = lazyFor(args, lazy);
+    const [row] = bestFreshLayerPerStep(await this.storedBrain(args).load({ modelId, step }));
+    const none = { value: null, layer: args.layer, nSubjects: 0, nVoxels: 0, nSignificant: 0 };
+    if (row && row.staleReason === null) return readyBrain(row, null);
+    // A stale cell is recomputed like a missing one, unless the policy computes nothing.
+    if (row?.staleReason && policy.policy === 'NEVER') return { ...none, status: 'STALE', jobId: null, reason: row.staleReason };
+    const state = await this.jobs.state(encodingJob(modelId, step, args.datasetId), policy, Boolean(row));
+    if (state.status !== 'READY') return { ...state, ...none, reason: row?.staleReason ? `${state.reason} (was stale: ${row.staleReason})` : state.reason };
+    const [fresh] = bestFreshLayerPerStep(await brainRows(this.wh, this.brainQuery(modelId, args, [step]), { fresh: true }));
+    if (fresh?.staleReason) return { ...none, status: 'STALE', jobId: state.jobId, reason: fresh.staleReason };
+    return fresh ? readyBrain(fresh, state.jobId) : { ...state, ...none, reason: NOT_PRODUCED };
   }
 
   /** Every layer's brain score of a checkpoint; before its cells exist, the layers its job computes, each with the job's state. */
@@ -111,10 +116,14 @@ export class CellService {
     const all = { ...args, layer: null };
     await this.checkBrain(modelId, all);
     const rows = await this.storedBrain(all).load({ modelId, step });
-    if (rows.length) return rows.map((r) => ({ layer: r.layer, value: r.value, nSubjects: r.nSubjects, status: 'READY', jobId: null, reason: null }));
-    const state = await this.jobs.state(encodingJob(modelId, step, args.datasetId), lazyFor(all, lazy));
+    const policy = lazyFor(all, lazy);
+    const stale = rows.some((r) => r.staleReason !== null);
+    if (rows.length && (!stale || policy.policy === 'NEVER')) return rows.map((r) => layerCell(r, null));
+    // Some layer is stale: the checkpoint's job recomputes every layer.
+    const state = await this.jobs.state(encodingJob(modelId, step, args.datasetId), policy, stale);
     const fresh = state.status === 'READY' ? await brainRows(this.wh, this.brainQuery(modelId, all, [step]), { fresh: true }) : [];
-    if (fresh.length) return fresh.map((r) => ({ layer: r.layer, value: r.value, nSubjects: r.nSubjects, status: 'READY', jobId: state.jobId, reason: null }));
+    if (fresh.length) return fresh.map((r) => layerCell(r, state.jobId));
+    if (stale) return rows.map((r) => (r.staleReason === null ? layerCell(r, null) : { ...layerCell(r, null), ...state, value: null, reason: `${state.reason} (was stale: ${r.staleReason})` }));
     const features = await featureLayers(this.wh, modelId, step, args.datasetId);
     const layers = features.length ? features : await modelLayers(this.wh, modelId);
     const reason = state.status === 'READY' ? NOT_PRODUCED : state.reason;
@@ -125,7 +134,7 @@ export class CellService {
   async brainTrajectory(modelId: string, args: BrainCellQuery, lazy: LazyOptions): Promise<CellPoint[]> {
     await this.checkBrain(modelId, args);
     const read = async (fresh: boolean) =>
-      bestLayerPerStep(await brainRows(this.wh, this.brainQuery(modelId, args), { fresh })).map(({ step, value, layer }) => ({ step, value, layer }));
+      bestFreshLayerPerStep(await brainRows(this.wh, this.brainQuery(modelId, args), { fresh })).map(({ step, value, layer, staleReason }) => ({ step, value, layer, staleReason }));
     return this.trajectory(modelId, args.datasetId, read, (step) => encodingJob(modelId, step, args.datasetId), lazyFor(args, lazy));
   }
 
@@ -220,6 +229,13 @@ export class CellService {
 /** Only cells of the default encoding parameters are computed on demand; others are read as stored. */
 function lazyFor(args: BrainCellQuery, lazy: LazyOptions): LazyOptions {
   return args.paramsHash && args.paramsHash !== DEFAULT_ENCODING_HASH ? { policy: 'NEVER', waitSeconds: 0 } : lazy;
+}
+
+/** A stored layer's cell: READY, or STALE (value null) when an input changed since it was computed. */
+function layerCell(r: BrainRow, jobId: string | null): LayerCell {
+  return r.staleReason === null
+    ? { layer: r.layer, value: r.value, nSubjects: r.nSubjects, status: 'READY', jobId, reason: null }
+    : { layer: r.layer, value: null, nSubjects: r.nSubjects, status: 'STALE', jobId, reason: r.staleReason };
 }
 
 function readyBrain(row: BrainRow, jobId: string | null): BrainCell {

@@ -14,6 +14,21 @@ export function bestLayerPerStep<T extends { readonly step: number; readonly val
   return [...best.values()].sort((a, b) => a.step - b.step);
 }
 
+/**
+ * The best layer's row at each step, stale when any layer's cell at the step is: which layer is
+ * best cannot be known while one of them is out of date.
+ */
+export function bestFreshLayerPerStep<T extends { readonly step: number; readonly layer: number | null; readonly value: number | null; readonly staleReason: string | null }>(rows: readonly T[]): T[] {
+  const stale = new Map<number, string>();
+  const layers = new Map<number, Set<number | null>>();
+  for (const r of rows) layers.set(r.step, (layers.get(r.step) ?? new Set()).add(r.layer));
+  for (const r of rows) {
+    if (r.staleReason === null || stale.has(r.step)) continue;
+    stale.set(r.step, (layers.get(r.step)?.size ?? 0) > 1 ? `layer ${r.layer}: ${r.staleReason}` : r.staleReason);
+  }
+  return bestLayerPerStep(rows).map((r) => (stale.has(r.step) ? { ...r, staleReason: stale.get(r.step) ?? null } : r));
+}
+
 /** The mean over layers at each step (a metric asked for without a layer); steps whose layers all lack a value keep null. */
 export function meanPerStep(rows: readonly { step: number; value: number | null }[]): { step: number; value: number | null; layer: null }[] {
   const acc = new Map<number, { sum: number; n: number }>();

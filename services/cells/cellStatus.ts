@@ -24,8 +24,9 @@ export const CELL_STATUS_MEANINGS: Readonly<Record<CellStatus, string>> = {
   FAILED: 'Its computation failed: `reason` holds the error, `jobId` the job. Not retried until `computeCells(retryFailed: true)`.',
   NEVER: 'Cannot be computed: the checkpoint has no features for the dataset and no ONNX file to extract them from.',
   STALE:
-    'Was computed, but an input changed since (features replaced or re-extracted, or for linear CKA a new reference checkpoint): `value` is null and `reason` says which input. ' +
-    'Internal metrics only so far. Under IF_MISSING/WAIT it is recomputed like a missing cell (PENDING, then READY); `computeInternal` recomputes it too.',
+    'Was computed, but an input changed since (features replaced or re-extracted, fMRI data re-imported with other content, or for linear CKA a new reference checkpoint): ' +
+    '`value` is null and `reason` says which input. Under IF_MISSING/WAIT it is recomputed like a missing cell (PENDING, then READY); ' +
+    '`computeCells(stale: true)` recomputes every stale cell of a selection.'
 };
 
 /** What a cell-returning field does about a cell that is not stored. */

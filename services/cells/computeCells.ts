@@ -4,7 +4,8 @@ import { checkpointSteps, computableSteps } from '../../warehouse/discoveryRepo.
 import { jobsByIds, type JobKind, type JobRow } from '../../warehouse/jobsRepo.js';
 import type { Warehouse } from '../../warehouse/Warehouse.js';
 import { jobCellsStored } from '../jobs/jobIO.js';
-import { encodingJob, internalJob, jobIdFor } from '../jobs/jobSpec.js';
+import { encodingJob, internalJob, jobIdFor, jobParamsHash, type JobSpec } from '../jobs/jobSpec.js';
+import { staleCellSteps } from '../../warehouse/brainScoresRepo.js';
 import type { Scheduler } from '../jobs/Scheduler.js';
 import { requireDataset, requireModels } from '../requireKnown.js';
 import type { CellStatus } from './cellStatus.js';
@@ -22,6 +23,8 @@ export interface ComputeCellsRequest {
   readonly retryFailed: boolean;
   /** Compute stored cells again (they are replaced). */
   readonly recompute: boolean;
+  /** Compute stored cells again where they are STALE (an input changed since). */
+  readonly stale: boolean;
 }
 
 /** A checkpoint for which nothing was queued, and why. */
@@ -69,6 +72,11 @@ export async function computeCells(wh: Warehouse, scheduler: Scheduler | null, c
     for (const step of req.steps ?? (await computableSteps(wh, modelId, req.datasetId))) plan.push({ modelId, step });
   }
 
+  const staleOf = new Map<string, Promise<Set<number>>>();
+  const staleSteps = (spec: JobSpec) => {
+    if (!staleOf.has(spec.modelId)) staleOf.set(spec.modelId, staleCellSteps(wh, spec.kind, spec.modelId, spec.datasetId, jobParamsHash(spec)).then((steps) => new Set(steps)));
+    return staleOf.get(spec.modelId) as Promise<Set<number>>;
+  };
   const jobs: JobRow[] = [];
   const skipped: SkippedCells[] = [];
   let reported = false;
@@ -82,7 +90,8 @@ export async function computeCells(wh: Warehouse, scheduler: Scheduler | null, c
       jobs.push(job);
       continue;
     }
-    if (!req.recompute && (await jobCellsStored(wh, spec))) {
+    const again = req.recompute || (req.stale && (await staleSteps(spec)).has(step));
+    if (!again && (await jobCellsStored(wh, spec))) {
       skip('READY', 'stored already (recompute: true computes it again)');
       continue;
     }
@@ -101,7 +110,7 @@ export async function computeCells(wh: Warehouse, scheduler: Scheduler | null, c
       skip('MISSING', decision.reason);
       continue;
     }
-    jobs.push(await scheduler.submit(spec, { priority: req.priority, retryFailed: req.retryFailed, recompute: req.recompute }));
+    jobs.push(await scheduler.submit(spec, { priority: req.priority, retryFailed: req.retryFailed, recompute: again }));
   }
   return { jobs, skipped, summary: summarize(req, plan.length, jobs, skipped) };
 }

@@ -1,6 +1,6 @@
 import type { FitResult, JobInputs } from './jobIO.js';
 import type { JobSpec } from './jobSpec.js';
-import type { InternalProvenance } from '../internal.js';
+import type { RunProvenance } from '../../warehouse/runInputsRepo.js';
 
 /** One attempt at a job, as it starts: what to compute and which attempt this is (1, 2, …). */
 export interface StartedJob {
@@ -34,7 +34,7 @@ export interface JobHost {
   /** Records progress; false when the job is no longer wanted (cancelled or finished). */
   progress(id: string, done: number, total: number, device?: string): Promise<boolean>;
   /** Writes every cell of the job in one transaction and marks it SUCCEEDED; false when refused. */
-  complete(id: string, result: FitResult, references?: InternalProvenance | null): Promise<boolean>;
+  complete(id: string, result: FitResult, references?: RunProvenance | null): Promise<boolean>;
   settle(id: string, setback: JobSetback): Promise<void>;
 }
 

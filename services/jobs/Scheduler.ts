@@ -7,7 +7,7 @@ import { comparedSteps, jobCellsStored, loadJobInputs, writeJobResults, type Fit
 import type { JobExecutor, JobHost, JobSetback, StartedJob } from './JobExecutor.js';
 import { cellKey, jobIdFor, type JobSpec } from './jobSpec.js';
 import { ThreadExecutor, type ThreadExecutorOptions } from './ThreadExecutor.js';
-import type { InternalProvenance } from '../internal.js';
+import type { RunProvenance } from '../../warehouse/runInputsRepo.js';
 
 export interface SchedulerOptions extends ThreadExecutorOptions {
   /**
@@ -179,7 +179,7 @@ export class Scheduler implements JobHost {
   }
 
   /** Writes the job's cells and marks it SUCCEEDED in one transaction: results and status commit together. */
-  async complete(id: string, result: FitResult, references?: InternalProvenance | null): Promise<boolean> {
+  async complete(id: string, result: FitResult, references?: RunProvenance | null): Promise<boolean> {
     if (this.completing.has(id)) return false;
     this.completing.add(id);
     try {

@@ -2,12 +2,13 @@ import type { EncodingCellResult } from '../../compute/encoding/encodingCells.js
 import type { InternalCellResult } from '../../compute/internal/internalCells.js';
 import { isCortexError } from '../../errors/CortexError.js';
 import { storedCellSteps } from '../../warehouse/discoveryRepo.js';
-import { featureHashes, hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
+import { featureHashes, subjectHashes, type RunInput, type RunProvenance } from '../../warehouse/runInputsRepo.js';
 import { finalCheckpointStep } from '../../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
 import { extractFeatures, hasArtifact } from '../features.js';
-import { loadInternalInputs, writeInternalResults, type InternalProvenance } from '../internal.js';
+import { loadInternalInputs, writeInternalResults } from '../internal.js';
 import type { FitRequest } from './fitWorker.js';
 import { jobParamsHash, type JobSpec } from './jobSpec.js';
 
@@ -16,10 +17,10 @@ export type FitResult =
   | { readonly cells: readonly EncodingCellResult[]; readonly device: string }
   | { readonly cells: readonly InternalCellResult[]; readonly device: string };
 
-/** A job's inputs: the fit request (plain typed arrays), and for internal jobs the checkpoints CKA compares with. */
+/** A job's inputs: the fit request (plain typed arrays), and what it read (content hashes; for internal jobs the checkpoints CKA compares with). */
 export interface JobInputs {
   readonly request: FitRequest;
-  readonly references: InternalProvenance | null;
+  readonly references: RunProvenance;
 }
 
 export interface JobReport {
@@ -43,7 +44,10 @@ export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobIn
     }
   };
   await extractIfMissing(spec.step);
-  if (spec.kind === 'encoding') return { request: { kind: 'encoding', inputs: await loadEncodingInputs(wh, req), params: spec.params }, references: null };
+  if (spec.kind === 'encoding') {
+    const { provenance, ...inputs } = await loadEncodingInputs(wh, req);
+    return { request: { kind: 'encoding', inputs, params: spec.params }, references: provenance };
+  }
   // The final checkpoint is linearCKAToFinal's fixed reference: made available like the cell's own.
   const finalStep = await finalCheckpointStep(wh, spec.modelId);
   if (finalStep !== null && finalStep !== spec.step) await extractIfMissing(finalStep);
@@ -52,13 +56,21 @@ export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobIn
 }
 
 /**
- * The checkpoints an internal job's CKA compared with: as its inputs said, or — for a result
- * computed elsewhere, which does not say (`references` undefined) — looked up again, as the
- * worker's inputs were.
+ * What a job read (and the checkpoints an internal job's CKA compared with): as its inputs said,
+ * or — for a result computed elsewhere, which does not say (`references` undefined) — looked up
+ * again, as the worker's inputs were.
  */
-export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: InternalProvenance | null): Promise<InternalProvenance> {
+export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: RunProvenance | null): Promise<RunProvenance> {
   if (references) return references;
-  if (spec.kind === 'encoding') return { previous: null, final: null, inputs: [] };
+  if (spec.kind === 'encoding') {
+    // The hashes as they are now: the worker read the inputs moments ago (a replacement in between goes unseen).
+    const model = { modelId: spec.modelId, datasetId: spec.datasetId };
+    const inputs: RunInput[] = (await featureHashes(wh, spec.modelId, spec.datasetId, [spec.step])).map((h) => ({ role: 'features', ...model, ...h }));
+    for (const [subjectId, sha256] of await subjectHashes(wh, spec.datasetId)) {
+      inputs.push({ role: 'fmri', modelId: null, step: null, layer: null, datasetId: spec.datasetId, subjectId, sha256 });
+    }
+    return { previous: null, final: null, inputs };
+  }
   const finalStep = await finalCheckpointStep(wh, spec.modelId);
   const previous = await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step);
   const final = finalStep !== null && (await hasFeatures(wh, spec.modelId, finalStep, spec.datasetId)) ? finalStep : null;
@@ -73,10 +85,10 @@ export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: I
 }
 
 /** Writes a job's cells and its `runs` row in the caller's transaction: a failure writes nothing. */
-export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, references: InternalProvenance): Promise<JobReport> {
+export async function writeJobResults(tx: WriteTx, spec: JobSpec, result: FitResult, started: Date, references: RunProvenance): Promise<JobReport> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
   if (spec.kind === 'encoding') {
-    const report = await writeEncodingResults(tx, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, started);
+    const report = await writeEncodingResults(tx, req, spec.params, result as { cells: EncodingCellResult[]; device: string }, references, started);
     return { cells: report.cells, device: report.device, runId: report.runId };
   }
   const report = await writeInternalResults(tx, req, result as { cells: InternalCellResult[]; device: string }, references, started);

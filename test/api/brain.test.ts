@@ -210,7 +210,7 @@ describe('brain encoding end to end: import fMRI and features, compute, query', 
       reason: 'not computed, and this server computes nothing on demand (was stale: its reference changed: the previous checkpoint with features is now step 50 (it compared with 10))',
     });
     const runInputs = await t.wh.all<{ roles: string }>(`SELECT string_agg(DISTINCT role, ',' ORDER BY role) AS roles FROM run_inputs`, [], { cache: false });
-    expect(runInputs).toEqual([{ roles: 'final,previous,states' }]);
+    expect(runInputs).toEqual([{ roles: 'features,final,fmri,previous,states' }]); // encoding runs: features and fMRI; internal: states and CKA references
   });
 
   it('rejects broken datasets with every problem listed, and writes nothing', async () => {

@@ -62,7 +62,7 @@ describe(`migration ${CELLS_VERSION}: string-keyed voxel scores → cells + inte
       const filtered = await voxelScores(wh, stored, cell, { after: -1, limit: 3, roi: null, minR: -1, withTotal: true });
       expect(filtered.total).toBe(314 - 29); // r NULL at v ≡ 3 (mod 11)
       const rows = await brainRows(wh, { modelIds: ['only-summary'], datasetId: 'ds', roi: 'all', paramsHash: 'h', subjectId: null, layer: null });
-      expect(rows).toEqual([{ modelId: 'only-summary', step: 5, layer: 3, value: 0.25, nSubjects: 1, nVoxels: 100, nSignificant: 10 }]);
+      expect(rows).toEqual([{ modelId: 'only-summary', step: 5, layer: 3, value: 0.25, nSubjects: 1, nVoxels: 100, nSignificant: 10, staleReason: null }]);
       // New cells continue the sequence; replacing one gives it a new id and removes the old rows.
       const [{ max }] = await wh.all<{ max: number }>('SELECT max(cell_id) AS max FROM cells', [], { cache: false });
       const r = Float32Array.from({ length: 5 }, (_, i) => i / 10);
