@@ -310,6 +310,13 @@ export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas
   blockTrs?: number;
 }
 
+@ObjectType({ simpleResolvers: true, description: 'Encoding parameters as a run records them, and their hash (Query.encodingParams).' })
+export class EncodingParamsReport {
+  @Field(() => String, { description: 'The hash brain-score fields take as `paramsHash`.' }) paramsHash!: string;
+  @Field(() => String, { description: 'The recorded parameters (JSON; conventions at their defaults are left out, so they hash like omitted ones).' }) params!: string;
+  @Field(() => Boolean, { description: 'Whether these are the default parameters (the cells read, and computed on demand, without `paramsHash`).' }) isDefault!: boolean;
+}
+
 @InputType({ description: 'One checkpoint’s encoding models to fit now (computeEncoding).' })
 export class ComputeEncodingInput {
   @Field(() => ID, { description: 'The model id.' }) model!: string;

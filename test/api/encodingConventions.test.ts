@@ -44,6 +44,9 @@ describe('encoding conventions through computeEncoding', () => {
     const [run] = await t.wh.all<{ params: string; hash: string }>('SELECT params_json AS params, params_hash AS hash FROM runs WHERE run_id = ?', [runId]);
     expect(run.hash).toBe(paramsHash);
     expect(JSON.parse(run.params)).toMatchObject({ cvMetric: 'r2', foldBy: 'run', folds: 3, intercept: true, featureZscore: 'global', responseZscore: 'none', delays: [0, 1, 2, 3] });
+    // The hash a reader needs, without computing anything.
+    const q = await t.gql(`{ encodingParams(params: { ${NON_DEFAULT} }) { paramsHash isDefault } explicit: encodingParams(params: { ${EXPLICIT_DEFAULTS} }) { paramsHash isDefault } }`);
+    expect(q.body.data).toEqual({ encodingParams: { paramsHash, isDefault: false }, explicit: { paramsHash: DEFAULT_ENCODING_HASH, isDefault: true } });
     const [defaultR, otherR] = [await meanR(DEFAULT_ENCODING_HASH), await meanR(paramsHash)];
     expect(typeof defaultR).toBe('number');
     expect(typeof otherR).toBe('number');
