@@ -12,13 +12,23 @@
  * whole-schema introspection. The maximal arguments are found by asking the server (its
  * COST_LIMIT answers carry the estimated cost). Goals: /healthz p99 < 50 ms, cheap query
  * p99 < 100 ms under load. Prints figures and ratios; asserts nothing.
+ *
+ * Latencies are wall-clock and grow with whatever else runs on the machine, so the load average
+ * is printed beside them, and the server process also reports its own main-thread stalls
+ * (bench/loopProbe.ts): event-loop delay (max, p99) and the main thread's CPU time in its longest
+ * gaps between loop turns — the load-independent figure (goal: ≤ 30 ms). The probes run in a
+ * worker thread of the bench so parsing the hostile responses here cannot delay them.
+ * HOSTILE_PROFILE=<dir> also writes a CPU profile of the server (node --cpu-prof).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { SHIPPED_DATA } from '../services/paths.js';
 import { importEvalsFromPath } from '../services/importEvals.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
+import type { Latencies, ProbeInput } from './latencyProbe.js';
+import type { LoopReport } from './loopProbe.js';
 import { client, startChild } from './serverChild.js';
 import { fmt, percentile } from './stats.js';
 
@@ -30,6 +40,9 @@ const arg = (name: string): string | undefined => {
 const SECONDS = Number(arg('--seconds') ?? 10);
 const CLIENTS = Number(arg('--clients') ?? 10);
 const MAX_COST = 200_000; // the server's default ceiling for readers
+/** The server may spend at most this much CPU without returning to its event loop (so /healthz stays well under 50 ms on a quiet machine). */
+const STALL_GOAL_MS = 30;
+const WORST_NAMES = ['phases', 'grid', 'aggregates', 'introspection'];
 
 const MODELS = ['pythia-70m', 'pythia-70m-deduped', 'pythia-160m', 'pythia-160m-deduped', 'pythia-410m', 'pythia-410m-deduped', 'pythia-1b-deduped'];
 
@@ -57,35 +70,27 @@ async function largestAllowed(gql: ReturnType<typeof client>, make: (n: number) 
   return lo;
 }
 
-interface Latencies {
-  healthz: number[];
-  cheap: number[];
+/** /healthz and cheap-query latencies until `until`, measured from a worker thread (bench/latencyProbe.ts). */
+function probe(url: string, until: number): Promise<Latencies> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./latencyProbe.js', import.meta.url), { workerData: { url, until } satisfies ProbeInput });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
 }
 
-/** Polls /healthz and the cheap query, one at a time each, until `until`. */
-async function probe(url: string, until: number): Promise<Latencies> {
-  const gql = client(url);
-  const out: Latencies = { healthz: [], cheap: [] };
-  const loop = async (samples: number[], once: () => Promise<void>) => {
-    while (Date.now() < until) {
-      const t0 = performance.now();
-      await once();
-      samples.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  await Promise.all([
-    loop(out.healthz, async () => {
-      const res = await fetch(`${url}healthz`);
-      if (res.status !== 200) throw new Error(`/healthz ${res.status}`);
-      await res.arrayBuffer();
-    }),
-    loop(out.cheap, async () => {
-      const { body } = await gql('{ models(first: 1) { totalCount } }');
-      if (body.errors) throw new Error(`cheap query: ${body.errors[0].message}`);
-    }),
-  ]);
-  return out;
+/** The machine's 1-minute load average, beside every figure: other processes share the cores. */
+function load(): string {
+  const [one, five] = loadavg();
+  return `load ${one.toFixed(1)} (5 min ${five.toFixed(1)}) on ${availableParallelism()} cores`;
+}
+
+function stalls(label: string, r: LoopReport): void {
+  console.log(`  ${label.padEnd(12)} event-loop delay (monitorEventLoopDelay) p50 ${fmt(r.eldP50Ms)}  p99 ${fmt(r.eldP99Ms)}  max ${fmt(r.eldMaxMs)}`);
+  if (!r.schedstat) return console.log('               (no /proc/thread-self/schedstat: main-thread CPU per gap unavailable)');
+  console.log(`  ${''.padEnd(12)} main-thread CPU per loop gap (${r.turns} gaps): p99 ${fmt(r.cpuP99Ms)}  max ${fmt(r.cpuMaxMs)}; gaps over 30 ms of CPU: ${r.cpuOver30}, over 50 ms: ${r.cpuOver50}`);
+  console.log(`  ${''.padEnd(12)} garbage collection: longest pause ${fmt(r.gcMaxMs)} (${r.gcMaxKind || 'none'}), pauses over 20 ms: ${r.gcOver20}`);
+  console.log(`  ${''.padEnd(12)} longest gaps (wall = CPU + run-queue wait + other): ${r.worst.slice(0, 5).map((w) => `${w.wallMs.toFixed(0)} = ${w.cpuMs.toFixed(0)} + ${w.waitMs.toFixed(0)}`).join(', ')} ms`);
 }
 
 function summary(label: string, samples: number[]): { p50: number; p99: number } {
@@ -105,7 +110,8 @@ async function main(): Promise<void> {
     await importEvalsFromPath(wh, join(SHIPPED_DATA, 'pythia-evals'));
     wh.close();
   }
-  const server = await startChild(db);
+  const server = await startChild(db, [], { loopProbe: true });
+  const loop = server.loop!;
   const gql = client(server.url);
   try {
     console.log(`bench:hostile — server ${server.url} on ${given ?? 'a fresh warehouse with the Pythia evals'}; ${CLIENTS} hostile clients, ${SECONDS} s per phase`);
@@ -129,13 +135,27 @@ async function main(): Promise<void> {
 
     // Warm the server (JIT, compute pool, caches of table sizes) before the baseline.
     for (const make of worst) await gql(make());
+    console.log('\neach worst case alone (response size, time, the server main thread\'s CPU time for it, and the longest stall it caused):');
+    for (const [i, make] of worst.entries()) {
+      await loop.reset();
+      const t0 = performance.now();
+      const res = await fetch(`${server.url}graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: make() }) });
+      const bytes = (await res.arrayBuffer()).byteLength;
+      const ms = performance.now() - t0;
+      const r = await loop.report();
+      console.log(`  ${WORST_NAMES[i].padEnd(14)} ${(bytes / 1e6).toFixed(2).padStart(6)} MB  ${fmt(ms).padStart(11)}  main-thread CPU ${fmt(r.cpuTotalMs).padStart(10)}, longest stall: CPU ${fmt(r.cpuMaxMs)}, event-loop delay ${fmt(r.eldMaxMs)}, longest GC ${fmt(r.gcMaxMs)}`);
+    }
 
-    console.log('\nbaseline (no other load):');
+    console.log(`\nbaseline (no hostile clients; ${load()}):`);
+    await loop.reset();
     const base = await probe(server.url, Date.now() + SECONDS * 1000);
+    const baseLoop = await loop.report();
     const baseHealth = summary('/healthz', base.healthz);
     const baseCheap = summary('cheap query', base.cheap);
+    stalls('server', baseLoop);
 
-    console.log(`\nunder ${CLIENTS} concurrent worst-case clients:`);
+    console.log(`\nunder ${CLIENTS} concurrent worst-case clients (${load()} at the start):`);
+    await loop.reset();
     const until = Date.now() + SECONDS * 1000;
     const done: Record<string, number[]> = {};
     let refused = 0;
@@ -145,19 +165,26 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         const { body } = await gql(worst[which]());
         if (body.errors) refused++;
-        (done[['phases', 'grid', 'aggregates', 'introspection'][which]] ??= []).push(performance.now() - t0);
+        (done[WORST_NAMES[which]] ??= []).push(performance.now() - t0);
       }
     });
     const [loaded] = await Promise.all([probe(server.url, until), ...hostile]);
+    const hostileLoop = await loop.report();
+    const endLoad = load();
     const health = summary('/healthz', loaded.healthz);
     const cheap = summary('cheap query', loaded.cheap);
+    stalls('server', hostileLoop);
     console.log('  hostile requests completed:');
     for (const [name, times] of Object.entries(done)) summary(`  ${name}`, times);
     if (refused) console.log(`  (${refused} hostile requests answered with errors)`);
 
-    console.log('\nfigures:');
+    console.log(`\nfigures (${endLoad} at the end; wall-clock latencies grow with other processes' load, main-thread CPU per gap does not):`);
     console.log(`  /healthz p99     ${fmt(health.p99)} under load vs ${fmt(baseHealth.p99)} alone (×${(health.p99 / baseHealth.p99).toFixed(1)}); goal < 50 ms: ${health.p99 < 50 ? 'met' : 'NOT met'}`);
     console.log(`  cheap query p99  ${fmt(cheap.p99)} under load vs ${fmt(baseCheap.p99)} alone (×${(cheap.p99 / baseCheap.p99).toFixed(1)}); goal < 100 ms: ${cheap.p99 < 100 ? 'met' : 'NOT met'}`);
+    console.log(`  event-loop delay max ${fmt(hostileLoop.eldMaxMs)} (p99 ${fmt(hostileLoop.eldP99Ms)}) under load vs ${fmt(baseLoop.eldMaxMs)} (p99 ${fmt(baseLoop.eldP99Ms)}) alone`);
+    if (hostileLoop.schedstat) {
+      console.log(`  longest main-thread stall (CPU time in one loop gap) ${fmt(hostileLoop.cpuMaxMs)} under load vs ${fmt(baseLoop.cpuMaxMs)} alone; goal ≤ ${STALL_GOAL_MS} ms: ${hostileLoop.cpuMaxMs <= STALL_GOAL_MS ? 'met' : 'NOT met'}`);
+    }
   } finally {
     await server.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });

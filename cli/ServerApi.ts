@@ -48,14 +48,24 @@ export class ServerApi {
     return (body as unknown as { ref: string }).ref;
   }
 
-  /** Downloads a server path (a bundle's `downloadPath`) into a local file. */
+  /**
+   * Downloads a server path (a bundle's `downloadPath`) into a local file. A GET changes nothing,
+   * so a connection lost mid-body is tried again (twice) before it is reported.
+   */
   async download(path: string, file: string): Promise<void> {
-    const res = await this.send(path.replace(/^\//, ''), { headers: this.headers() });
-    if (!res.ok || !res.body) {
-      const body = await answer(res);
-      throw serverError(body.errors?.[0] ?? { message: `download of ${path} failed (HTTP ${res.status})` });
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.send(path.replace(/^\//, ''), { headers: this.headers() });
+      if (!res.ok || !res.body) {
+        const body = await answer(res);
+        throw serverError(body.errors?.[0] ?? { message: `download of ${path} failed (HTTP ${res.status})` });
+      }
+      try {
+        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+        return;
+      } catch (error) {
+        if (attempt === 3) throw lostConnection(this.url, error);
+      }
     }
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
   }
 }
 
@@ -64,8 +74,19 @@ interface GraphQLAnswer {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
+/** A connection that closed while an answer was read: the server went away, never a bug here. */
+function lostConnection(url: string, error: unknown): CortexError {
+  const cause = (error as Error).cause ?? (error as Error).message;
+  return new CortexError('UNAVAILABLE', `the connection to the cortexql server at ${url} closed while its answer was read (${String(cause)}); try again`);
+}
+
 async function answer(res: Response): Promise<GraphQLAnswer> {
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (error) {
+    throw lostConnection(res.url, error);
+  }
   try {
     return JSON.parse(text) as GraphQLAnswer;
   } catch {

@@ -120,7 +120,7 @@ export class BrainQueryResolver {
     const start = order.field === 'R' ? 0 : order.direction === 'DESC' ? 2 ** 31 : -1;
     const key = { modelId: model, step, layer, datasetId: dataset, subjectId: subject, paramsHash: paramsHash ?? DEFAULT_ENCODING_HASH };
     const cell = await storedCell(ctx.wh, key);
-    if (!cell) return { ...toPage([], limit, () => '', (n: never) => n), totalCount: 0, status: 'MISSING', reason: 'not computed with these parameters (brainScore or computeCells computes it)' };
+    if (!cell) return { ...toPage([], limit, () => '', (n: never) => n), totalCount: 0, status: 'MISSING', reason: 'not computed with these parameters (brainScore or computeCells computes it)', runId: null };
     // The count needs the whole cell, not just what follows the cursor: only when asked for.
     const { rows, total } = await voxelScores(ctx.wh, cell, key, {
       after: position === null ? start : Number(position), limit, roi, minR, order, withTotal: selectsField(info, 'totalCount'),
@@ -128,7 +128,7 @@ export class BrainQueryResolver {
     const page = toPage(rows, limit, (r) => encodeCursor(kind, r.position), ({ voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue }) => ({
       voxel, roi: label, r, alpha, noiseCeiling, ceiledR, pValue, qValue,
     }));
-    return { ...page, totalCount: total ?? 0, status: cell.staleReason === null ? 'READY' : 'STALE', reason: cell.staleReason };
+    return { ...page, totalCount: total ?? 0, status: cell.staleReason === null ? 'READY' : 'STALE', reason: cell.staleReason, runId: cell.runId };
   }
 
   @Query(() => [InternalMetricDefinition], {

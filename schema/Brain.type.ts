@@ -152,6 +152,9 @@ export class VoxelScoreConnection extends ConnectionBase {
 
   @Field(() => String, { nullable: true, description: 'Why the cell is STALE or MISSING; null when READY.' })
   reason!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The run that computed the cell (see `run(id)`); null when MISSING.' })
+  runId!: string | null;
 }
 
 @InputType({ description: 'How voxel scores are sorted.' })

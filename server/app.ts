@@ -27,6 +27,7 @@ import { createLogger, ServerMetrics } from './observability.js';
 import { RateLimiter } from './rateLimiter.js';
 import { mediaTypeStatusPlugin, noticesPlugin } from './responseStatus.js';
 import { cortexSchema } from './schema.js';
+import { stringifySliced } from './stringifySliced.js';
 import { FileAccess, importRoots } from '../services/fileAccess.js';
 import { UploadStore, type UploadOptions } from '../services/uploads.js';
 import { mountUploadRoutes } from './uploadRoutes.js';
@@ -103,6 +104,8 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
       ApolloServerPluginCacheControlDisabled(),
     ],
     formatError: (formatted, error) => formatError(formatted, error, log),
+    // Large responses are serialised in slices, not in one call that holds the event loop.
+    stringifyResult: stringifySliced,
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
@@ -176,6 +179,10 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
   app.use(jsonErrors(metrics, log));
 
   const http = createServer(app);
+  // Idle keep-alive sockets outlive a busy client's pause between two requests (Node's 5 s
+  // default can close one just as a client reuses it); headers must still arrive within this.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
     http.listen(options.port, options.host, resolve);

@@ -9,6 +9,7 @@ import { CheckpointResolver } from '../resolvers/CheckpointResolver.js';
 import { ComputeResolver } from '../resolvers/ComputeResolver.js';
 import { EvalDuplicateResolver } from '../resolvers/EvalDuplicateResolver.js';
 import { CheckpointEvalSourcesResolver, EvalSourceResolver, TaskScoreProvenanceResolver } from '../resolvers/EvalSourceResolver.js';
+import { RunResolver } from '../resolvers/RunResolver.js';
 import { CompareResolver } from '../resolvers/CompareResolver.js';
 import { ImportResolver } from '../resolvers/ImportResolver.js';
 import { ModelResolver } from '../resolvers/ModelResolver.js';
@@ -39,7 +40,7 @@ export function cortexSchema(): Promise<GraphQLSchema> {
     resolvers: [
       ModelResolver, CheckpointResolver, CompareResolver, TaskScoreResolver, ImportResolver, PhaseResolver,
       CheckpointBrainResolver, ModelBrainResolver, BrainQueryResolver, DatasetResolver, ComputeResolver, ApiKeyResolver, BundleResolver, JobResolver,
-      EvalSourceResolver, TaskScoreProvenanceResolver, CheckpointEvalSourcesResolver, EvalDuplicateResolver,
+      EvalSourceResolver, TaskScoreProvenanceResolver, CheckpointEvalSourcesResolver, EvalDuplicateResolver, RunResolver,
     ],
     validate: false,
     authChecker,

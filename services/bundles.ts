@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
@@ -8,6 +8,7 @@ import { CortexError, importFailed, notFound, type Problem } from '../errors/Cor
 import { readFailure } from '../formats/fileSource.js';
 import { parseJsonText } from '../formats/validation.js';
 import { FileAccess, type Resolved } from './fileAccess.js';
+import { fileSha256 } from './fileHashes.js';
 import { requireDataset, requireModels } from './requireKnown.js';
 import { extractTar } from './safeTar.js';
 import {
@@ -224,10 +225,4 @@ async function mergeBundle(wh: Warehouse, paths: ReadonlyMap<string, string>, m:
     await dropStaged(tx, staged);
     return { id: m.id, lab: m.lab, tables };
   });
-}
-
-async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

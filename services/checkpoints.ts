@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { checkDecoder, checkTokenizer } from '../compute/models/decoderCheck.js';
 import { tokenizerFromJson, type TextTokenizer } from '../compute/models/gpt2Tokenizer.js';
@@ -12,6 +12,7 @@ import type { Warehouse } from '../warehouse/Warehouse.js';
 import { readFailure } from '../formats/fileSource.js';
 import { Checks, parseJsonText, plain } from '../formats/validation.js';
 import { FileAccess, type FolderEntry, type Resolved } from './fileAccess.js';
+import { sha256Files } from './fileHashes.js';
 
 export interface ArtifactInput {
   readonly step: number;
@@ -93,19 +94,6 @@ function onnxFile(files: FileAccess, a: ArtifactInput): Resolved {
   return files.resolve(pick.ref, 'file', pick.label);
 }
 
-/** sha256 and size of files read one after the other, as one stream. */
-async function sha256Files(files: readonly string[]): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for (const file of files) {
-    for await (const chunk of createReadStream(file)) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
-
 interface CheckedArtifact {
   readonly step: number;
   /** How problems name it (the artifact as given). */
@@ -147,25 +135,33 @@ async function checkArtifact(a: ArtifactInput, manifest: LayerManifest | undefin
 
 /**
  * A tokenizer.json read through `files` (with tokenizer_config.json beside it, when readable), its
- * JSON parsed without quoting it in errors. Returns the tokenizer and the real path to store.
+ * JSON parsed without quoting it in errors. Returns the tokenizer, the real path to store, and the
+ * sha256 of the bytes it was built from (tokenizer.json, then the config when there is one).
  */
-export function loadTokenizer(files: FileAccess, ref: string, label = ref): { tokenizer: TextTokenizer; real: string } {
+export function loadTokenizer(files: FileAccess, ref: string, label = ref): { tokenizer: TextTokenizer; real: string; sha256: string } {
   const { real } = files.resolve(ref, 'file', label);
   let json: unknown;
+  const hash = createHash('sha256');
   try {
-    json = parseJsonText(files.read(ref, 'json', label).toString('utf8'));
+    const bytes = files.read(ref, 'json', label);
+    hash.update(bytes);
+    json = parseJsonText(bytes.toString('utf8'));
   } catch (error) {
     if (isCortexError(error)) throw error;
     throw importFailed([{ where: label, message: (error as Error).message }]);
   }
   let config: Record<string, unknown> = {};
   try {
-    const parsed = parseJsonText(files.read(files.sibling(ref, 'tokenizer_config.json'), 'json').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
+    const bytes = files.read(files.sibling(ref, 'tokenizer_config.json'), 'json');
+    const parsed = parseJsonText(bytes.toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      config = parsed as Record<string, unknown>;
+      hash.update(bytes);
+    }
   } catch {
     // No (readable) tokenizer_config.json: the tokenizer.json alone defines the tokenizer.
   }
-  return { tokenizer: tokenizerFromJson(json, config, label), real };
+  return { tokenizer: tokenizerFromJson(json, config, label), real, sha256: hash.digest('hex') };
 }
 
 export interface RegisterArtifactsOptions {
@@ -212,10 +208,11 @@ export async function registerCheckpointArtifacts(
   }
   // The new tokenizer is read through `files`; the model's registered one (already checked) locally.
   let tokenizerReal: string | null = null;
+  let tokenizerSha256: string | null = null;
   const label = tokenizer ?? 'the registered tokenizer';
   let tok: TextTokenizer | null = null;
   try {
-    if (tokenizer !== null) ({ tokenizer: tok, real: tokenizerReal } = loadTokenizer(files, tokenizer));
+    if (tokenizer !== null) ({ tokenizer: tok, real: tokenizerReal, sha256: tokenizerSha256 } = loadTokenizer(files, tokenizer));
     else {
       const stored = await modelTokenizer(wh, modelId);
       if (stored !== null) tok = loadTokenizer(FileAccess.local(), stored, label).tokenizer;
@@ -238,7 +235,7 @@ export async function registerCheckpointArtifacts(
     for (const r of rows) {
       await upsertCheckpoint(tx, modelId, { step: r.step, artifactUri: r.uri, artifactSha256: r.sha256, artifactBytes: r.bytes, layersManifest: manifest ?? null });
     }
-    if (tokenizerReal !== null) await setTokenizer(tx, modelId, tokenizerReal);
+    if (tokenizerReal !== null) await setTokenizer(tx, modelId, tokenizerReal, tokenizerSha256);
   });
   // Uploads registered here are read again by extraction: they no longer expire.
   for (const r of rows) files.keep(r.uri);

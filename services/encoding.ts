@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
-import { fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
+import { fitEncodingCells, PERMUTATION_SEED, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
 import { DEFAULT_DELAYS, ZScoreMode } from '../compute/encoding/features.js';
 import { CvMetric } from '../compute/encoding/ridgeCvScore.js';
 import { badInput, notFound } from '../errors/CortexError.js';
@@ -105,8 +105,12 @@ export async function writeEncodingResults(
   // data, so it is recorded here, beside the hashed parameters rather than in them).
   const blocks = Object.fromEntries(result.cells.flatMap((c) => (c.blockTrs ? [[c.subjectId, c.blockTrs] as const] : [])));
   await insertRun(tx, {
+    // The permutation test's seed is fixed (compute/encoding/encodingCells.ts): recorded, so the run says everything it used.
     runId, kind: 'encoding',
-    paramsJson: JSON.stringify({ ...params, modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects, ...(Object.keys(blocks).length ? { blockTrsUsed: blocks } : {}) }),
+    paramsJson: JSON.stringify({
+      ...params, ...(params.permutations ? { permutationSeed: PERMUTATION_SEED } : {}), modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects,
+      ...(Object.keys(blocks).length ? { blockTrsUsed: blocks } : {}),
+    }),
     paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
   });
   await writeEncodingCells(tx, runId, result.cells.map((c) => ({

@@ -10,7 +10,7 @@ import { badInput, notFound } from '../errors/CortexError.js';
 import { datasetInfo, writeWordFeatureLayers } from '../warehouse/fmriRepo.js';
 import { loadTokenizer } from './checkpoints.js';
 import { FileAccess } from './fileAccess.js';
-import { checkpointArtifacts } from '../warehouse/modelsRepo.js';
+import { checkpointArtifacts, setTokenizerHashIfUnknown } from '../warehouse/modelsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
 
 export interface FeatureRequest {
@@ -76,7 +76,7 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
   if (!artifact.tokenizerUri) throw badInput(`model '${req.modelId}' has no tokenizer registered (register checkpoints --tokenizer)`);
   const info = await datasetInfo(wh, req.datasetId);
   // Errors name the checkpoint, not the server path (they reach clients, and jobs' readers).
-  const { tokenizer } = loadTokenizer(FileAccess.local(), artifact.tokenizerUri, `the tokenizer of ${req.modelId}`);
+  const { tokenizer, sha256: tokenizerSha256 } = loadTokenizer(FileAccess.local(), artifact.tokenizerUri, `the tokenizer of ${req.modelId}`);
   const model = await HiddenStateModel.open(artifact.artifactUri, { manifest: req.layersManifest ?? artifact.layersManifest ?? undefined, label: `checkpoint ${req.modelId}@${req.step}` });
   const windowTokens = req.windowTokens ?? Math.min(128, maxPositions(artifact.artifactUri) ?? 128);
   const options: ExtractOptions = { windowTokens, strideTokens: req.strideTokens ?? Math.max(1, Math.floor(windowTokens / 2)), wordFeature: req.wordFeature ?? 'last', layers: req.layers };
@@ -105,6 +105,10 @@ export async function extractFeatures(wh: Warehouse, req: FeatureRequest): Promi
     return { layer: l.layer, nWords, dim: l.dim, matrix };
   });
   const source = `onnx:${artifact.artifactSha256?.slice(0, 16)} provider:${model.provider}`;
-  await wh.write((tx) => writeWordFeatureLayers(tx, req.modelId, req.step, req.datasetId, layers, source));
+  await wh.write(async (tx) => {
+    await writeWordFeatureLayers(tx, req.modelId, req.step, req.datasetId, layers, source, { artifactSha256: artifact.artifactSha256 ?? null, tokenizerSha256 });
+    // Extracted before hashes were recorded (migration 13): the tokenizer read now is the registered one.
+    await setTokenizerHashIfUnknown(tx, req.modelId, tokenizerSha256);
+  });
   return { layers: layers.length, nWords: layers[0].nWords, dim: layers[0].dim, provider: model.provider, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
 }

@@ -4,7 +4,7 @@ import type { SortOrder } from './ordering.js';
 import { CortexError } from '../errors/CortexError.js';
 import { rampTo, type BulkColumn, type TypedColumn } from './bulk.js';
 import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
-import { CELL_STALE_REASON_SQL } from './runInputsRepo.js';
+import { CELL_STALE_REASON_SQL, outdatedFeaturesReason } from './runInputsRepo.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -220,7 +220,7 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   const extra: string[] = [];
   if (q.subjectId != null) { extra.push('c.subject_id = ?'); params.push(q.subjectId); }
   if (q.layer != null) { extra.push('c.layer = ?'); params.push(q.layer); }
-  if (q.steps) { extra.push('list_contains(?, c.step)'); params.push(listValue([...q.steps])); }
+  if (q.steps) { extra.push('list_contains(?::INTEGER[], c.step)'); params.push(listValue([...q.steps])); }
   params.push(q.roi);
   const stat = q.statistic ?? 'mean_r';
   const ceiled = stat === 'ceiled_mean_r';
@@ -303,12 +303,14 @@ export interface StoredCell {
   readonly nVoxels: number;
   /** Why the cell is stale (an input changed since it was computed), or null. */
   readonly staleReason: string | null;
+  /** The run that computed it. */
+  readonly runId: string;
 }
 
 /** The stored cell with this key, or null. */
 export async function storedCell(wh: Warehouse, cell: EncodingCell): Promise<StoredCell | null> {
   const [row] = await wh.all<StoredCell>(
-    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", ${CELL_STALE_REASON_SQL} AS "staleReason" FROM cells c
+    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", run_id AS "runId", ${CELL_STALE_REASON_SQL} AS "staleReason" FROM cells c
      WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
     [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
   );
@@ -504,7 +506,8 @@ const INTERNAL_STALE_REASON_SQL = `coalesce(
      HAVING max(f.step) IS DISTINCT FROM m.reference_step) END,
   CASE WHEN m.metric = 'linearCKAToFinal' AND m.reference_step IS NOT NULL THEN
     (SELECT 'its reference changed: the final checkpoint is now step ' || max(c.step) || ' (it compared with ' || m.reference_step || ')'
-     FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END
+     FROM checkpoints c WHERE c.model_id = m.model_id HAVING max(c.step) <> m.reference_step) END,
+  ${outdatedFeaturesReason('m.model_id', 'm.step', 'm.layer', '?1')}
 )`;
 
 /**

@@ -115,7 +115,7 @@ export async function storedCellSteps(
   options: { fresh?: boolean } = {},
 ): Promise<number[]> {
   const params: DuckDBValue[] = [cell.modelId, cell.paramsHash];
-  const steps = cell.steps ? ' AND list_contains(?, step)' : '';
+  const steps = cell.steps ? ' AND list_contains(?::INTEGER[], step)' : '';
   const sql =
     kind === 'encoding'
       ? `SELECT DISTINCT step FROM cells WHERE model_id = ? AND params_hash = ? AND dataset_id = ?${steps} ORDER BY step` // a cell's summaries commit with it

@@ -186,6 +186,8 @@ export async function writeWordFeatureLayers(
   datasetId: string,
   layers: readonly { layer: number; nWords: number; dim: number; matrix: Float32Array }[],
   source: string | null,
+  /** Extracted features: the hashes of the ONNX file and tokenizer they came from. */
+  origin: { artifactSha256: string | null; tokenizerSha256: string | null } | null = null,
 ): Promise<void> {
   const [{ n }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM stimulus_words WHERE dataset_id = ?', [datasetId]);
   if (n === 0) throw notFound('dataset', datasetId);
@@ -197,8 +199,9 @@ export async function writeWordFeatureLayers(
   for (const f of layers) {
     const blob = float32Blob(f.matrix);
     await tx.run(
-      'INSERT OR REPLACE INTO word_features (model_id, step, layer, dataset_id, n_words, dim, data, source, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, sha256(?))',
-      [modelId, step, f.layer, datasetId, f.nWords, f.dim, blob, source, blob],
+      `INSERT OR REPLACE INTO word_features (model_id, step, layer, dataset_id, n_words, dim, data, source, sha256, artifact_sha256, tokenizer_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, sha256(?), ?, ?)`,
+      [modelId, step, f.layer, datasetId, f.nWords, f.dim, blob, source, blob, origin?.artifactSha256 ?? null, origin?.tokenizerSha256 ?? null],
     );
   }
 }

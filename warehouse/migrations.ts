@@ -313,7 +313,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 13,
-    name: 'fMRI content hashes: brain scores know the data they were computed from',
+    name: 'content hashes of fMRI data, tokenizers and the files features were extracted from',
     // run_inputs gains the subject an `fmri` input names (such rows have no model, step or layer);
     // subjects.content_sha256 hashes what an encoding run reads of a subject (runInputsRepo.ts).
     statements: [
@@ -323,6 +323,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE run_inputs ALTER COLUMN layer DROP NOT NULL',
       'ALTER TABLE subjects ADD COLUMN content_sha256 VARCHAR',
       SUBJECT_HASH_UPDATE,
+      // What extracted features came from: the checkpoint's ONNX file and the model's tokenizer
+      // (their hashes when extracted; NULL for imported features and for extractions before this).
+      'ALTER TABLE models ADD COLUMN tokenizer_sha256 VARCHAR',
+      'ALTER TABLE word_features ADD COLUMN artifact_sha256 VARCHAR',
+      'ALTER TABLE word_features ADD COLUMN tokenizer_sha256 VARCHAR',
     ],
   },
 ];

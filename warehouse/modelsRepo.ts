@@ -215,8 +215,12 @@ export async function modelTokenizer(wh: Warehouse, modelId: string): Promise<st
   return row?.uri ?? null;
 }
 
-export async function setTokenizer(tx: WriteTx, modelId: string, tokenizerUri: string): Promise<void> {
-  await tx.run('UPDATE models SET tokenizer_uri = ? WHERE model_id = ?', [tokenizerUri, modelId]);
+export async function setTokenizerHashIfUnknown(tx: WriteTx, modelId: string, sha256: string): Promise<void> {
+  await tx.run('UPDATE models SET tokenizer_sha256 = ? WHERE model_id = ? AND tokenizer_sha256 IS NULL', [sha256, modelId]);
+}
+
+export async function setTokenizer(tx: WriteTx, modelId: string, tokenizerUri: string, sha256: string | null): Promise<void> {
+  await tx.run('UPDATE models SET tokenizer_uri = ?, tokenizer_sha256 = ? WHERE model_id = ?', [tokenizerUri, sha256, modelId]);
 }
 
 export interface ArtifactRow {
@@ -238,7 +242,7 @@ export async function checkpointArtifacts(wh: Warehouse, modelId: string, steps?
             (SELECT min(o.step) FROM checkpoints o WHERE o.model_id = c.model_id AND o.step <> c.step AND o.artifact_sha256 = c.artifact_sha256) AS "duplicateOf",
             m.tokenizer_uri AS "tokenizerUri", c.layers_manifest AS "layersManifest"
      FROM checkpoints c JOIN models m USING (model_id)
-     WHERE c.model_id = ? ${steps ? 'AND list_contains(?, c.step)' : ''} ORDER BY c.step`,
+     WHERE c.model_id = ? ${steps ? 'AND list_contains(?::INTEGER[], c.step)' : ''} ORDER BY c.step`,
     steps ? [modelId, listValue([...steps])] : [modelId],
   );
   return rows.map((r) => ({ ...r, layersManifest: r.layersManifest === null ? null : (JSON.parse(r.layersManifest) as string[]) }));

@@ -38,7 +38,7 @@ export async function writeRunInputs(tx: WriteTx, runId: string, inputs: readonl
 
 /** The current content hashes of features (for results computed elsewhere, whose inputs were read then). */
 export async function featureHashes(wh: Warehouse, modelId: string, datasetId: string, steps: readonly number[]): Promise<{ step: number; layer: number; sha256: string | null }[]> {
-  return wh.all('SELECT step, layer, sha256 FROM word_features WHERE model_id = ? AND dataset_id = ? AND list_contains(?, step) ORDER BY step, layer', [
+  return wh.all('SELECT step, layer, sha256 FROM word_features WHERE model_id = ? AND dataset_id = ? AND list_contains(?::INTEGER[], step) ORDER BY step, layer', [
     modelId, datasetId, listValue([...steps]),
   ], { cache: false });
 }
@@ -62,11 +62,35 @@ export async function stimulusHash(tx: WriteTx, datasetId: string): Promise<stri
 }
 
 /**
- * Why a brain-score cell (alias `c` of `cells`) is stale, or NULL: its layer's features or its
- * subject's fMRI data changed since its run read them, or are gone. Runs that recorded no inputs
- * (older warehouses, bundles) are never stale.
+ * Extracted features (alias `w` of word_features) whose checkpoint's ONNX file (`k`, checkpoints)
+ * or model's tokenizer (`mo`, models) was replaced since: hashes recorded at extraction differ
+ * from the registered ones. Unknown hashes (imported features, older extractions) never differ.
  */
-export const CELL_STALE_REASON_SQL = `(SELECT 'an input changed since it was computed: ' || min(CASE WHEN i.role = 'fmri'
+const OUTDATED_FEATURES = `FROM word_features w JOIN checkpoints k ON k.model_id = w.model_id AND k.step = w.step JOIN models mo ON mo.model_id = w.model_id
+  WHERE ((w.artifact_sha256 IS NOT NULL AND w.artifact_sha256 IS DISTINCT FROM k.artifact_sha256)
+      OR (w.tokenizer_sha256 IS NOT NULL AND mo.tokenizer_sha256 IS NOT NULL AND w.tokenizer_sha256 <> mo.tokenizer_sha256))`;
+
+/** Why the features of (model, step, layer, dataset) — SQL expressions — are out of date, or NULL. */
+export function outdatedFeaturesReason(model: string, step: string, layer: string, dataset: string): string {
+  return `(SELECT 'an input changed since it was computed: ' || CASE WHEN w.artifact_sha256 IS DISTINCT FROM k.artifact_sha256
+       THEN 'the ONNX file of checkpoint ' || w.step || ' was replaced since its features were extracted'
+       ELSE 'the tokenizer of model ' || w.model_id || ' was replaced since the features of step ' || w.step || ' were extracted' END
+     ${OUTDATED_FEATURES} AND w.model_id = ${model} AND w.step = ${step} AND w.layer = ${layer} AND w.dataset_id = ${dataset})`;
+}
+
+/** Whether a checkpoint's features for a dataset were extracted from an ONNX file or tokenizer replaced since (extract them again). */
+export async function featuresOutdated(wh: Warehouse, modelId: string, step: number, datasetId: string): Promise<boolean> {
+  const [row] = await wh.all<{ n: number }>(`SELECT count(*)::INTEGER AS n ${OUTDATED_FEATURES} AND w.model_id = ? AND w.step = ? AND w.dataset_id = ?`, [modelId, step, datasetId], { cache: false });
+  return (row?.n ?? 0) > 0;
+}
+
+/**
+ * Why a brain-score cell (alias `c` of `cells`) is stale, or NULL: its layer's features or its
+ * subject's fMRI data changed since its run read them, or are gone, or its features were
+ * extracted from an ONNX file or tokenizer replaced since. Runs that recorded no inputs (older
+ * warehouses, bundles without features) are judged by what they recorded only.
+ */
+export const CELL_STALE_REASON_SQL = `coalesce((SELECT 'an input changed since it was computed: ' || min(CASE WHEN i.role = 'fmri'
          THEN 'the fMRI data of subject ' || i.subject_id || ' was re-imported with other content, or removed'
          ELSE 'the features of step ' || i.step || ' layer ' || i.layer || ' were replaced or removed' END)
    FROM run_inputs i
@@ -75,7 +99,8 @@ export const CELL_STALE_REASON_SQL = `(SELECT 'an input changed since it was com
    WHERE i.run_id = c.run_id AND (
      (i.role = 'features' AND i.layer = c.layer AND w.sha256 IS DISTINCT FROM i.sha256) OR
      (i.role = 'fmri' AND i.subject_id = c.subject_id AND s.content_sha256 IS DISTINCT FROM i.sha256))
-   HAVING count(*) > 0)`;
+   HAVING count(*) > 0),
+  ${outdatedFeaturesReason('c.model_id', 'c.step', 'c.layer', 'c.dataset_id')})`;
 
 /**
  * Cells of a dataset's subjects that cannot be judged (their run recorded no fMRI input for the
@@ -89,4 +114,44 @@ export async function unfingerprintedCellIds(tx: WriteTx, datasetId: string, sub
     [datasetId, listValue([...subjects])],
   );
   return rows.map((r) => r.id);
+}
+
+/** A `runs` row: what computed a set of cells, with which parameters and code. */
+export interface RunRow {
+  readonly runId: string;
+  readonly kind: string;
+  readonly paramsJson: string | null;
+  readonly paramsHash: string | null;
+  readonly codeVersion: string | null;
+  readonly device: string | null;
+  readonly started: Date | null;
+  readonly finished: Date | null;
+}
+
+/** An input of a run as recorded, beside its hash now (a difference makes the run's cells STALE) and, for extracted features, what they came from. */
+export interface RunInputRow extends RunInput {
+  readonly currentSha256: string | null;
+  readonly artifactSha256: string | null;
+  readonly tokenizerSha256: string | null;
+}
+
+export async function runById(wh: Warehouse, runId: string): Promise<RunRow | null> {
+  const [row] = await wh.all<RunRow>(
+    `SELECT run_id AS "runId", kind, params_json AS "paramsJson", params_hash AS "paramsHash", code_version AS "codeVersion", device, started, finished
+     FROM runs WHERE run_id = ?`, [runId],
+  );
+  return row ?? null;
+}
+
+export async function runInputRows(wh: Warehouse, runId: string): Promise<RunInputRow[]> {
+  return wh.all<RunInputRow>(
+    `SELECT i.role, i.model_id AS "modelId", i.step, i.layer, i.dataset_id AS "datasetId", i.subject_id AS "subjectId", i.sha256,
+       CASE WHEN i.role = 'fmri' THEN s.content_sha256 ELSE w.sha256 END AS "currentSha256",
+       w.artifact_sha256 AS "artifactSha256", w.tokenizer_sha256 AS "tokenizerSha256"
+     FROM run_inputs i
+     LEFT JOIN word_features w ON i.role <> 'fmri' AND w.model_id = i.model_id AND w.step = i.step AND w.layer = i.layer AND w.dataset_id = i.dataset_id
+     LEFT JOIN subjects s ON i.role = 'fmri' AND s.dataset_id = i.dataset_id AND s.subject_id = i.subject_id
+     WHERE i.run_id = ? ORDER BY i.role, i.step, i.layer, i.subject_id`,
+    [runId],
+  );
 }

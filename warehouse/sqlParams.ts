@@ -5,13 +5,14 @@ import { CortexError } from '../errors/CortexError.js';
 export type SqlParams = readonly DuckDBValue[];
 
 /**
- * An empty list has no item type to infer and DuckDB refuses to bind it; bind it as VARCHAR[]
- * (the SQL casts it, e.g. `?::INTEGER[]`, which an empty list always survives).
+ * An empty list has no item type to infer and DuckDB refuses to bind it; bind it as VARCHAR[].
+ * A list compared with numbers must therefore be cast in the SQL (`list_contains(?::INTEGER[], step)`),
+ * which an empty list always survives.
  */
 export function bindTypes(params: SqlParams): DuckDBType[] | undefined {
   // An undefined parameter is always a caller's bug (a missing `?? null`): say so plainly.
-  const missing = params.findIndex((p) => p === undefined);
-  if (missing >= 0) throw new CortexError('INTERNAL', `SQL parameter ${missing + 1} is undefined`);
+  const missing = params.findIndex((p) => p === undefined || (p instanceof DuckDBListValue && p.items.some((item) => item === undefined)));
+  if (missing >= 0) throw new CortexError('INTERNAL', `SQL parameter ${missing + 1} is or holds undefined`);
   if (!params.some((p) => p instanceof DuckDBListValue && p.items.length === 0)) return undefined;
   return params.map((p) => (p instanceof DuckDBListValue && p.items.length === 0 ? LIST(VARCHAR) : undefined)) as DuckDBType[];
 }

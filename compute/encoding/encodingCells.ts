@@ -52,6 +52,9 @@ export interface EncodingParams {
   readonly blockTrs?: number | 'auto';
 }
 
+/** The block-permutation test's seed: fixed, so a run's p-values are reproducible bit for bit. */
+export const PERMUTATION_SEED = 0;
+
 export const DEFAULT_BLOCK_TRS = 10;
 
 export interface EncodingRun {
@@ -131,7 +134,7 @@ export async function fitEncodingCells(
           alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric, shouldStop,
           ...(foldBlocks ? { foldBlocks } : {}),
           ...(params.intercept ? { intercept: true } : {}),
-          ...(params.permutations && blockTrs ? { permutationTest: { permutations: params.permutations, blockLength: blockTrs, seed: 0 } } : {}),
+          ...(params.permutations && blockTrs ? { permutationTest: { permutations: params.permutations, blockLength: blockTrs, seed: PERMUTATION_SEED } } : {}),
         },
       );
       const q = fit.qValues ?? null;

@@ -1,5 +1,5 @@
 import type { WarehouseStats } from '../../warehouse/statsRepo.js';
-import { taskPatterns } from '../../warehouse/taskGroups.js';
+import { likeMatcher, taskPatterns } from '../../warehouse/taskGroups.js';
 
 /**
  * The API's cost model: what a field makes the server do, priced from its arguments and the
@@ -75,23 +75,26 @@ function phasePrice(n: number, args: Readonly<Record<string, unknown>>): number 
 export function aggregateMatchedRows(where: Record<string, unknown>, stats: WarehouseStats): number {
   const models = where.models ? list(where.models).map(String) : null;
   const byModels = models ? models.reduce((s, m) => s + (stats.taskRowsByModel.get(m) ?? 0), 0) : stats.taskRows;
-  const patterns = [...new Set(list(where.tasks).map(String))].flatMap((t) => taskPatterns(t).map(likeToRegExp));
-  let byTasks = 0;
-  for (const [task, n] of stats.taskRowsByTask) if (patterns.some((p) => p.test(task))) byTasks += n;
-  return Math.min(byModels, byTasks);
+  return Math.min(byModels, taskRowsOf(list(where.tasks).map(String), stats));
 }
 
-/** A SQL LIKE pattern (escape '\') as a regular expression. */
-function likeToRegExp(pattern: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length) out += pattern[++i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (c === '%') out += '.*';
-    else if (c === '_') out += '.';
-    else out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`, 's');
+/** Memo of taskRowsOf per table-size snapshot: aliases repeat the same task lists, and a group's expansion is not free. */
+const TASK_ROWS = new WeakMap<WarehouseStats, Map<string, number>>();
+const TASK_ROWS_ENTRIES = 1024;
+
+/** task_scores rows of the stored tasks that any of `tasks` selects (itself, or a group's leaves). */
+function taskRowsOf(tasks: readonly string[], stats: WarehouseStats): number {
+  const key = JSON.stringify([...new Set(tasks)].sort());
+  let memo = TASK_ROWS.get(stats);
+  if (!memo) TASK_ROWS.set(stats, (memo = new Map()));
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const matcher = likeMatcher([...new Set(tasks)].flatMap((t) => taskPatterns(t)));
+  let rows = 0;
+  for (const [task, n] of stats.taskRowsByTask) if (matcher.test(task)) rows += n;
+  if (memo.size >= TASK_ROWS_ENTRIES) memo.clear(); // client-chosen keys: bounded
+  memo.set(key, rows);
+  return rows;
 }
 
 /** Points a compared series has: the grid's, or the most checkpoints any of the models has. */

@@ -27,8 +27,9 @@ export function abortedError(signal: AbortSignal): CortexError {
  * A pool of worker threads (piscina) for CPU-heavy work requested through the API, so no request
  * holds the event loop. A task whose request is aborted (client gone, deadline passed) is
  * dropped from the queue, or its thread is terminated if it is running. The threads run at a
- * lower OS priority (nice +5 where supported), so on a saturated machine the event loop — and
- * with it /healthz and cheap queries — still gets the CPU first.
+ * lower OS priority (nice +5 on Linux, set by each thread: cpuWorker.ts, threadPriority.ts), so
+ * on a saturated machine the event loop — and with it /healthz and cheap queries — still gets
+ * the CPU first.
  */
 export class CpuPool {
   private readonly pool: Piscina<CpuTask, CpuOutcome>;
@@ -41,7 +42,6 @@ export class CpuPool {
       maxThreads: threads,
       idleTimeout: 60_000,
       maxQueue: options.maxQueue ?? 256,
-      niceIncrement: 5,
     });
   }
 

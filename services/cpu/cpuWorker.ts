@@ -2,12 +2,16 @@
  * Worker-thread entry of the API's compute pool (services/cpu/CpuPool.ts, piscina): the numerics
  * a request may ask for — phase detection with its bootstrap, comparisons on grids, noise ceilings
  * at fMRI import — run here,
- * off the event loop that answers every other request. Imports compute/ only. Errors come back
+ * off the event loop that answers every other request. Imports compute/ only (and threadPriority.ts). Errors come back
  * as data, so their code and details survive the thread boundary.
  */
 import { detectPhases, type DetectPhasesInput, type PhaseDetection } from '../../compute/phases/detectPhases.js';
 import { compareSeries, type Comparison, type GridSpec, type Series } from '../../compute/trajectories/compareSeries.js';
 import { testRunCeiling, type RepeatedRun, type TestRunCeiling } from '../../compute/encoding/noiseCeiling.js';
+import { lowerThreadPriority } from './threadPriority.js';
+
+// Below the event loop's priority (CpuPool.ts): set once per thread, as piscina loads this module.
+lowerThreadPriority(5);
 
 export type CpuTask =
   | { readonly kind: 'detectPhases'; readonly input: DetectPhasesInput }

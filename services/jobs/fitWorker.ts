@@ -2,12 +2,16 @@
  * Worker-thread entry: runs a job's numerics (encoding or internal metrics) off the API's
  * event loop. Receives plain typed-array inputs, posts progress, returns results with their
  * buffers transferred (not copied). One fit at a time; the thread is kept warm for the next
- * (services/jobs/runFit.ts). Imports compute/ only.
+ * (services/jobs/runFit.ts). Imports compute/ only (and threadPriority.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { fitEncodingCells, type EncodingInputs, type EncodingParams } from '../../compute/encoding/encodingCells.js';
 import { fitInternalCells, type InternalInputs } from '../../compute/internal/internalCells.js';
 import { StoppedError } from '../../compute/stopSignal.js';
+import { lowerThreadPriority } from '../cpu/threadPriority.js';
+
+// Fits yield the CPU to the API's event loop on a saturated machine (threadPriority.ts).
+lowerThreadPriority(5);
 
 export type FitRequest =
   | { readonly kind: 'encoding'; readonly inputs: EncodingInputs; readonly params: EncodingParams }

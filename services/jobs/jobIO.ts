@@ -3,7 +3,7 @@ import type { InternalCellResult } from '../../compute/internal/internalCells.js
 import { isCortexError } from '../../errors/CortexError.js';
 import { storedCellSteps } from '../../warehouse/discoveryRepo.js';
 import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
-import { featureHashes, subjectHashes, type RunInput, type RunProvenance } from '../../warehouse/runInputsRepo.js';
+import { featureHashes, featuresOutdated, subjectHashes, type RunInput, type RunProvenance } from '../../warehouse/runInputsRepo.js';
 import { finalCheckpointStep } from '../../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
 import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
@@ -38,8 +38,10 @@ export interface JobReport {
  */
 export async function loadJobInputs(wh: Warehouse, spec: JobSpec): Promise<JobInputs> {
   const req = { modelId: spec.modelId, step: spec.step, datasetId: spec.datasetId };
+  // Missing, or extracted from an ONNX file or tokenizer replaced since: extracted (again).
   const extractIfMissing = async (step: number) => {
-    if (!(await hasFeatures(wh, spec.modelId, step, spec.datasetId)) && (await hasArtifact(wh, spec.modelId, step))) {
+    const usable = (await hasFeatures(wh, spec.modelId, step, spec.datasetId)) && !(await featuresOutdated(wh, spec.modelId, step, spec.datasetId));
+    if (!usable && (await hasArtifact(wh, spec.modelId, step))) {
       await extractFeatures(wh, { ...req, step });
     }
   };

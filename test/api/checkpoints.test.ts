@@ -86,4 +86,33 @@ describe('ONNX checkpoint registry and feature extraction through the API', () =
     const features = await t.wh.all<{ source: string }>("SELECT DISTINCT source FROM word_features WHERE model_id = 'mini' AND step = 200", [], { cache: false });
     expect(features).toEqual([{ source: expect.stringMatching(/^onnx:[0-9a-f]{16} provider:cpu$/) }]);
   });
+
+  it('a brain score whose features came from an ONNX file or tokenizer replaced since is STALE; WAIT extracts again and recomputes', async () => {
+    const q = (policy: string) => `{ model(id: "mini") { checkpoints(first: 1, stepRange: { from: 200, to: 200 }) { nodes {
+      brainScore(dataset: "synth", layer: 1, policy: ${policy}, waitSeconds: 120) { status value reason } } } } }`;
+    const score = async (policy: string) => (await t.gql(q(policy))).body.data.model.checkpoints.nodes[0].brainScore;
+    const ready = await score('NEVER');
+    expect(ready.status).toBe('READY');
+    const origin = async () => (await t.wh.all<{ a: string; t: string }>(
+      "SELECT DISTINCT artifact_sha256 AS a, tokenizer_sha256 AS t FROM word_features WHERE model_id = 'mini' AND step = 200", [], { cache: false }));
+    // Step 200 registered again with other weights.
+    const config = { vocabSize: 0, dModel: 16, nLayers: 2, nHeads: 2, dFF: 32, maxPositions: 64 };
+    config.vocabSize = Object.keys((gpt2TokenizerJson({ merges: 500 }) as { model: { vocab: Record<string, number> } }).model.vocab).length;
+    writeFileSync(join(dir, 'other200.onnx'), tinyGptOnnx(tinyGptWeights({ ...config, seed: 7 })));
+    const reg = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", artifacts: [{ step: 200, path: $p }]) { artifactSha256 } }`, { p: join(dir, 'other200.onnx') });
+    expect(reg.body.errors).toBeUndefined();
+    expect(await score('NEVER')).toEqual({ status: 'STALE', value: null, reason: 'an input changed since it was computed: the ONNX file of checkpoint 200 was replaced since its features were extracted' });
+    const again = await score('WAIT');
+    expect(again).toMatchObject({ status: 'READY', reason: null });
+    expect(again.value).not.toBeCloseTo(ready.value, 4);
+    const [extracted] = await origin();
+    expect(extracted.a).toBe(reg.body.data.registerCheckpointArtifacts[0].artifactSha256);
+    // Another tokenizer for the model: every extraction of it is out of date.
+    writeFileSync(join(dir, 'tokenizer2.json'), JSON.stringify(gpt2TokenizerJson({ merges: 300 })));
+    const tok = await t.gql(`mutation($p: String!) { registerCheckpointArtifacts(model: "mini", tokenizer: $p) { step } }`, { p: join(dir, 'tokenizer2.json') });
+    expect(tok.body.errors).toBeUndefined();
+    expect(await score('NEVER')).toMatchObject({ status: 'STALE', reason: 'an input changed since it was computed: the tokenizer of model mini was replaced since the features of step 200 were extracted' });
+    expect(await score('WAIT')).toMatchObject({ status: 'READY' });
+    expect((await origin())[0].t).not.toBe(extracted.t);
+  });
 });
