@@ -15,16 +15,30 @@ export function computeCommands(program: Command): void {
     .requiredOption('--dataset <id>')
     .option('--layers <list>', 'comma-separated layers (default: all with features)', ints('layer', 0, MAX_LAYER))
     .option('--subjects <list>', 'comma-separated subjects (default: all)', list())
-    .option('--folds <n>', 'contiguous CV folds', int('folds'))
+    .option('--folds <n>', 'CV folds (default 5)', int('folds'))
+    .option('--fold-by <how>', 'contiguous (blocks of TRs, default) or run (whole runs)')
+    .option('--cv-metric <m>', 'what picks α: mse (default), r (mean fold correlation) or r2')
+    .option('--delays <list>', 'FIR delays in TRs (default 1,2,3,4)', ints('delay', -16, 16))
+    .option('--feature-zscore <how>', 'run (default), global or none')
+    .option('--response-zscore <how>', 'run (default), global or none')
+    .option('--intercept', 'fit an unpenalised intercept per voxel')
+    .option('--permutations <n>', 'block permutations for p-values (default 0: t test)', int('permutations'))
+    .option('--block-trs <n>', 'TRs per permuted block (default: from the autocorrelation)', int('block-trs', 1))
     .action(async (opts) => {
       const { computeEncoding } = await import('../services/encoding.js');
+      // docs/encoding.md "Conventions"; absent options keep the defaults (and the default params hash).
+      const given = {
+        folds: opts.folds, foldBy: opts.foldBy, cvMetric: opts.cvMetric, delays: opts.delays, featureZscore: opts.featureZscore,
+        responseZscore: opts.responseZscore, intercept: opts.intercept, permutations: opts.permutations, blockTrs: opts.blockTrs,
+      };
+      const params = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
       const bars = progressBars();
       const r = await runOnWarehouse(opts, {
         command: 'compute encoding', role: 'writer', apiAlternative: 'call the computeEncoding mutation, or computeCells (several checkpoints) with a writer key (the server computes)',
         local: (wh) =>
         computeEncoding(wh, {
           modelId: opts.model, step: opts.step, datasetId: opts.dataset, layers: opts.layers, subjects: opts.subjects,
-          params: opts.folds ? { folds: opts.folds } : {}, onProgress: (d, t) => bars.update('encoding cells', d, t),
+          params, onProgress: (d, t) => bars.update('encoding cells', d, t),
         }),
       }).finally(bars.stop);
       console.log(`encoding: ${r.cells} cells, ${r.voxels} voxel scores in ${r.seconds.toFixed(1)} s on ${r.device} (run ${r.runId}, params ${r.paramsHash})`);

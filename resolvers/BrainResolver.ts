@@ -2,12 +2,12 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
-import { DEFAULT_ENCODING_HASH } from '../services/encoding.js';
+import { DEFAULT_ENCODING_HASH, encodingParams, paramsHash } from '../services/encoding.js';
 import { noiseCeiling } from '../services/noiseCeilings.js';
 import { describeInternalMetric, INTERNAL_METRICS } from '../services/internal.js';
 import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
 import { BrainCellArgs, BrainSelectionArgs, LazyArgs } from '../schema/BrainCellArgs.js';
-import { BrainScore, Dataset, LayerScore, NoiseCeilingType, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
+import { BrainScore, Dataset, EncodingParamsInput, EncodingParamsReport, LayerScore, NoiseCeilingType, SignalPoint, VoxelOrder, VoxelScoreConnection } from '../schema/Brain.type.js';
 import { Checkpoint } from '../schema/Checkpoint.type.js';
 import { InternalMetricDefinition } from '../schema/InternalMetric.type.js';
 import { Model } from '../schema/Model.type.js';
@@ -15,6 +15,7 @@ import { storedCell, voxelScores } from '../warehouse/brainScoresRepo.js';
 import { datasetIds, datasetVoxelCount, type DatasetCatalog } from '../warehouse/discoveryRepo.js';
 import type { Context } from './context.js';
 import { checkFirst, decodeCursor, encodeCursor, selectsField, toPage } from './pagination.js';
+import { withoutNulls } from './withoutNulls.js';
 
 /** Field arguments → the lazy path's query (services/cells/CellService.ts). */
 function brainQuery(args: BrainSelectionArgs & { layer?: number | null }): BrainCellQuery {
@@ -137,6 +138,18 @@ export class BrainQueryResolver {
   })
   internalMetricDefinitions(): InternalMetricDefinition[] {
     return INTERNAL_METRICS.map((metric) => describeInternalMetric(metric, null));
+  }
+
+  @Query(() => EncodingParamsReport, {
+    description:
+      'The parameters an encoding run with these settings records, and their params hash: the `paramsHash` that brain-score fields ' +
+      'take to read cells computed with them (docs/encoding.md “Conventions”). Nothing is computed. ' +
+      'Example: `{ encodingParams(params: { cvMetric: R }) { paramsHash isDefault } }`.',
+  })
+  encodingParams(@Arg('params', () => EncodingParamsInput, { nullable: true, description: 'The settings; omitted fields take the defaults.' }) params: EncodingParamsInput | null): EncodingParamsReport {
+    const recorded = encodingParams(withoutNulls(params));
+    const hash = paramsHash(recorded);
+    return { paramsHash: hash, params: JSON.stringify(recorded), isDefault: hash === DEFAULT_ENCODING_HASH };
   }
 
   @Query(() => [Dataset], { description: 'The fMRI datasets in the warehouse, with their subjects, ROIs and runs.' })

@@ -6,7 +6,7 @@ import type { NoiseCeilingSummary } from '../services/noiseCeilings.js';
 import type { FmriImportReport } from '../warehouse/fmriRepo.js';
 import { ConnectionBase, OrderBase } from './connection.js';
 import type { SortOrder } from '../warehouse/ordering.js';
-import { CellStatus, VoxelOrderField } from './enums.js';
+import { CellStatus, CvMetric, FoldBy, VoxelOrderField, ZScoreMode } from './enums.js';
 import { InternalMetricDefinition, TwoNNEstimate } from './InternalMetric.type.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A brain score cell: how well a layer’s features predict the ROI (mean voxel test r, averaged over subjects).' })
@@ -278,15 +278,30 @@ export class FeatureImportReport {
 }
 
 @InputType({ description: 'Encoding parameters; omitted fields take the defaults, whose hash is what queries use by default.' })
-export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample' | 'permutations' | 'blockTrs'>> {
+export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas' | 'folds' | 'delays' | 'downsample' | 'permutations' | 'blockTrs' | 'cvMetric' | 'foldBy' | 'featureZscore' | 'responseZscore' | 'intercept'>> {
   @Field(() => [Float], { nullable: true, description: 'Ridge penalty grid [13 log-spaced values 1…1e6].' })
   alphas?: number[];
 
-  @Field(() => Int, { nullable: true, description: 'Contiguous CV folds over the training TRs [5].' })
+  @Field(() => Int, { nullable: true, description: 'CV folds over the training TRs, 2–50 [5]; see foldBy.' })
   folds?: number;
 
-  @Field(() => [Int], { nullable: true, description: 'FIR delays in TRs [1, 2, 3, 4].' })
+  @Field(() => FoldBy, { nullable: true, description: 'How folds are cut: CONTIGUOUS blocks of TRs or whole RUNs [CONTIGUOUS].' })
+  foldBy?: FoldBy;
+
+  @Field(() => CvMetric, { nullable: true, description: 'What picks each voxel’s α in CV: MSE, R (mean fold correlation, as Huth’s bootstrap_ridge) or R2 (as himalaya) [MSE].' })
+  cvMetric?: CvMetric;
+
+  @Field(() => [Int], { nullable: true, description: 'FIR delays in TRs, e.g. [0, 1, 2, 3] (1–16 distinct values within ±16) [1, 2, 3, 4].' })
   delays?: number[];
+
+  @Field(() => ZScoreMode, { nullable: true, description: 'Standardisation of the TR features: RUN, GLOBAL (training statistics) or NONE [RUN].' })
+  featureZscore?: ZScoreMode;
+
+  @Field(() => ZScoreMode, { nullable: true, description: 'Standardisation of the responses: RUN, GLOBAL (training statistics) or NONE [RUN].' })
+  responseZscore?: ZScoreMode;
+
+  @Field(() => Boolean, { nullable: true, description: 'Fit an unpenalised intercept per voxel (scikit-learn fit_intercept) [false].' })
+  intercept?: boolean;
 
   @Field(() => String, { nullable: true, description: 'Word → TR downsampling: mean or lanczos [mean].' })
   downsample?: EncodingParams['downsample'];
@@ -294,8 +309,15 @@ export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas
   @Field(() => Int, { nullable: true, description: 'Block permutations of the test predictions for per-voxel p-values (0–10000) [0: none, significance by the parametric t test]. With permutations, nSignificant counts voxels with BH q ≤ 0.05 and `voxelScores` gives pValue and qValue (docs/encoding.md).' })
   permutations?: number;
 
-  @Field(() => Int, { nullable: true, description: 'TRs per permuted block [10, ≈ the span of BOLD autocorrelation at TR 2 s].' })
+  @Field(() => Int, { nullable: true, description: 'TRs per permuted block [omitted: 3 × the lag where the test responses’ mean autocorrelation drops below 1/e, bounded to 2…nTest/10; the length used is in the run’s params as blockTrsUsed].' })
   blockTrs?: number;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'Encoding parameters as a run records them, and their hash (Query.encodingParams).' })
+export class EncodingParamsReport {
+  @Field(() => String, { description: 'The hash brain-score fields take as `paramsHash`.' }) paramsHash!: string;
+  @Field(() => String, { description: 'The recorded parameters (JSON; conventions at their defaults are left out, so they hash like omitted ones).' }) params!: string;
+  @Field(() => Boolean, { description: 'Whether these are the default parameters (the cells read, and computed on demand, without `paramsHash`).' }) isDefault!: boolean;
 }
 
 @InputType({ description: 'One checkpoint’s encoding models to fit now (computeEncoding).' })

@@ -5,6 +5,9 @@
  * Every value is described (test/api/schemaDescriptions.test.ts counts them).
  */
 import { registerEnumType } from 'type-graphql';
+import { FoldBy } from '../compute/encoding/encodingCells.js';
+import { ZScoreMode } from '../compute/encoding/features.js';
+import { CvMetric } from '../compute/encoding/ridgeCvScore.js';
 import { PhaseLabel, SignalRole } from '../compute/phases/labels.js';
 import { GridScale } from '../compute/trajectories/compareSeries.js';
 import { PhaseAxis, TrainingAxis } from '../compute/trajectories/trainingAxis.js';
@@ -17,7 +20,7 @@ import { SortDirection } from '../warehouse/ordering.js';
 import { ScoreGroupBy, ScoreSource } from '../warehouse/taskScoresRepo.js';
 
 export {
-  BrainStatistic, CellPolicy, CellStatus, CheckpointOrderField, GridScale, JobKind, JobStatus, ModelOrderField, PhaseAxis, PhaseLabel, Role,
+  BrainStatistic, CellPolicy, CellStatus, CheckpointOrderField, CvMetric, FoldBy, ZScoreMode, GridScale, JobKind, JobStatus, ModelOrderField, PhaseAxis, PhaseLabel, Role,
   ScoreGroupBy, ScoreSource, SignalRole, SortDirection, TrainingAxis, VoxelOrderField,
 };
 
@@ -124,6 +127,35 @@ registerEnumType(PhaseAxis, {
     STEP: 'Optimizer steps.',
     LOG_STEP: 'log10 of the step.',
     FRACTION: 'step / final step.',
+  }),
+});
+
+registerEnumType(CvMetric, {
+  name: 'CvMetric',
+  description: 'What picks each voxel’s ridge penalty in cross-validation (docs/encoding.md “Conventions”).',
+  valuesConfig: described<keyof typeof CvMetric>({
+    MSE: 'Pooled held-out squared error over all training TRs, lowest wins (the default; scikit-learn RidgeCV’s criterion).',
+    R: 'Mean over folds of the held-out Pearson r, highest wins (Huth et al.’s bootstrap_ridge selects by mean correlation).',
+    R2: 'Mean over folds of the held-out R² (scikit-learn r2_score per voxel), highest wins (himalaya’s default score).',
+  }),
+});
+
+registerEnumType(ZScoreMode, {
+  name: 'ZScoreMode',
+  description: 'How features or responses are standardised before the fit.',
+  valuesConfig: described<keyof typeof ZScoreMode>({
+    RUN: 'Each run by its own mean and SD (the default; Huth et al. 2016).',
+    GLOBAL: 'By the mean and SD of all training TRs, applied to the test TRs too (a StandardScaler fitted on the training set).',
+    NONE: 'As stored.',
+  }),
+});
+
+registerEnumType(FoldBy, {
+  name: 'FoldBy',
+  description: 'How the training TRs are cut into CV folds.',
+  valuesConfig: described<keyof typeof FoldBy>({
+    CONTIGUOUS: '`folds` contiguous blocks of the stacked training TRs, cutting through runs (the default; KFold(shuffle=False)).',
+    RUN: '`folds` groups of consecutive whole training runs; folds = number of training runs is leave-one-run-out.',
   }),
 });
 

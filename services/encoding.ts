@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
-import { DEFAULT_BLOCK_TRS, PERMUTATION_SEED, fitEncodingCells, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
-import { DEFAULT_DELAYS } from '../compute/encoding/features.js';
+import { fitEncodingCells, PERMUTATION_SEED, type EncodingCellResult, type EncodingInputs, type EncodingParams } from '../compute/encoding/encodingCells.js';
+import { DEFAULT_DELAYS, ZScoreMode } from '../compute/encoding/features.js';
+import { CvMetric } from '../compute/encoding/ridgeCvScore.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
@@ -100,9 +101,16 @@ export async function writeEncodingResults(
   const runId = randomUUID();
   const layers = [...new Set(result.cells.map((c) => c.layer))];
   const subjects = [...new Set(result.cells.map((c) => c.subjectId))];
+  // The block length each subject's permutation test used (blockTrs 'auto' chooses it from the
+  // data, so it is recorded here, beside the hashed parameters rather than in them).
+  const blocks = Object.fromEntries(result.cells.flatMap((c) => (c.blockTrs ? [[c.subjectId, c.blockTrs] as const] : [])));
   await insertRun(tx, {
     // The permutation test's seed is fixed (compute/encoding/encodingCells.ts): recorded, so the run says everything it used.
-    runId, kind: 'encoding', paramsJson: JSON.stringify({ ...params, ...(params.permutations ? { permutationSeed: PERMUTATION_SEED } : {}), modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects }),
+    runId, kind: 'encoding',
+    paramsJson: JSON.stringify({
+      ...params, ...(params.permutations ? { permutationSeed: PERMUTATION_SEED } : {}), modelId: req.modelId, step: req.step, datasetId: req.datasetId, layers, subjects,
+      ...(Object.keys(blocks).length ? { blockTrsUsed: blocks } : {}),
+    }),
     paramsHash: hash, codeVersion: CODE_VERSION, device: result.device, started, finished: new Date(),
   });
   await writeEncodingCells(tx, runId, result.cells.map((c) => ({
@@ -118,20 +126,53 @@ export async function writeEncodingResults(
 }
 
 /**
- * The defaults overridden by `partial`. The t test (no `permutations`) keeps the defaults' exact
- * shape, so its hash is the default hash; with permutations, `blockTrs` is recorded explicitly.
+ * The conventions that are absent from the recorded parameters at their defaults (today's
+ * behaviour), so that parameters written before they existed — and their hash — stay what a
+ * default fit records. Given explicitly at the default, they are dropped too: one meaning, one hash.
+ */
+const OPTIONAL_DEFAULTS = { foldBy: 'contiguous', featureZscore: 'run', responseZscore: 'run', intercept: false } as const;
+
+const CV_METRICS: readonly string[] = Object.values(CvMetric);
+const ZSCORE_MODES: readonly string[] = Object.values(ZScoreMode);
+
+/**
+ * The defaults overridden by `partial`, validated (every problem at once). The t test (no
+ * `permutations`) keeps the defaults' exact shape, so its hash is the default hash; with
+ * permutations, `blockTrs` is recorded explicitly ('auto' unless a length is given).
  */
 export function encodingParams(partial: Partial<EncodingParams> = {}): EncodingParams {
   const { permutations, blockTrs, ...rest } = partial;
+  const problems = encodingParamsProblems(partial);
+  if (problems.length) throw badInput(`invalid encoding parameters: ${problems.join('; ')}`, { problems });
+  const base: Record<string, unknown> = { ...DEFAULT_ENCODING_PARAMS, ...rest };
+  for (const [key, value] of Object.entries(OPTIONAL_DEFAULTS)) if (base[key] === value || base[key] === undefined) delete base[key];
+  const params = base as unknown as EncodingParams;
+  return permutations ? { ...params, permutations, blockTrs: blockTrs ?? 'auto' } : params;
+}
+
+function encodingParamsProblems(p: Partial<EncodingParams>): string[] {
   const problems: string[] = [];
+  const { permutations, blockTrs } = p;
   if (permutations !== undefined && !(Number.isInteger(permutations) && permutations >= 0 && permutations <= MAX_PERMUTATIONS)) {
     problems.push(`permutations must be a whole number from 0 to ${MAX_PERMUTATIONS} (got ${permutations})`);
   }
-  if (blockTrs !== undefined && !(Number.isInteger(blockTrs) && blockTrs >= 1)) problems.push(`blockTrs must be a whole number ≥ 1 (got ${blockTrs})`);
-  if (problems.length) throw badInput(`invalid encoding parameters: ${problems.join('; ')}`, { problems });
-  const base = { ...DEFAULT_ENCODING_PARAMS, ...rest };
-  return permutations ? { ...base, permutations, blockTrs: blockTrs ?? DEFAULT_BLOCK_TRS } : base;
+  if (blockTrs !== undefined && blockTrs !== 'auto' && !(Number.isInteger(blockTrs) && blockTrs >= 1)) problems.push(`blockTrs must be a whole number ≥ 1 (got ${blockTrs})`);
+  if (p.cvMetric !== undefined && !CV_METRICS.includes(p.cvMetric)) problems.push(`cvMetric must be one of ${CV_METRICS.join(', ')} (got ${p.cvMetric})`);
+  if (p.folds !== undefined && !(Number.isInteger(p.folds) && p.folds >= 2 && p.folds <= MAX_FOLDS)) problems.push(`folds must be a whole number from 2 to ${MAX_FOLDS} (got ${p.folds})`);
+  if (p.foldBy !== undefined && p.foldBy !== 'contiguous' && p.foldBy !== 'run') problems.push(`foldBy must be contiguous or run (got ${p.foldBy})`);
+  for (const key of ['featureZscore', 'responseZscore'] as const) {
+    const v = p[key];
+    if (v !== undefined && !ZSCORE_MODES.includes(v)) problems.push(`${key} must be one of ${ZSCORE_MODES.join(', ')} (got ${v})`);
+  }
+  if (p.delays !== undefined && (p.delays.length === 0 || p.delays.length > MAX_DELAYS || p.delays.some((d) => !Number.isInteger(d) || Math.abs(d) > MAX_DELAYS) || new Set(p.delays).size !== p.delays.length)) {
+    problems.push(`delays must be 1 to ${MAX_DELAYS} distinct whole numbers of TRs within ±${MAX_DELAYS} (got [${p.delays.join(', ')}])`);
+  }
+  return problems;
 }
+
+/** Bounds on what a request can make a fit do: folds (one eigendecomposition each) and FIR delays (features × delays columns). */
+export const MAX_FOLDS = 50;
+export const MAX_DELAYS = 16;
 
 /** Bounds the permutation test's cost: P·nBlocks additions per voxel on top of the fit. */
 export const MAX_PERMUTATIONS = 10_000;

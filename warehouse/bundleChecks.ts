@@ -27,8 +27,11 @@ const REFERENCES: readonly { table: string; columns: readonly string[]; parent: 
   ...['stimulus_words', 'fmri_responses'].map((table) => ({ table, columns: ['dataset_id', 'run_id'], parent: 'fmri_runs' })),
   ...['cells', 'internal_metrics', 'run_inputs'].map((table) => ({ table, columns: ['run_id'], parent: 'runs' })),
   // cell ids are the exporter's: a score's cell must be in the bundle's cells.
-  ...['brain_score_summary', 'brain_scores'].map((table) => ({ table, columns: ['cell_id'], parent: 'cells', bundleOnly: true })),
+  ...['brain_score_summary', 'brain_scores', 'voxel_significance'].map((table) => ({ table, columns: ['cell_id'], parent: 'cells', bundleOnly: true })),
 ];
+
+/** Probability columns: within [0, 1] (NULL where the voxel's r is undefined). */
+const PROBABILITIES = new Set(['p_value', 'q_value']);
 
 /** Where a matrix BLOB's size is fixed by its shape columns (float32, row-major). */
 const MATRICES: Readonly<Record<string, readonly [string, string]>> = { fmri_responses: ['n_trs', 'n_voxels'], word_features: ['n_words', 'dim'] };
@@ -84,6 +87,9 @@ export async function checkStagedRows(tx: WriteTx, staged: readonly (StagedTable
       }
       if (NUMERIC.test(c.type)) await bad(`isnan(${col}) OR isinf(${col})`, 'NaN or an infinite value (an unknown value is NULL)');
       if (c.name === 'stderr') await bad(`${col} < 0`, 'a negative stderr');
+      if (PROBABILITIES.has(c.name)) await bad(`${col} < 0 OR ${col} > 1`, `a ${c.name} outside 0…1`);
+      // q is p adjusted: both or neither (NULL where the voxel's r is undefined).
+      if (c.name === 'q_value' && columns.some((v) => v.name === 'p_value')) await bad('(p_value IS NULL) <> (q_value IS NULL)', 'a q_value without a p_value or the reverse');
       if (c.name === 'tr_seconds') await bad(`${col} < ${TR_SECONDS.min} OR ${col} > ${TR_SECONDS.max}`, `tr_seconds outside ${TR_SECONDS.min}…${TR_SECONDS.max}`);
       // An eval score without a value says why (the file held NaN or ±Infinity).
       if (c.name === 'null_reason' && columns.some((v) => v.name === 'value')) await bad('value IS NULL AND null_reason IS NULL', 'no value and no reason for it');

@@ -88,6 +88,16 @@ export const BUNDLE_TABLES: readonly TableSpec[] = [
       insert: 'b.voxel, b.r, CASE WHEN b.alpha IS NULL THEN NULL ELSE list_position(c.alphas, b.alpha) - 1 END::USMALLINT',
     },
   },
+  {
+    // Block-permutation p and BH q per voxel (migration 11), only for cells computed with
+    // permutations; a bundle without this file (older, or without such cells) imports as before.
+    table: 'voxel_significance', key: ['voxel'], compare: ['p_value', 'q_value'], filter: byCell,
+    viaCell: {
+      select: (w) => `SELECT s.cell_id, s.voxel, s.p_value, s.q_value FROM voxel_significance s JOIN cells c USING (cell_id) WHERE ${byCell(w)} ORDER BY s.cell_id, s.voxel`,
+      stored: 'SELECT cell_id, voxel, p_value, q_value FROM voxel_significance',
+      insert: 'b.voxel, b.p_value, b.q_value',
+    },
+  },
   { table: 'internal_metrics', key: ['model_id', 'step', 'layer', 'metric', 'params_hash'], compare: ['value'], filter: byModel },
 ];
 

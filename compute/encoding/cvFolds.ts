@@ -33,6 +33,25 @@ export function contiguousFolds(n: number, k: number): RowBlock[] {
   return folds;
 }
 
+/**
+ * K folds of whole runs: the training runs (lengths in TRs, in order) split into k groups of
+ * consecutive runs, sized like KFold over runs (the first nRuns mod k groups get one more run).
+ * k = nRuns is leave-one-run-out (scikit-learn's LeaveOneGroupOut with runs as groups). A fold
+ * boundary then never cuts a run, so no held-out TR has a training neighbour in the same scan.
+ *
+ *   runFolds([100, 120, 80], 3)     // [{start: 0, end: 100}, {start: 100, end: 220}, {start: 220, end: 300}]
+ */
+export function runFolds(runLengths: readonly number[], k: number): RowBlock[] {
+  if (!Number.isInteger(k) || k < 2) throw badInput(`cross-validation needs at least 2 folds, got ${k}`, { folds: k });
+  if (runLengths.length < k) {
+    throw badInput(`cannot split ${runLengths.length} training runs into ${k} folds of whole runs (foldBy RUN needs folds ≤ training runs)`, { runs: runLengths.length, folds: k });
+  }
+  const groups = contiguousFolds(runLengths.length, k);
+  const starts = [0];
+  for (const len of runLengths) starts.push(starts[starts.length - 1] + len);
+  return groups.map((g) => ({ start: starts[g.start], end: starts[g.end] }));
+}
+
 /** `count` penalties log-spaced from `min` to `max` inclusive (numpy.logspace semantics). */
 export function logAlphaGrid(min: number, max: number, count: number): number[] {
   if (!(min > 0) || !(max >= min) || !Number.isFinite(max) || !Number.isInteger(count) || count < 1) {

@@ -4,26 +4,52 @@
  * event loop. Loading inputs and writing results belong to the caller.
  */
 import { badInput } from '../../errors/CortexError.js';
-import { runFeatureMatrix, runZScore, type WordRun } from './features.js';
+import { runFeatureMatrix, zScoreBy, type ColumnScale, type WordRun, type ZScoreMode } from './features.js';
+import { blockLengthFromAutocorrelation } from './blockLength.js';
+import { runFolds } from './cvFolds.js';
 import { ridgeCV } from './ridgeCV.js';
+import type { CvMetric } from './ridgeCvScore.js';
 import { roiSummaries, type RoiSummary } from './roiSummaries.js';
 import type { ShouldStop } from '../stopSignal.js';
 
+/** How CV folds are cut: contiguous blocks of training TRs, or groups of whole training runs (cvFolds.ts). */
+export const FoldBy = { CONTIGUOUS: 'contiguous', RUN: 'run' } as const;
+export type FoldBy = (typeof FoldBy)[keyof typeof FoldBy];
+
+/**
+ * The parameters of an encoding run, recorded in `runs.params_json` and hashed into the cells'
+ * params hash. The optional fields are absent at their defaults (services/encoding.ts drops
+ * them), so the parameters of today's default fits, and their hash, are unchanged by their
+ * existence; docs/encoding.md "Conventions" tabulates every choice.
+ */
 export interface EncodingParams {
   readonly alphas: readonly number[];
+  /** CV folds: contiguous blocks of training TRs, or (foldBy 'run') groups of whole training runs. */
   readonly folds: number;
   readonly delays: readonly number[];
   readonly downsample: 'mean' | 'lanczos';
-  readonly cvMetric: 'mse' | 'r';
+  /** What picks α per voxel: pooled held-out MSE, mean fold Pearson r, or mean fold R² (ridgeCvScore.ts). */
+  readonly cvMetric: CvMetric;
   readonly fdrQ: number;
+  /** Absent: 'contiguous' (scikit-learn KFold(shuffle=False) over the training TRs). */
+  readonly foldBy?: FoldBy;
+  /** Absent: 'run'. How the TR features are standardised (features.ts zScoreBy). */
+  readonly featureZscore?: ZScoreMode;
+  /** Absent: 'run'. How the responses are standardised (after repeats are averaged). */
+  readonly responseZscore?: ZScoreMode;
+  /** Absent: false. Fit an unpenalised intercept per voxel (ridgeEigenBasis.ts). */
+  readonly intercept?: boolean;
   /**
    * Block permutations of the test predictions (blockPermutation.ts); absent or 0: significance by
    * the parametric t test. Set: nSignificant counts voxels with BH q ≤ fdrQ of the permutation
    * p-values, and p and q are stored per voxel. Absent from the default parameters (and their hash).
    */
   readonly permutations?: number;
-  /** TRs per permuted block [10 ≈ 20 s at TR 2 s, the span of BOLD autocorrelation; Huth et al. 2016]. */
-  readonly blockTrs?: number;
+  /**
+   * TRs per permuted block, or 'auto': 3 × the lag where the test responses' mean autocorrelation
+   * drops below 1/e, bounded (blockLength.ts); the length chosen per subject is in each cell's result.
+   */
+  readonly blockTrs?: number | 'auto';
 }
 
 /** The block-permutation test's seed: fixed, so a run's p-values are reproducible bit for bit. */
@@ -62,6 +88,8 @@ export interface EncodingCellResult {
   /** With `permutations`: block-permutation p and BH q per voxel (NaN where r is undefined); else null. */
   readonly pValue?: Float32Array | null;
   readonly qValue?: Float32Array | null;
+  /** With permutations: the block length used (the one chosen when blockTrs is 'auto'). */
+  readonly blockTrs?: number;
   readonly summaries: RoiSummary[];
 }
 
@@ -76,27 +104,37 @@ export async function fitEncodingCells(
   const total = inputs.layers.length * inputs.subjects.length;
   const cells: EncodingCellResult[] = [];
   let device = '';
+  const foldBlocks = params.foldBy === 'run' ? runFolds(train.map((r) => r.nTrs), params.folds) : undefined;
   for (const { layer, dim, matrix } of inputs.layers) {
     const words = splitWords(inputs.runs, matrix, dim);
-    const design = (runs: readonly EncodingRun[]) =>
-      runFeatureMatrix(runs.map((r) => words.get(r.id)!), dim, { trSeconds: inputs.trSeconds, delays: params.delays, downsample: params.downsample });
+    const design = (runs: readonly EncodingRun[], scale?: ColumnScale) =>
+      runFeatureMatrix(runs.map((r) => words.get(r.id)!), dim, {
+        trSeconds: inputs.trSeconds, delays: params.delays, downsample: params.downsample, zscore: params.featureZscore ?? 'run', ...(scale ? { scale } : {}),
+      });
     const xTrain = design(train);
-    const xTest = design(test);
+    const xTest = design(test, xTrain.scale);
     for (const s of inputs.subjects) {
+      const responseZscore = params.responseZscore ?? 'run';
+      const yTrain = stackResponses(train, s.responses, s.nVoxels, responseZscore);
+      const yTest = stackResponses(test, s.responses, s.nVoxels, responseZscore, yTrain.scale);
+      const nTest = xTest.dims[0];
+      const blockTrs = params.permutations ? permutationBlock(params.blockTrs, yTest.matrix, nTest, s.nVoxels, test) : undefined;
       const fit = await ridgeCV(
         {
           xTrain: xTrain.matrix,
-          yTrain: stackResponses(train, s.responses, s.nVoxels),
+          yTrain: yTrain.matrix,
           xTest: xTest.matrix,
-          yTest: stackResponses(test, s.responses, s.nVoxels),
+          yTest: yTest.matrix,
           nTrain: xTrain.dims[0],
-          nTest: xTest.dims[0],
+          nTest,
           features: xTrain.dims[1],
           voxels: s.nVoxels,
         },
         {
           alphas: params.alphas, folds: params.folds, cvMetric: params.cvMetric, shouldStop,
-          ...(params.permutations ? { permutationTest: { permutations: params.permutations, blockLength: params.blockTrs ?? DEFAULT_BLOCK_TRS, seed: PERMUTATION_SEED } } : {}),
+          ...(foldBlocks ? { foldBlocks } : {}),
+          ...(params.intercept ? { intercept: true } : {}),
+          ...(params.permutations && blockTrs ? { permutationTest: { permutations: params.permutations, blockLength: blockTrs, seed: PERMUTATION_SEED } } : {}),
         },
       );
       const q = fit.qValues ?? null;
@@ -108,6 +146,7 @@ export async function fitEncodingCells(
         alpha: Float32Array.from(fit.alpha),
         pValue: fit.pValues ? Float32Array.from(fit.pValues, (v) => v ?? NaN) : null,
         qValue: q && Float32Array.from(q, (v) => v ?? NaN),
+        ...(blockTrs ? { blockTrs } : {}),
         summaries: roiSummaries(fit.r, s.roi, {
           nTest: xTest.dims[0], q: params.fdrQ,
           ...(q ? { significant: Uint8Array.from(q, (v) => (v !== null && v <= params.fdrQ ? 1 : 0)) } : {}),
@@ -132,8 +171,23 @@ export function splitWords(runs: readonly EncodingRun[], matrix: Float32Array, d
   return out;
 }
 
-/** Stacks per-run response matrices (repeats averaged) and z-scores each run's columns (Huth et al.'s convention). */
-export function stackResponses(runs: readonly EncodingRun[], responses: Readonly<Record<string, Float32Array[]>>, nVoxels: number): Float32Array {
+/** The permuted block length: as given, or from the test responses' autocorrelation ('auto'). */
+function permutationBlock(blockTrs: number | 'auto' | undefined, yTest: Float32Array, nTest: number, nVoxels: number, test: readonly EncodingRun[]): number {
+  if (blockTrs === 'auto') return blockLengthFromAutocorrelation(yTest, [nTest, nVoxels], test.map((r) => r.nTrs)).blockTrs;
+  return blockTrs ?? DEFAULT_BLOCK_TRS;
+}
+
+/**
+ * Stacks per-run response matrices (repeats averaged) and standardises them by `mode` (default:
+ * each run's columns, Huth et al.'s convention); with 'global', `fitted` is the training runs' scale.
+ */
+export function stackResponses(
+  runs: readonly EncodingRun[],
+  responses: Readonly<Record<string, Float32Array[]>>,
+  nVoxels: number,
+  mode: ZScoreMode = 'run',
+  fitted?: ColumnScale,
+): { matrix: Float32Array; scale?: ColumnScale } {
   const n = runs.reduce((s, r) => s + r.nTrs, 0);
   const y = new Float32Array(n * nVoxels);
   let offset = 0;
@@ -144,5 +198,5 @@ export function stackResponses(runs: readonly EncodingRun[], responses: Readonly
     for (const p of presentations) for (let i = 0; i < size; i++) y[offset + i] += p[i] / presentations.length;
     offset += size;
   }
-  return runZScore(y, [n, nVoxels], runs.map((r) => r.nTrs));
+  return zScoreBy(mode, y, [n, nVoxels], runs.map((r) => r.nTrs), fitted);
 }

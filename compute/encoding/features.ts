@@ -6,9 +6,10 @@
  *   // dims = [Σ nTr, d·4]; columns [0, d) are the features 1 TR earlier, [d, 2d) 2 TRs earlier, …
  *
  * Why each step:
- * - z-score per run: runs differ in loudness, speaker and scanner drift; features standardised
- *   within a run give the ridge penalty the same meaning for every feature, and make the model's
- *   missing intercept harmless (every column has mean zero within each run).
+ * - z-score per run (the default; 'global' and 'none' are options, see zScoreBy): runs differ
+ *   in loudness, speaker and scanner drift; features standardised within a run give the ridge
+ *   penalty the same meaning for every feature, and make the model's missing intercept harmless
+ *   (every column has mean zero within each run).
  * - FIR delays: the haemodynamic response peaks 4–6 s after the stimulus; fitting separate
  *   weights for delays of 1–4 TRs lets each voxel learn its own response shape instead of
  *   assuming a canonical HRF. A delayed copy is zero-padded at the start of its run and never
@@ -38,29 +39,65 @@ export function runZScore(x: Float32Array, dims: readonly [number, number], runL
   const [n, d] = dims;
   checkRuns(x.length, n, d, runLengths, 'runZScore');
   const out = new Float32Array(n * d);
-  const mean = new Float64Array(d);
-  const ss = new Float64Array(d);
   let start = 0;
   for (const len of runLengths) {
-    mean.fill(0);
-    ss.fill(0);
-    for (let t = start; t < start + len; t++) for (let j = 0; j < d; j++) mean[j] += x[t * d + j];
-    for (let j = 0; j < d; j++) mean[j] /= len;
-    for (let t = start; t < start + len; t++) {
-      for (let j = 0; j < d; j++) {
-        const c = x[t * d + j] - mean[j];
-        ss[j] += c * c;
-      }
-    }
-    for (let j = 0; j < d; j++) {
-      const sd = Math.sqrt(ss[j] / len);
-      // Identical float32 values give an exact mean and ss = 0, so `sd > 0` detects constancy.
-      const inv = sd > 0 ? 1 / sd : 0;
-      for (let t = start; t < start + len; t++) out[t * d + j] = (x[t * d + j] - mean[j]) * inv;
-    }
+    colScaleApply(x, d, start, start + len, colScaleOf(x, d, start, start + len), out);
     start += len;
   }
   return out;
+}
+
+/** Column means and inverse standard deviations (0 for a constant column) of some rows. */
+export interface ColumnScale {
+  readonly mean: Float64Array;
+  readonly inv: Float64Array;
+}
+
+/** The z-scoring statistics of rows [start, end) of an n×d matrix (population SD, two passes in float64). */
+export function colScaleOf(x: Float32Array, d: number, start: number, end: number): ColumnScale {
+  const len = end - start;
+  const mean = new Float64Array(d);
+  const ss = new Float64Array(d);
+  for (let t = start; t < end; t++) for (let j = 0; j < d; j++) mean[j] += x[t * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= len;
+  for (let t = start; t < end; t++) {
+    for (let j = 0; j < d; j++) {
+      const c = x[t * d + j] - mean[j];
+      ss[j] += c * c;
+    }
+  }
+  // Identical float32 values give an exact mean and ss = 0, so `sd > 0` detects constancy.
+  const inv = ss.map((v) => (v > 0 ? 1 / Math.sqrt(v / len) : 0));
+  return { mean, inv };
+}
+
+/** out[t, j] = (x[t, j] − mean[j])·inv[j] for rows [start, end); returns out. */
+export function colScaleApply(x: Float32Array, d: number, start: number, end: number, scale: ColumnScale, out: Float32Array): Float32Array {
+  const { mean, inv } = scale;
+  for (let t = start; t < end; t++) for (let j = 0; j < d; j++) out[t * d + j] = (x[t * d + j] - mean[j]) * inv[j];
+  return out;
+}
+
+/**
+ * How columns are standardised (docs/encoding.md "Conventions"): 'run' — each run by its own
+ * statistics (Huth et al. 2016); 'global' — by the statistics of all training TRs, applied to the
+ * test TRs too (a scikit-learn StandardScaler fitted on the training set, as in a Pipeline);
+ * 'none' — as given.
+ */
+export const ZScoreMode = { RUN: 'run', GLOBAL: 'global', NONE: 'none' } as const;
+export type ZScoreMode = (typeof ZScoreMode)[keyof typeof ZScoreMode];
+
+/**
+ * Standardises an n×d matrix of stacked runs by `mode`; with 'global', `fitted` is the training
+ * set's scale (omit it for the training set itself, whose scale is returned for the test set).
+ */
+export function zScoreBy(mode: ZScoreMode, x: Float32Array, dims: readonly [number, number], runLengths: readonly number[], fitted?: ColumnScale): { matrix: Float32Array; scale?: ColumnScale } {
+  const [n, d] = dims;
+  if (mode === 'run') return { matrix: runZScore(x, dims, runLengths) };
+  if (mode === 'none') return { matrix: x };
+  checkRuns(x.length, n, d, runLengths, 'zScoreBy');
+  const scale = fitted ?? colScaleOf(x, d, 0, n);
+  return { matrix: colScaleApply(x, d, 0, n, scale, new Float32Array(n * d)), scale };
 }
 
 /**
@@ -112,6 +149,10 @@ export interface RunFeatureOptions {
   readonly lanczos?: LanczosOptions;
   /** FIR delays in TRs (default 1–4). */
   readonly delays?: readonly number[];
+  /** Standardisation of the TR features before the delays (default 'run'). */
+  readonly zscore?: ZScoreMode;
+  /** With zscore 'global': the training set's scale, for the test runs. */
+  readonly scale?: ColumnScale;
 }
 
 export interface RunFeatureMatrix {
@@ -120,6 +161,8 @@ export interface RunFeatureMatrix {
   readonly dims: readonly [number, number];
   readonly runLengths: readonly number[];
   readonly delays: readonly number[];
+  /** With zscore 'global': the scale used (the test runs' design takes it). */
+  readonly scale?: ColumnScale;
 }
 
 /** Word features of several runs → the stacked, z-scored, delayed encoding design matrix. */
@@ -146,7 +189,7 @@ export function runFeatureMatrix(runs: readonly WordRun[], d: number, options: R
     perTr.set(downsampled, row * d);
     row += run.nTr;
   });
-  const z = runZScore(perTr, [n, d], runLengths);
-  const matrix = runDelays(z, [n, d], runLengths, delays);
-  return { matrix, dims: [n, d * delays.length], runLengths, delays: [...delays] };
+  const z = zScoreBy(options.zscore ?? 'run', perTr, [n, d], runLengths, options.scale);
+  const matrix = runDelays(z.matrix, [n, d], runLengths, delays);
+  return { matrix, dims: [n, d * delays.length], runLengths, delays: [...delays], ...(z.scale ? { scale: z.scale } : {}) };
 }

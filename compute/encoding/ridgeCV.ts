@@ -12,9 +12,11 @@
  * products are float32 on the GEMM module; the decompositions (K + 1 of them, voxel independent)
  * are float64.
  *
- * No intercept is fitted: features are z-scored per run (features.ts) and the responses are
- * expected z-scored per run too, as in Huth et al.'s ridge code. Responses that are not centred
- * still work; their mean is then part of what the model must predict.
+ * By default no intercept is fitted: features are z-scored per run (features.ts) and the
+ * responses are expected z-scored per run too, as in Huth et al.'s ridge code. Responses that are
+ * not centred still work; their mean is then part of what the model must predict. `intercept:
+ * true` fits an unpenalised one per voxel and training set (scikit-learn's fit_intercept=True;
+ * ridgeEigenBasis.ts says how).
  */
 import { badInput } from '../../errors/CortexError.js';
 import { defaultGemmEngine } from '../linalg/gemm.js';
@@ -24,9 +26,9 @@ import { contiguousFolds, DEFAULT_ALPHAS, type RowBlock } from './cvFolds.js';
 import { colPearson } from './pearson.js';
 import type { PearsonNull } from './pearson.js';
 import { bhAdjust, blockPermutations, colBlockPermutationPValues } from './blockPermutation.js';
-import { blockRowsGather, ridgeDesignPrepare, ridgeEigenBasisBuild } from './ridgeEigenBasis.js';
+import { blockRowsGather, colSums, heldOutMean, ridgeDesignPrepare, ridgeEigenBasisBuild, rowsSubtract } from './ridgeEigenBasis.js';
 import type { RidgeDesign, RidgeEigenBasis, RidgeForm } from './ridgeEigenBasis.js';
-import { cvBestAlphaIndex, cvScoreAccumulate, cvScoreFinish } from './ridgeCvScore.js';
+import { colCentredSumSquares, cvBestAlphaIndex, cvScoreAccumulate, cvScoreFinish } from './ridgeCvScore.js';
 import type { CvMetric } from './ridgeCvScore.js';
 import { stopIfAsked, type ShouldStop } from '../stopSignal.js';
 
@@ -50,6 +52,10 @@ export interface RidgeCVOptions {
   readonly alphas?: readonly number[];
   /** Contiguous CV folds over the training TRs (default 5). */
   readonly folds?: number;
+  /** Explicit CV folds (contiguous, ascending, covering the training rows), e.g. cvFolds.ts runFolds; overrides `folds`. */
+  readonly foldBlocks?: readonly RowBlock[];
+  /** Fit an unpenalised intercept per voxel (default false). */
+  readonly intercept?: boolean;
   readonly cvMetric?: CvMetric;
   /** Voxels per batch; default: as many as fit `memoryBudgetBytes`. */
   readonly voxelBatch?: number;
@@ -79,6 +85,7 @@ export interface RidgeCVProvenance {
   readonly gemmThreads: number;
   readonly alphas: readonly number[];
   readonly folds: number;
+  readonly intercept: boolean;
   readonly cvMetric: CvMetric;
   readonly voxelBatch: number;
   readonly gemmFlops: number;
@@ -93,7 +100,7 @@ export interface RidgeCVResult {
   /** Chosen penalty per voxel. */
   readonly alpha: Float64Array;
   readonly alphaIndex: Int32Array;
-  /** CV score of the chosen penalty per voxel (mean squared error per TR, or mean fold r). */
+  /** CV score of the chosen penalty per voxel (mean squared error per TR, or mean fold r or R²). */
   readonly cvScore: Float64Array;
   readonly cvScores?: Float64Array;
   readonly weights?: Float32Array;
@@ -171,6 +178,7 @@ export async function ridgeCV(data: RidgeCVData, options: RidgeCVOptions = {}): 
       gemmThreads: engine.threads,
       alphas,
       folds: plan.folds.length,
+      intercept: plan.design.foldXSums !== undefined,
       cvMetric: metric,
       voxelBatch: batch,
       gemmFlops: after.flops - before.flops,
@@ -196,9 +204,9 @@ interface RidgePlan {
 /** Voxel-independent work: Grams and K + 1 eigendecompositions, the batch size, the scaled-factor cache. */
 async function ridgePlan(engine: GemmEngine, data: RidgeCVData, alphas: readonly number[], options: RidgeCVOptions): Promise<RidgePlan> {
   const { nTrain: n, nTest: m, features: p, voxels: nVox } = data;
-  const k = options.folds ?? 5;
-  const folds = contiguousFolds(n, k);
-  const design = await ridgeDesignPrepare(engine, data.xTrain, n, p, folds);
+  const folds = options.foldBlocks === undefined ? contiguousFolds(n, options.folds ?? 5) : checkFoldBlocks(options.foldBlocks, n);
+  const k = folds.length;
+  const design = await ridgeDesignPrepare(engine, data.xTrain, n, p, folds, { intercept: options.intercept === true });
   const backend = options.eighBackend ?? 'auto';
   const foldBases: RidgeEigenBasis[] = [];
   for (let f = 0; f < k; f++) {
@@ -252,10 +260,13 @@ async function batchCvScores(
   const maxEval = Math.max(...foldBases.map((b) => b.nEval));
   const predicted = new Float32Array(maxEval * vb);
   const crossScratch = totalCross === undefined ? undefined : new Float32Array(totalCross.length);
+  const ySums = design.foldXSums === undefined ? undefined : folds.map((f) => colSums(yb, vb, f));
   for (let f = 0; f < folds.length; f++) {
     const basis = foldBases[f];
-    const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f], crossScratch);
+    const yMean = ySums && heldOutMean(ySums, folds, f);
+    const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f], crossScratch, yMean);
     const yv = yb.subarray(folds[f].start * vb, folds[f].end * vb);
+    const sst = metric === 'r2' ? colCentredSumSquares(yv, basis.nEval, vb) : undefined;
     const scratch = scaledCache === undefined ? new Float32Array(basis.evalBasis.length) : undefined;
     for (let a = 0; a < alphas.length; a++) {
       // P_α = (B·D_α)·Z: scaling the n_f×rank factor is cheaper than the rank×Vb one.
@@ -266,7 +277,8 @@ async function batchCvScores(
       }
       const out = predicted.subarray(0, basis.nEval * vb);
       await engine.matmul(scaled, [basis.nEval, basis.rank], z, [basis.rank, vb], { out });
-      cvScoreAccumulate(metric, out, yv, basis.nEval, vb, scores, a);
+      if (yMean !== undefined) rowsSubtract(out, basis.nEval, vb, yMean.map((v) => -v));
+      cvScoreAccumulate(metric, out, yv, basis.nEval, vb, scores, a, sst);
     }
   }
   cvScoreFinish(metric, scores, data.nTrain, folds.length);
@@ -283,17 +295,22 @@ async function batchRefit(
   best: Int32Array,
   nTest: number,
 ): Promise<{ z: Float32Array; testPred: Float32Array }> {
-  const { full, alphas } = plan;
-  const z = await basisProject(engine, full, yb, vb, totalCross, undefined, undefined);
+  const { full, alphas, design } = plan;
+  const yMean = design.foldXSums === undefined ? undefined : heldOutMean(plan.folds.map((f) => colSums(yb, vb, f)), plan.folds, undefined);
+  const z = await basisProject(engine, full, yb, vb, totalCross, undefined, undefined, yMean);
   for (let i = 0; i < full.rank; i++) {
     const lam = full.lambda[i];
     for (let j = 0; j < vb; j++) z[i * vb + j] /= lam + alphas[best[j]];
   }
   const testPred = await engine.matmul(full.evalBasis, [nTest, full.rank], z, [full.rank, vb]);
+  if (yMean !== undefined) rowsSubtract(testPred, nTest, vb, yMean.map((v) => -v));
   return { z, testPred };
 }
 
-/** Z for a batch: Qᵀ(XᵀY over the training folds) in the primal form, Uᵀ·Y_S in the dual. */
+/**
+ * Z for a batch: Qᵀ(XᵀY over the training folds) in the primal form, Uᵀ·Y_S in the dual. With
+ * an intercept (`yMean`, the training set's ȳ; the basis holds x̄): Qᵀ(XᵀY − n_S x̄ȳᵀ), Uᵀ(Y_S − 1ȳᵀ).
+ */
 async function basisProject(
   engine: GemmEngine,
   basis: RidgeEigenBasis,
@@ -302,8 +319,10 @@ async function basisProject(
   totalCross: Float32Array | undefined,
   heldOutCross: Float32Array | undefined,
   scratch: Float32Array | undefined,
+  yMean: Float64Array | undefined,
 ): Promise<Float32Array> {
   const r = basis.rank;
+  const nS = basis.trainBlocks.reduce((s, b) => s + b.end - b.start, 0);
   if (basis.form === 'primal') {
     const total = totalCross as Float32Array;
     let cross = total;
@@ -311,9 +330,18 @@ async function basisProject(
       cross = scratch ?? new Float32Array(total.length);
       for (let i = 0; i < cross.length; i++) cross[i] = total[i] - heldOutCross[i];
     }
+    const xMean = basis.xMean;
+    if (yMean !== undefined && xMean !== undefined) {
+      if (cross === total) cross = Float32Array.from(total);
+      for (let i = 0; i < r; i++) for (let j = 0; j < vb; j++) cross[i * vb + j] -= nS * xMean[i] * yMean[j];
+    }
     return engine.matmul(basis.vectorRows, [r, r], cross, [r, vb]);
   }
-  const ys = blockRowsGather(yb, vb, basis.trainBlocks);
+  let ys = blockRowsGather(yb, vb, basis.trainBlocks);
+  if (yMean !== undefined) {
+    ys = Float32Array.from(ys);
+    rowsSubtract(ys, nS, vb, yMean);
+  }
   return engine.matmul(basis.vectorRows, [r, r], ys, [r, vb]);
 }
 
@@ -323,7 +351,14 @@ async function basisWeights(engine: GemmEngine, basis: RidgeEigenBasis, x: Float
   if (basis.form === 'primal') return engine.matmul(basis.vectorRows, [r, r], zScaled, [r, vb], { transA: true });
   const dual = await engine.matmul(basis.vectorRows, [r, r], zScaled, [r, vb], { transA: true });
   const xs = blockRowsGather(x, p, basis.trainBlocks);
-  return engine.matmul(xs, [r, p], dual, [r, vb], { transA: true });
+  const w = await engine.matmul(xs, [r, p], dual, [r, vb], { transA: true });
+  // With an intercept the dual weights are (X_S − 1x̄ᵀ)ᵀa = X_Sᵀa − x̄(1ᵀa).
+  const xMean = basis.xMean;
+  if (xMean !== undefined) {
+    const colSum = colSums(dual, vb, { start: 0, end: r });
+    for (let i = 0; i < p; i++) for (let j = 0; j < vb; j++) w[i * vb + j] -= xMean[i] * colSum[j];
+  }
+  return w;
 }
 
 /** out[t, i] = b[t, i] / (λ_i + α); returns out. */
@@ -358,6 +393,13 @@ const MAX_AUTO_BATCH = 4096;
 function autoBatch(budget: number, form: RidgeForm, n: number, m: number, p: number, k: number, nAlphas: number): number {
   const perVoxelFloats = (form === 'primal' ? (k + 3) * p : 3 * n) + n + 2 * m + Math.ceil(n / k) + 2 * nAlphas;
   return Math.max(1, Math.min(MAX_AUTO_BATCH, Math.floor(budget / (4 * perVoxelFloats))));
+}
+
+/** Explicit folds must tile [0, n) in order (contiguous blocks; the eigenbasis code relies on it). */
+function checkFoldBlocks(folds: readonly RowBlock[], n: number): readonly RowBlock[] {
+  const tiles = folds.length >= 2 && folds[0].start === 0 && folds[folds.length - 1].end === n && folds.every((f, i) => f.end > f.start && (i === 0 || f.start === folds[i - 1].end));
+  if (!tiles) throw badInput(`CV folds must be at least 2 non-empty contiguous blocks covering the ${n} training TRs in order`, { folds: folds.map((f) => [f.start, f.end]), rows: n });
+  return folds;
 }
 
 function checkData(d: RidgeCVData, alphas: readonly number[]): void {

@@ -1,7 +1,7 @@
 /**
  * Cross-validation scores of ridge predictions, per (α, voxel), and the per-voxel choice of α.
  *
- * Two criteria:
+ * Three criteria (docs/encoding.md "Conventions" says which published pipeline uses which):
  * - 'mse' (default): pooled squared error over all held-out TRs, Σ_f Σ_t (ŷ − y)² / n — the
  *   K-fold estimate of prediction error, which is what scikit-learn's RidgeCV and himalaya
  *   minimise; it has no ties between heavily regularised αs.
@@ -10,14 +10,20 @@
  *   scale-free, so very large αs (predictions shrunk towards 0 but not reshaped) tie; the
  *   smallest of tied αs wins. An undefined fold r (constant prediction or response in that
  *   fold) counts as 0 — "no evidence of fit" — rather than poisoning the mean with NaN.
+ * - 'r2': mean over folds of each held-out fold's coefficient of determination
+ *   1 − Σ(ŷ − y)² / Σ(y − ȳ_fold)² (scikit-learn's r2_score per target, averaged over folds as
+ *   GridSearchCV averages fold scores; himalaya's default score). A fold whose response is
+ *   constant has no R² and counts 0, as scikit-learn's force_finite does.
  */
 import { colPearsonSums, pearsonFromSums } from './pearson.js';
 
-export type CvMetric = 'mse' | 'r';
+export const CvMetric = { MSE: 'mse', R: 'r', R2: 'r2' } as const;
+export type CvMetric = (typeof CvMetric)[keyof typeof CvMetric];
 
 /**
  * Adds one fold's score of predictions P (n_f × Vb) against responses Y (n_f × Vb) into
- * `scores[alphaIndex·Vb + j]`: the sum of squared errors ('mse') or the fold's r ('r').
+ * `scores[alphaIndex·Vb + j]`: the sum of squared errors ('mse'), the fold's r ('r') or the
+ * fold's R² ('r2', which needs `foldSst`, the fold's centred sum of squares per column).
  */
 export function cvScoreAccumulate(
   metric: CvMetric,
@@ -27,10 +33,18 @@ export function cvScoreAccumulate(
   cols: number,
   scores: Float64Array,
   alphaIndex: number,
+  foldSst?: Float64Array,
 ): void {
   const base = alphaIndex * cols;
   if (metric === 'mse') {
     sseAccumulate(predicted, measured, nRows, cols, scores.subarray(base, base + cols));
+    return;
+  }
+  if (metric === 'r2') {
+    if (foldSst === undefined) throw new Error('cvScoreAccumulate: the r2 metric needs the fold sums of squares');
+    const sse = new Float64Array(cols);
+    sseAccumulate(predicted, measured, nRows, cols, sse);
+    for (let j = 0; j < cols; j++) if (foldSst[j] > 0) scores[base + j] += 1 - sse[j] / foldSst[j];
     return;
   }
   const sums = colPearsonSums(predicted, measured, nRows, cols);
@@ -69,14 +83,29 @@ function sseAccumulate(p: Float32Array, y: Float32Array, rows: number, cols: num
   }
 }
 
-/** Turns accumulated sums into the reported score: mean squared error per TR, or mean fold r. */
+/** Σ_t (y[t, j] − ȳ_j)² per column of one held-out fold: the denominator of its R². */
+export function colCentredSumSquares(y: Float32Array, rows: number, cols: number): Float64Array {
+  const mean = new Float64Array(cols);
+  for (let t = 0; t < rows; t++) for (let j = 0; j < cols; j++) mean[j] += y[t * cols + j];
+  for (let j = 0; j < cols; j++) mean[j] /= rows;
+  const ss = new Float64Array(cols);
+  for (let t = 0; t < rows; t++) {
+    for (let j = 0; j < cols; j++) {
+      const c = y[t * cols + j] - mean[j];
+      ss[j] += c * c;
+    }
+  }
+  return ss;
+}
+
+/** Turns accumulated sums into the reported score: mean squared error per TR, or mean fold r / R². */
 export function cvScoreFinish(metric: CvMetric, scores: Float64Array, nTrain: number, folds: number): void {
   const scale = metric === 'mse' ? 1 / nTrain : 1 / folds;
   for (let i = 0; i < scores.length; i++) scores[i] *= scale;
 }
 
 /**
- * Per column, the index of the best α (lowest mse / highest r; the first on ties); columns whose
+ * Per column, the index of the best α (lowest mse / highest r or R²; the first on ties); columns whose
  * scores are all NaN (a non-finite response) get index 0.
  */
 export function cvBestAlphaIndex(metric: CvMetric, scores: Float64Array, nAlphas: number, cols: number): Int32Array {

@@ -88,6 +88,7 @@ function checkEncodingCell(cell: unknown, where: string, problem: Report): void 
     if (!(v instanceof Float32Array)) problem(`${where}.${key}`, 'must be null or a Float32Array');
     else if (c.r instanceof Float32Array && v.length !== c.r.length) problem(`${where}.${key}`, `has ${v.length} values for ${c.r.length} voxels`);
   }
+  if (c.blockTrs !== undefined && !(Number.isInteger(c.blockTrs) && (c.blockTrs as number) >= 1)) problem(`${where}.blockTrs`, 'must be absent or a positive integer');
   if (!Array.isArray(c.summaries)) return problem(`${where}.summaries`, 'must be an array');
   c.summaries.forEach((s: Record<string, unknown> | null, j) => {
     const ok = s && typeof s === 'object' && typeof s.roi === 'string' && Number.isInteger(s.nVoxels) && Number.isInteger(s.nSignificant)

@@ -12,6 +12,8 @@ export interface StudyOptions {
   readonly steps: readonly number[];
   readonly voxels?: number;
   readonly dim?: number;
+  /** Noise SD of the responses (bench/syntheticFmri.ts's default otherwise). */
+  readonly noise?: number;
   readonly nLayers?: number;
   /**
    * How much of the true features a step's layer-1 features keep (the rest is fixed noise), so
@@ -28,7 +30,7 @@ export interface StudyOptions {
  * API role needed): every cell is missing, and computable.
  */
 export async function addSyntheticStudy(wh: Warehouse, dir: string, options: StudyOptions): Promise<SyntheticFmri> {
-  const synth = writeSyntheticFmri(join(dir, 'synth'), { voxels: options.voxels ?? 60, ...(options.dim ? { dim: options.dim } : {}) });
+  const synth = writeSyntheticFmri(join(dir, 'synth'), { voxels: options.voxels ?? 60, ...(options.dim ? { dim: options.dim } : {}), ...(options.noise !== undefined ? { noise: options.noise } : {}) });
   const models = options.models ?? ['tiny'];
   for (const modelId of models) {
     await registerModel(wh, { modelId, tokensPerStep: 1000, finalStep: Math.max(...options.steps), ...(options.nLayers ? { nLayers: options.nLayers } : {}) });
