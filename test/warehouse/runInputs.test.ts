@@ -18,7 +18,7 @@ describe("subjects' content hashes (migration 13)", () => {
       const imported = (await subjectHashes(wh, 'synth')).get('S01');
       expect(imported).toMatch(/^[0-9a-f]{64}$/);
       // As a warehouse of migration 12 has it: no hashes; migration 13's backfill statement sets them.
-      const backfill = MIGRATIONS.find((m) => m.version === 13)?.statements?.at(-1);
+      const backfill = MIGRATIONS.find((m) => m.version === 13)?.statements?.find((sql) => sql.startsWith('UPDATE subjects'));
       await wh.write(async (tx) => {
         await tx.run('UPDATE subjects SET content_sha256 = NULL');
         await tx.run(backfill ?? 'missing');
