@@ -41,7 +41,9 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
       let release = null as (() => void) | null;
       return {
         async willSendResponse() {
-          release?.();
+          const give = release;
+          release = null;
+          give?.();
         },
         async didResolveOperation({ request, document, schema, operation }) {
           const { principal } = contextValue;
@@ -72,6 +74,9 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
             if (stats) enforce((analysis = analyze(stats)), limits);
           }
           contextValue.extendDeadline?.(analysis.waitMs);
+          // An expensive operation waits for a HeavyGate slot (its queue time counts against its
+          // deadline): however many arrive at once, cheap requests and /healthz never queue behind them.
+          if (analysis.cost >= HEAVY_SHARE * limits.maxCost) release = await heavy.acquire(contextValue.signal);
         },
       };
     },
