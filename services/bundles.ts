@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { z } from 'zod';
-import { CortexError, importFailed, notFound, type Problem } from '../errors/CortexError.js';
+import { CortexError, importFailed, type Problem } from '../errors/CortexError.js';
 import { readFailure } from '../formats/fileSource.js';
 import { parseJsonText } from '../formats/validation.js';
 import { FileAccess, type Resolved } from './fileAccess.js';

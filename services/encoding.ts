@@ -6,7 +6,7 @@ import { CvMetric } from '../compute/encoding/ridgeCvScore.js';
 import { badInput, notFound } from '../errors/CortexError.js';
 import { insertRun, writeEncodingCells } from '../warehouse/brainScoresRepo.js';
 import { datasetInfo, featureLayers, readWordFeatures, subjectData } from '../warehouse/fmriRepo.js';
-import { subjectHashes, writeRunInputs, type RunInput, type RunProvenance } from '../warehouse/runInputsRepo.js';
+import { featureHashes, subjectHashes, writeRunInputs, type RunInput, type RunProvenance } from '../warehouse/runInputsRepo.js';
 import type { Warehouse, WriteTx } from '../warehouse/Warehouse.js';
 import { CODE_VERSION } from './version.js';
 
@@ -64,28 +64,41 @@ export async function loadEncodingInputs(wh: Warehouse, req: EncodingRequest): P
   const unknown = subjects.filter((s) => !info.subjects.includes(s));
   if (unknown.length) throw notFound('subject', unknown.join(', '));
   const features = [];
-  const read: RunInput[] = [];
-  const model = { modelId: req.modelId, step: req.step, datasetId: req.datasetId };
   for (const layer of layers) {
     const f = await readWordFeatures(wh, req.modelId, req.step, layer, req.datasetId);
     if (!f) throw notFound('features', `${req.modelId}@${req.step} layer ${layer} on ${req.datasetId}`);
     features.push({ layer, dim: f.dim, matrix: f.matrix });
-    read.push({ role: 'features', ...model, layer, sha256: f.sha256 ?? null });
   }
   const subjectInputs = [];
-  const hashes = await subjectHashes(wh, req.datasetId);
   for (const id of subjects) {
     const d = await subjectData(wh, req.datasetId, id);
     subjectInputs.push({ id, nVoxels: d.nVoxels, roi: d.roi, responses: Object.fromEntries(d.responses) });
-    read.push({ role: 'fmri', modelId: null, step: null, layer: null, datasetId: req.datasetId, subjectId: id, sha256: hashes.get(id) ?? null });
   }
   return {
     trSeconds: info.trSeconds,
     runs: info.runs.map((r) => ({ id: r.id, split: r.split, nTrs: r.nTrs, onsets: r.onsets })),
     layers: features,
     subjects: subjectInputs,
-    provenance: { previous: null, final: null, inputs: read },
+    provenance: { previous: null, final: null, inputs: await encodingInputHashes(wh, req, layers, subjects) },
   };
+}
+
+/**
+ * What an encoding run of these layers and subjects reads, by content hash as stored now: each
+ * layer's features and each subject's fMRI data (all of them when not given).
+ */
+export async function encodingInputHashes(
+  wh: Warehouse,
+  req: { modelId: string; step: number; datasetId: string },
+  layers: readonly number[] | null = null,
+  subjects: readonly string[] | null = null,
+): Promise<RunInput[]> {
+  const features = (await featureHashes(wh, req.modelId, req.datasetId, [req.step])).filter((h) => layers === null || layers.includes(h.layer));
+  const fmri = [...(await subjectHashes(wh, req.datasetId))].filter(([id]) => subjects === null || subjects.includes(id));
+  return [
+    ...features.map((h) => ({ role: 'features', modelId: req.modelId, datasetId: req.datasetId, ...h })),
+    ...fmri.map(([subjectId, sha256]) => ({ role: 'fmri', modelId: null, step: null, layer: null, datasetId: req.datasetId, subjectId, sha256 })),
+  ];
 }
 
 /** Writes every cell of a job and its `runs` row in the caller's transaction: a failure writes nothing. */

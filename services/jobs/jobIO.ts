@@ -3,10 +3,10 @@ import type { InternalCellResult } from '../../compute/internal/internalCells.js
 import { isCortexError } from '../../errors/CortexError.js';
 import { storedCellSteps } from '../../warehouse/discoveryRepo.js';
 import { hasFeatures, previousFeatureStep } from '../../warehouse/fmriRepo.js';
-import { featureHashes, featuresOutdated, subjectHashes, type RunInput, type RunProvenance } from '../../warehouse/runInputsRepo.js';
+import { featureHashes, featuresOutdated, type RunProvenance } from '../../warehouse/runInputsRepo.js';
 import { finalCheckpointStep } from '../../warehouse/modelsRepo.js';
 import type { Warehouse, WriteTx } from '../../warehouse/Warehouse.js';
-import { loadEncodingInputs, writeEncodingResults } from '../encoding.js';
+import { encodingInputHashes, loadEncodingInputs, writeEncodingResults } from '../encoding.js';
 import { extractFeatures, hasArtifact } from '../features.js';
 import { loadInternalInputs, writeInternalResults } from '../internal.js';
 import type { FitRequest } from './fitWorker.js';
@@ -66,12 +66,7 @@ export async function comparedSteps(wh: Warehouse, spec: JobSpec, references?: R
   if (references) return references;
   if (spec.kind === 'encoding') {
     // The hashes as they are now: the worker read the inputs moments ago (a replacement in between goes unseen).
-    const model = { modelId: spec.modelId, datasetId: spec.datasetId };
-    const inputs: RunInput[] = (await featureHashes(wh, spec.modelId, spec.datasetId, [spec.step])).map((h) => ({ role: 'features', ...model, ...h }));
-    for (const [subjectId, sha256] of await subjectHashes(wh, spec.datasetId)) {
-      inputs.push({ role: 'fmri', modelId: null, step: null, layer: null, datasetId: spec.datasetId, subjectId, sha256 });
-    }
-    return { previous: null, final: null, inputs };
+    return { previous: null, final: null, inputs: await encodingInputHashes(wh, spec) };
   }
   const finalStep = await finalCheckpointStep(wh, spec.modelId);
   const previous = await previousFeatureStep(wh, spec.modelId, spec.datasetId, spec.step);

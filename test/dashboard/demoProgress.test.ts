@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { describeWith, fileRequirement, requirement, type Requirement } from '../helpers/requirements.js';
-import { SERVER_MAIN, startServerProcess, stopServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
+import { startServerProcess, stopServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHROMIUM_BROWSER, launchChromium } from './dashboardPage.js';
 

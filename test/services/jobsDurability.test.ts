@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { Scheduler } from '../../services/jobs/Scheduler.js';
 import { importFeaturesNpy, importFmri } from '../../services/importFmri.js';

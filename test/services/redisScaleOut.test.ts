@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { localAuth } from '../../server/auth.js';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { encodingJob, internalJob, jobIdFor } from '../../services/jobs/jobSpec.js';
