@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    wh.close();
+    await wh.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -27,7 +27,7 @@ const wh = await Warehouse.create({ path: db });
 await importEvalsFromPath(wh, join(SHIPPED_DATA, 'pythia-evals'));
 const schema = await cortexSchema();
 const stats = await warehouseStats(wh);
-wh.close();
+await wh.close();
 const lists = introspectionListSizes(schema);
 // A ceiling high enough for requests taking about a second, so the tiers are far apart.
 const server = await startChild(db, ['--max-cost', '3000000']);

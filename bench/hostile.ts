@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   if (!given) {
     const wh = await Warehouse.create({ path: db });
     await importEvalsFromPath(wh, join(SHIPPED_DATA, 'pythia-evals'));
-    wh.close();
+    await wh.close();
   }
   const server = await startChild(db, [], { loopProbe: true });
   const loop = server.loop!;

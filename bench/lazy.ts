@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   } finally {
     await scheduler.close();
     await server.close();
-    wh.close();
+    await wh.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

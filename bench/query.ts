@@ -51,7 +51,7 @@ async function serveChild(path: string, cacheEntries: number): Promise<void> {
   });
   process.stdin.once('end', async () => {
     await server.close();
-    wh.close();
+    await wh.close();
     process.exit(0);
   });
 }

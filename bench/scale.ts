@@ -102,13 +102,13 @@ async function main(): Promise<void> {
       rows, writeSeconds, writeCpuSeconds: writeCpu, computeSeconds, checkpointSeconds, fileBytes,
       ingestRssMb: process.resourceUsage().maxRSS / 1024,
     };
-    wh.close();
+    await wh.close();
     process.stderr.write(`  probing ${rows.toLocaleString()} rows in a fresh serving process…\n`);
     results.push({ build, probe: await runProbe(path, Number(values.runs), memoryLimit) });
     printTable(results);
     wh = await Warehouse.create({ path, cacheEntries: 0, memoryLimit });
   }
-  wh.close();
+  await wh.close();
   if (!values.keep) for (const f of [path, `${path}.wal`]) rmSync(f, { force: true });
 }
 

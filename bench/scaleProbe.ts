@@ -120,7 +120,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
   });
 
   await server.close();
-  wh.close();
+  await wh.close();
   return {
     runs, machine: `${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}`, openMs, voxelFirst, voxelDeep, trajectory, trajectoryPoints, layerProfile,
     replace, appendOnly, voxelAfterReplace, rssMb: process.resourceUsage().maxRSS / 1024, memoryLimit,

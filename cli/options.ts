@@ -59,7 +59,7 @@ export async function withWarehouse<T>(db: string | undefined, work: (wh: Wareho
   try {
     return await work(wh);
   } finally {
-    wh.close();
+    await wh.close();
     // work may have used the compute pool (e.g. noise ceilings at fMRI import): its threads would keep the command alive
     const { closeCpuPool } = await import('../services/cpu/CpuPool.js');
     await closeCpuPool();

@@ -25,7 +25,7 @@ export async function buildDemoWarehouse(path: string, options: { scale?: number
     report = await fillDemoWarehouse(wh, { pythiaEvals: DEMO_PYTHIA_EVALS, studyDir: demoStudyDir(path), scale: demoScale(options.scale), onProgress: options.onProgress });
     await wh.checkpoint();
   } finally {
-    wh.close();
+    await wh.close();
   }
   rmSync(path, { force: true });
   renameSync(building, path);

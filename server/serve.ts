@@ -66,7 +66,7 @@ export async function serve(config: ServerConfig): Promise<void> {
       publisher?.stop();
       await closeCpuPool();
       if (!wh.readOnly) await wh.checkpoint();
-      wh.close();
+      await wh.close();
       removeServerFile(config.db);
       logger.info('stopped');
       process.exit(0);

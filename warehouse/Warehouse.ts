@@ -102,14 +102,14 @@ export class Warehouse {
       try {
         await checkSchemaVersion(warehouse);
       } catch (error) {
-        warehouse.close();
+        await warehouse.close();
         throw error;
       }
     } else {
       try {
         await applyMigrations(warehouse, options.migration);
       } catch (error) {
-        warehouse.close();
+        await warehouse.close();
         throw error;
       }
     }
@@ -197,14 +197,20 @@ export class Warehouse {
 
   private readonly derivedValues = new Map<string, { version: number; value: Promise<unknown> }>();
 
-  private async read<R>(sql: string, params: SqlParams, convert: (result: DuckDBMaterializedResult) => R): Promise<R> {
-    for (;;) {
-      while (this.writeVersion % 2 === 1) await this.commitDone;
-      const version = this.writeVersion;
-      this.statementCount++;
-      const result = await this.readers.use((r) => r.run(sql, params, bindTypes(params), version));
-      if (this.writeVersion === version) return convert(result);
-    }
+  private read<R>(sql: string, params: SqlParams, convert: (result: DuckDBMaterializedResult) => R): Promise<R> {
+    return this.native(async () => {
+      for (;;) {
+        while (this.writeVersion % 2 === 1) await this.commitDone;
+        const version = this.writeVersion;
+        this.statementCount++;
+        // Converted while the reader is held: a materialised result reads chunks through the instance.
+        const out = await this.readers.use(async (r) => {
+          const result = await r.run(sql, params, bindTypes(params), version);
+          return this.writeVersion === version ? { rows: convert(result) } : null;
+        });
+        if (out) return out.rows;
+      }
+    });
   }
 
   private async commit(): Promise<void> {
@@ -228,7 +234,7 @@ export class Warehouse {
     if (this.readOnly) {
       throw new CortexError('WAREHOUSE_ERROR', 'this server has its warehouse read-only (a replica or a Parquet export): write through the writer', { readOnly: true });
     }
-    return this.writeLock.run(async () => {
+    return this.writeLock.run(() => this.native(async () => {
       const tx: WriteTx = {
         append: (table, ...parts) => {
           this.statementCount++;
@@ -254,7 +260,7 @@ export class Warehouse {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
-    });
+    }));
   }
 
   /**
@@ -285,30 +291,63 @@ export class Warehouse {
    */
   async publish(target: string): Promise<{ bytes: number; ms: number }> {
     if (this.readOnly || this.path === ':memory:') throw new CortexError('WAREHOUSE_ERROR', `warehouse ${this.path} cannot be published: it is read-only or in memory`);
-    return this.writeLock.run(async () => {
+    return this.writeLock.run(() => this.native(async () => {
       const t0 = performance.now();
       this.statementCount++;
       await this.writer.run('CHECKPOINT');
       const bytes = await copyFileAtomically(this.path, target);
       return { bytes, ms: performance.now() - t0 };
-    });
+    }));
   }
 
   /** Writes the WAL into the database file (outside any transaction, under the write lock). */
   async checkpoint(): Promise<void> {
-    await this.writeLock.run(async () => {
+    await this.writeLock.run(() => this.native(async () => {
       this.statementCount++;
       await this.writer.run('CHECKPOINT');
-    });
+    }));
   }
 
   private closed = false;
+  /** Native calls (statements, appends, checkpoints) in flight on this warehouse's connections. */
+  private busy = 0;
+  private closing: Promise<void> | null = null;
+  private whenClosed: () => void = () => undefined;
 
-  /** Closes every connection and the instance; closing twice is a no-op. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    closeConnections(this.connections);
+  /**
+   * Counts native work in flight: closing DuckDB's instance under a running statement crashes
+   * the process (a segfault, or a hang). Work started after close() is refused with a code.
+   */
+  private async native<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new CortexError('UNAVAILABLE', 'the warehouse is closed (the server is shutting down): retry against a running server');
+    this.busy++;
+    try {
+      return await work();
+    } finally {
+      if (--this.busy === 0 && this.closed) this.closeNow();
+    }
+  }
+
+  /**
+   * Closes every connection and the instance: at once when nothing runs on them, else as soon
+   * as the statements in flight finish (new ones are refused meanwhile). The promise resolves
+   * once closed, the file lock released; closing twice returns the same promise.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = new Promise((resolve) => (this.whenClosed = resolve));
+      if (this.busy === 0) this.closeNow();
+    }
+    return this.closing;
+  }
+
+  private closeNow(): void {
+    try {
+      closeConnections(this.connections);
+    } finally {
+      this.whenClosed();
+    }
   }
 }
 

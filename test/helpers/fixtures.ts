@@ -83,7 +83,7 @@ export async function cachedPythiaWarehouse(): Promise<string> {
       await importEvalsFromPath(wh, PYTHIA_EVALS);
       await wh.checkpoint();
     } finally {
-      wh.close();
+      await wh.close();
     }
   });
   return join(dir, 'warehouse.duckdb');
@@ -104,7 +104,7 @@ export async function cachedDemoWarehouse(): Promise<{ path: string; report: Dem
       await wh.checkpoint();
       writeFileSync(join(building, 'report.json'), JSON.stringify(report));
     } finally {
-      wh.close();
+      await wh.close();
     }
   });
   return { path: join(dir, 'warehouse.duckdb'), report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DemoReport };

@@ -10,11 +10,15 @@ const scheduler = new Scheduler(wh, { workers: 1 });
 const job = await scheduler.submit(encodingJob('tiny', 100, 'synth'));
 console.log(`submitted ${job.jobId}`);
 // Watch the job's progress as the scheduler records it.
-const timer = setInterval(async () => {
-  const current = await scheduler.job(job.jobId);
-  if (current.status === 'RUNNING' && current.cellsDone > 0) console.log(`progress ${current.cellsDone}/${current.cellsTotal}`);
+let tick = Promise.resolve();
+const timer = setInterval(() => {
+  tick = scheduler.job(job.jobId).then((current) => {
+    if (current.status === 'RUNNING' && current.cellsDone > 0) console.log(`progress ${current.cellsDone}/${current.cellsTotal}`);
+  });
 }, 20);
 await scheduler.wait(job.jobId, 120_000);
 clearInterval(timer);
+await tick;
 console.log('finished');
-wh.close();
+await scheduler.close();
+await wh.close();

@@ -77,7 +77,7 @@ export async function startTestServer(
     async close() {
       await scheduler?.close();
       await server.close();
-      wh.close();
+      await wh.close();
       tmp.cleanup();
     },
   };

@@ -146,6 +146,29 @@ describe('Warehouse', () => {
     wh.close();
   });
 
+  it('closes only once the statements in flight finish, refusing new ones meanwhile, then releases the file', async () => {
+    // Closing DuckDB's instance under a running statement crashed the process (a segfault, a
+    // bad_weak_ptr or a hang): a job's last progress write could still be running at shutdown.
+    const path = join(tmp.dir, 'closing.duckdb');
+    const wh = await Warehouse.create({ path, cacheEntries: 0 });
+    const slowRead = wh.all<{ n: number }>('SELECT count(*) AS n FROM range(200000000) t(i) WHERE i % 7 = 0');
+    const slowWrite = wh.write((tx) => tx.run('CREATE TABLE big AS SELECT i FROM range(3000000) t(i)'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const closed = wh.close();
+    let released = false;
+    void closed.then(() => (released = true));
+    expect(wh.close()).toBe(closed);
+    const refused = await wh.all('SELECT 1').then(() => null, (e: unknown) => e);
+    expect((refused as CortexError).toJSON()).toEqual({ code: 'UNAVAILABLE', message: 'the warehouse is closed (the server is shutting down): retry against a running server', details: {} });
+    expect(released).toBe(false);
+    expect(await slowRead).toEqual([{ n: Math.ceil(200000000 / 7) }]);
+    await slowWrite;
+    await closed;
+    const again = await Warehouse.create({ path });
+    expect(await again.all('SELECT count(*) AS n FROM big')).toEqual([{ n: 3000000 }]);
+    await again.close();
+  });
+
   it('refuses a second writer process with WAREHOUSE_LOCKED instead of crashing', async () => {
     const path = join(tmp.dir, 'locked.duckdb');
     const wh = await Warehouse.create({ path });
