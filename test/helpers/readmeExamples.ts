@@ -98,9 +98,14 @@ export function runnablePythonBlocks(): DocBlock[] {
   return docBlocks().filter((b) => b.lang === 'python' && !b.illustrative);
 }
 
+/** The R blocks that run as written (test/clients/rClient.test.ts). */
+export function runnableRBlocks(): DocBlock[] {
+  return docBlocks().filter((b) => b.lang === 'r' && !b.illustrative);
+}
+
 /** Every output block that a test compares with the real output of its example. */
 export function comparedOutputs(): DocOutput[] {
   const graphql = docQueries().filter((q) => q.runnable).map((q) => q.output);
-  const programs = [...runnableCurlBlocks(), ...runnablePythonBlocks()].map((b) => b.output);
+  const programs = [...runnableCurlBlocks(), ...runnablePythonBlocks(), ...runnableRBlocks()].map((b) => b.output);
   return [...graphql, ...programs].filter((o): o is DocOutput => o !== undefined);
 }
