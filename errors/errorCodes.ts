@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'An unexpected failure; its message is not shown to clients (the server logs it).' },
   INTERNAL: { status: 500, meaning: 'An invariant of cortexql broke (a bug); the message says which.' },
   WAREHOUSE_ERROR: { status: 500, meaning: 'The warehouse cannot be opened or written (e.g. it is open read-only).' },
-  SERVER_BUSY: { status: 503, meaning: 'The compute pool’s queue is full; retry shortly.' },
+  SERVER_BUSY: { status: 503, meaning: 'The compute pool’s queue, or the queue of expensive queries waiting for their turn, is full; retry shortly.' },
   DEADLINE_EXCEEDED: { status: 504, meaning: 'The request ran past its deadline (`--deadline`) and its work was stopped; ask for less, or raise the deadline.' },
   UNAVAILABLE: { status: 503, meaning: 'Something a computation depends on (the server, a compute worker thread) failed in a way that may pass: the job is retried with backoff.' },
 } as const satisfies Record<string, ErrorCodeInfo>;

@@ -60,6 +60,8 @@ export interface ServerOptions {
   readonly deadlineMs?: number;
   /** Expensive queries executing at once (default: half the cores, at least 1); the others wait their turn. */
   readonly heavyConcurrency?: number;
+  /** Expensive queries that may wait for a turn (default 256); beyond, SERVER_BUSY. */
+  readonly heavyQueue?: number;
   /** Folders whose files mutations may read by path (absent or empty: server-side paths are refused). */
   readonly importRoots?: readonly string[];
   /** The staging folder of `POST /uploads` (absent: no uploads). */
@@ -80,7 +82,8 @@ export interface ServerOptions {
  */
 export async function startServer(wh: Warehouse, options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
-  const metrics = new ServerMetrics(wh);
+  const heavy = new HeavyGate(options.heavyConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2)), options.heavyQueue);
+  const metrics = new ServerMetrics(wh, heavy);
   const rates = new RateLimiter();
   const refusals = new RateLimiter();
   const schema = await cortexSchema();
@@ -96,7 +99,7 @@ export async function startServer(wh: Warehouse, options: ServerOptions): Promis
     parseOptions: { maxTokens: options.limits.maxTokens ?? DOCUMENT_LIMITS.maxTokens },
     validationRules: [noSubscriptionsRule],
     plugins: [
-      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh), new HeavyGate(options.heavyConcurrency ?? Math.max(1, Math.floor(availableParallelism() / 2)))),
+      limitsPlugin(rates, (role) => options.auth.limits[role ?? 'reader'].requestsPerMinute, new CostStats(wh), heavy),
       metrics.plugin(logger),
       noticesPlugin(),
       mediaTypeStatusPlugin(),

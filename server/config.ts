@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly deadlineMs: number;
   /** Expensive queries (cost ≥ a tenth of the ceiling) executing at once; the others wait their turn. */
   readonly heavyConcurrency?: number;
+  /** Expensive queries that may wait for a turn; beyond, SERVER_BUSY. */
+  readonly heavyQueue?: number;
   /** Folders whose files mutations may read by path (none: server-side paths are refused). */
   readonly importRoots: readonly string[];
   /** The staging folder of `POST /uploads`, its per-upload size limit, per-key quota and expiry. */
@@ -126,6 +128,7 @@ export function resolveConfig(
     },
     deadlineMs: int(pick(flags.deadline, 'CORTEXQL_DEADLINE_SECONDS', '30'), 'deadline (seconds)', 1, 86_400) * 1000,
     ...(env.CORTEXQL_HEAVY_CONCURRENCY ? { heavyConcurrency: int(env.CORTEXQL_HEAVY_CONCURRENCY, 'heavy concurrency', 1, 1024) } : {}),
+    ...(env.CORTEXQL_HEAVY_QUEUE ? { heavyQueue: int(env.CORTEXQL_HEAVY_QUEUE, 'heavy queue', 0, 1_000_000) } : {}),
     // Repeatable --import-root, else CORTEXQL_IMPORT_ROOTS (folders separated by ':'); none by default.
     importRoots: flags.importRoot?.length ? [...flags.importRoot] : (env.CORTEXQL_IMPORT_ROOTS ?? '').split(delimiter).filter((d) => d.trim() !== ''),
     uploads: {

@@ -48,6 +48,11 @@ export class HeavyGate {
     return this.queue.length;
   }
 
+  /** Expensive requests executing now. */
+  get executing(): number {
+    return this.running;
+  }
+
   private releaser(): () => void {
     let released = false;
     return () => {

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { requestError } from './httpErrors.js';
 import { GraphQLError, getOperationAST, getVariableValues, parse, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import type { ApiLimits, Context } from '../resolvers/context.js';
+import { CortexError } from '../errors/CortexError.js';
 import type { Role } from '../warehouse/apiKeysRepo.js';
 import { authError, hasRole } from './auth.js';
 import { analyzeOperation, type OperationAnalysis } from './cost/analyzeOperation.js';
@@ -76,7 +77,12 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
           contextValue.extendDeadline?.(analysis.waitMs);
           // An expensive operation waits for a HeavyGate slot (its queue time counts against its
           // deadline): however many arrive at once, cheap requests and /healthz never queue behind them.
-          if (analysis.cost >= HEAVY_SHARE * limits.maxCost) release = await heavy.acquire(contextValue.signal);
+          // Thrown from a plugin hook, only a GraphQLError keeps its code (SERVER_BUSY, CANCELLED).
+          if (analysis.cost >= HEAVY_SHARE * limits.maxCost) {
+            release = await heavy.acquire(contextValue.signal).catch((e: unknown) => {
+              throw e instanceof CortexError ? requestError(e.code, e.message) : e;
+            });
+          }
         },
       };
     },

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 /** `npm start`: the server on its defaults (flags and env as for `cortexql serve`). */
 import './processDefaults.js';
 import 'reflect-metadata';

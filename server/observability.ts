@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { jobCounts } from '../warehouse/jobsRepo.js';
 import type { Warehouse } from '../warehouse/Warehouse.js';
+import type { HeavyGate } from './heavyGate.js';
 import { operationLabel } from './knownOperations.js';
 
 /** A CortexError's code (resolver errors reach plugins before formatError names them). */
@@ -48,8 +49,18 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  constructor(wh: Warehouse) {
+  constructor(wh: Warehouse, heavy: HeavyGate) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cortexql_' });
+    new Gauge({
+      name: 'cortexql_expensive_requests',
+      help: 'Expensive requests (cost at least a tenth of the ceiling) executing or waiting for their turn',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.set({ state: 'executing' }, heavy.executing);
+        this.set({ state: 'waiting' }, heavy.waiting);
+      },
+    });
     new Gauge({
       name: 'cortexql_warehouse_data_version',
       help: 'Committed writes since the warehouse was opened',

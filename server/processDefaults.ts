@@ -7,6 +7,13 @@
  * - UV_THREADPOOL_SIZE: DuckDB queries run on Node's libuv pool (4 threads by default), so
  *   more reader connections than that would queue there; size it for the readers
  *   (`--readers` or CORTEXQL_READERS, default one per CPU) plus the writer and file I/O.
+ *
+ * One V8 flag cannot be set from here (V8 sizes its heap before any code runs), so the entry
+ * points pass it on their command line (`npm start`, and the shebangs of dist/server/main.js and
+ * dist/cli/main.js): --max-semi-space-size=64. A 64 MB young generation instead of 16 MB makes
+ * scavenges four times rarer when large answers are being built; with 10 worst-case clients
+ * (bench:hostile) the server's longest main-thread stall fell from 30 to 18 ms of CPU and its
+ * GC pauses over 20 ms from 28 to 17 in 8 s.
  */
 import { availableParallelism } from 'node:os';
 

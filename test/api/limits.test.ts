@@ -78,7 +78,8 @@ describe('limits and errors: enforced before execution, always with a code, neve
 
   it('hides internal errors behind INTERNAL_SERVER_ERROR with no message details or stack', async () => {
     const broken = await startTestServer({ withPythia: false });
-    broken.wh.close(); // every statement now fails inside DuckDB: an unexpected, internal error
+    // A table gone from under the server: the statement fails inside DuckDB, an unexpected, internal error.
+    await broken.wh.write((tx) => tx.run('ALTER TABLE models RENAME TO models_gone'));
     try {
       const { body } = await broken.gql(`{ models(first: 1) { nodes { id } } }`);
       // Root fields are nullable: a failing one is null beside its siblings.

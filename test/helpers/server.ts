@@ -33,6 +33,8 @@ export async function startTestServer(
     /** Folders mutations may read by path (default none: paths are refused, as on a fresh server). */
     importRoots?: readonly string[];
     maxUploadBytes?: number;
+    /** Expensive queries executing at once, and waiting (server defaults otherwise). */
+    heavy?: { readonly concurrency: number; readonly queue: number };
   } = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
@@ -50,7 +52,7 @@ export async function startTestServer(
   const uploadDir = join(tmp.dir, 'uploads');
   const server = await startServer(wh, {
     host: '127.0.0.1', port: 0, limits, auth, log, exportDir: join(tmp.dir, 'exports'), scheduler, corsOrigins: options.corsOrigins,
-    importRoots: options.importRoots, uploads: { dir: uploadDir, maxBytes: options.maxUploadBytes ?? 64 * 2 ** 20, ttlMs: 3_600_000 },
+    importRoots: options.importRoots, heavyConcurrency: options.heavy?.concurrency, heavyQueue: options.heavy?.queue, uploads: { dir: uploadDir, maxBytes: options.maxUploadBytes ?? 64 * 2 ** 20, ttlMs: 3_600_000 },
   });
   return {
     wh,

@@ -57,7 +57,7 @@ describe('read replicas: cortexql serve --read-only on a file the writer publish
   });
   afterAll(async () => {
     for (const r of replicas) r.child.kill('SIGKILL');
-    writer.close();
+    await writer.close();
     tmp.cleanup();
   });
 

@@ -75,7 +75,7 @@ describe('RequestScope: one request’s share of the reader connections', () => 
         await expect(statementScope.run(a, () => wh.all(SLOW, [3]))).rejects.toMatchObject({ code: 'REQUEST_CANCELLED' });
         [a, b].forEach((s) => s.finish());
       } finally {
-        wh.close();
+        await wh.close();
       }
     });
 
@@ -91,7 +91,7 @@ describe('RequestScope: one request’s share of the reader connections', () => 
         expect(await other).toEqual([{ n: count(5) }]);
         [a, b].forEach((s) => s.finish());
       } finally {
-        wh.close();
+        await wh.close();
       }
     });
 
@@ -108,7 +108,7 @@ describe('RequestScope: one request’s share of the reader connections', () => 
         expect(await forA).toBe(count(6));
         [a, b].forEach((s) => s.finish());
       } finally {
-        wh.close();
+        await wh.close();
       }
     });
   });

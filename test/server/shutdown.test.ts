@@ -31,7 +31,7 @@ async function buildWarehouse(dir: string): Promise<string> {
     await gql(`mutation($i: ImportFeaturesInput!) { importFeatures(input: $i) { dim } }`, { i: { model: 'tiny', step: 100, layer, dataset: 'synth', path: file } });
   }
   await server.close();
-  wh.close();
+  await wh.close();
   return path;
 }
 
@@ -101,7 +101,7 @@ describe('graceful shutdown of the production entry point (dist/server/main.js, 
       const [job] = await jobsByIds(wh, [jobId]);
       expect(job).toMatchObject({ status: 'QUEUED', attempts: 0, progress: 0 });
     } finally {
-      wh.close();
+      await wh.close();
     }
   });
 });

@@ -24,9 +24,9 @@ describe('bundle rows are checked before merging', () => {
     await importEvalsFromPath(source, join(PYTHIA_EVALS, 'pythia-70m'));
     folder = (await exportBundle(source, { where: { models: ['pythia-70m'], datasets: [] }, exportDir: join(tmp.dir, 'export') })).folder;
   });
-  afterAll(() => {
-    source.close();
-    target.close();
+  afterAll(async () => {
+    await source.close();
+    await target.close();
     tmp.cleanup();
   });
 
@@ -106,9 +106,9 @@ describe('bundles carry block-permutation p and q values', () => {
     permHash = (await computeEncoding(source, { modelId: 'tiny', step: 100, datasetId: 'synth', layers: [1], params: { permutations: 99 } })).paramsHash;
     folder = (await exportBundle(source, { where: { models: ['tiny'] }, exportDir: join(tmp.dir, 'export') })).folder;
   });
-  afterAll(() => {
-    source.close();
-    target.close();
+  afterAll(async () => {
+    await source.close();
+    await target.close();
     tmp.cleanup();
   });
 
@@ -148,7 +148,7 @@ describe('bundles carry block-permutation p and q values', () => {
       ]);
       expect(await warehouseFingerprint(fresh)).toEqual(before);
     } finally {
-      fresh.close();
+      await fresh.close();
     }
   });
 });

@@ -59,8 +59,8 @@ beforeAll(async () => {
   wh = await Warehouse.create({ path: file('w.duckdb') });
   for (const id of ['gpt2', 'llama', 'lfm2', 'junk']) await registerModel(wh, { modelId: id, tokensPerStep: 1000, finalStep: 10_000 });
 });
-afterAll(() => {
-  wh.close();
+afterAll(async () => {
+  await wh.close();
   tmp.cleanup();
 });
 

@@ -13,8 +13,8 @@ describe('compute quotas: jobs at once and compute seconds per hour, from the jo
   beforeAll(async () => {
     wh = await Warehouse.create({ path: join(tmp.dir, 'quota.duckdb') });
   });
-  afterAll(() => {
-    wh.close();
+  afterAll(async () => {
+    await wh.close();
     tmp.cleanup();
   });
 

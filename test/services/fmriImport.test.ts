@@ -76,6 +76,6 @@ describe('fMRI import formats', () => {
     expect(r2[7 * 5 + 3]).toBe(Math.fround(runs.r2[7 * spatial + 13] - mean));
     // Spatial index 13 = (i 1, j 0, k 1) → mm (2·1 − 10, 2·0 − 20, 3·1 + 5).
     expect(await wh.all("SELECT x, y, z FROM voxels WHERE dataset_id = 'nifti-ds' AND voxel = 3")).toEqual([{ x: -8, y: -20, z: 8 }]);
-    wh.close();
+    await wh.close();
   });
 });

@@ -20,8 +20,8 @@ describe('importing lm-evaluation-harness results', () => {
   beforeAll(async () => {
     wh = await Warehouse.create({ path: join(tmp.dir, 'import.duckdb') });
   });
-  afterAll(() => {
-    wh.close();
+  afterAll(async () => {
+    await wh.close();
     tmp.cleanup();
   });
 

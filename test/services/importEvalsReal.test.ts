@@ -55,8 +55,8 @@ describe('real lm-evaluation-harness files from several labs go in exactly, or a
   beforeAll(async () => {
     wh = await Warehouse.create({ path: join(tmp.dir, 'real.duckdb') });
   });
-  afterAll(() => {
-    wh.close();
+  afterAll(async () => {
+    await wh.close();
     tmp.cleanup();
   });
 

@@ -23,7 +23,7 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
     await registerModel(setup, { modelId: 'tiny', tokensPerStep: 1000, finalStep: 100 });
     await importFmri(setup, synth.manifest);
     for (const [layer, path] of synth.featureFiles) await importFeaturesNpy(setup, { modelId: 'tiny', step: 100, layer, datasetId: 'synth', path });
-    setup.close();
+    await setup.close();
 
     // A child process runs the job; kill it the moment the first of its two cells is done.
     const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'test', 'helpers', 'jobChild.mjs'), db], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -57,7 +57,7 @@ describe('jobs survive crashes: kill -9 mid-job leaves no partial cells, and a r
       expect(await wh.all('SELECT count(*) AS n FROM brain_scores', [], { cache: false })).toEqual([{ n: 2 * 3000 }]);
       await scheduler.close();
     } finally {
-      wh.close();
+      await wh.close();
     }
   });
 });

@@ -22,18 +22,18 @@ describe('Warehouse', () => {
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(TABLES));
     const applied = await wh.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-    wh.close();
+    await wh.close();
   });
 
   it('applies migrations once: reopening keeps data and adds nothing', async () => {
     const path = join(tmp.dir, 'reopen.duckdb');
     const first = await Warehouse.create({ path });
     await first.write((tx) => tx.run("INSERT INTO models (model_id) VALUES ('m')"));
-    first.close();
+    await first.close();
     const second = await Warehouse.create({ path });
     expect(await second.all('SELECT count(*) AS n FROM schema_migrations')).toEqual([{ n: MIGRATIONS.length }]);
     expect(await second.all('SELECT model_id FROM models')).toEqual([{ model_id: 'm' }]);
-    second.close();
+    await second.close();
   });
 
   it('opens cleanly after the process that created it was killed (-9) right after migrating', async () => {
@@ -51,7 +51,7 @@ describe('Warehouse', () => {
     await new Promise((r) => child.once('exit', r));
     const wh = await Warehouse.create({ path });
     expect(await wh.all('SELECT count(*) AS n FROM schema_migrations')).toEqual([{ n: MIGRATIONS.length }]);
-    wh.close();
+    await wh.close();
   });
 
   it('rolls a failed write transaction back entirely', async () => {
@@ -63,7 +63,7 @@ describe('Warehouse', () => {
       }),
     ).rejects.toThrow(/no_such_table/);
     expect(await wh.all('SELECT count(*) AS n FROM models')).toEqual([{ n: 0 }]);
-    wh.close();
+    await wh.close();
   });
 
   it('serves repeated reads from its cache until the next committed write', async () => {
@@ -77,7 +77,7 @@ describe('Warehouse', () => {
     expect(await read()).toEqual([{ n: 1 }]);
     await wh.write(async () => { throw new Error('rolled back'); }).catch(() => undefined);
     expect(await read()).toEqual([{ n: 1 }]);
-    wh.close();
+    await wh.close();
   });
 
   it('runs identical reads in flight at once as one statement, with the cache off too', async () => {
@@ -89,7 +89,7 @@ describe('Warehouse', () => {
     expect(wh.statementCount - before).toBe(1);
     expect(await read()).toEqual([{ n: 2 }]);
     expect(wh.statementCount - before).toBe(2);
-    wh.close();
+    await wh.close();
   });
 
   it('bulk-appends typed arrays (NaN → NULL, constants, several parts) and reads them back as typed arrays', async () => {
@@ -128,7 +128,7 @@ describe('Warehouse', () => {
       else expect(columns[1][i]).toBe(Math.fround(i / n));
     }
     expect(await wh.all('SELECT count(*) AS n FROM brain_scores WHERE r IS NULL')).toEqual([{ n: Math.ceil(n / 7) }]);
-    wh.close();
+    await wh.close();
   });
 
   it('never reuses a read plan across a commit: a repeated read sees the cell a write replaced', async () => {
@@ -143,7 +143,7 @@ describe('Warehouse', () => {
     expect(await count()).toEqual([{ n: 2 }]);
     await write();
     expect(await count()).toEqual([{ n: 2 }]);
-    wh.close();
+    await wh.close();
   });
 
   it('closes only once the statements in flight finish, refusing new ones meanwhile, then releases the file', async () => {
@@ -172,7 +172,7 @@ describe('Warehouse', () => {
   it('refuses a second writer process with WAREHOUSE_LOCKED instead of crashing', async () => {
     const path = join(tmp.dir, 'locked.duckdb');
     const wh = await Warehouse.create({ path });
-    wh.close();
+    await wh.close();
     // A real second process holds the writer lock while this one tries to open the file. The
     // holder must keep its instance reachable: a module-level const that no closure captures is
     // collected once the module body finishes, and the instance's finaliser releases the lock

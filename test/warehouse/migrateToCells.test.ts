@@ -71,7 +71,7 @@ describe(`migration ${CELLS_VERSION}: string-keyed voxel scores → cells + inte
       expect(await wh.all('SELECT count(*) AS n FROM brain_scores JOIN cells USING (cell_id) WHERE run_id = ?', ['run-new'], { cache: false })).toEqual([{ n: 5 }]);
       expect(await wh.all('SELECT count(*) AS n FROM cells WHERE model_id = ? AND step = 200 AND layer = 2 AND subject_id = ?', ['m-b', 's2'], { cache: false })).toEqual([{ n: 1 }]);
     } finally {
-      wh.close();
+      await wh.close();
     }
   });
 
@@ -110,7 +110,7 @@ describe(`migration ${CELLS_VERSION}: string-keyed voxel scores → cells + inte
       expect(await wh.all(NEW_SUMMARIES, [], { cache: false })).toEqual(summaries);
       expect(await wh.all('SELECT count(*) AS n, count(DISTINCT cell_id) AS ids FROM cells', [], { cache: false })).toEqual([{ n: CELLS.length + 1, ids: CELLS.length + 1 }]);
     } finally {
-      wh.close();
+      await wh.close();
     }
   });
 });
