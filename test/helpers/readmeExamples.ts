@@ -60,7 +60,7 @@ export interface DocQuery {
   readonly text: string;
   /** Not illustrative, no placeholder (`…`), not a mutation: the demo answers it without errors. */
   readonly runnable: boolean;
-  /** The response the docs show for it (a block's output block, when the block is one document). */
+  /** The response the docs show for it (its block's output block, when the block is one GraphQL or curl request). */
   readonly output?: DocOutput;
 }
 
@@ -79,7 +79,7 @@ export function docQueries(): DocQuery[] {
     } else if (b.lang === 'python') {
       texts = [...b.text.matchAll(/q = """([\s\S]*?)"""/g)].map(([, q]) => q);
     }
-    return texts.map((text) => ({ where: b.where, text, runnable: !b.illustrative && !text.includes('…') && !/^\s*mutation\b/.test(text), output: texts.length === 1 && b.lang === 'graphql' ? b.output : undefined }));
+    return texts.map((text) => ({ where: b.where, text, runnable: !b.illustrative && !text.includes('…') && !/^\s*mutation\b/.test(text), output: texts.length === 1 && b.lang !== 'python' ? b.output : undefined }));
   });
 }
 

@@ -55,8 +55,9 @@ describe('the demo pipeline end to end (the demo’s simulated study, services/d
     const differences: string[] = [];
     for (const { where, text, output } of demo) {
       const { status, body } = await t.gql(text);
-      expect([where, text, status, body.errors]).toEqual([where, text, 200, undefined]);
+      // An example whose output block shows an error (a refused request) is compared with it; any other answers without errors.
       if (output) differences.push(...outputMismatches(parseOutputPattern(output.text), body).map((m) => `${output.where}: ${m}`));
+      else expect([where, text, status, body.errors]).toEqual([where, text, 200, undefined]);
     }
     expect(differences).toEqual([]);
   });
