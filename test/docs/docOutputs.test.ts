@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { outputMismatches, parseOutputPattern, textMismatches } from '../helpers/docOutput.js';
-import { comparedOutputs, DOC_FILES, docBlocks } from '../helpers/readmeExamples.js';
+import { comparedOutputs, DOC_FILES, docBlocks, docQueries, runnableCurlBlocks } from '../helpers/readmeExamples.js';
 
 /**
  * What the docs claim an example returns is shown as an output block and compared with the real
@@ -17,6 +17,13 @@ describe('the docs’ output blocks', () => {
     expect(outputs.length).toBeGreaterThan(5);
     const compared = new Set(comparedOutputs().map((o) => o.where));
     expect(outputs.filter((o) => !compared.has(o.where)).map((o) => o.where)).toEqual([]);
+  });
+
+  it('follow every example that runs as one request, so each shows what it returns', () => {
+    // Not: a block of several one-line operations, a mutation, a placeholder (`…`) or an illustrative block.
+    const one = (where: string) => docQueries().filter((q) => q.where === where);
+    const single = docBlocks().filter((b) => (b.lang === 'graphql' && one(b.where).length === 1 && one(b.where)[0].runnable) || runnableCurlBlocks().includes(b));
+    expect(single.filter((b) => !b.output).map((b) => b.where)).toEqual([]);
   });
 
   it('parse: JSON5 for a response, lines for what a program prints', () => {
