@@ -90,8 +90,17 @@ export interface TaskMetrics {
   readonly metrics: string[];
 }
 
-/** Stored tasks (of some models, or of all) with their metrics, by name. */
+/**
+ * Stored tasks (of some models, or of all) with their metrics, by name. The whole catalogue is
+ * what every task-taking query checks its task against (a GROUP BY over all task scores, several
+ * ms): it is derived once per data version, with or without the read cache.
+ */
 export async function taskMetrics(wh: Warehouse, modelIds?: readonly string[]): Promise<TaskMetrics[]> {
+  if (!modelIds) return wh.derived('taskMetrics', () => selectTaskMetrics(wh));
+  return selectTaskMetrics(wh, modelIds);
+}
+
+function selectTaskMetrics(wh: Warehouse, modelIds?: readonly string[]): Promise<TaskMetrics[]> {
   const params: DuckDBValue[] = modelIds ? [listValue([...modelIds])] : [];
   return wh.all<TaskMetrics>(
     `SELECT task AS name, list_sort(list_distinct(list(metric))) AS metrics FROM task_scores

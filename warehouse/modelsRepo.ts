@@ -82,8 +82,14 @@ export async function listModels(
   return { rows: rows.map(({ totalCount: _, ...m }) => m), totalCount };
 }
 
+/**
+ * The stored models among `ids`. Every query naming models resolves them here, so the models
+ * table (small: one row per model) is read once per data version into a map, with or without
+ * the read cache, instead of one statement per request.
+ */
 export async function modelsByIds(wh: Warehouse, ids: readonly string[]): Promise<ModelRow[]> {
-  return wh.all<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE list_contains(?, model_id)`, [listValue([...ids])]);
+  const byId = await wh.derived('modelsById', async () => new Map((await wh.all<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models`, [], { cache: false })).map((m) => [m.modelId, m])));
+  return [...new Set(ids)].flatMap((id) => byId.get(id) ?? []);
 }
 
 /** What checkpoints can be sorted by. */
