@@ -3,11 +3,13 @@
  * delays (p = 1024), V = 20,000 voxels, 13 alphas, 5 contiguous folds (+ a 300-TR test run).
  *
  *   npx tsc -p tsconfig.json && node dist/bench/encoding.js [--voxels 20000] [--batch N] [--no-sklearn]
+ *     [--permutations 1000 (0: skip)] [--block-trs N (default: from the autocorrelation)]
  *
  * Prints: wall time of ridgeCV, the GEMM FLOPs it issued and the achieved rate, onnxruntime's raw
  * MatMul rate on this machine measured here, peak RSS (sampled from a worker thread, because a
  * running GEMM blocks the main thread, and the kernel's VmHWM), and, when /usr/bin/python3 has
- * scikit-learn, `RidgeCV(alphas, alpha_per_target=True)` on the same data. Figures, no asserts.
+ * scikit-learn, `RidgeCV(alphas, alpha_per_target=True)` on the same data; then the same fit with
+ * the block-permutation test the default parameters run, and its ratio to the fit alone. Figures, no asserts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,8 @@ import { lapackStatus } from '../compute/linalg/eighLapack.js';
 import { runDelays, runZScore } from '../compute/encoding/features.js';
 import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
 import { ridgeCV } from '../compute/encoding/ridgeCV.js';
+import { blockLengthFromAutocorrelation } from '../compute/encoding/blockLength.js';
+import { bhAdjust, blockPermutations, colBlockPermutationPValues } from '../compute/encoding/blockPermutation.js';
 
 const args = process.argv.slice(2);
 const argValue = (name: string, fallback: number): number => {
@@ -217,13 +221,33 @@ async function main(): Promise<void> {
   console.log(`  peak RSS: ${gb(peakSampled)} sampled, ${hwm !== undefined ? gb(hwm) : 'n/a'} VmHWM (RSS before the fit ${gb(rssBefore)}, inputs ${gb((x.byteLength + y.byteLength))})`);
   console.log(`  test r: median ${rs[Math.floor(rs.length / 2)].toFixed(3)}, null ${fit.nullReasons.length}`);
 
-  // The same fit with block-permutation p-values (encoding parameter `permutations`): its added cost.
+  // The same fit with block-permutation p-values, as the default encoding parameters run it
+  // (1000 permutations, blocks from the test responses' autocorrelation; `--block-trs N` fixes
+  // the length): its added cost over the fit alone (whose significance, the t test, is O(V)).
   const nPerm = argValue('--permutations', 1000);
   if (nPerm > 0) {
     const t0 = performance.now();
-    await ridgeCV(data, { alphas: ALPHAS, folds: FOLDS, engine, permutationTest: { permutations: nPerm, blockLength: 10 }, ...(BATCH !== undefined ? { voxelBatch: BATCH } : {}) });
-    const withPerm = (performance.now() - t0) / 1000;
-    console.log(`ridgeCV with ${nPerm} block permutations (blocks of 10 TRs): ${withPerm.toFixed(2)} s wall = ${(withPerm / seconds).toFixed(2)}× the fit alone (+${(withPerm - seconds).toFixed(2)} s)`);
+    const auto = blockLengthFromAutocorrelation(data.yTest, [N_TEST, V], [N_TEST]);
+    const blockLength = args.includes('--block-trs') ? argValue('--block-trs', 10) : auto.blockTrs;
+    const blockSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    await ridgeCV(data, { alphas: ALPHAS, folds: FOLDS, engine, permutationTest: { permutations: nPerm, blockLength }, ...(BATCH !== undefined ? { voxelBatch: BATCH } : {}) });
+    const withPerm = (performance.now() - t1) / 1000 + blockSeconds;
+    console.log(
+      `ridgeCV with ${nPerm} block permutations (blocks of ${blockLength} TRs; from the autocorrelation: ${auto.blockTrs}, chosen in ${blockSeconds.toFixed(2)} s): ` +
+        `${withPerm.toFixed(2)} s wall vs ${seconds.toFixed(2)} s without = ${(withPerm / seconds).toFixed(2)}× the fit alone (+${(withPerm - seconds).toFixed(2)} s)`,
+    );
+    // The test by itself on the same shape (its cost does not depend on the values), best of 3:
+    // on a shared machine the difference of two long fits is noisy, this is not.
+    const predicted = Float32Array.from(data.yTest, (v, i) => v + Math.sin(i));
+    const perms = blockPermutations(Math.floor(N_TEST / blockLength), nPerm, 0);
+    let alone = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const t2 = performance.now();
+      bhAdjust(colBlockPermutationPValues(predicted, data.yTest, [N_TEST, V], perms, blockLength));
+      alone = Math.min(alone, (performance.now() - t2) / 1000);
+    }
+    console.log(`  the permutation test alone (${N_TEST} test TRs × ${V} voxels, + BH): ${alone.toFixed(2)} s (best of 3) = ${((seconds + alone + blockSeconds) / seconds).toFixed(3)}× the fit alone`);
   }
 
   if (args.includes('--no-sklearn')) return;

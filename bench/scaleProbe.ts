@@ -5,7 +5,7 @@ import { createRng, randInt } from '../compute/random.js';
 import { encodeCursor } from '../resolvers/pagination.js';
 import { startServer } from '../server/app.js';
 import { localAuth } from '../server/auth.js';
-import { encodingParams, paramsHash, writeEncodingResults } from '../services/encoding.js';
+import { encodingParams, encodingParamsHash, writeEncodingResults } from '../services/encoding.js';
 import { deleteCells } from '../warehouse/brainScoresRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { percentile } from './stats.js';
@@ -114,7 +114,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
   }, writes);
   const otherParams = encodingParams({ folds: 100 });
   const appendOnly = await time(() => writeOne(randomCell(), otherParams), writes);
-  await wh.write((tx) => deleteCells(tx, { paramsHash: paramsHash(otherParams) }));
+  await wh.write((tx) => deleteCells(tx, { paramsHash: encodingParamsHash(otherParams) }));
   const voxelAfterReplace = await time(async () => {
     await gql(VOXEL_PAGE, { ...replaced[randInt(rng, replaced.length)], roi: 'R1', minR: 0 });
   });

@@ -22,8 +22,8 @@ export function computeCommands(program: Command): void {
     .option('--feature-zscore <how>', 'run (default), global or none')
     .option('--response-zscore <how>', 'run (default), global or none')
     .option('--intercept', 'fit an unpenalised intercept per voxel')
-    .option('--permutations <n>', 'block permutations for p-values (default 0: t test)', int('permutations'))
-    .option('--block-trs <n>', 'TRs per permuted block (default: from the autocorrelation)', int('block-trs', 1))
+    .option('--permutations <n>', 'block permutations for p-values and BH q-values (default 1000; 0: the parametric t test)', int('permutations'))
+    .option('--block-trs <n>', 'TRs per permuted block (default: from the autocorrelation; not with --permutations 0)', int('block-trs', 1))
     .action(async (opts) => {
       const { computeEncoding } = await import('../services/encoding.js');
       // docs/encoding.md "Conventions"; absent options keep the defaults (and the default params hash).

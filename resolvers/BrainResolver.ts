@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { BrainCellQuery } from '../services/cells/CellService.js';
 import type { LazyOptions } from '../services/cells/cellStatus.js';
-import { DEFAULT_ENCODING_HASH, encodingParams, paramsHash } from '../services/encoding.js';
+import { DEFAULT_ENCODING_HASH, encodingParams, encodingParamsHash } from '../services/encoding.js';
 import { noiseCeiling } from '../services/noiseCeilings.js';
 import { describeInternalMetric, INTERNAL_METRICS } from '../services/internal.js';
 import { requireCheckpoint, requireDataset, requireModel } from '../services/requireKnown.js';
@@ -148,7 +148,7 @@ export class BrainQueryResolver {
   })
   encodingParams(@Arg('params', () => EncodingParamsInput, { nullable: true, description: 'The settings; omitted fields take the defaults.' }) params: EncodingParamsInput | null): EncodingParamsReport {
     const recorded = encodingParams(withoutNulls(params));
-    const hash = paramsHash(recorded);
+    const hash = encodingParamsHash(recorded);
     return { paramsHash: hash, params: JSON.stringify(recorded), isDefault: hash === DEFAULT_ENCODING_HASH };
   }
 

@@ -26,7 +26,7 @@ export class BrainScore {
   @Field(() => Int, { description: 'Voxels of the ROI summed over subjects.' })
   nVoxels!: number;
 
-  @Field(() => Int, { description: 'Voxels with r significantly > 0 (one-sided t test, Benjamini–Hochberg FDR per subject).' })
+  @Field(() => Int, { description: 'Voxels with r significantly > 0: Benjamini–Hochberg q ≤ 0.05 over the subject’s voxels of block-permutation p-values (the default), or of one-sided t-test p-values for cells computed with `permutations: 0` (docs/encoding.md “Significance”).' })
   nSignificant!: number;
 
   @Field(() => String, { nullable: true, description: 'Why there is no value (not computed and why not, computing, failed, cannot be computed).' })
@@ -121,10 +121,10 @@ export class VoxelScore implements Omit<VoxelScoreRow, 'total' | 'position'> {
   @Field(() => Float, { nullable: true, description: 'r / noiseCeiling (Schoppe et al.’s CC_norm); null without a ceiling. Noisy where the ceiling is small: prefer ROI statistics (CEILED_MEAN_R).' })
   ceiledR!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'One-sided block-permutation p-value of r > 0 ((1 + #{r_π ≥ r}) / (1 + P)); null unless the cell was computed with `permutations`.' })
+  @Field(() => Float, { nullable: true, description: 'One-sided block-permutation p-value of r > 0 ((1 + #{r_π ≥ r}) / (1 + P)); null where r is undefined, and for t-test cells (`permutations: 0`, and cells stored before permutations were the default).' })
   pValue!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Benjamini–Hochberg q-value of pValue over the subject’s voxels; null unless computed with `permutations`.' })
+  @Field(() => Float, { nullable: true, description: 'Benjamini–Hochberg q-value of pValue over the subject’s voxels (nSignificant counts q ≤ 0.05); null where pValue is.' })
   qValue!: number | null;
 }
 
@@ -306,17 +306,17 @@ export class EncodingParamsInput implements Partial<Pick<EncodingParams, 'alphas
   @Field(() => String, { nullable: true, description: 'Word → TR downsampling: mean or lanczos [mean].' })
   downsample?: EncodingParams['downsample'];
 
-  @Field(() => Int, { nullable: true, description: 'Block permutations of the test predictions for per-voxel p-values (0–10000) [0: none, significance by the parametric t test]. With permutations, nSignificant counts voxels with BH q ≤ 0.05 and `voxelScores` gives pValue and qValue (docs/encoding.md).' })
+  @Field(() => Int, { nullable: true, description: 'Block permutations of the test predictions for per-voxel p-values, 0–10000 [1000]: nSignificant counts voxels with BH q ≤ 0.05 and `voxelScores` gives pValue and qValue. 0: the parametric t test instead (optimistic under BOLD autocorrelation; no stored p or q; the params hash of cells stored when it was the default, `encodingParams(params: { permutations: 0 })`). docs/encoding.md “Significance”.' })
   permutations?: number;
 
-  @Field(() => Int, { nullable: true, description: 'TRs per permuted block [omitted: 3 × the lag where the test responses’ mean autocorrelation drops below 1/e, bounded to 2…nTest/10; the length used is in the run’s params as blockTrsUsed].' })
+  @Field(() => Int, { nullable: true, description: 'TRs per permuted block [omitted: 3 × the lag where the test responses’ mean autocorrelation drops below 1/e, bounded to 2…nTest/10; the length used is in the run’s params as blockTrsUsed]. Not with `permutations: 0`.' })
   blockTrs?: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Encoding parameters as a run records them, and their hash (Query.encodingParams).' })
 export class EncodingParamsReport {
   @Field(() => String, { description: 'The hash brain-score fields take as `paramsHash`.' }) paramsHash!: string;
-  @Field(() => String, { description: 'The recorded parameters (JSON; conventions at their defaults are left out, so they hash like omitted ones).' }) params!: string;
+  @Field(() => String, { description: 'The recorded parameters (JSON; conventions at their defaults are left out, so they hash like omitted ones; `permutations` is always there, 0 for the t test).' }) params!: string;
   @Field(() => Boolean, { description: 'Whether these are the default parameters (the cells read, and computed on demand, without `paramsHash`).' }) isDefault!: boolean;
 }
 

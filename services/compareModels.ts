@@ -1,4 +1,4 @@
-import { higherIsBetter, type Extremum, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
+import { compareSeries, higherIsBetter, type Extremum, type GridSpec, type Series } from '../compute/trajectories/compareSeries.js';
 import { axisValue, type TrainingAxis } from '../compute/trajectories/trainingAxis.js';
 import { badInput } from '../errors/CortexError.js';
 import { modelsByIds } from '../warehouse/modelsRepo.js';
@@ -12,6 +12,9 @@ import { requireModels, requireTask } from './requireKnown.js';
 const MAX_COMPARED = 16;
 
 /** What `compareModels` compares: one task (or task group) and metric, or one brain or internal signal. */
+
+/** Models × points below which a comparison without a grid runs on the event loop (≤ ~1 ms). */
+const INLINE_PAIR_WORK = 50_000;
 export interface CompareModelsRequest {
   readonly models: readonly string[];
   readonly task: string | null;
@@ -98,9 +101,12 @@ export async function compareModels(wh: Warehouse, req: CompareModelsRequest, ac
       stderr: Float64Array.from(rows, (r) => r.stderr ?? NaN),
     };
   });
-  // Interpolation and correlations on a grid of up to 10,000 points run on the compute pool, off the event loop.
+  // Interpolation and correlations on a grid of up to 10,000 points run on the compute pool, off
+  // the event loop. A comparison at the checkpoints of a few models (tens of µs) costs less than
+  // handing it to a thread (~1 ms of copying and messaging), so it runs here.
   const options = { grid: req.grid ?? undefined, higherIsBetter: req.higherIsBetter ?? higherIsBetter(metric) };
-  const result = await cpuPool().run({ kind: 'compareSeries', series, options }, signal);
+  const pairWork = series.length * series.reduce((n, s) => n + s.x.length, 0);
+  const result = !options.grid && pairWork <= INLINE_PAIR_WORK ? compareSeries(series, options) : await cpuPool().run({ kind: 'compareSeries', series, options }, signal);
   const stepAt = (i: number, idx: number) => (result.grid ? null : placed[i][idx].step);
   // best/final index the model's own checkpoints, grid or not.
   const atCheckpoint = (i: number, e: Extremum | null): ComparisonExtremum | null =>

@@ -12,6 +12,13 @@ import { CODE_VERSION } from './version.js';
 
 export type { EncodingParams };
 
+/**
+ * Block permutations per fit by default (docs/encoding.md "Significance"): with p = (1 + #)/(1 + P)
+ * the smallest p is 1/1001, so BH at q = 0.05 can pass a voxel among up to ~50 tested ones even when
+ * it is the only one, and p's Monte-Carlo SD at p = 0.05 is 0.007. `permutations: 0` is the t test.
+ */
+export const DEFAULT_PERMUTATIONS = 1000;
+
 export const DEFAULT_ENCODING_PARAMS: EncodingParams = {
   alphas: DEFAULT_ALPHAS,
   folds: 5,
@@ -19,6 +26,8 @@ export const DEFAULT_ENCODING_PARAMS: EncodingParams = {
   downsample: 'mean',
   cvMetric: 'mse',
   fdrQ: 0.05,
+  permutations: DEFAULT_PERMUTATIONS,
+  blockTrs: 'auto',
 };
 
 /** sha256 of the canonical JSON (keys sorted), first 16 hex digits. */
@@ -29,7 +38,21 @@ export function paramsHash(params: object): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
-export const DEFAULT_ENCODING_HASH = paramsHash(DEFAULT_ENCODING_PARAMS);
+/**
+ * The params hash of encoding parameters. `permutations: 0` (the t test) is hashed as absent: the
+ * t test was the default, with no `permutations` in its parameters, until permutations became the
+ * default, so t-test cells stored then (hash 1409bb70475772af at the default conventions) and
+ * computed now share one hash and are read together.
+ */
+export function encodingParamsHash(params: EncodingParams): string {
+  const { permutations, ...tTest } = params;
+  return paramsHash(permutations ? params : tTest);
+}
+
+export const DEFAULT_ENCODING_HASH = encodingParamsHash(DEFAULT_ENCODING_PARAMS);
+
+/** The hash of the default conventions with the t test: the default before block permutations (stored cells keep it). */
+export const T_TEST_ENCODING_HASH = encodingParamsHash({ ...DEFAULT_ENCODING_PARAMS, permutations: 0, blockTrs: undefined });
 
 export interface EncodingRequest {
   readonly modelId: string;
@@ -110,7 +133,7 @@ export async function writeEncodingResults(
   provenance: RunProvenance,
   started: Date,
 ): Promise<EncodingReport> {
-  const hash = paramsHash(params);
+  const hash = encodingParamsHash(params);
   const runId = randomUUID();
   const layers = [...new Set(result.cells.map((c) => c.layer))];
   const subjects = [...new Set(result.cells.map((c) => c.subjectId))];
@@ -149,18 +172,21 @@ const CV_METRICS: readonly string[] = Object.values(CvMetric);
 const ZSCORE_MODES: readonly string[] = Object.values(ZScoreMode);
 
 /**
- * The defaults overridden by `partial`, validated (every problem at once). The t test (no
- * `permutations`) keeps the defaults' exact shape, so its hash is the default hash; with
- * permutations, `blockTrs` is recorded explicitly ('auto' unless a length is given).
+ * The defaults overridden by `partial`, validated (every problem at once). `permutations` is
+ * always recorded: DEFAULT_PERMUTATIONS unless given, 0 for the t test (which has no blocks, so no
+ * `blockTrs`; its hash is the pre-permutation default's, see encodingParamsHash). With
+ * permutations, `blockTrs` is recorded explicitly ('auto' unless a length is given). Idempotent:
+ * recorded parameters given again record the same.
  */
 export function encodingParams(partial: Partial<EncodingParams> = {}): EncodingParams {
-  const { permutations, blockTrs, ...rest } = partial;
+  const { permutations = DEFAULT_PERMUTATIONS, blockTrs, ...rest } = partial;
   const problems = encodingParamsProblems(partial);
   if (problems.length) throw badInput(`invalid encoding parameters: ${problems.join('; ')}`, { problems });
   const base: Record<string, unknown> = { ...DEFAULT_ENCODING_PARAMS, ...rest };
+  delete base.blockTrs;
   for (const [key, value] of Object.entries(OPTIONAL_DEFAULTS)) if (base[key] === value || base[key] === undefined) delete base[key];
   const params = base as unknown as EncodingParams;
-  return permutations ? { ...params, permutations, blockTrs: blockTrs ?? 'auto' } : params;
+  return permutations ? { ...params, permutations, blockTrs: blockTrs ?? 'auto' } : { ...params, permutations: 0 };
 }
 
 function encodingParamsProblems(p: Partial<EncodingParams>): string[] {
@@ -170,6 +196,7 @@ function encodingParamsProblems(p: Partial<EncodingParams>): string[] {
     problems.push(`permutations must be a whole number from 0 to ${MAX_PERMUTATIONS} (got ${permutations})`);
   }
   if (blockTrs !== undefined && blockTrs !== 'auto' && !(Number.isInteger(blockTrs) && blockTrs >= 1)) problems.push(`blockTrs must be a whole number ≥ 1 (got ${blockTrs})`);
+  else if (blockTrs !== undefined && permutations === 0) problems.push('blockTrs applies to block permutations only, not to the t test (permutations: 0)');
   if (p.cvMetric !== undefined && !CV_METRICS.includes(p.cvMetric)) problems.push(`cvMetric must be one of ${CV_METRICS.join(', ')} (got ${p.cvMetric})`);
   if (p.folds !== undefined && !(Number.isInteger(p.folds) && p.folds >= 2 && p.folds <= MAX_FOLDS)) problems.push(`folds must be a whole number from 2 to ${MAX_FOLDS} (got ${p.folds})`);
   if (p.foldBy !== undefined && p.foldBy !== 'contiguous' && p.foldBy !== 'run') problems.push(`foldBy must be contiguous or run (got ${p.foldBy})`);

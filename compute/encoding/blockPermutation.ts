@@ -13,7 +13,7 @@
  *
  * Cost: permuting whole blocks leaves every column's mean and variance unchanged, so only the
  * centred cross-product varies: with C[b′, b, v] = Σᵢ p̃[b′L+i, v]·ỹ[bL+i, v] precomputed
- * (nBlocks·n·V multiply-adds), each permutation costs nBlocks additions per voxel:
+ * (nBlocks·n multiply-adds per voxel), each permutation costs nBlocks additions per voxel:
  *     r_π(v) = (Σ_b C[π(b), b, v] + tail(v)) / √(Σp̃²·Σỹ²).
  * Rows after the last whole block stay in place (their products form `tail`).
  */
@@ -40,12 +40,19 @@ export function blockPermutations(nBlocks: number, count: number, seed: number):
   return out;
 }
 
-/** Voxels per chunk of the block cross-product tensor (bounds it to nBlocks²·VOXEL_CHUNK doubles). */
-const VOXEL_CHUNK = 512;
+/** Voxels whose permutation sums run side by side (independent chains share each index load). */
+const GROUP = 4;
 
 /**
  * One-sided (r > 0) block-permutation p-value per column; null where r itself is undefined
  * (constant or non-finite column, see pearson.ts).
+ *
+ * Layout (why it is fast): per voxel, its nBlocks² cross-products are contiguous (a few KB, in L1),
+ * the permutations are turned once into offsets π(b)·nBlocks + b into them, and four voxels are
+ * summed together, so each offset is loaded once for four independent additions. Every sum runs
+ * in the same order as the definition (products over i, then tail + Σ_b in b order), so the
+ * p-values are those of the plain loop, bit for bit (test/compute/encoding/significance.test.ts
+ * checks them against permuting the predictions and recomputing r).
  */
 export function colBlockPermutationPValues(
   predicted: Float32Array,
@@ -67,68 +74,79 @@ export function colBlockPermutationPValues(
     });
   }
   const nPerm = permutations.length / nBlocks;
+  const area = nBlocks * nBlocks;
+  const offsets = new Int32Array(permutations.length);
+  for (let k = 0; k < nPerm; k++) for (let b = 0; b < nBlocks; b++) offsets[k * nBlocks + b] = permutations[k * nBlocks + b] * nBlocks + b;
   const sums = colPearsonSums(predicted, measured, n, cols);
   const out: (number | null)[] = new Array<number | null>(cols).fill(null);
-  for (let c0 = 0; c0 < cols; c0 += VOXEL_CHUNK) {
-    const w = Math.min(VOXEL_CHUNK, cols - c0);
-    // Centred chunk columns (float64).
-    const pc = new Float64Array(n * w);
-    const yc = new Float64Array(n * w);
-    const meanP = new Float64Array(w);
-    const meanY = new Float64Array(w);
-    for (let t = 0; t < n; t++) {
-      for (let j = 0; j < w; j++) {
-        meanP[j] += predicted[t * cols + c0 + j];
-        meanY[j] += measured[t * cols + c0 + j];
+  const pc = new Float64Array(n);
+  const yc = new Float64Array(n);
+  // GROUP voxels' cross-products C[b′·nBlocks + b], their tails, 1/√(Σp̃²·Σỹ²) and thresholds.
+  const cross = new Float64Array(GROUP * area);
+  const tail = new Float64Array(GROUP);
+  const scale = new Float64Array(GROUP);
+  const threshold = new Float64Array(GROUP);
+  for (let c0 = 0; c0 < cols; c0 += GROUP) {
+    for (let g = 0; g < GROUP; g++) {
+      const c = c0 + g;
+      const r = c < cols ? pearsonFromSums(sums, c, n) : null;
+      if (typeof r !== 'number') {
+        // No voxel here, or r undefined: a group slot that is summed and never counted.
+        cross.fill(0, g * area, (g + 1) * area);
+        tail[g] = 0;
+        scale[g] = 0;
+        threshold[g] = Infinity;
+        continue;
       }
-    }
-    for (let j = 0; j < w; j++) {
-      meanP[j] /= n;
-      meanY[j] /= n;
-    }
-    for (let t = 0; t < n; t++) {
-      for (let j = 0; j < w; j++) {
-        pc[t * w + j] = predicted[t * cols + c0 + j] - meanP[j];
-        yc[t * w + j] = measured[t * cols + c0 + j] - meanY[j];
+      let meanP = 0;
+      let meanY = 0;
+      for (let t = 0; t < n; t++) {
+        meanP += predicted[t * cols + c];
+        meanY += measured[t * cols + c];
       }
-    }
-    // C[(b′·nBlocks + b)·w + j] and the in-place tail.
-    const cross = new Float64Array(nBlocks * nBlocks * w);
-    for (let bp = 0; bp < nBlocks; bp++) {
-      for (let b = 0; b < nBlocks; b++) {
-        const base = (bp * nBlocks + b) * w;
-        for (let i = 0; i < blockLength; i++) {
-          const rp = (bp * blockLength + i) * w;
-          const ry = (b * blockLength + i) * w;
-          for (let j = 0; j < w; j++) cross[base + j] += pc[rp + j] * yc[ry + j];
+      meanP /= n;
+      meanY /= n;
+      for (let t = 0; t < n; t++) {
+        pc[t] = predicted[t * cols + c] - meanP;
+        yc[t] = measured[t * cols + c] - meanY;
+      }
+      for (let bp = 0; bp < nBlocks; bp++) {
+        for (let b = 0; b < nBlocks; b++) {
+          let sum = 0;
+          for (let i = 0; i < blockLength; i++) sum += pc[bp * blockLength + i] * yc[b * blockLength + i];
+          cross[g * area + bp * nBlocks + b] = sum;
         }
       }
-    }
-    const tail = new Float64Array(w);
-    for (let t = nBlocks * blockLength; t < n; t++) for (let j = 0; j < w; j++) tail[j] += pc[t * w + j] * yc[t * w + j];
-
-    const observed = new Float64Array(w);
-    const scale = new Float64Array(w);
-    const defined = new Uint8Array(w);
-    for (let j = 0; j < w; j++) {
-      const r = pearsonFromSums(sums, c0 + j, n);
-      if (typeof r !== 'number') continue;
-      defined[j] = 1;
-      observed[j] = r;
-      scale[j] = 1 / Math.sqrt(sums.spp[c0 + j] * sums.smm[c0 + j]);
-    }
-    const exceed = new Int32Array(w);
-    const acc = new Float64Array(w);
-    for (let k = 0; k < nPerm; k++) {
-      acc.set(tail);
-      for (let b = 0; b < nBlocks; b++) {
-        const base = (permutations[k * nBlocks + b] * nBlocks + b) * w;
-        for (let j = 0; j < w; j++) acc[j] += cross[base + j];
-      }
+      let rest = 0;
+      for (let t = nBlocks * blockLength; t < n; t++) rest += pc[t] * yc[t];
+      tail[g] = rest;
+      scale[g] = 1 / Math.sqrt(sums.spp[c] * sums.smm[c]);
       // A relative 1e-12 slack so that the identity permutation counts as "at least as large".
-      for (let j = 0; j < w; j++) if (acc[j] * scale[j] >= observed[j] - 1e-12 * Math.abs(observed[j])) exceed[j]++;
+      threshold[g] = r - 1e-12 * Math.abs(r);
     }
-    for (let j = 0; j < w; j++) if (defined[j] === 1) out[c0 + j] = (1 + exceed[j]) / (1 + nPerm);
+    let e0 = 0;
+    let e1 = 0;
+    let e2 = 0;
+    let e3 = 0;
+    for (let k = 0, o = 0; k < nPerm; k++) {
+      let a0 = tail[0];
+      let a1 = tail[1];
+      let a2 = tail[2];
+      let a3 = tail[3];
+      for (let b = 0; b < nBlocks; b++, o++) {
+        const x = offsets[o];
+        a0 += cross[x];
+        a1 += cross[area + x];
+        a2 += cross[2 * area + x];
+        a3 += cross[3 * area + x];
+      }
+      if (a0 * scale[0] >= threshold[0]) e0++;
+      if (a1 * scale[1] >= threshold[1]) e1++;
+      if (a2 * scale[2] >= threshold[2]) e2++;
+      if (a3 * scale[3] >= threshold[3]) e3++;
+    }
+    const exceed = [e0, e1, e2, e3];
+    for (let g = 0; g < GROUP && c0 + g < cols; g++) if (threshold[g] !== Infinity) out[c0 + g] = (1 + exceed[g]) / (1 + nPerm);
   }
   return out;
 }

@@ -18,9 +18,9 @@ export type FoldBy = (typeof FoldBy)[keyof typeof FoldBy];
 
 /**
  * The parameters of an encoding run, recorded in `runs.params_json` and hashed into the cells'
- * params hash. The optional fields are absent at their defaults (services/encoding.ts drops
- * them), so the parameters of today's default fits, and their hash, are unchanged by their
- * existence; docs/encoding.md "Conventions" tabulates every choice.
+ * params hash. The optional conventions are absent at their defaults (services/encoding.ts drops
+ * them), so adding them changed no stored hash; `permutations` is always recorded since it became
+ * the default (its 0 hashed as absent); docs/encoding.md "Conventions" tabulates every choice.
  */
 export interface EncodingParams {
   readonly alphas: readonly number[];
@@ -40,9 +40,10 @@ export interface EncodingParams {
   /** Absent: false. Fit an unpenalised intercept per voxel (ridgeEigenBasis.ts). */
   readonly intercept?: boolean;
   /**
-   * Block permutations of the test predictions (blockPermutation.ts); absent or 0: significance by
-   * the parametric t test. Set: nSignificant counts voxels with BH q ≤ fdrQ of the permutation
-   * p-values, and p and q are stored per voxel. Absent from the default parameters (and their hash).
+   * Block permutations of the test predictions (blockPermutation.ts; services/encoding.ts
+   * records 1000 by default): nSignificant counts voxels with BH q ≤ fdrQ of the permutation
+   * p-values, and p and q are stored per voxel. 0 (or absent, as recorded before permutations
+   * were the default): significance by the parametric t test, hashed as absent.
    */
   readonly permutations?: number;
   /**

@@ -2,10 +2,11 @@
  * Per-ROI and whole-brain summaries of voxel-wise test correlations: mean, median, mean of the
  * top 10% of voxels, number of voxels, and number significant.
  *
- * Significance is parametric: t = r·√((n−2)/(1−r²)) with n − 2 degrees of freedom, one-sided
- * (r > 0), then Benjamini–Hochberg FDR at q over all voxels of the subject. It assumes
- * independent test TRs, which fMRI autocorrelation violates, so it is optimistic; with the
- * encoding parameter `permutations` the caller passes the block-permutation verdicts instead.
+ * Which voxels are significant: by default the caller passes the block-permutation verdicts
+ * (BH q ≤ fdrQ, blockPermutation.ts; the encoding default). Without them (encoding parameter
+ * `permutations: 0`) the test is parametric: t = r·√((n−2)/(1−r²)) with n − 2 degrees of
+ * freedom, one-sided (r > 0), then Benjamini–Hochberg FDR at q over all voxels of the subject.
+ * It assumes independent test TRs, which fMRI autocorrelation violates, so it is optimistic.
  */
 import { studentTSurvival } from './studentT.js';
 
@@ -29,7 +30,7 @@ export interface RoiSummaryOptions {
   readonly q?: number;
   /** Share of best voxels averaged in topMeanR (default 0.1). */
   readonly topFraction?: number;
-  /** Significant voxels decided elsewhere (block-permutation BH q ≤ fdrQ); default: the t test below. */
+  /** Significant voxels decided elsewhere (block-permutation BH q ≤ fdrQ, the encoding default); absent: the t test below. */
   readonly significant?: Uint8Array;
 }
 

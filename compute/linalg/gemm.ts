@@ -18,6 +18,7 @@
  */
 import os from 'node:os';
 import ort from 'onnxruntime-node';
+import { NO_SPINNING } from '../onnx/noSpinning.js';
 import { badInput, CortexError } from '../../errors/CortexError.js';
 import { gemmModelBytes } from './onnxGemmModel.js';
 import type { GemmDType } from './onnxGemmModel.js';
@@ -246,6 +247,7 @@ function createSession(bytes: Uint8Array, provider: string, threads: number): Pr
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    extra: { ...NO_SPINNING },
   });
 }
 

@@ -24,6 +24,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
+import { NO_SPINNING } from '../onnx/noSpinning.js';
 import { badInput, CortexError } from '../../errors/CortexError.js';
 import { decodeOnnxModel } from '../onnx/onnxProto.js';
 import { chooseExecutionProvider, sessionProviders } from './executionProviders.js';
@@ -86,6 +87,7 @@ export class HiddenStateModel {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        extra: { ...NO_SPINNING },
       };
       session =
         typeof loaded.source === 'string'

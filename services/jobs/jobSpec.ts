@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EncodingParams } from '../../compute/encoding/encodingCells.js';
-import { encodingParams, paramsHash } from '../encoding.js';
+import { encodingParams, encodingParamsHash } from '../encoding.js';
 import { internalParamsHash } from '../internal.js';
 
 /**
@@ -26,7 +26,7 @@ export function cellKey(spec: JobSpec): string {
 
 /** The params hash of the cells a job writes. */
 export function jobParamsHash(spec: JobSpec): string {
-  return spec.kind === 'encoding' ? paramsHash(spec.params) : internalParamsHash(spec.datasetId);
+  return spec.kind === 'encoding' ? encodingParamsHash(spec.params) : internalParamsHash(spec.datasetId);
 }
 
 /** Job ids derive from the cell key, so the same cells asked for twice are one job (here or in Redis). */

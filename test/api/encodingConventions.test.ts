@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
+import { DEFAULT_ENCODING_HASH, encodingParams, T_TEST_ENCODING_HASH } from '../../services/encoding.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** The default parameters' hash as stored before the conventions were parameters (main d5b0390): stored cells keep it. */
-const HASH_BEFORE_CONVENTIONS = '1409bb70475772af';
+/**
+ * The default parameters' hash before block permutations were the default (main 427984f, and before
+ * the conventions were parameters, d5b0390): the t test at the default conventions. Stored cells keep it.
+ */
+const HASH_BEFORE_PERMUTATIONS = '1409bb70475772af';
+/** The default parameters' hash since: 1000 block permutations, blocks from the autocorrelation. */
+const DEFAULT_HASH = 'fafdf48f0da7c276';
 
 const NON_DEFAULT = 'cvMetric: R2, foldBy: RUN, folds: 3, intercept: true, featureZscore: GLOBAL, responseZscore: NONE, delays: [0, 1, 2, 3]';
-const EXPLICIT_DEFAULTS = 'cvMetric: MSE, foldBy: CONTIGUOUS, folds: 5, intercept: false, featureZscore: RUN, responseZscore: RUN, delays: [1, 2, 3, 4], permutations: 0';
+const EXPLICIT_DEFAULTS = 'cvMetric: MSE, foldBy: CONTIGUOUS, folds: 5, intercept: false, featureZscore: RUN, responseZscore: RUN, delays: [1, 2, 3, 4], permutations: 1000';
+const EXPLICIT_T_TEST = EXPLICIT_DEFAULTS.replace('permutations: 1000', 'permutations: 0');
 
 describe('encoding conventions through computeEncoding', () => {
   let t: TestServer;
@@ -27,13 +33,27 @@ describe('encoding conventions through computeEncoding', () => {
     (await t.gql(`query($h: String) { model(id: "tiny") { checkpoints(first: 1) { nodes { brainScore(dataset: "synth", layer: 1, paramsHash: $h, policy: NEVER) { value } } } } }`, { h: hash }))
       .body.data.model.checkpoints.nodes[0].brainScore.value as number;
 
-  it('keeps the default parameters’ hash: defaults spelled out hash like omitted ones, and like before', async () => {
-    expect(DEFAULT_ENCODING_HASH).toBe(HASH_BEFORE_CONVENTIONS);
+  it('defaults spelled out hash like omitted ones; the t test keeps the hash the default had before permutations', async () => {
+    expect(DEFAULT_ENCODING_HASH).toBe(DEFAULT_HASH);
+    expect(T_TEST_ENCODING_HASH).toBe(HASH_BEFORE_PERMUTATIONS);
     const c = await compute(EXPLICIT_DEFAULTS);
     expect(c.body.errors).toBeUndefined();
     expect(c.body.data.computeEncoding.paramsHash).toBe(DEFAULT_ENCODING_HASH);
     const [run] = await t.wh.all<{ params: string }>('SELECT params_json AS params FROM runs WHERE run_id = ?', [c.body.data.computeEncoding.runId]);
     expect(Object.keys(JSON.parse(run.params))).not.toEqual(expect.arrayContaining(['intercept']));
+    expect(JSON.parse(run.params)).toMatchObject({ permutations: 1000, blockTrs: 'auto', permutationSeed: 0 });
+    const tTest = await compute(EXPLICIT_T_TEST);
+    expect(tTest.body.data.computeEncoding.paramsHash).toBe(HASH_BEFORE_PERMUTATIONS);
+    const [tRun] = await t.wh.all<{ params: string }>('SELECT params_json AS params FROM runs WHERE run_id = ?', [tTest.body.data.computeEncoding.runId]);
+    // The count is recorded (0), the block length is not (the t test has none).
+    expect(JSON.parse(tRun.params)).toMatchObject({ permutations: 0 });
+    expect(Object.keys(JSON.parse(tRun.params))).not.toEqual(expect.arrayContaining(['blockTrs']));
+    // What encodingParams reports is what a run records, and giving it back records the same (one meaning, one hash).
+    const report = (await t.gql(`{ d: encodingParams { paramsHash isDefault params } t: encodingParams(params: { permutations: 0 }) { paramsHash isDefault params } }`)).body.data;
+    expect(report.d).toMatchObject({ paramsHash: DEFAULT_HASH, isDefault: true });
+    expect(report.t).toMatchObject({ paramsHash: HASH_BEFORE_PERMUTATIONS, isDefault: false });
+    expect(JSON.parse(report.t.params)).toMatchObject({ permutations: 0 });
+    for (const r of [report.d, report.t]) expect(JSON.stringify(encodingParams(JSON.parse(r.params)))).toBe(r.params);
   });
 
   it('records every non-default convention in the run’s params and hash; both sets of cells coexist', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticFmri, type SyntheticFmri } from '../../bench/syntheticFmri.js';
-import { DEFAULT_ENCODING_HASH } from '../../services/encoding.js';
+import { DEFAULT_ENCODING_HASH, T_TEST_ENCODING_HASH } from '../../services/encoding.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -16,6 +16,25 @@ function bh(p: number[]): number[] {
     q[idx[k]] = min;
   }
   return q;
+}
+
+/**
+ * One-sided p of the t test on r with n TRs, t = r·√((n−2)/(1−r²)) on n − 2 degrees of freedom:
+ * P(T ≥ t) = ½·∫_t^∞ g / ∫_0^∞ g with g(x) = (1 + x²/ν)^−(ν+1)/2, by Simpson's rule (independent of
+ * compute/encoding/studentT.ts; the tail past 200 is below 1e-100 at ν = 48).
+ */
+function tTestP(r: number, n: number): number {
+  const nu = n - 2;
+  const t = r * Math.sqrt(nu / (1 - r * r));
+  const g = (x: number) => (1 + (x * x) / nu) ** (-(nu + 1) / 2);
+  const simpson = (a: number, b: number, steps = 20_000) => {
+    const h = (b - a) / steps;
+    let sum = g(a) + g(b);
+    for (let i = 1; i < steps; i++) sum += (i % 2 ? 4 : 2) * g(a + i * h);
+    return (sum * h) / 3;
+  };
+  const upper = 0.5 * (simpson(Math.abs(t), 200) / simpson(0, 200));
+  return t >= 0 ? upper : 1 - upper;
 }
 
 describe('block-permutation significance through computeEncoding', () => {
@@ -69,11 +88,54 @@ describe('block-permutation significance through computeEncoding', () => {
     expect(s.body.data.model.checkpoints.nodes[0].brainScore.nSignificant).toBe(tested.filter((n) => n.qValue! <= 0.05).length);
   });
 
-  it('keeps the t test, the default hash and null p-values without permutations (0 is the same as none)', async () => {
-    const c = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1], params: { permutations: 0 } }) { paramsHash } }`);
+  it('is the default: a default cell stores p and q, and nSignificant counts its stored q ≤ 0.05', async () => {
+    // Computed on demand, as a query without parameters would.
+    const c = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1] }) { paramsHash runId } }`);
+    expect(c.body.errors).toBeUndefined();
     expect(c.body.data.computeEncoding.paramsHash).toBe(DEFAULT_ENCODING_HASH);
-    const v = await t.gql(`{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100) { nodes { pValue qValue } } }`);
-    expect(v.body.data.voxelScores.nodes.every((n: { pValue: null; qValue: null }) => n.pValue === null && n.qValue === null)).toBe(true);
+    const [run] = await t.wh.all<{ params: string }>('SELECT params_json AS params FROM runs WHERE run_id = ?', [c.body.data.computeEncoding.runId]);
+    expect(JSON.parse(run.params)).toMatchObject({ permutations: 1000, blockTrs: 'auto', permutationSeed: 0, fdrQ: 0.05 });
+    const nodes = (await t.gql(`{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100) { status nodes { voxel r pValue qValue } } }`)).body.data.voxelScores;
+    expect(nodes.status).toBe('READY');
+    const tested = (nodes.nodes as { r: number | null; pValue: number | null; qValue: number | null }[]).filter((n) => n.r !== null);
+    expect(tested).toHaveLength(synth.nVoxels - 1);
+    for (const n of tested) expect(n.pValue! * 1001).toBeCloseTo(Math.round(n.pValue! * 1001), 2);
+    bh(tested.map((n) => n.pValue!)).forEach((q, i) => expect(tested[i].qValue!).toBeCloseTo(q, 6));
+    // Also the table itself, not only the API: a p and a q for every voxel with a defined r.
+    const [stored] = await t.wh.all<{ n: number; significant: number }>(
+      `SELECT count(s.p_value)::INTEGER AS n, count(*) FILTER (WHERE s.q_value <= 0.05)::INTEGER AS significant
+       FROM voxel_significance s JOIN cells c USING (cell_id) WHERE c.params_hash = ? AND c.layer = 1 AND c.step = 100`, [DEFAULT_ENCODING_HASH]);
+    expect(stored.n).toBe(tested.length);
+    const significant = tested.filter((n) => n.qValue! <= 0.05).length;
+    expect(stored.significant).toBe(significant);
+    expect(significant).toBeGreaterThan(0);
+    const s = await t.gql(`{ model(id: "tiny") { checkpoints(first: 1) { nodes { brainScore(dataset: "synth", layer: 1, policy: NEVER) { status nSignificant } } } } }`);
+    expect(s.body.data.model.checkpoints.nodes[0].brainScore).toEqual({ status: 'READY', nSignificant: significant });
+  });
+
+  it('keeps the t test as an option (permutations: 0): the hash cells had when it was the default, no p or q, nSignificant by t', async () => {
+    const c = await t.gql(`mutation { computeEncoding(input: { model: "tiny", step: 100, dataset: "synth", layers: [1], params: { permutations: 0 } }) { paramsHash } }`);
+    expect(c.body.errors).toBeUndefined();
+    expect(c.body.data.computeEncoding.paramsHash).toBe(T_TEST_ENCODING_HASH);
+    expect(T_TEST_ENCODING_HASH).not.toBe(DEFAULT_ENCODING_HASH);
+    const v = await t.gql(`query($h: String) { voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100, paramsHash: $h) { status nodes { r pValue qValue } } }`, { h: T_TEST_ENCODING_HASH });
+    const nodes = v.body.data.voxelScores.nodes as { r: number | null; pValue: null; qValue: null }[];
+    expect(nodes).toHaveLength(synth.nVoxels);
+    expect(nodes.every((n) => n.pValue === null && n.qValue === null)).toBe(true);
+    // The one-sided t test on the 50 test TRs, BH at 0.05, recomputed here from r.
+    const r = nodes.flatMap((n) => (n.r === null ? [] : [n.r]));
+    const expected = bh(r.map((x) => tTestP(x, 50))).filter((q) => q <= 0.05).length;
+    expect(expected).toBeGreaterThan(0);
+    const s = await t.gql(`query($h: String) { model(id: "tiny") { checkpoints(first: 1) { nodes { brainScore(dataset: "synth", layer: 1, paramsHash: $h) { nSignificant } } } } }`, { h: T_TEST_ENCODING_HASH });
+    expect(s.body.data.model.checkpoints.nodes[0].brainScore.nSignificant).toBe(expected);
+  });
+
+  it('refuses blockTrs with the t test', async () => {
+    const bad = await t.gql(`{ encodingParams(params: { permutations: 0, blockTrs: 5 }) { paramsHash } }`);
+    expect(bad.body.errors?.[0]).toMatchObject({
+      message: 'invalid encoding parameters: blockTrs applies to block permutations only, not to the t test (permutations: 0)',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('refuses bad permutation parameters with a code', async () => {

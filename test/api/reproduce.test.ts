@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const PAGE = `{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100) { status runId totalCount nodes { voxel r alpha } } }`;
+const PAGE = `{ voxelScores(model: "tiny", step: 100, layer: 1, dataset: "synth", subject: "S01", first: 100) { status runId totalCount nodes { voxel r alpha pValue qValue } } }`;
 const RUN = (id: string) => `{ run(id: "${id}") { id kind params paramsHash codeVersion device inputs { role model step layer dataset subject sha256 currentSha256 } } }`;
 
 /** docs/reproduce.md, as a test: a cell shared in a bundle is computed again elsewhere from its run's record, with the same numbers. */

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect } from 'vitest';
+import { DEFAULT_ENCODING_HASH, T_TEST_ENCODING_HASH } from '../../services/encoding.js';
 import { PACKAGE_ROOT } from '../../services/paths.js';
+import { Warehouse } from '../../warehouse/Warehouse.js';
+import { addSyntheticStudy } from '../helpers/syntheticStudy.js';
 import { PYTHIA_EVALS } from '../helpers/pythiaFiles.js';
 import { fileRequirement, itWith } from '../helpers/requirements.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -30,6 +33,20 @@ describe('the cortexql command (the built CLI, as `npm run cli` runs it)', () =>
     const keyId = /\(key ([0-9a-f]{12}), role writer;/.exec(created.stdout)?.[1];
     expect(created.stdout).toMatch(/^cq_[0-9a-f]{12}_[\w-]{32}\n/);
     expect((await cortexql('keys', 'list')).stdout).toBe(`${keyId}  writer  alice\n`);
+  });
+
+  itWith(BUILT, 'computes encoding cells with block permutations by default, and with the t test on --permutations 0', async () => {
+    const wh = await Warehouse.create({ path: db });
+    try {
+      await addSyntheticStudy(wh, tmp.dir, { steps: [100], voxels: 20 });
+    } finally {
+      await wh.close();
+    }
+    const encode = (...extra: string[]) => cortexql('compute', 'encoding', '--model', 'tiny', '--step', '100', '--dataset', 'synth', '--layers', '1', ...extra);
+    expect((await encode()).stdout).toMatch(new RegExp(`^encoding: 1 cells, 20 voxel scores in [\\d.]+ s on .*, params ${DEFAULT_ENCODING_HASH}\\)\\n$`));
+    expect((await encode('--permutations', '0')).stdout).toMatch(new RegExp(`params ${T_TEST_ENCODING_HASH}\\)\\n$`));
+    const bad = await encode('--permutations', '0', '--block-trs', '5').then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: 'error [BAD_USER_INPUT]: invalid encoding parameters: blockTrs applies to block permutations only, not to the t test (permutations: 0)\n' });
   });
 
   itWith(BUILT, 'exits 2 with the error code on bad input, and prints the checked-in schema', async () => {

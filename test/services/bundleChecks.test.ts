@@ -102,7 +102,7 @@ describe('bundles carry block-permutation p and q values', () => {
     source = await Warehouse.create({ path: join(tmp.dir, 'a.duckdb') });
     target = await Warehouse.create({ path: join(tmp.dir, 'b.duckdb') });
     await addSyntheticStudy(source, tmp.dir, { steps: [100], voxels: 30, noise: 2 });
-    await computeEncoding(source, { modelId: 'tiny', step: 100, datasetId: 'synth', layers: [1] });
+    await computeEncoding(source, { modelId: 'tiny', step: 100, datasetId: 'synth', layers: [1], params: { permutations: 0 } });
     permHash = (await computeEncoding(source, { modelId: 'tiny', step: 100, datasetId: 'synth', layers: [1], params: { permutations: 99 } })).paramsHash;
     folder = (await exportBundle(source, { where: { models: ['tiny'] }, exportDir: join(tmp.dir, 'export') })).folder;
   });

@@ -40,6 +40,25 @@ describe('block permutation test', () => {
     expect(fast).toEqual(exceed.map((e) => (1 + e) / 201));
   });
 
+  it('equals the brute-force test for voxel counts that are not a multiple of four, an undefined column among them', () => {
+    const [n, cols, blocks, length] = [47, 7, 6, 7]; // 6 blocks of 7 and a 5-row tail
+    const g = seededNormal(8);
+    const measured = Float32Array.from({ length: n * cols }, () => g());
+    const predicted = Float32Array.from(measured, (v, i) => (i % cols === 2 ? 1 : (i % cols) * 0.3 * v + g())); // column 2 constant: r undefined
+    const perms = blockPermutations(blocks, 300, 2);
+    const fast = colBlockPermutationPValues(predicted, measured, [n, cols], perms, length);
+    const observed = colPearson(predicted, measured, [n, cols]).r;
+    const exceed = new Array<number>(cols).fill(0);
+    for (let k = 0; k < 300; k++) {
+      const shuffled = Float32Array.from(predicted);
+      for (let b = 0; b < blocks; b++) shuffled.set(predicted.subarray(perms[k * blocks + b] * length * cols, (perms[k * blocks + b] + 1) * length * cols), b * length * cols);
+      const r = colPearson(shuffled, measured, [n, cols]).r;
+      r.forEach((x, c) => (exceed[c] += x !== null && observed[c] !== null && x >= (observed[c] as number) - 1e-12 ? 1 : 0));
+    }
+    expect(fast).toEqual(observed.map((r, c) => (r === null ? null : (1 + exceed[c]) / 301)));
+    expect(fast[2]).toBeNull();
+  });
+
   it('gives null for an undefined r', () => {
     const p = colBlockPermutationPValues(new Float32Array(40).fill(1), normalMatrixF32(40, 1, 2), [40, 1], blockPermutations(4, 10, 1), 10);
     expect(p).toEqual([null]);
