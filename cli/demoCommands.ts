@@ -11,7 +11,7 @@ export function demoCommands(program: Command): void {
     .command('build')
     .description('(re)build the demo warehouse from the data shipped in the repository')
     .option('--db <path>', 'warehouse file (env CORTEXQL_DB)')
-    .option('--scale <x>', 'size of the simulated study (1 = the demo; env CORTEXQL_DEMO_SCALE)', Number)
+    .option('--scale <x>', 'size of the simulated study (default: the demo, 16 checkpoints of a 3-layer model; 0.5: of a 6-layer model; env CORTEXQL_DEMO_SCALE)', Number)
     .action(async (opts) => {
       const { buildDemoWarehouse } = await import('../server/demo.js');
       const { resolveConfig } = await import('../server/config.js');

@@ -4,8 +4,8 @@ import { buildDemoStudy, demoStudyDir, fillDemoWarehouse, type DemoProgress, typ
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { SHIPPED_DATA } from '../services/paths.js';
 
-/** 0.5: 16 checkpoints, 2 subjects × 600 voxels — about 2.5 minutes on 2 cores. */
-const demoScale = (scale?: number) => scale ?? Number(process.env.CORTEXQL_DEMO_SCALE ?? 0.5);
+/** A scale asked for (`--scale`, CORTEXQL_DEMO_SCALE), or none: the demo's own sizes (services/demoStudy.ts). */
+const demoScale = (scale?: number) => scale ?? (process.env.CORTEXQL_DEMO_SCALE ? Number(process.env.CORTEXQL_DEMO_SCALE) : undefined);
 export const DEMO_PYTHIA_EVALS = join(SHIPPED_DATA, 'pythia-evals');
 
 /** Present while the demo's simulated study is not completely built into the warehouse. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CortexError } from '../errors/CortexError.js';
+import { demoStudyOptions } from './demoStudy.js';
 import type { SimulatedStudy, WriteSimulatedStudyOptions } from './simulatedStudy.js';
 import { workerScript } from './workerScript.js';
 import { importEvalsFromPath } from './importEvals.js';
@@ -29,7 +30,8 @@ export type DemoSources = { pythiaEvals: string; onProgress?: DemoProgress; sign
  * the simulated study (docs/simulated-study.md) run through the real pipeline — its ONNX
  * checkpoints registered, its fMRI and evals imported, then per checkpoint hidden states →
  * features → encoding models → brain scores, and internal metrics. The study is written into
- * `studyDir` at `scale`, or taken as already written (`study`).
+ * `studyDir` (the demo's sizes, services/demoStudy.ts, or the generator's at `scale`), or taken
+ * as already written (`study`).
  */
 export async function fillDemoWarehouse(wh: Warehouse, options: DemoSources): Promise<DemoReport> {
   const started = performance.now();
@@ -54,7 +56,7 @@ export async function buildDemoStudy(wh: Warehouse, options: DemoSources): Promi
   const study =
     'study' in options
       ? options.study
-      : await writeSimulatedStudyOffThread({ outDir: options.studyDir, seed: 1, scale: options.scale ?? 1 }, (p) => progress(`simulate ${p.stage}`, p.done, p.total));
+      : await writeSimulatedStudyOffThread({ outDir: options.studyDir, ...demoStudyOptions(options.scale) }, (p) => progress(`simulate ${p.stage}`, p.done, p.total));
   options.signal?.throwIfAborted();
   const model = JSON.parse(readFileSync(join(study.dir, 'models', study.modelId, 'model.json'), 'utf8')) as {
     family: string; params: number; tokensPerStep: number; finalStep: number; config: { nLayers: number; dModel: number };

@@ -36,7 +36,7 @@ export type SimulationStage = 'models' | 'features' | 'fmri' | 'evals';
 
 export interface SimulatedStudyOptions {
   readonly seed?: number;
-  /** 1 = the demo (16 checkpoints, 3 subjects × 1200 voxels, 4000 words); smaller for tests. */
+  /** 1: 16 checkpoints, 3 subjects × 1200 voxels, 4000 words; smaller below (the demo: services/demoStudy.ts). */
   readonly scale?: number;
   readonly modelId?: string;
   readonly datasetId?: string;

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { cachedDemoWarehouse } from '../helpers/fixtures.js';
-import { docBlocks } from '../helpers/readmeExamples.js';
+import { textMismatches } from '../helpers/docOutput.js';
+import { runnableRBlocks } from '../helpers/readmeExamples.js';
 import { describeWith, fileRequirement, requirement } from '../helpers/requirements.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -31,13 +32,11 @@ describeWith(R_CLIENT, 'the R example (clients/r/cortexql.R: httr2 + jsonlite) a
   });
 
   it('runs the README’s R block as written and prints what the text says', async () => {
-    const blocks = docBlocks().filter((b) => b.lang === 'r' && !b.illustrative);
+    const blocks = runnableRBlocks();
     expect(blocks).toHaveLength(1);
     const { stdout, stderr } = await rscript(blocks[0].text, t.server.endpoint);
-    expect(stdout).toMatch(/step\s+tokens\s+layer\s+value\s+status/);
-    expect(stdout).toMatch(/rank\s+modelId\s+brain\.value\s+brain\.layer\s+brain\.step/);
-    expect(stdout).toMatch(/1\s+1\s+sim-tinygpt\s+0\.\d+/);
-    expect(stderr).toMatch(/^\[NOT_FOUND\] model 'pythia-7b' does not exist; did you mean 'pythia-70m'/m);
+    // Its output block: the frames it prints, then the error's message (on stderr, printed last).
+    expect([blocks[0].where, textMismatches(blocks[0].output?.text ?? '', stdout + stderr)]).toEqual([blocks[0].where, []]);
   }, 120_000);
 
   it('returns the API’s values: a trajectory as a data frame, variables passed through', async () => {

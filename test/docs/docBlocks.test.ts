@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import { cachedDemoWarehouse, copyWarehouse } from '../helpers/fixtures.js';
 import { installPythonClient, PYTHON_PACKAGE_DEPS } from '../helpers/pythonVenv.js';
-import { docBlocks } from '../helpers/readmeExamples.js';
+import { outputMismatches, parseOutputPattern, textMismatches } from '../helpers/docOutput.js';
+import { docBlocks, runnableCurlBlocks, runnablePythonBlocks } from '../helpers/readmeExamples.js';
 import { fileRequirement, itWith, pythonRequirement } from '../helpers/requirements.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -45,13 +46,15 @@ describe('the README’s shell, CLI and Python examples, as written, on the demo
     tmp.cleanup();
   });
 
-  it('runs every curl block with curl and gets data without errors', async () => {
-    const curls = docBlocks().filter((b) => b.lang === 'sh' && b.text.startsWith('curl') && !b.illustrative);
+  it('runs every curl block with curl and gets data without errors, as its output block shows', async () => {
+    const curls = runnableCurlBlocks();
     expect(curls.length).toBeGreaterThan(0);
     for (const b of curls) {
       const { stdout } = await run('bash', ['-c', b.text.replaceAll(README_URL, t.server.endpoint)]);
       const body = JSON.parse(stdout) as { data?: Record<string, unknown>; errors?: unknown };
-      expect([b.where, body.errors, Object.keys(body.data ?? {}).length > 0]).toEqual([b.where, undefined, true]);
+      // As its output block shows (which may be a refusal), else data without errors.
+      if (b.output) expect([b.output.where, outputMismatches(parseOutputPattern(b.output.text), body)]).toEqual([b.output.where, []]);
+      else expect([b.where, body.errors, Object.keys(body.data ?? {}).length > 0]).toEqual([b.where, undefined, true]);
     }
   });
 
@@ -87,15 +90,15 @@ describe('the README’s shell, CLI and Python examples, as written, on the demo
 
   itWith(PYTHON_PACKAGE_DEPS.available ? pythonRequirement('/usr/bin/python3', 'matplotlib') : PYTHON_PACKAGE_DEPS, 'runs every Python block with the installed package, requests, pandas and matplotlib', async () => {
     const python = installPythonClient(tmp.dir);
-    const blocks = docBlocks().filter((b) => b.lang === 'python' && !b.illustrative);
+    const blocks = runnablePythonBlocks();
     expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const b of blocks) {
       const code = b.text.replaceAll(README_URL, t.server.endpoint);
       const result = await run(python, ['-c', code], { cwd: tmp.dir, env: { ...process.env, CORTEXQL_URL: t.server.endpoint, CORTEXQL_API_KEY: '', MPLBACKEND: 'Agg' } })
         .then((r) => ({ code: 0, stdout: r.stdout, stderr: '' }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr.slice(-2000) }));
       expect([b.where, result.code, result.stderr]).toEqual([b.where, 0, '']);
-      // What the text says it prints.
-      if (code.includes('print(e.code')) expect(result.stdout).toMatch(/^NOT_FOUND \[/m);
+      // What the docs show it prints (a block that shows nothing prints nothing).
+      expect([b.where, textMismatches(b.output?.text ?? '', result.stdout)]).toEqual([b.where, []]);
     }
   }, { timeout: 300_000 });
 });

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { DemoReport } from '../../services/demo.js';
+import { DEMO_STUDY } from '../../services/demoStudy.js';
 import { importEvalsFromPath } from '../../services/importEvals.js';
 import { PACKAGE_ROOT } from '../../services/paths.js';
 import type { SimulatedStudy } from '../../services/simulatedStudy.js';
@@ -22,7 +23,7 @@ import { PYTHIA_EVALS } from './pythiaFiles.js';
 /** What the fixtures are made from: these folders' sources, the shipped evals and the lock file. */
 const INPUTS = ['errors', 'formats', 'compute', 'warehouse', 'services', 'data/pythia-evals', 'package-lock.json'];
 const CACHE = join(PACKAGE_ROOT, '.cache', 'test-fixtures');
-/** The simulated study the tests share: the demo's generator at a quarter of its size. */
+/** The simulated study the generator's own tests read (test/services/simulatedStudy.test.ts): 8 checkpoints. */
 export const STUDY_OPTIONS = { seed: 1, scale: 0.25, threads: 1 } as const;
 
 function filesUnder(path: string): string[] {
@@ -32,7 +33,7 @@ function filesUnder(path: string): string[] {
 
 /** sha256 over the paths and contents of every input, first 16 hex digits. */
 export function fixtureKey(): string {
-  const hash = createHash('sha256').update(JSON.stringify(STUDY_OPTIONS));
+  const hash = createHash('sha256').update(JSON.stringify([STUDY_OPTIONS, DEMO_STUDY]));
   for (const file of INPUTS.flatMap((i) => filesUnder(join(PACKAGE_ROOT, i))).sort()) {
     hash.update(relative(PACKAGE_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }
@@ -42,16 +43,48 @@ export function fixtureKey(): string {
 const KEY = fixtureKey();
 const DIR = join(CACHE, KEY);
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Builds `name` in DIR with `make` (given a temporary path) unless it is there; returns its path. */
 async function cached(name: string, make: (path: string) => Promise<void>): Promise<string> {
   const path = join(DIR, name);
   if (existsSync(path)) return path;
   mkdirSync(DIR, { recursive: true });
-  const building = `${path}.building-${process.pid}`;
-  rmSync(building, { recursive: true, force: true });
-  await make(building);
-  if (!existsSync(path)) renameSync(building, path);
-  else rmSync(building, { recursive: true, force: true });
+  // One builder at a time: test files that need the demo start together, and building it twice
+  // on two cores takes twice as long. The lock names its builder; a dead builder's lock is taken over.
+  const lock = `${path}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      if (existsSync(path)) return path;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released meanwhile
+      }
+      if (owner > 0 && !processAlive(owner)) rmSync(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    if (existsSync(path)) return path;
+    const building = `${path}.building-${process.pid}`;
+    rmSync(building, { recursive: true, force: true });
+    await make(building);
+    renameSync(building, path);
+  } finally {
+    rmSync(lock, { force: true });
+  }
   // Keep this key's fixtures and the previous key's (another worktree state), drop older ones.
   const keys = readdirSync(CACHE).map((k) => ({ k, t: statSync(join(CACHE, k)).mtimeMs })).sort((a, b) => b.t - a.t);
   for (const { k } of keys.slice(2)) if (k !== KEY) rmSync(join(CACHE, k), { recursive: true, force: true });
@@ -63,12 +96,17 @@ async function cached(name: string, make: (path: string) => Promise<void>): Prom
  * can be renamed into place; the returned index is re-rooted at the final folder.
  */
 export async function cachedSimulatedStudy(): Promise<SimulatedStudy> {
+  return cachedStudy('study', STUDY_OPTIONS);
+}
+
+/** A simulated study written once under `name` (its files hold relative paths only). */
+async function cachedStudy(name: string, options: { seed: number; scale: number; threads: number; checkpoints?: number }): Promise<SimulatedStudy> {
   const ROOT = '<study>';
-  const dir = await cached('study', async (building) => {
+  const dir = await cached(name, async (building) => {
     // Loaded here, not at the top: most test files only need the Pythia warehouse.
     const { writeSimulatedStudy } = await import('../../services/simulatedStudy.js');
     const files = join(building, 'files');
-    const study = await writeSimulatedStudy({ ...STUDY_OPTIONS, outDir: files });
+    const study = await writeSimulatedStudy({ ...options, outDir: files });
     writeFileSync(join(building, 'index.json'), JSON.stringify(study).replaceAll(JSON.stringify(files).slice(1, -1), ROOT));
   });
   return JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8').replaceAll(ROOT, JSON.stringify(join(dir, 'files')).slice(1, -1))) as SimulatedStudy;
@@ -90,11 +128,13 @@ export async function cachedPythiaWarehouse(): Promise<string> {
 }
 
 /**
- * The demo warehouse (Pythia evals + the shared simulated study through the full pipeline:
- * ONNX → hidden states → encoding → brain scores, internal metrics), and the report of its build.
+ * The demo warehouse — the same build as `npm start`'s (services/demoStudy.ts: seed, scale), so
+ * the docs' output blocks are checked on the data a user gets: the Pythia evals + the demo's
+ * simulated study through the full pipeline (ONNX → hidden states → encoding → brain scores,
+ * internal metrics), and the report of its build.
  */
 export async function cachedDemoWarehouse(): Promise<{ path: string; report: DemoReport }> {
-  const study = await cachedSimulatedStudy();
+  const study = await cachedStudy('demo-study', { ...DEMO_STUDY, threads: 1 });
   const dir = await cached('demo', async (building) => {
     const { fillDemoWarehouse } = await import('../../services/demo.js');
     mkdirSync(building, { recursive: true });

@@ -14,20 +14,40 @@ export interface DocBlock {
    * schema or the CLI) but not run.
    */
   readonly illustrative: boolean;
+  /**
+   * What the docs show this block returns or prints: the next block, when it is marked
+   * `<!-- output -->` on the line before its fence (compared with the real output as
+   * helpers/docOutput.ts says).
+   */
+  readonly output?: DocOutput;
+  /** Marked `<!-- output -->`: the output of the block before it, not an example itself. */
+  readonly isOutput: boolean;
 }
 
-const DOCS = ['README.md', ...readdirSync(join(PACKAGE_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+/** An output block: JSON5 for a response (`json5`), lines for what a program prints (`text`). */
+export interface DocOutput {
+  readonly where: string;
+  readonly lang: string;
+  readonly text: string;
+}
+
+/** The files whose examples run: README.md and docs/*.md. */
+export const DOC_FILES = ['README.md', ...readdirSync(join(PACKAGE_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** Every fenced block of the README and docs/, in order. */
 export function docBlocks(): DocBlock[] {
-  return DOCS.flatMap((file) => {
+  return DOC_FILES.flatMap((file) => {
     const lines = readFileSync(join(PACKAGE_ROOT, file), 'utf8').split('\n');
     const blocks: DocBlock[] = [];
     for (let i = 0; i < lines.length; i++) {
       const open = /^```(\w*)\s*$/.exec(lines[i]);
       if (!open) continue;
       const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
-      blocks.push({ where: `${file}:${i + 1}`, lang: open[1], text: lines.slice(i + 1, end).join('\n'), illustrative: /<!--\s*illustrative\s*-->/.test(lines[i - 1] ?? '') });
+      const marker = lines[i - 1] ?? '';
+      const block = { where: `${file}:${i + 1}`, lang: open[1], text: lines.slice(i + 1, end).join('\n'), illustrative: /<!--\s*illustrative\s*-->/.test(marker), isOutput: /<!--\s*output\s*-->/.test(marker) };
+      const previous = blocks.at(-1);
+      if (block.isOutput && previous && !previous.isOutput) blocks[blocks.length - 1] = { ...previous, output: { where: block.where, lang: block.lang, text: block.text } };
+      blocks.push(block);
       i = end;
     }
     return blocks;
@@ -40,6 +60,8 @@ export interface DocQuery {
   readonly text: string;
   /** Not illustrative, no placeholder (`…`), not a mutation: the demo answers it without errors. */
   readonly runnable: boolean;
+  /** The response the docs show for it (its block's output block, when the block is one GraphQL or curl request). */
+  readonly output?: DocOutput;
 }
 
 /**
@@ -57,11 +79,33 @@ export function docQueries(): DocQuery[] {
     } else if (b.lang === 'python') {
       texts = [...b.text.matchAll(/q = """([\s\S]*?)"""/g)].map(([, q]) => q);
     }
-    return texts.map((text) => ({ where: b.where, text, runnable: !b.illustrative && !text.includes('…') && !/^\s*mutation\b/.test(text) }));
+    return texts.map((text) => ({ where: b.where, text, runnable: !b.illustrative && !text.includes('…') && !/^\s*mutation\b/.test(text), output: texts.length === 1 && b.lang !== 'python' ? b.output : undefined }));
   });
 }
 
 /** The GraphQL texts of docQueries (validated against the schema by test/api/schemaFile.test.ts). */
 export function readmeExamples(): string[] {
   return docQueries().map((q) => q.text);
+}
+
+/** The curl blocks that run as written (test/docs/docBlocks.test.ts). */
+export function runnableCurlBlocks(): DocBlock[] {
+  return docBlocks().filter((b) => b.lang === 'sh' && b.text.startsWith('curl') && !b.illustrative);
+}
+
+/** The Python blocks that run as written (test/docs/docBlocks.test.ts). */
+export function runnablePythonBlocks(): DocBlock[] {
+  return docBlocks().filter((b) => b.lang === 'python' && !b.illustrative);
+}
+
+/** The R blocks that run as written (test/clients/rClient.test.ts). */
+export function runnableRBlocks(): DocBlock[] {
+  return docBlocks().filter((b) => b.lang === 'r' && !b.illustrative);
+}
+
+/** Every output block that a test compares with the real output of its example. */
+export function comparedOutputs(): DocOutput[] {
+  const graphql = docQueries().filter((q) => q.runnable).map((q) => q.output);
+  const programs = [...runnableCurlBlocks(), ...runnablePythonBlocks(), ...runnableRBlocks()].map((b) => b.output);
+  return [...graphql, ...programs].filter((o): o is DocOutput => o !== undefined);
 }

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoReport } from '../../services/demo.js';
 import { cachedDemoWarehouse } from '../helpers/fixtures.js';
+import { outputMismatches, parseOutputPattern } from '../helpers/docOutput.js';
 import { docQueries } from '../helpers/readmeExamples.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX → hidden states → encoding → warehouse → API', () => {
+describe('the demo pipeline end to end (the demo’s simulated study, services/demoStudy.ts): ONNX → hidden states → encoding → warehouse → API', () => {
   let t: TestServer;
   let report: DemoReport;
   beforeAll(async () => {
@@ -45,14 +46,19 @@ describe('the demo pipeline end to end (simulated study at scale 0.25): ONNX →
     expect(body.data.model.taskTrajectory).toHaveLength(report.study.checkpoints);
   });
 
-  it('answers every GraphQL example of the README and docs/ that is not illustrative, without errors', async () => {
+  it('answers every GraphQL example of the README and docs/ that is not illustrative, without errors, as its output block shows', async () => {
     // Illustrative ones (marked, or with a placeholder such as "job_…") and mutations are checked
     // against the schema in test/api/schemaFile.test.ts.
     const demo = docQueries().filter((q) => q.runnable);
     expect(demo.length).toBeGreaterThan(5);
-    for (const { where, text } of demo) {
+    expect(demo.filter((q) => q.output).length).toBeGreaterThan(4);
+    const differences: string[] = [];
+    for (const { where, text, output } of demo) {
       const { status, body } = await t.gql(text);
-      expect([where, text, status, body.errors]).toEqual([where, text, 200, undefined]);
+      // An example whose output block shows an error (a refused request) is compared with it; any other answers without errors.
+      if (output) differences.push(...outputMismatches(parseOutputPattern(output.text), body).map((m) => `${output.where}: ${m}`));
+      else expect([where, text, status, body.errors]).toEqual([where, text, 200, undefined]);
     }
+    expect(differences).toEqual([]);
   });
 });
