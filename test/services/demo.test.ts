@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../services/paths.js';
 import type { DemoReport } from '../../services/demo.js';
 import { cachedDemoWarehouse } from '../helpers/fixtures.js';
 import { outputMismatches, parseOutputPattern } from '../helpers/docOutput.js';
@@ -44,6 +47,43 @@ describe('the demo pipeline end to end (the demo’s simulated study, services/d
       taskTrajectory(task: "sim_piqa") { step value } } }`);
     expect(body.data.model.internalTrajectory).toHaveLength(report.study.checkpoints);
     expect(body.data.model.taskTrajectory).toHaveLength(report.study.checkpoints);
+  });
+
+  it('holds the Pythia models, checkpoints and tasks the README introduction counts', async () => {
+    const prose = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const m = /results for (\d+) Pythia models × (\d+) training checkpoints × (\d+) tasks/.exec(prose);
+    expect(m, 'the README introduction').not.toBeNull();
+    const { body } = await t.gql(`{ models(first: 50) { nodes { id checkpoints(first: 100) { totalCount } } } }`);
+    const pythia = (body.data.models.nodes as { id: string; checkpoints: { totalCount: number } }[]).filter((n) => n.id.startsWith('pythia-'));
+    const tasks = await t.gql(`query($m: [ID!]) { tasks(models: $m) { task } }`, { m: pythia.map((p) => p.id) });
+    expect(tasks.body.errors).toBeUndefined();
+    expect([pythia.length, ...new Set(pythia.map((p) => p.checkpoints.totalCount)), tasks.body.data.tasks.length]).toEqual(m!.slice(1).map(Number));
+  });
+
+  it('charges what the README says its example requests cost (Limits and cost)', async () => {
+    // The prices are prose, so the request each one describes is written out here; the figures are read from the README.
+    const prose = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const m = /`detectPhases` of one task signal with `options: \{bootstrap: 10000, minSize: 2\}` costs ([\d,]+) .*? 200 replicates ([\d,]+); `compareModels` of 7 models selecting `series \{ points \{ x value \} \}` on a 10,000-point grid costs ([\d,]+) \(refused\), on 200 points ([\d,]+); one `taskScoreAggregate` of `mmlu` accuracy grouped by model and step, selecting `\{ modelId step mean \}`, ([\d,]+),/.exec(prose);
+    expect(m, 'the README paragraph of example prices').not.toBeNull();
+    const claimed = m!.slice(1).map((n) => Number(n.replaceAll(',', '')));
+    const pythia = JSON.stringify(['pythia-70m', 'pythia-70m-deduped', 'pythia-160m', 'pythia-160m-deduped', 'pythia-410m', 'pythia-410m-deduped', 'pythia-1b-deduped']);
+    const phases = (b: number) => `{ detectPhases(model: "pythia-410m", signals: [{ kind: TASK, task: "lambada_openai" }], options: { bootstrap: ${b}, minSize: 2 }) { k } }`;
+    const grid = (p: number) => `{ compareModels(models: ${pythia}, task: "lambada_openai", alignBy: TOKENS, grid: { points: ${p} }) { series { points { x value } } } }`;
+    const requests = [phases(10000), phases(200), grid(10000), grid(200), '{ taskScoreAggregate(where: { metric: "acc", tasks: ["mmlu"] }, groupBy: [MODEL, STEP]) { modelId step mean } }'];
+    // A server whose ceiling refuses everything answers each request with its price.
+    const priced = await startTestServer({ db: t.wh.path, limits: { maxCost: 1 } });
+    try {
+      // Refused on a lower bound until the server has read its table sizes: one cheap request first.
+      await priced.gql('{ __typename }');
+      const prices = [];
+      for (const q of requests) {
+        const { body } = await priced.gql(q);
+        prices.push(body.errors?.[0]?.extensions?.cost);
+      }
+      expect(prices).toEqual(claimed);
+    } finally {
+      await priced.close();
+    }
   });
 
   it('answers every GraphQL example of the README and docs/ that is not illustrative, without errors, as its output block shows', async () => {
