@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -50,21 +50,30 @@ export class ServerApi {
 
   /**
    * Downloads a server path (a bundle's `downloadPath`) into a local file. A GET changes nothing,
-   * so a connection lost mid-body is tried again (twice) before it is reported.
+   * so a connection lost mid-body is tried again (twice) before it is reported. The body goes to
+   * `<file>.part`, renamed once complete: `file` is never seen half-written, and when it is the
+   * very file the server is sending (the CLI beside the server, `--out` its export folder), the
+   * server goes on reading the old one instead of a file truncated under it.
    */
   async download(path: string, file: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const res = await this.send(path.replace(/^\//, ''), { headers: this.headers() });
-      if (!res.ok || !res.body) {
-        const body = await answer(res);
-        throw serverError(body.errors?.[0] ?? { message: `download of ${path} failed (HTTP ${res.status})` });
+    const part = `${file}.part`;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const res = await this.send(path.replace(/^\//, ''), { headers: this.headers() });
+        if (!res.ok || !res.body) {
+          const body = await answer(res);
+          throw serverError(body.errors?.[0] ?? { message: `download of ${path} failed (HTTP ${res.status})` });
+        }
+        try {
+          await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(part));
+          await rename(part, file);
+          return;
+        } catch (error) {
+          if (attempt === 3) throw lostConnection(this.url, error);
+        }
       }
-      try {
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
-        return;
-      } catch (error) {
-        if (attempt === 3) throw lostConnection(this.url, error);
-      }
+    } finally {
+      await rm(part, { force: true });
     }
   }
 }

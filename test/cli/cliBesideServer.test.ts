@@ -68,7 +68,8 @@ describe('the cortexql command while a server holds the warehouse', { timeout: 1
     const res = await fetch(`${url}graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ model(id: "my-lm") { checkpoints(first: 5) { totalCount } } }' }) });
     expect(await res.json()).toEqual({ data: { model: { checkpoints: { totalCount: 2 } } } });
 
-    // A read-only export: the server writes the bundle, the CLI downloads and unpacks it.
+    // A read-only export: the server writes the bundle, the CLI downloads and unpacks it. `out` is
+    // the server's own export folder: the download must not truncate the file the server is sending.
     const out = join(tmp.dir, 'exports');
     const exported = await cortexql('export', '--out', out, '--models', 'pythia-70m', '--key', writer);
     const id = /^bundle (\S+): /m.exec(exported.stdout)?.[1] ?? '';
