@@ -53,8 +53,11 @@ export interface ColumnScale {
   readonly inv: Float64Array;
 }
 
-/** The z-scoring statistics of rows [start, end) of an n×d matrix (population SD, two passes in float64). */
-export function colScaleOf(x: Float32Array, d: number, start: number, end: number): ColumnScale {
+/**
+ * Per column of rows [start, end) of an n×d matrix: the mean and Σ(x − mean)², two passes in
+ * float64 — the sums behind z-scores, R²'s denominator and the noise ceiling's variances.
+ */
+export function colMeanAndCentredSS(x: Float32Array | Float64Array, d: number, start: number, end: number): { mean: Float64Array; ss: Float64Array } {
   const len = end - start;
   const mean = new Float64Array(d);
   const ss = new Float64Array(d);
@@ -66,8 +69,14 @@ export function colScaleOf(x: Float32Array, d: number, start: number, end: numbe
       ss[j] += c * c;
     }
   }
+  return { mean, ss };
+}
+
+/** The z-scoring statistics of rows [start, end) of an n×d matrix (population SD). */
+export function colScaleOf(x: Float32Array, d: number, start: number, end: number): ColumnScale {
+  const { mean, ss } = colMeanAndCentredSS(x, d, start, end);
   // Identical float32 values give an exact mean and ss = 0, so `sd > 0` detects constancy.
-  const inv = ss.map((v) => (v > 0 ? 1 / Math.sqrt(v / len) : 0));
+  const inv = ss.map((v) => (v > 0 ? 1 / Math.sqrt(v / (end - start)) : 0));
   return { mean, inv };
 }
 

@@ -15,6 +15,7 @@
  * normalised score would divide by it.
  */
 import { badInput } from '../../errors/CortexError.js';
+import { colMeanAndCentredSS } from './features.js';
 
 export type CeilingNullReason = 'NO_REPEATABLE_SIGNAL' | 'CONSTANT_MEASURED';
 
@@ -43,28 +44,11 @@ export function colNoiseCeiling(repeats: readonly (Float32Array | Float64Array)[
   const sumOfVars = new Float64Array(cols);
   const total = new Float64Array(n * cols);
   for (const y of repeats) {
-    const mean = new Float64Array(cols);
-    for (let t = 0; t < n; t++) for (let c = 0; c < cols; c++) mean[c] += y[t * cols + c];
-    for (let c = 0; c < cols; c++) mean[c] /= n;
-    for (let t = 0; t < n; t++) {
-      for (let c = 0; c < cols; c++) {
-        const v = y[t * cols + c];
-        const d = v - mean[c];
-        sumOfVars[c] += (d * d) / n;
-        total[t * cols + c] += v;
-      }
-    }
+    const { ss } = colMeanAndCentredSS(y, cols, 0, n);
+    for (let c = 0; c < cols; c++) sumOfVars[c] += ss[c] / n;
+    for (let i = 0; i < total.length; i++) total[i] += y[i];
   }
-  const totalMean = new Float64Array(cols);
-  for (let t = 0; t < n; t++) for (let c = 0; c < cols; c++) totalMean[c] += total[t * cols + c];
-  for (let c = 0; c < cols; c++) totalMean[c] /= n;
-  const varOfSum = new Float64Array(cols);
-  for (let t = 0; t < n; t++) {
-    for (let c = 0; c < cols; c++) {
-      const d = total[t * cols + c] - totalMean[c];
-      varOfSum[c] += (d * d) / n;
-    }
-  }
+  const varOfSum = colMeanAndCentredSS(total, cols, 0, n).ss.map((v) => v / n);
 
   return ceilingFromPowers(sumOfVars, varOfSum, r);
 }

@@ -28,7 +28,8 @@ import type { PearsonNull } from './pearson.js';
 import { bhAdjust, blockPermutations, colBlockPermutationPValues } from './blockPermutation.js';
 import { blockRowsGather, colSums, heldOutMean, ridgeDesignPrepare, ridgeEigenBasisBuild, rowsSubtract } from './ridgeEigenBasis.js';
 import type { RidgeDesign, RidgeEigenBasis, RidgeForm } from './ridgeEigenBasis.js';
-import { colCentredSumSquares, cvBestAlphaIndex, cvScoreAccumulate, cvScoreFinish } from './ridgeCvScore.js';
+import { colMeanAndCentredSS } from './features.js';
+import { cvBestAlphaIndex, cvScoreAccumulate, cvScoreFinish } from './ridgeCvScore.js';
 import type { CvMetric } from './ridgeCvScore.js';
 import { stopIfAsked, type ShouldStop } from '../stopSignal.js';
 
@@ -266,7 +267,8 @@ async function batchCvScores(
     const yMean = ySums && heldOutMean(ySums, folds, f);
     const z = await basisProject(engine, basis, yb, vb, totalCross, foldCross[f], crossScratch, yMean);
     const yv = yb.subarray(folds[f].start * vb, folds[f].end * vb);
-    const sst = metric === 'r2' ? colCentredSumSquares(yv, basis.nEval, vb) : undefined;
+    // R²'s denominator: Σ_t (y − ȳ)² per column of the held-out fold.
+    const sst = metric === 'r2' ? colMeanAndCentredSS(yv, vb, 0, basis.nEval).ss : undefined;
     const scratch = scaledCache === undefined ? new Float32Array(basis.evalBasis.length) : undefined;
     for (let a = 0; a < alphas.length; a++) {
       // P_α = (B·D_α)·Z: scaling the n_f×rank factor is cheaper than the rank×Vb one.

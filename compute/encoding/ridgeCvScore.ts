@@ -83,21 +83,6 @@ function sseAccumulate(p: Float32Array, y: Float32Array, rows: number, cols: num
   }
 }
 
-/** Σ_t (y[t, j] − ȳ_j)² per column of one held-out fold: the denominator of its R². */
-export function colCentredSumSquares(y: Float32Array, rows: number, cols: number): Float64Array {
-  const mean = new Float64Array(cols);
-  for (let t = 0; t < rows; t++) for (let j = 0; j < cols; j++) mean[j] += y[t * cols + j];
-  for (let j = 0; j < cols; j++) mean[j] /= rows;
-  const ss = new Float64Array(cols);
-  for (let t = 0; t < rows; t++) {
-    for (let j = 0; j < cols; j++) {
-      const c = y[t * cols + j] - mean[j];
-      ss[j] += c * c;
-    }
-  }
-  return ss;
-}
-
 /** Turns accumulated sums into the reported score: mean squared error per TR, or mean fold r / R². */
 export function cvScoreFinish(metric: CvMetric, scores: Float64Array, nTrain: number, folds: number): void {
   const scale = metric === 'mse' ? 1 / nTrain : 1 / folds;
