@@ -30,16 +30,12 @@ import { importFmri } from '../services/importFmri.js';
 import { registerModel } from '../services/registry.js';
 import { writeSimulatedStudy } from '../services/simulatedStudy.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
+import { hasFlag, numberArg } from './args.js';
 
-const args = process.argv.slice(2);
-const argValue = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SCALE = argValue('--scale', 0.25);
-const PERMUTATIONS = argValue('--permutations', 1000);
+const SCALE = numberArg('--scale', 0.25);
+const PERMUTATIONS = numberArg('--permutations', 1000);
 /** Only the significance figures (cost and recovery), e.g. at scale 1 where every convention takes long. */
-const SIGNIFICANCE_ONLY = args.includes('--significance-only');
+const SIGNIFICANCE_ONLY = hasFlag('--significance-only');
 /** ROIs of the simulated study without planted signal (V1: no driver, amplitude 0). */
 const NOISE_ROIS = DEFAULT_ROIS.filter((r) => r.driver === 'none').map((r) => r.name);
 

@@ -24,20 +24,17 @@ import { DEFAULT_ALPHAS } from '../compute/encoding/cvFolds.js';
 import { ridgeCV } from '../compute/encoding/ridgeCV.js';
 import { blockLengthFromAutocorrelation } from '../compute/encoding/blockLength.js';
 import { bhAdjust, blockPermutations, colBlockPermutationPValues } from '../compute/encoding/blockPermutation.js';
+import { writeNpy } from '../formats/npy.js';
+import { hasFlag, numberArg } from './args.js';
 
-const args = process.argv.slice(2);
-const argValue = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const N_TRAIN = 3000;
 const N_TEST = 300;
 const RUN = 300; // TRs per run: 10 training runs + 1 test run
 const FEATURES = 256;
 const DELAYS = [1, 2, 3, 4];
 const P = FEATURES * DELAYS.length;
-const V = argValue('--voxels', 20_000);
-const BATCH = args.includes('--batch') ? argValue('--batch', 0) : undefined;
+const V = numberArg('--voxels', 20_000);
+const BATCH = hasFlag('--batch') ? numberArg('--batch', 0) : undefined;
 const FOLDS = 5;
 const ALPHAS = DEFAULT_ALPHAS;
 
@@ -101,17 +98,6 @@ function resetVmHwm(): void {
   }
 }
 
-function writeNpy(file: string, data: Float32Array, shape: readonly [number, number]): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape[0]}, ${shape[1]}), }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
-}
-
 const SKLEARN_SCRIPT = `
 import json, sys, time
 import numpy as np
@@ -129,8 +115,8 @@ function sklearnSeconds(x: Float32Array, y: Float32Array): { seconds: number; th
   if (probe.status !== 0) return 'skipped: /usr/bin/python3 has no scikit-learn (apt-get install python3-sklearn)';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cortexql-bench-'));
   try {
-    writeNpy(path.join(dir, 'x.npy'), x, [N_TRAIN, P]);
-    writeNpy(path.join(dir, 'y.npy'), y, [N_TRAIN, V]);
+    writeFileSync(path.join(dir, 'x.npy'), writeNpy(x, [N_TRAIN, P]));
+    writeFileSync(path.join(dir, 'y.npy'), writeNpy(y, [N_TRAIN, V]));
     writeFileSync(path.join(dir, 'ridgecv.py'), SKLEARN_SCRIPT);
     const run = spawnSync('/usr/bin/python3', [path.join(dir, 'ridgecv.py'), path.join(dir, 'x.npy'), path.join(dir, 'y.npy'), JSON.stringify(ALPHAS)], {
       encoding: 'utf8',
@@ -224,11 +210,11 @@ async function main(): Promise<void> {
   // The same fit with block-permutation p-values, as the default encoding parameters run it
   // (1000 permutations, blocks from the test responses' autocorrelation; `--block-trs N` fixes
   // the length): its added cost over the fit alone (whose significance, the t test, is O(V)).
-  const nPerm = argValue('--permutations', 1000);
+  const nPerm = numberArg('--permutations', 1000);
   if (nPerm > 0) {
     const t0 = performance.now();
     const auto = blockLengthFromAutocorrelation(data.yTest, [N_TEST, V], [N_TEST]);
-    const blockLength = args.includes('--block-trs') ? argValue('--block-trs', 10) : auto.blockTrs;
+    const blockLength = hasFlag('--block-trs') ? numberArg('--block-trs', 10) : auto.blockTrs;
     const blockSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     await ridgeCV(data, { alphas: ALPHAS, folds: FOLDS, engine, permutationTest: { permutations: nPerm, blockLength }, ...(BATCH !== undefined ? { voxelBatch: BATCH } : {}) });
@@ -250,7 +236,7 @@ async function main(): Promise<void> {
     console.log(`  the permutation test alone (${N_TEST} test TRs × ${V} voxels, + BH): ${alone.toFixed(2)} s (best of 3) = ${((seconds + alone + blockSeconds) / seconds).toFixed(3)}× the fit alone`);
   }
 
-  if (args.includes('--no-sklearn')) return;
+  if (hasFlag('--no-sklearn')) return;
   const sk = sklearnSeconds(data.xTrain, data.yTrain);
   if (typeof sk === 'string') {
     console.log(`scikit-learn RidgeCV: ${sk}`);

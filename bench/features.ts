@@ -17,16 +17,12 @@ import type { TinyGptConfig } from '../compute/models/tinyGpt.js';
 import { tinyGptOnnx } from '../compute/models/tinyGptOnnx.js';
 import { wordTokens } from '../compute/models/wordTokens.js';
 import { generateStoryWords } from '../compute/simulate/storyText.js';
+import { numberArg } from './args.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const WORDS = arg('--words', 4000);
-const WINDOW = arg('--window', 256);
-const STRIDE = arg('--stride', WINDOW / 2);
-const BATCH = arg('--batch', 8);
+const WORDS = numberArg('--words', 4000);
+const WINDOW = numberArg('--window', 256);
+const STRIDE = numberArg('--stride', WINDOW / 2);
+const BATCH = numberArg('--batch', 8);
 
 const SIZES: { name: string; config: Omit<TinyGptConfig, 'vocabSize'> }[] = [
   { name: 'd=64 L=4', config: { dModel: 64, nLayers: 4, nHeads: 4, dFF: 256, maxPositions: 256 } },

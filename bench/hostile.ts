@@ -31,14 +31,10 @@ import type { Latencies, ProbeInput } from './latencyProbe.js';
 import type { LoopReport } from './loopProbe.js';
 import { client, startChild } from './serverChild.js';
 import { fmt, percentile } from './stats.js';
+import { numberArg, stringArg } from './args.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const SECONDS = Number(arg('--seconds') ?? 10);
-const CLIENTS = Number(arg('--clients') ?? 10);
+const SECONDS = numberArg('--seconds', 10);
+const CLIENTS = numberArg('--clients', 10);
 const MAX_COST = 200_000; // the server's default ceiling for readers
 /** The server may spend at most this much CPU without returning to its event loop (so /healthz stays well under 50 ms on a quiet machine). */
 const STALL_GOAL_MS = 30;
@@ -102,7 +98,7 @@ function summary(label: string, samples: number[]): { p50: number; p99: number }
 }
 
 async function main(): Promise<void> {
-  const given = arg('--db');
+  const given = stringArg('--db');
   const tmp = given ? null : mkdtempSync(join(tmpdir(), 'cortexql-hostile-'));
   const db = given ?? join(tmp!, 'hostile.duckdb');
   if (!given) {

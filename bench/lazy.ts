@@ -29,15 +29,11 @@ import { registerModel } from '../services/registry.js';
 import { deleteCells } from '../warehouse/brainScoresRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { fmt, percentile } from './stats.js';
+import { numberArg } from './args.js';
 
-const args = process.argv.slice(2);
-const argValue = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const VOXELS = argValue('--voxels', 6000);
-const DIM = argValue('--dim', 32);
-const ITERATIONS = argValue('--iterations', 5);
+const VOXELS = numberArg('--voxels', 6000);
+const DIM = numberArg('--dim', 32);
+const ITERATIONS = numberArg('--iterations', 5);
 const STEP = 100;
 const CONCURRENT = 100;
 const IDLE_SAMPLES = 300;
