@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../services/paths.js';
@@ -17,17 +16,8 @@ export interface ChildServer {
  * limit. `loopProbe` preloads bench/loopProbe.js, read over IPC; HOSTILE_PROFILE=<dir> writes a
  * CPU profile of the server there (node --cpu-prof) when it stops; HOSTILE_NODE_ARGS adds flags to its node.
  */
-/** The node flags `npm start` gives the server (package.json's start script), so the bench runs it as users do. */
-const START_NODE_FLAGS: readonly string[] = (() => {
-  const start = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-  const flags = /\bnode ((?:--\S+ )*)dist\/server\/main\.js/.exec(start);
-  if (!flags) throw new Error(`package.json's start script does not run dist/server/main.js: ${start}`);
-  return flags[1].split(' ').filter(Boolean);
-})();
-
 export async function startChild(db: string, extraArgs: readonly string[] = [], options: { loopProbe?: boolean } = {}): Promise<ChildServer> {
   const nodeArgs = [
-    ...START_NODE_FLAGS,
     ...(process.env.HOSTILE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.HOSTILE_PROFILE] : []),
     // Extra V8/Node flags for the server (e.g. --trace-gc); its stdout then goes to this process's stderr.
     ...(process.env.HOSTILE_NODE_ARGS ? process.env.HOSTILE_NODE_ARGS.split(' ').filter(Boolean) : []),
