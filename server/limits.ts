@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { requestError } from './httpErrors.js';
 import { GraphQLError, getOperationAST, getVariableValues, parse, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import type { ApiLimits, Context } from '../resolvers/context.js';
@@ -40,48 +40,53 @@ export function limitsPlugin(rates: RateLimiter, perMinute: (role: Role | null) 
     async requestDidStart({ contextValue }) {
       const limits = withDefaults(contextValue.limits);
       let release = null as (() => void) | null;
+      /** Who may run the operation, at what price, and — when it is expensive — when. */
+      async function admit({ request, document, schema, operation }: GraphQLRequestContextDidResolveOperation<Context>): Promise<void> {
+        const { principal } = contextValue;
+        if (principal.role === null) throw authError('UNAUTHENTICATED', 'this server needs an API key (Authorization: Bearer <key>)');
+        const has = principal.keyId ? `role ${principal.role}` : `anonymous ${principal.role} access`;
+        if (operation?.operation === 'mutation' && !hasRole(principal.role, 'writer')) {
+          throw authError('FORBIDDEN', `mutations need the writer or admin role; this request has ${has}`);
+        }
+        // Fields that need a role are refused before anything runs, with the same status and code as a mutation.
+        const denied = operation ? requiredRoles(schema, document, operation).find((r) => !hasRole(principal.role, r.role)) : undefined;
+        if (denied) throw authError('FORBIDDEN', `${denied.field} needs the ${denied.role} role; this request has ${has}`);
+        if (!rates.take(principal.bucket, perMinute(principal.role))) {
+          throw authError('RATE_LIMITED', `rate limit of ${perMinute(principal.role)} requests per minute exceeded; retry shortly`);
+        }
+        if (!operation) return;
+        checkVariables(request.variables ?? {});
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 10 });
+        if (coerced.errors) throw requestError('BAD_USER_INPUT', coerced.errors.map((e) => e.message).join('; '));
+        introspectionLists ??= introspectionListSizes(schema);
+        const analyze = (stats: WarehouseStats) =>
+          analyzeOperation({ schema, document, operation, variables: coerced.coerced, stats, introspectionLists: introspectionLists!, maxStringLength: MAX_STRING_LENGTH });
+        // Without the table sizes at hand, a first pass on empty tables checks the shape and a
+        // lower bound of the cost, so a bomb is refused before any statement is issued.
+        let analysis = analyze(costStats.fresh() ?? EMPTY_STATS);
+        enforce(analysis, limits);
+        if (!costStats.fresh()) {
+          const stats = await costStats.get().catch(() => null); // unreadable warehouse: the resolvers report it
+          if (stats) enforce((analysis = analyze(stats)), limits);
+        }
+        contextValue.extendDeadline?.(analysis.waitMs);
+        // An expensive operation waits for a HeavyGate slot (its queue time counts against its
+        // deadline): however many arrive at once, cheap requests and /healthz never queue behind them.
+        if (analysis.cost >= HEAVY_SHARE * limits.maxCost) release = await heavy.acquire(contextValue.signal);
+      }
       return {
         async willSendResponse() {
           const give = release;
           release = null;
           give?.();
         },
-        async didResolveOperation({ request, document, schema, operation }) {
-          const { principal } = contextValue;
-          if (principal.role === null) throw authError('UNAUTHENTICATED', 'this server needs an API key (Authorization: Bearer <key>)');
-          const has = principal.keyId ? `role ${principal.role}` : `anonymous ${principal.role} access`;
-          if (operation?.operation === 'mutation' && !hasRole(principal.role, 'writer')) {
-            throw authError('FORBIDDEN', `mutations need the writer or admin role; this request has ${has}`);
-          }
-          // Fields that need a role are refused before anything runs, with the same status and code as a mutation.
-          const denied = operation ? requiredRoles(schema, document, operation).find((r) => !hasRole(principal.role, r.role)) : undefined;
-          if (denied) throw authError('FORBIDDEN', `${denied.field} needs the ${denied.role} role; this request has ${has}`);
-          if (!rates.take(principal.bucket, perMinute(principal.role))) {
-            throw authError('RATE_LIMITED', `rate limit of ${perMinute(principal.role)} requests per minute exceeded; retry shortly`);
-          }
-          if (!operation) return;
-          checkVariables(request.variables ?? {});
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 10 });
-          if (coerced.errors) throw requestError('BAD_USER_INPUT', coerced.errors.map((e) => e.message).join('; '));
-          introspectionLists ??= introspectionListSizes(schema);
-          const analyze = (stats: WarehouseStats) =>
-            analyzeOperation({ schema, document, operation, variables: coerced.coerced, stats, introspectionLists: introspectionLists!, maxStringLength: MAX_STRING_LENGTH });
-          // Without the table sizes at hand, a first pass on empty tables checks the shape and a
-          // lower bound of the cost, so a bomb is refused before any statement is issued.
-          let analysis = analyze(costStats.fresh() ?? EMPTY_STATS);
-          enforce(analysis, limits);
-          if (!costStats.fresh()) {
-            const stats = await costStats.get().catch(() => null); // unreadable warehouse: the resolvers report it
-            if (stats) enforce((analysis = analyze(stats)), limits);
-          }
-          contextValue.extendDeadline?.(analysis.waitMs);
-          // An expensive operation waits for a HeavyGate slot (its queue time counts against its
-          // deadline): however many arrive at once, cheap requests and /healthz never queue behind them.
-          // Thrown from a plugin hook, only a GraphQLError keeps its code (SERVER_BUSY, CANCELLED).
-          if (analysis.cost >= HEAVY_SHARE * limits.maxCost) {
-            release = await heavy.acquire(contextValue.signal).catch((e: unknown) => {
-              throw e instanceof CortexError ? requestError(e.code, e.message) : e;
-            });
+        // Thrown from a plugin hook, only a GraphQLError keeps its code: a CortexError (the
+        // HeavyGate's SERVER_BUSY, a cancelled wait) would reach the client as INTERNAL_SERVER_ERROR.
+        async didResolveOperation(requestContext) {
+          try {
+            await admit(requestContext);
+          } catch (e) {
+            throw e instanceof CortexError ? requestError(e.code, e.message, e.details) : e;
           }
         },
       };
