@@ -17,14 +17,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EncodingCellResult } from '../compute/encoding/encodingCells.js';
-import type { RoiSummary } from '../compute/encoding/roiSummaries.js';
 import { createRng } from '../compute/random.js';
 import { encodingParams, writeEncodingResults } from '../services/encoding.js';
 import { writeFmriDataset } from '../warehouse/fmriRepo.js';
 import { registerCheckpoints, registerModel } from '../services/registry.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { probe, type ProbeResult } from './scaleProbe.js';
-import { DATASET, jobCell, modelId, roiOf, ROWS_PER_JOB, SHAPE, stepOf, subjectId } from './scaleShape.js';
+import { DATASET, jobCell, modelId, roiOf, ROWS_PER_JOB, SHAPE, stepOf, subjectId, syntheticSummaries } from './scaleShape.js';
 
 const ALPHAS = Float32Array.from({ length: 10 }, (_, i) => 10 ** (i / 2 - 1));
 
@@ -146,26 +145,10 @@ function syntheticJob(job: number): EncodingCellResult[] {
         r[v] = v % 211 === 0 ? NaN : base * (1 + (v % SHAPE.rois) / 10) + 0.1 * (u + rng() - 1);
         alpha[v] = ALPHAS[Math.floor(u * 1e6) % ALPHAS.length];
       }
-      cells.push({ layer, subjectId: subjectId(s), r, alpha, summaries: summaries(r) });
+      cells.push({ layer, subjectId: subjectId(s), r, alpha, summaries: syntheticSummaries(r) });
     }
   }
   return cells;
-}
-
-/** Whole-brain and per-ROI mean, count and voxels above r = 0.1, in one pass (median and top mean: the mean — synthetic). */
-function summaries(r: Float32Array): RoiSummary[] {
-  const sum = new Float64Array(SHAPE.rois + 1);
-  const n = new Int32Array(SHAPE.rois + 1);
-  const sig = new Int32Array(SHAPE.rois + 1);
-  for (let v = 0; v < r.length; v++) {
-    const x = r[v];
-    if (x !== x) continue;
-    for (const k of [v % SHAPE.rois, SHAPE.rois]) { sum[k] += x; n[k]++; if (x > 0.1) sig[k]++; }
-  }
-  return Array.from({ length: SHAPE.rois + 1 }, (_, k) => {
-    const mean = n[k] ? sum[k] / n[k] : null;
-    return { roi: k === SHAPE.rois ? 'all' : `R${k}`, meanR: mean, medianR: mean, topMeanR: mean, nVoxels: k === SHAPE.rois ? r.length : r.length / SHAPE.rois, nSignificant: sig[k] };
-  });
 }
 
 function runProbe(path: string, runs: number, memoryLimit: string): Promise<ProbeResult> {

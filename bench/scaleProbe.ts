@@ -9,7 +9,7 @@ import { encodingParams, encodingParamsHash, writeEncodingResults } from '../ser
 import { deleteCells } from '../warehouse/brainScoresRepo.js';
 import { Warehouse } from '../warehouse/Warehouse.js';
 import { percentile } from './stats.js';
-import { DATASET, jobCell, modelId, SHAPE, stepOf, subjectId } from './scaleShape.js';
+import { DATASET, jobCell, modelId, SHAPE, stepOf, subjectId, syntheticSummaries } from './scaleShape.js';
 
 interface Times {
   readonly p50: number;
@@ -82,7 +82,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
     if (page.voxelScores.nodes.length === 0) throw new Error('bench/scale: an empty first page');
   });
   const voxelDeep = await time(async () => {
-    const after = encodeCursor('voxel', Math.floor(SHAPE.voxels * 0.9) + randInt(rng, 1000));
+    const after = encodeCursor('voxel-ASC', Math.floor(SHAPE.voxels * 0.9) + randInt(rng, 1000));
     const page = await gql(VOXEL_PAGE, { ...randomCell(), after });
     if (page.voxelScores.nodes.length !== 100) throw new Error('bench/scale: a short deep page');
   });
@@ -103,7 +103,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
   const replaced: ReturnType<typeof randomCell>[] = [];
   const writeOne = async (c: ReturnType<typeof randomCell>, params: ReturnType<typeof encodingParams>) => {
     const r = Float32Array.from({ length: SHAPE.voxels }, () => rng() * 0.3);
-    const cell: EncodingCellResult = { layer: c.l, subjectId: c.subj, r, alpha: new Float32Array(SHAPE.voxels).fill(10), summaries: [] };
+    const cell: EncodingCellResult = { layer: c.l, subjectId: c.subj, r, alpha: new Float32Array(SHAPE.voxels).fill(10), summaries: syntheticSummaries(r) };
     await wh.write((tx) => writeEncodingResults(tx, { modelId: c.m, step: c.s, datasetId: DATASET }, params, { cells: [cell], device: 'synthetic' }, { previous: null, final: null, inputs: [] }, new Date()));
   };
   const writes = Math.min(20, runs);
@@ -112,7 +112,7 @@ export async function probe(path: string, runs: number, memoryLimit: string): Pr
     replaced.push(c);
     await writeOne(c, encodingParams());
   }, writes);
-  const otherParams = encodingParams({ folds: 100 });
+  const otherParams = encodingParams({ folds: 50 });
   const appendOnly = await time(() => writeOne(randomCell(), otherParams), writes);
   await wh.write((tx) => deleteCells(tx, { paramsHash: encodingParamsHash(otherParams) }));
   const voxelAfterReplace = await time(async () => {

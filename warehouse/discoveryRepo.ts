@@ -30,23 +30,36 @@ export interface DatasetCatalog {
   readonly runs: readonly DatasetRunSummary[];
 }
 
-/** A dataset's subjects, ROI labels (with their voxel counts), runs and TR; null when there is no such dataset. */
+/**
+ * A dataset's subjects, ROI labels (with their voxel counts), runs and TR; null when there is no
+ * such dataset. Every brain-score request checks its arguments against this (four statements, the
+ * ROI counts a GROUP BY over every voxel): the catalogues of all datasets (a handful) are derived
+ * together once per data version, with or without the read cache.
+ */
 export async function datasetCatalog(wh: Warehouse, datasetId: string): Promise<DatasetCatalog | null> {
-  const [dataset] = await wh.all<{ tr: number }>('SELECT tr_seconds AS tr FROM datasets WHERE dataset_id = ?', [datasetId]);
-  if (!dataset) return null;
-  const [subjects, rois, runs] = await Promise.all([
-    wh.all<{ id: string }>('SELECT subject_id AS id FROM subjects WHERE dataset_id = ? ORDER BY subject_id', [datasetId]),
-    wh.all<RoiInfo>(
-      `SELECT roi AS name, count(*)::INTEGER AS "nVoxels" FROM voxels WHERE dataset_id = ? AND roi IS NOT NULL GROUP BY roi ORDER BY roi`,
-      [datasetId],
+  return (await wh.derived('datasetCatalogs', () => selectDatasetCatalogs(wh))).get(datasetId) ?? null;
+}
+
+async function selectDatasetCatalogs(wh: Warehouse): Promise<Map<string, DatasetCatalog>> {
+  const uncached = { cache: false } as const;
+  const [datasets, subjects, rois, runs] = await Promise.all([
+    wh.all<{ id: string; tr: number }>('SELECT dataset_id AS id, tr_seconds AS tr FROM datasets', [], uncached),
+    wh.all<{ dataset: string; id: string }>('SELECT dataset_id AS dataset, subject_id AS id FROM subjects ORDER BY subject_id', [], uncached),
+    wh.all<RoiInfo & { dataset: string }>(
+      `SELECT dataset_id AS dataset, roi AS name, count(*)::INTEGER AS "nVoxels" FROM voxels WHERE roi IS NOT NULL GROUP BY dataset_id, roi ORDER BY roi`,
+      [], uncached,
     ),
-    wh.all<DatasetRunSummary>(
-      `SELECT r.run_id AS id, r.split, r.n_trs AS "nTrs", (SELECT count(*) FROM stimulus_words w WHERE w.dataset_id = r.dataset_id AND w.run_id = r.run_id)::INTEGER AS "nWords"
-       FROM fmri_runs r WHERE r.dataset_id = ? ORDER BY r.ord`,
-      [datasetId],
+    wh.all<DatasetRunSummary & { dataset: string }>(
+      `SELECT r.dataset_id AS dataset, r.run_id AS id, r.split, r.n_trs AS "nTrs",
+              (SELECT count(*) FROM stimulus_words w WHERE w.dataset_id = r.dataset_id AND w.run_id = r.run_id)::INTEGER AS "nWords"
+       FROM fmri_runs r ORDER BY r.ord`,
+      [], uncached,
     ),
   ]);
-  return { id: datasetId, trSeconds: dataset.tr, subjects: subjects.map((s) => s.id), rois, runs };
+  const of = <T extends { dataset: string }>(rows: readonly T[], id: string) => rows.filter((r) => r.dataset === id).map(({ dataset: _, ...rest }) => rest);
+  return new Map(datasets.map((d) => [d.id, {
+    id: d.id, trSeconds: d.tr, subjects: of(subjects, d.id).map((s) => s.id), rois: of(rois, d.id), runs: of(runs, d.id),
+  }]));
 }
 
 /** Voxels per subject of a dataset (the whole brain, ROI "all"). */
@@ -63,26 +76,46 @@ export async function modelIds(wh: Warehouse): Promise<string[]> {
   return (await wh.all<{ id: string }>('SELECT model_id AS id FROM models ORDER BY 1')).map((r) => r.id);
 }
 
-/** The steps of a model's checkpoints, in order. */
+/**
+ * The steps of a model's checkpoints, in order. Every request naming a checkpoint checks it
+ * against these: all models' steps are derived together once per data version.
+ */
 export async function checkpointSteps(wh: Warehouse, modelId: string): Promise<number[]> {
-  return (await wh.all<{ step: number }>('SELECT step FROM checkpoints WHERE model_id = ? ORDER BY step', [modelId])).map((r) => r.step);
+  const byModel = await wh.derived('checkpointSteps', async () => groupByModel(
+    await wh.all<{ model: string; value: number }>('SELECT model_id AS model, step AS value FROM checkpoints ORDER BY model_id, step', [], { cache: false }),
+  ));
+  return [...(byModel.get(modelId) ?? [])];
 }
 
 /**
  * A model's layers: 0 (the embedding output) to n_layers when the model says how many blocks it
- * has, and every layer with features, brain scores or internal metrics.
+ * has, and every layer with features, brain scores or internal metrics. Every request naming a
+ * layer checks it against these: all models' layers are derived together once per data version.
  */
 export async function modelLayers(wh: Warehouse, modelId: string): Promise<number[]> {
-  const rows = await wh.all<{ layer: number }>(
-    `SELECT DISTINCT layer FROM (
-       SELECT unnest(range(0, n_layers + 1))::INTEGER AS layer FROM models WHERE model_id = ? AND n_layers IS NOT NULL
-       UNION ALL SELECT DISTINCT layer FROM word_features WHERE model_id = ?
-       UNION ALL SELECT DISTINCT layer FROM cells WHERE model_id = ?
-       UNION ALL SELECT DISTINCT layer FROM internal_metrics WHERE model_id = ?)
-     ORDER BY layer`,
-    [modelId, modelId, modelId, modelId],
-  );
-  return rows.map((r) => r.layer);
+  const byModel = await wh.derived('modelLayers', async () => groupByModel(
+    await wh.all<{ model: string; value: number }>(
+      `SELECT DISTINCT model, value FROM (
+         SELECT model_id AS model, unnest(range(0, n_layers + 1))::INTEGER AS value FROM models WHERE n_layers IS NOT NULL
+         UNION ALL SELECT DISTINCT model_id, layer FROM word_features
+         UNION ALL SELECT DISTINCT model_id, layer FROM cells
+         UNION ALL SELECT DISTINCT model_id, layer FROM internal_metrics)
+       ORDER BY model, value`,
+      [], { cache: false },
+    ),
+  ));
+  return [...(byModel.get(modelId) ?? [])];
+}
+
+/** (model, value) rows in order → each model's values. */
+function groupByModel(rows: readonly { model: string; value: number }[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const { model, value } of rows) {
+    const values = out.get(model);
+    if (values) values.push(value);
+    else out.set(model, [value]);
+  }
+  return out;
 }
 
 export interface TaskMetrics {
