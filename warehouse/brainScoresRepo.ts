@@ -4,7 +4,7 @@ import type { SortOrder } from './ordering.js';
 import { CortexError } from '../errors/CortexError.js';
 import { rampTo, type BulkColumn, type TypedColumn } from './bulk.js';
 import { dictionaryEncode, NULL_CODE } from './dictionaryEncode.js';
-import { CELL_STALE_REASON_SQL, outdatedFeaturesReason } from './runInputsRepo.js';
+import { CELL_STALE_REASON_SQL, outdatedFeaturesReason, staleCellReasons } from './runInputsRepo.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
 /** The identity of one computed encoding cell: per-voxel scores of one layer for one subject. */
@@ -225,15 +225,17 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
   const stat = q.statistic ?? 'mean_r';
   const ceiled = stat === 'ceiled_mean_r';
   const ceilings = ceiled ? await roiCeilings(wh, q.datasetId, q.roi) : null;
-  const rows = await wh.all<{ m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null; stale: string | null }>(
-    `SELECT c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${ceiled ? 'mean_r' : stat} AS v, s.n_voxels AS nv, s.n_significant AS ns,
-       ${CELL_STALE_REASON_SQL} AS stale
-     FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
-     WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?`,
-    params,
-    { cache: options.fresh !== true },
-  );
-  const sorted = [...rows].sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : a.step - b.step || a.layer - b.layer || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0)));
+  const [rows, staleReasons] = await Promise.all([
+    wh.all<{ id: number; m: string; step: number; layer: number; subject: string; v: number | null; nv: number | null; ns: number | null }>(
+      `SELECT c.cell_id AS id, c.model_id AS m, c.step, c.layer, c.subject_id AS subject, s.${ceiled ? 'mean_r' : stat} AS v, s.n_voxels AS nv, s.n_significant AS ns
+       FROM cells c JOIN brain_score_summary s ON s.cell_id = c.cell_id
+       WHERE list_contains(?, c.model_id) AND c.dataset_id = ? AND c.params_hash = ? ${extra.map((e) => `AND ${e}`).join(' ')} AND s.roi = ?`,
+      params,
+      { cache: options.fresh !== true },
+    ),
+    staleCellReasons(wh),
+  ]);
+  const sorted = rows.map((r) => ({ ...r, stale: staleReasons.get(r.id) ?? null })).sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : a.step - b.step || a.layer - b.layer || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0)));
   const out: BrainRow[] = [];
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i];
@@ -309,12 +311,15 @@ export interface StoredCell {
 
 /** The stored cell with this key, or null. */
 export async function storedCell(wh: Warehouse, cell: EncodingCell): Promise<StoredCell | null> {
-  const [row] = await wh.all<StoredCell>(
-    `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", run_id AS "runId", ${CELL_STALE_REASON_SQL} AS "staleReason" FROM cells c
-     WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
-    [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
-  );
-  return row ?? null;
+  const [[row], staleReasons] = await Promise.all([
+    wh.all<Omit<StoredCell, 'staleReason'>>(
+      `SELECT cell_id AS "cellId", alphas, n_voxels AS "nVoxels", run_id AS "runId" FROM cells
+       WHERE model_id = ? AND step = ? AND layer = ? AND dataset_id = ? AND subject_id = ? AND params_hash = ?`,
+      [cell.modelId, cell.step, cell.layer, cell.datasetId, cell.subjectId, cell.paramsHash],
+    ),
+    staleCellReasons(wh),
+  ]);
+  return row ? { ...row, staleReason: staleReasons.get(row.cellId) ?? null } : null;
 }
 
 export interface VoxelFilter {

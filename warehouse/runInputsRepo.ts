@@ -103,6 +103,22 @@ export const CELL_STALE_REASON_SQL = `coalesce((SELECT 'an input changed since i
   ${outdatedFeaturesReason('c.model_id', 'c.step', 'c.layer', 'c.dataset_id')})`;
 
 /**
+ * Why each stale brain-score cell is stale (CELL_STALE_REASON_SQL), by cell_id; cells absent are
+ * fresh. Every read of a cell or of summaries judges staleness: a correlated subquery per cell row
+ * cost a voxel page or a trajectory several ms, so all cells are judged together once per data
+ * version (a data change is what makes a cell stale).
+ */
+export function staleCellReasons(wh: Warehouse): Promise<Map<number, string>> {
+  return wh.derived('staleCellReasons', async () => {
+    const rows = await wh.all<{ id: number; reason: string }>(
+      `SELECT id, reason FROM (SELECT c.cell_id AS id, ${CELL_STALE_REASON_SQL} AS reason FROM cells c) WHERE reason IS NOT NULL`,
+      [], { cache: false },
+    );
+    return new Map(rows.map((r) => [r.id, r.reason]));
+  });
+}
+
+/**
  * Cells of a dataset's subjects that cannot be judged (their run recorded no fMRI input for the
  * subject: computed before fingerprints, or imported from a bundle), for a re-import to remove.
  */
