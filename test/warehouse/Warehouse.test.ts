@@ -131,6 +131,27 @@ describe('Warehouse', () => {
     await wh.close();
   });
 
+  it('appends many parts on parallel insert threads, each part one contiguous run in order, and restores the writer\'s order setting', async () => {
+    const wh = await Warehouse.create({ path: join(tmp.dir, 'parallel.duckdb') });
+    const [parts, size] = [40, 30_000];
+    const r = Float32Array.from({ length: size }, (_, i) => i / size);
+    await wh.write((tx) => tx.append('brain_scores', ...Array.from({ length: parts }, (_, p) => [
+      { type: 'INTEGER' as const, constant: p },
+      { type: 'INTEGER' as const, values: Int32Array.from({ length: size }, (_, i) => i) },
+      { type: 'REAL' as const, values: r },
+      { type: 'USMALLINT' as const, values: new Uint16Array(size).fill(p % 3) },
+    ])));
+    // Storage order: each cell's rows are consecutive row ids, in voxel order.
+    const runs = await wh.all<{ cell: number; n: number; span: number; ordered: boolean }>(
+      `SELECT cell_id AS cell, count(*)::INTEGER AS n, (max(rowid) - min(rowid) + 1)::INTEGER AS span,
+              bool_and(voxel = rowid - first_row) AS ordered
+       FROM (SELECT *, rowid, min(rowid) OVER (PARTITION BY cell_id) AS first_row FROM brain_scores) GROUP BY 1 ORDER BY 1`,
+    );
+    expect(runs).toEqual(Array.from({ length: parts }, (_, cell) => ({ cell, n: size, span: size, ordered: true })));
+    expect(await wh.write((tx) => tx.all("SELECT current_setting('preserve_insertion_order') AS kept"))).toEqual([{ kept: true }]);
+    await wh.close();
+  });
+
   it('never reuses a read plan across a commit: a repeated read sees the cell a write replaced', async () => {
     // DuckDB bakes table statistics into a prepared plan (here the cell_id range of the join),
     // so a statement prepared before a commit can miss rows written by it.
