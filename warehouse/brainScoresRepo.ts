@@ -235,7 +235,10 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
     ),
     staleCellReasons(wh),
   ]);
-  const sorted = rows.map((r) => ({ ...r, stale: staleReasons.get(r.id) ?? null })).sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : a.step - b.step || a.layer - b.layer || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0)));
+  // By model, step, layer, then subject (the order values are summed in, and the first stale
+  // reason taken): numbers compared before strings, since a trajectory sorts thousands of rows.
+  const text = (a: string, b: string) => (a === b ? 0 : a < b ? -1 : 1);
+  const sorted = [...rows].sort((a, b) => text(a.m, b.m) || a.step - b.step || a.layer - b.layer || text(a.subject, b.subject));
   const out: BrainRow[] = [];
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i];
@@ -250,7 +253,7 @@ export async function brainRows(wh: Warehouse, q: BrainQuery, options: { fresh?:
       if (v !== null) { sum += v; values++; }
       nVoxels += row.nv ?? 0;
       nSignificant += row.ns ?? 0;
-      staleReason ??= row.stale;
+      staleReason ??= staleReasons.get(row.id) ?? null;
     }
     out.push({
       modelId: first.m, step: first.step, layer: first.layer, value: values ? sum / values : null, nSubjects: n, nVoxels, nSignificant, staleReason,
