@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { CortexError } from '../errors/CortexError.js';
-import { appendColumns, float64Columns, typedColumns, type BulkColumn } from './bulk.js';
+import { appendColumns, float64Columns, restoreAppendSession, typedColumns, type BulkColumn } from './bulk.js';
 import { closeConnections, openConnections, type Connections } from './connections.js';
 import { applyMigrations, schemaVersion, type MigrationOptions } from './migrations.js';
 import { Mutex } from './Mutex.js';
@@ -258,6 +258,7 @@ export class Warehouse {
         return result;
       } catch (error) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
+        await restoreAppendSession(this.writer).catch(() => undefined);
         throw error;
       }
     }));

@@ -197,11 +197,16 @@ export async function appendColumns(
     await connection.run(`INSERT INTO ${table} SELECT * FROM ${BULK_SCAN_FUNCTION}(${id})`);
   } finally {
     scans.delete(id);
-    // After a failed insert the transaction refuses every statement until rolled back; the next
-    // append sets the option again either way.
-    await connection.run('RESET SESSION preserve_insertion_order').catch(() => undefined);
+    // After a failed insert the transaction refuses every statement until rolled back: the
+    // writer restores the option then (restoreAppendSession).
+    await restoreAppendSession(connection).catch(() => undefined);
   }
   return total;
+}
+
+/** The session option appendColumns turns off, back to its default (after a rollback, too). */
+export async function restoreAppendSession(connection: DuckDBConnection): Promise<void> {
+  await connection.run('RESET SESSION preserve_insertion_order');
 }
 
 function copyToVector(chunk: DuckDBDataChunk, index: number, values: ArrayBufferView): duckdb.Vector {

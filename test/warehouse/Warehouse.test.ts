@@ -148,7 +148,16 @@ describe('Warehouse', () => {
        FROM (SELECT *, rowid, min(rowid) OVER (PARTITION BY cell_id) AS first_row FROM brain_scores) GROUP BY 1 ORDER BY 1`,
     );
     expect(runs).toEqual(Array.from({ length: parts }, (_, cell) => ({ cell, n: size, span: size, ordered: true })));
-    expect(await wh.write((tx) => tx.all("SELECT current_setting('preserve_insertion_order') AS kept"))).toEqual([{ kept: true }]);
+    const kept = () => wh.write((tx) => tx.all("SELECT current_setting('preserve_insertion_order') AS kept"));
+    expect(await kept()).toEqual([{ kept: true }]);
+    // An append that fails inside DuckDB rolls back, and the option is restored all the same.
+    const failed = wh.write(async (tx) => {
+      await tx.run('CREATE TABLE small (x INTEGER CHECK (x < 5000))');
+      await tx.append('small', [{ type: 'INTEGER', values: Int32Array.from({ length: 10_000 }, (_, i) => i) }]);
+    });
+    await expect(failed).rejects.toThrow(/CHECK constraint/i);
+    expect(await wh.all("SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_name = 'small'")).toEqual([{ n: 0 }]);
+    expect(await kept()).toEqual([{ kept: true }]);
     await wh.close();
   });
 
