@@ -15,6 +15,11 @@ export interface ModelRow {
   readonly description: string | null;
 }
 
+/** step / the model's final step: how far through training a checkpoint is; null when the final step is unknown. */
+export function trainingFraction(step: number, finalStep: number | null): number | null {
+  return finalStep !== null && finalStep > 0 ? step / finalStep : null;
+}
+
 export interface CheckpointRow {
   readonly modelId: string;
   readonly step: number;
@@ -138,7 +143,7 @@ export async function checkpointsOfModels(
     for (const c of next.slice(0, page.limit + 1)) {
       const duplicateOf = c.sha === null ? null : firstBySha.get(c.sha)!.find((step) => step !== c.step) ?? null;
       out.push({
-        modelId: c.m, step: c.step, tokens: c.tokens, fraction: c.final !== null && c.final > 0 ? c.step / c.final : null,
+        modelId: c.m, step: c.step, tokens: c.tokens, fraction: trainingFraction(c.step, c.final),
         artifactUri: c.uri, artifactSha256: c.sha, artifactBytes: c.bytes, duplicateOf,
         layersManifest: c.lm === null ? null : (JSON.parse(c.lm) as string[]), totalCount: inRange.length,
       });

@@ -1,5 +1,5 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import { modelsByIds } from './modelsRepo.js';
+import { modelsByIds, trainingFraction } from './modelsRepo.js';
 import { escapeLike, memberPatterns, taskGroup } from './taskGroups.js';
 import type { Warehouse, WriteTx } from './Warehouse.js';
 
@@ -123,8 +123,7 @@ export async function trajectories(
   stepRange: { from?: number; to?: number } = {},
 ): Promise<TrajectoryRow[]> {
   const filter = [listValue([...modelIds]), metric, stepRange.from ?? -1, stepRange.to ?? 2_147_483_647];
-  const joins = `JOIN models m ON m.model_id = s.model_id
-     LEFT JOIN checkpoints c ON c.model_id = s.model_id AND c.step = s.step
+  const rowsOf = `LEFT JOIN checkpoints c ON c.model_id = s.model_id AND c.step = s.step
      WHERE list_contains(?, s.model_id) AND s.metric = ? AND s.step BETWEEN ? AND ?`;
   if (!taskGroup(task)) {
     // One task: a filtered scan joined with checkpoints for the tokens. The models' final steps
@@ -133,8 +132,7 @@ export async function trajectories(
     const [rows, models] = await Promise.all([
       wh.all<Omit<TrajectoryRow, 'fraction'>>(
         `SELECT s.model_id AS "modelId", s.step, s.task, s.metric, ${STORED_VALUES}, c.tokens
-         FROM task_scores s LEFT JOIN checkpoints c ON c.model_id = s.model_id AND c.step = s.step
-         WHERE list_contains(?, s.model_id) AND s.metric = ? AND s.step BETWEEN ? AND ? AND s.task = ?`,
+         FROM task_scores s ${rowsOf} AND s.task = ?`,
         [...filter, task],
       ),
       modelsByIds(wh, modelIds),
@@ -142,10 +140,7 @@ export async function trajectories(
     const finalStep = new Map(models.map((m) => [m.modelId, m.finalStep]));
     return rows
       .filter((r) => finalStep.has(r.modelId))
-      .map((r) => {
-        const final = finalStep.get(r.modelId);
-        return { ...r, fraction: final != null && final > 0 ? r.step / final : null };
-      })
+      .map((r) => ({ ...r, fraction: trainingFraction(r.step, finalStep.get(r.modelId) ?? null) }))
       .sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : a.step - b.step));
   }
   const params: DuckDBValue[] = [];
@@ -155,7 +150,7 @@ export async function trajectories(
      cell AS (
        SELECT s.model_id, s.step, sel.name, s.metric, ${CELL_PARTS},
               any_value(c.tokens) AS tokens, any_value(CASE WHEN m.final_step > 0 THEN s.step / m.final_step END) AS fraction
-       FROM task_scores s JOIN sel ON s.task = sel.task ${joins}
+       FROM task_scores s JOIN sel ON s.task = sel.task JOIN models m ON m.model_id = s.model_id ${rowsOf}
        GROUP BY s.model_id, s.step, sel.name, s.metric)
      SELECT model_id AS "modelId", step, name AS task, metric, ${CELL_VALUES}, tokens, fraction
      FROM cell ORDER BY model_id, step`,
